@@ -1,0 +1,283 @@
+//! Exact decimal newtypes for money: `Price`, `Qty` (never negative) and `Amount` (signed, in the
+//! quote currency). They wrap `rust_decimal::Decimal`, so 0.1 + 0.2 is exactly 0.3 and venue
+//! strings such as "0.00100000" round-trip without loss. They serialise as JSON strings.
+
+use std::fmt;
+use std::iter::Sum;
+use std::ops::{Add, AddAssign, Mul, Neg, Sub, SubAssign};
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+
+macro_rules! non_negative_decimal {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(Decimal);
+
+        impl $name {
+            pub const ZERO: Self = Self(Decimal::ZERO);
+
+            /// For runtime input: refuses negative values.
+            pub fn new_checked(value: Decimal) -> Result<Self, DomainError> {
+                if value.is_sign_negative() && !value.is_zero() {
+                    return Err(DomainError::Negative { what: $what, value: value.to_string() });
+                }
+                Ok(Self(value.normalize_zero()))
+            }
+
+            /// For literals and tests. Panics on a negative value.
+            #[track_caller]
+            pub fn new(value: Decimal) -> Self {
+                match Self::new_checked(value) {
+                    Ok(v) => v,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+
+            /// Parses a venue or user string such as "0.00100000".
+            pub fn parse(s: &str) -> Result<Self, DomainError> {
+                let d = Decimal::from_str(s.trim())
+                    .map_err(|_| DomainError::NotDecimal { what: $what, value: s.to_owned() })?;
+                Self::new_checked(d)
+            }
+
+            pub fn get(self) -> Decimal {
+                self.0
+            }
+
+            pub fn is_zero(self) -> bool {
+                self.0.is_zero()
+            }
+
+            /// The smaller of two values.
+            pub fn min(self, other: Self) -> Self {
+                if other.0 < self.0 { other } else { self }
+            }
+
+            /// `self - other`, floored at zero.
+            pub fn saturating_sub(self, other: Self) -> Self {
+                if other.0 >= self.0 { Self::ZERO } else { Self(self.0 - other.0) }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0.normalize(), f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = DomainError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let v = <Decimal as Deserialize>::deserialize(d)?;
+                Self::new_checked(v).map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl Add for $name {
+            type Output = Self;
+            fn add(self, rhs: Self) -> Self {
+                Self(self.0 + rhs.0)
+            }
+        }
+
+        impl AddAssign for $name {
+            fn add_assign(&mut self, rhs: Self) {
+                self.0 += rhs.0;
+            }
+        }
+    };
+}
+
+non_negative_decimal!(
+    /// A price in the quote currency per unit of the base asset.
+    Price,
+    "price"
+);
+non_negative_decimal!(
+    /// A quantity of the base asset.
+    Qty,
+    "quantity"
+);
+
+/// A signed amount of the quote currency: cash, notional, fees, profit and loss.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Amount(Decimal);
+
+impl Amount {
+    pub const ZERO: Self = Self(Decimal::ZERO);
+
+    pub const fn new(value: Decimal) -> Self {
+        Self(value)
+    }
+
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        Decimal::from_str(s.trim())
+            .map(Self)
+            .map_err(|_| DomainError::NotDecimal {
+                what: "amount",
+                value: s.to_owned(),
+            })
+    }
+
+    pub fn get(self) -> Decimal {
+        self.0
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.0.is_sign_negative() && !self.0.is_zero()
+    }
+
+    pub fn abs(self) -> Self {
+        Self(self.0.abs())
+    }
+
+    /// Multiplies by a plain ratio (a fee rate, a percentage of equity).
+    pub fn scale(self, ratio: Decimal) -> Self {
+        Self(self.0 * ratio)
+    }
+
+    /// The quantity this amount buys at `price`, not rounded to any step.
+    pub fn qty_at(self, price: Price) -> Option<Qty> {
+        if price.is_zero() || self.is_negative() {
+            return None;
+        }
+        Some(Qty::new(self.0 / price.get()))
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.normalize(), f)
+    }
+}
+
+impl FromStr for Amount {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl Add for Amount {
+    type Output = Self;
+    fn add(self, rhs: Self) -> Self {
+        Self(self.0 + rhs.0)
+    }
+}
+
+impl Sub for Amount {
+    type Output = Self;
+    fn sub(self, rhs: Self) -> Self {
+        Self(self.0 - rhs.0)
+    }
+}
+
+impl Neg for Amount {
+    type Output = Self;
+    fn neg(self) -> Self {
+        Self(-self.0)
+    }
+}
+
+impl AddAssign for Amount {
+    fn add_assign(&mut self, rhs: Self) {
+        self.0 += rhs.0;
+    }
+}
+
+impl SubAssign for Amount {
+    fn sub_assign(&mut self, rhs: Self) {
+        self.0 -= rhs.0;
+    }
+}
+
+impl Sum for Amount {
+    fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+        iter.fold(Self::ZERO, Add::add)
+    }
+}
+
+/// Price × quantity = notional, an exact amount of the quote currency.
+impl Mul<Qty> for Price {
+    type Output = Amount;
+    fn mul(self, rhs: Qty) -> Amount {
+        Amount(self.0 * rhs.0)
+    }
+}
+
+impl Mul<Price> for Qty {
+    type Output = Amount;
+    fn mul(self, rhs: Price) -> Amount {
+        Amount(self.0 * rhs.0)
+    }
+}
+
+trait NormalizeZero {
+    fn normalize_zero(self) -> Self;
+}
+
+impl NormalizeZero for Decimal {
+    /// `-0` and `0` must compare and print the same.
+    fn normalize_zero(self) -> Self {
+        if self.is_zero() { Decimal::ZERO } else { self }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn decimal_arithmetic_is_exact() {
+        let p = Price::parse("0.1").unwrap();
+        let q = Qty::parse("3").unwrap();
+        assert_eq!((p * q).get(), dec!(0.3));
+        assert_eq!(
+            (Amount::new(dec!(0.1)) + Amount::new(dec!(0.2))).get(),
+            dec!(0.3)
+        );
+    }
+
+    #[test]
+    fn negative_price_and_qty_are_refused() {
+        assert!(Price::parse("-1").is_err());
+        assert!(Qty::new_checked(dec!(-0.00000001)).is_err());
+        assert!(Price::parse("abc").is_err());
+        assert_eq!(Qty::parse("-0").unwrap(), Qty::ZERO);
+    }
+
+    #[test]
+    fn serialises_as_strings_and_refuses_negative_json() {
+        let p = Price::parse("62000.10000000").unwrap();
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(json, "\"62000.10000000\"");
+        let back: Price = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, p);
+        assert!(serde_json::from_str::<Qty>("\"-1\"").is_err());
+    }
+
+    #[test]
+    fn qty_at_price() {
+        let q = Amount::new(dec!(1000))
+            .qty_at(Price::new(dec!(250)))
+            .unwrap();
+        assert_eq!(q.get(), dec!(4));
+        assert!(Amount::new(dec!(1)).qty_at(Price::ZERO).is_none());
+    }
+}

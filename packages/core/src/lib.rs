@@ -1,0 +1,40 @@
+//! Mirai's domain: exact money types, orders, fills, positions, market events, decisions, risk
+//! limits and verdicts, exchange rules, and the ports (traits) that adapters implement.
+//!
+//! This crate depends on no other Mirai crate, performs no I/O and knows no runtime: everything in
+//! it is deterministic and can be used by the engine, the backtester and every adapter alike.
+
+pub mod candle;
+pub mod code;
+pub mod decimal;
+pub mod decision;
+pub mod error;
+pub mod execution;
+pub mod fill;
+pub mod filters;
+pub mod ids;
+pub mod market_event;
+pub mod order;
+pub mod ports;
+pub mod position;
+pub mod risk;
+pub mod side;
+pub mod time;
+
+pub use candle::Candle;
+pub use code::{Asset, Symbol};
+pub use decimal::{Amount, Price, Qty};
+pub use decision::{Action, Citation, Confidence, Decision};
+pub use error::DomainError;
+pub use execution::{ExchangeError, ExecError, ExecutionReport};
+pub use fill::Fill;
+pub use filters::{FilterFailure, LotSize, NotionalFilter, PriceFilter, SymbolRules};
+pub use ids::{ClientOrderId, DecisionId, TradeId};
+pub use market_event::{FeedStatus, MarketEvent, Quote};
+pub use order::{OrderKind, OrderRequest, OrderStatus, TimeInForce};
+pub use ports::{Advice, Advisor, Clock, Executor, Signal};
+pub use position::{Position, PositionError};
+pub use risk::{RefusalReason, RiskApproved, RiskLimits, RiskRefused};
+pub use rust_decimal::Decimal;
+pub use side::Side;
+pub use time::Timestamp;
