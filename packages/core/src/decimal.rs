@@ -112,9 +112,7 @@ non_negative_decimal!(
 );
 
 /// A signed amount of the quote currency: cash, notional, fees, profit and loss.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Amount(Decimal);
 
@@ -128,10 +126,7 @@ impl Amount {
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         Decimal::from_str(s.trim())
             .map(Self)
-            .map_err(|_| DomainError::NotDecimal {
-                what: "amount",
-                value: s.to_owned(),
-            })
+            .map_err(|_| DomainError::NotDecimal { what: "amount", value: s.to_owned() })
     }
 
     pub fn get(self) -> Decimal {
@@ -248,10 +243,7 @@ mod tests {
         let p = Price::parse("0.1").unwrap();
         let q = Qty::parse("3").unwrap();
         assert_eq!((p * q).get(), dec!(0.3));
-        assert_eq!(
-            (Amount::new(dec!(0.1)) + Amount::new(dec!(0.2))).get(),
-            dec!(0.3)
-        );
+        assert_eq!((Amount::new(dec!(0.1)) + Amount::new(dec!(0.2))).get(), dec!(0.3));
     }
 
     #[test]
@@ -274,9 +266,7 @@ mod tests {
 
     #[test]
     fn qty_at_price() {
-        let q = Amount::new(dec!(1000))
-            .qty_at(Price::new(dec!(250)))
-            .unwrap();
+        let q = Amount::new(dec!(1000)).qty_at(Price::new(dec!(250))).unwrap();
         assert_eq!(q.get(), dec!(4));
         assert!(Amount::new(dec!(1)).qty_at(Price::ZERO).is_none());
     }

@@ -52,10 +52,8 @@ impl Confidence {
     }
 
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        let d = Decimal::from_str(s.trim()).map_err(|_| DomainError::NotDecimal {
-            what: "confidence",
-            value: s.to_owned(),
-        })?;
+        let d = Decimal::from_str(s.trim())
+            .map_err(|_| DomainError::NotDecimal { what: "confidence", value: s.to_owned() })?;
         Self::new_checked(d)
     }
 

@@ -10,9 +10,5 @@ pub enum DomainError {
     #[error("{what} is not a decimal number: {value:?}")]
     NotDecimal { what: &'static str, value: String },
     #[error("invalid {what} {value:?}: {why}")]
-    Invalid {
-        what: &'static str,
-        value: String,
-        why: &'static str,
-    },
+    Invalid { what: &'static str, value: String, why: &'static str },
 }

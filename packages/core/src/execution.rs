@@ -37,10 +37,7 @@ impl ExchangeError {
     pub const UNKNOWN_SYMBOL: i32 = -1121;
 
     pub fn new(code: i32, msg: impl Into<String>) -> Self {
-        Self {
-            code,
-            msg: msg.into(),
-        }
+        Self { code, msg: msg.into() }
     }
 }
 
@@ -52,10 +49,7 @@ pub enum ExecError {
     /// The order may or may not exist (timeout, 5xx, -1006, -1007). Reconcile by client order id;
     /// never resend blindly.
     #[error("order {client_order_id} outcome unknown: {why}")]
-    Unknown {
-        client_order_id: ClientOrderId,
-        why: String,
-    },
+    Unknown { client_order_id: ClientOrderId, why: String },
     /// The request never reached the exchange; safe to retry.
     #[error("transport error: {0}")]
     Transport(String),
@@ -69,9 +63,6 @@ pub enum ExecError {
 
 impl ExecError {
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            ExecError::Transport(_) | ExecError::RateLimited { .. }
-        )
+        matches!(self, ExecError::Transport(_) | ExecError::RateLimited { .. })
     }
 }

@@ -52,12 +52,7 @@ pub struct FilterFailure(pub &'static str);
 impl SymbolRules {
     /// Checks an order of `qty` with `kind`; `market_price` stands in for the price of market
     /// orders in notional checks (Binance uses the recent average price).
-    pub fn check(
-        &self,
-        kind: &OrderKind,
-        qty: Qty,
-        market_price: Price,
-    ) -> Result<(), FilterFailure> {
+    pub fn check(&self, kind: &OrderKind, qty: Qty, market_price: Price) -> Result<(), FilterFailure> {
         if let (Some(pf), OrderKind::Limit { price, .. }) = (&self.price_filter, kind) {
             let p = price.get();
             let bad_min = !pf.min_price.is_zero() && p < pf.min_price.get();
@@ -71,28 +66,24 @@ impl SymbolRules {
         if let Some(lot) = &self.lot_size {
             check_lot(lot, qty, "LOT_SIZE")?;
         }
-        if kind.is_market() {
-            if let Some(lot) = &self.market_lot_size {
-                check_lot(lot, qty, "MARKET_LOT_SIZE")?;
-            }
+        if let (true, Some(lot)) = (kind.is_market(), &self.market_lot_size) {
+            check_lot(lot, qty, "MARKET_LOT_SIZE")?;
         }
         if let Some(nf) = &self.notional {
             let price = kind.limit_price().unwrap_or(market_price);
             let notional = price.get() * qty.get();
-            let name = if nf.legacy_min_notional {
-                "MIN_NOTIONAL"
-            } else {
-                "NOTIONAL"
-            };
+            let name = if nf.legacy_min_notional { "MIN_NOTIONAL" } else { "NOTIONAL" };
             let applies_min = !kind.is_market() || nf.apply_min_to_market;
             if applies_min && notional < nf.min_notional.get() {
                 return Err(FilterFailure(name));
             }
             let applies_max = !kind.is_market() || nf.apply_max_to_market;
-            if let Some(max) = nf.max_notional {
-                if applies_max && !max.is_zero() && notional > max.get() {
-                    return Err(FilterFailure(name));
-                }
+            if let Some(max) = nf.max_notional
+                && applies_max
+                && !max.is_zero()
+                && notional > max.get()
+            {
+                return Err(FilterFailure(name));
             }
         }
         Ok(())
@@ -102,9 +93,7 @@ impl SymbolRules {
     /// one), so that sized orders pass LOT_SIZE.
     pub fn round_qty_down(&self, qty: Qty, market: bool) -> Qty {
         let lot = if market {
-            self.market_lot_size
-                .filter(|l| !l.step_size.is_zero())
-                .or(self.lot_size)
+            self.market_lot_size.filter(|l| !l.step_size.is_zero()).or(self.lot_size)
         } else {
             self.lot_size
         };
@@ -112,11 +101,7 @@ impl SymbolRules {
             Some(l) if !l.step_size.is_zero() => {
                 let step = l.step_size.get();
                 let rounded = (qty.get() / step).floor() * step;
-                let capped = if !l.max_qty.is_zero() {
-                    rounded.min(l.max_qty.get())
-                } else {
-                    rounded
-                };
+                let capped = if !l.max_qty.is_zero() { rounded.min(l.max_qty.get()) } else { rounded };
                 Qty::new(capped.max(Decimal::ZERO))
             }
             _ => qty,
@@ -139,13 +124,8 @@ fn check_lot(lot: &LotSize, qty: Qty, name: &'static str) -> Result<(), FilterFa
     let q = qty.get();
     let bad_min = q < lot.min_qty.get();
     let bad_max = !lot.max_qty.is_zero() && q > lot.max_qty.get();
-    let bad_step =
-        !lot.step_size.is_zero() && !is_multiple(q - lot.min_qty.get(), lot.step_size.get());
-    if bad_min || bad_max || bad_step {
-        Err(FilterFailure(name))
-    } else {
-        Ok(())
-    }
+    let bad_step = !lot.step_size.is_zero() && !is_multiple(q - lot.min_qty.get(), lot.step_size.get());
+    if bad_min || bad_max || bad_step { Err(FilterFailure(name)) } else { Ok(()) }
 }
 
 fn is_multiple(value: Decimal, step: Decimal) -> bool {
@@ -189,20 +169,14 @@ mod tests {
     }
 
     fn limit(p: Decimal) -> OrderKind {
-        OrderKind::Limit {
-            price: Price::new(p),
-            time_in_force: TimeInForce::Gtc,
-        }
+        OrderKind::Limit { price: Price::new(p), time_in_force: TimeInForce::Gtc }
     }
 
     #[test]
     fn filters_are_compared_as_decimals() {
         let r = btc_rules();
         let mkt = Price::new(dec!(60000));
-        assert_eq!(
-            r.check(&limit(dec!(60000.01)), Qty::new(dec!(0.001)), mkt),
-            Ok(())
-        );
+        assert_eq!(r.check(&limit(dec!(60000.01)), Qty::new(dec!(0.001)), mkt), Ok(()));
         assert_eq!(
             r.check(&limit(dec!(60000.005)), Qty::new(dec!(0.001)), mkt),
             Err(FilterFailure("PRICE_FILTER"))
@@ -219,10 +193,7 @@ mod tests {
             r.check(&OrderKind::Market, Qty::new(dec!(101)), mkt),
             Err(FilterFailure("MARKET_LOT_SIZE"))
         );
-        assert_eq!(
-            FilterFailure("LOT_SIZE").to_string(),
-            "Filter failure: LOT_SIZE"
-        );
+        assert_eq!(FilterFailure("LOT_SIZE").to_string(), "Filter failure: LOT_SIZE");
     }
 
     #[test]
@@ -230,13 +201,7 @@ mod tests {
         let r = btc_rules();
         let q = r.round_qty_down(Qty::new(dec!(0.0166666666)), false);
         assert_eq!(q.get(), dec!(0.01666));
-        assert_eq!(
-            r.round_price(Price::new(dec!(60000.006))).get(),
-            dec!(60000.01)
-        );
-        assert_eq!(
-            r.check(&limit(dec!(60000.01)), q, Price::new(dec!(60000))),
-            Ok(())
-        );
+        assert_eq!(r.round_price(Price::new(dec!(60000.006))).get(), dec!(60000.01));
+        assert_eq!(r.check(&limit(dec!(60000.01)), q, Price::new(dec!(60000))), Ok(()));
     }
 }

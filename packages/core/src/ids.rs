@@ -40,8 +40,7 @@ pub struct ClientOrderId(String);
 
 impl ClientOrderId {
     pub fn new_checked(s: &str) -> Result<Self, DomainError> {
-        let ok_char =
-            |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '_' | '-');
+        let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '_' | '-');
         if s.is_empty() || s.len() > 36 || !s.chars().all(ok_char) {
             return Err(DomainError::Invalid {
                 what: "client order id",
@@ -110,19 +109,11 @@ mod tests {
 
     #[test]
     fn client_order_ids_are_deterministic_valid_and_distinct() {
-        let d = DecisionId::new(
-            "sma",
-            Symbol::new("BTCUSDT"),
-            Timestamp::from_millis(1_700_000_000_000),
-        );
+        let d = DecisionId::new("sma", Symbol::new("BTCUSDT"), Timestamp::from_millis(1_700_000_000_000));
         let a = ClientOrderId::for_decision(&d, Side::Buy);
         assert_eq!(a, ClientOrderId::for_decision(&d, Side::Buy));
         assert_ne!(a, ClientOrderId::for_decision(&d, Side::Sell));
-        let other = DecisionId::new(
-            "sma",
-            Symbol::new("BTCUSDT"),
-            Timestamp::from_millis(1_700_000_060_000),
-        );
+        let other = DecisionId::new("sma", Symbol::new("BTCUSDT"), Timestamp::from_millis(1_700_000_060_000));
         assert_ne!(a, ClientOrderId::for_decision(&other, Side::Buy));
         assert!(ClientOrderId::new_checked(a.as_str()).is_ok());
         // FNV-1a's published test value for "a".

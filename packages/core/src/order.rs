@@ -19,10 +19,7 @@ pub enum TimeInForce {
 #[serde(tag = "type", rename_all = "UPPERCASE")]
 pub enum OrderKind {
     Market,
-    Limit {
-        price: Price,
-        time_in_force: TimeInForce,
-    },
+    Limit { price: Price, time_in_force: TimeInForce },
 }
 
 impl OrderKind {

@@ -15,6 +15,18 @@ pub trait Clock {
     fn now(&self) -> Timestamp;
 }
 
+impl<C: Clock + ?Sized> Clock for &C {
+    fn now(&self) -> Timestamp {
+        (**self).now()
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
+    fn now(&self) -> Timestamp {
+        (**self).now()
+    }
+}
+
 /// A strategy's raw opinion, before advice and risk.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signal {
@@ -34,6 +46,9 @@ pub struct Signal {
 pub struct Advice {
     pub action: Action,
     pub confidence: Confidence,
+    /// Where to cut a loss and take a profit on an entry; none for exits.
+    pub stop_loss: Option<Price>,
+    pub take_profit: Option<Price>,
     pub rationale: String,
     pub citations: Vec<Citation>,
 }

@@ -24,11 +24,7 @@ pub struct Position {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PositionError {
     #[error("cannot sell {wanted} {symbol}: only {held} held (spot has no short selling)")]
-    Oversell {
-        symbol: Symbol,
-        wanted: Qty,
-        held: Qty,
-    },
+    Oversell { symbol: Symbol, wanted: Qty, held: Qty },
     #[error("fill for {got} applied to the {expected} position")]
     WrongSymbol { expected: Symbol, got: Symbol },
 }
@@ -71,10 +67,7 @@ impl Position {
     /// Applies a fill and returns the P&L it realised (net of its fee).
     pub fn apply(&mut self, fill: &Fill) -> Result<Amount, PositionError> {
         if fill.symbol != self.symbol {
-            return Err(PositionError::WrongSymbol {
-                expected: self.symbol,
-                got: fill.symbol,
-            });
+            return Err(PositionError::WrongSymbol { expected: self.symbol, got: fill.symbol });
         }
         let realised = match fill.side {
             Side::Buy => {
@@ -95,9 +88,7 @@ impl Position {
                 } else {
                     // Rounded so that `cost - released` never needs more than 28 digits, which
                     // is what keeps the conservation below exact rather than nearly so.
-                    Amount::new(
-                        (self.cost.get() * fill.qty.get() / self.qty.get()).round_dp(COST_DP),
-                    )
+                    Amount::new((self.cost.get() * fill.qty.get() / self.qty.get()).round_dp(COST_DP))
                 };
                 self.qty = self.qty.saturating_sub(fill.qty);
                 self.cost -= released;
@@ -135,14 +126,10 @@ mod tests {
     #[test]
     fn average_cost_and_realised_pnl() {
         let mut p = Position::flat(Symbol::new("BTCUSDT"));
-        p.apply(&fill(Side::Buy, dec!(1), dec!(100), dec!(0.1)))
-            .unwrap();
-        p.apply(&fill(Side::Buy, dec!(1), dec!(200), dec!(0.2)))
-            .unwrap();
+        p.apply(&fill(Side::Buy, dec!(1), dec!(100), dec!(0.1))).unwrap();
+        p.apply(&fill(Side::Buy, dec!(1), dec!(200), dec!(0.2))).unwrap();
         assert_eq!(p.avg_price().unwrap().get(), dec!(150));
-        let r = p
-            .apply(&fill(Side::Sell, dec!(1), dec!(180), dec!(0.18)))
-            .unwrap();
+        let r = p.apply(&fill(Side::Sell, dec!(1), dec!(180), dec!(0.18))).unwrap();
         assert_eq!(r.get(), dec!(29.82));
         assert_eq!(p.qty.get(), dec!(1));
         assert_eq!(p.cost.get(), dec!(150));
@@ -154,8 +141,7 @@ mod tests {
     #[test]
     fn overselling_is_refused_and_changes_nothing() {
         let mut p = Position::flat(Symbol::new("BTCUSDT"));
-        p.apply(&fill(Side::Buy, dec!(1), dec!(100), dec!(0)))
-            .unwrap();
+        p.apply(&fill(Side::Buy, dec!(1), dec!(100), dec!(0))).unwrap();
         let before = p.clone();
         assert!(matches!(
             p.apply(&fill(Side::Sell, dec!(1.5), dec!(100), dec!(0))),

@@ -113,34 +113,13 @@ pub struct RiskRefused<T> {
 pub enum RefusalReason {
     KillSwitch,
     Paused,
-    MinConfidence {
-        confidence: Confidence,
-        min: Confidence,
-    },
-    MaxOrderNotional {
-        notional: Amount,
-        max: Amount,
-    },
-    MaxPosition {
-        after: Amount,
-        max: Amount,
-    },
-    MaxTotalExposure {
-        after: Amount,
-        max: Amount,
-    },
-    MaxDailyLoss {
-        loss: Amount,
-        max: Amount,
-    },
-    MaxTradesPerDay {
-        trades: u32,
-        max: u32,
-    },
-    Cooldown {
-        losses: u32,
-        until_ms: i64,
-    },
+    MinConfidence { confidence: Confidence, min: Confidence },
+    MaxOrderNotional { notional: Amount, max: Amount },
+    MaxPosition { after: Amount, max: Amount },
+    MaxTotalExposure { after: Amount, max: Amount },
+    MaxDailyLoss { loss: Amount, max: Amount },
+    MaxTradesPerDay { trades: u32, max: u32 },
+    Cooldown { losses: u32, until_ms: i64 },
     ZeroQuantity,
     NoPrice,
 }
@@ -170,21 +149,13 @@ impl fmt::Display for RefusalReason {
             RefusalReason::KillSwitch => write!(f, "kill switch is on: no new orders"),
             RefusalReason::Paused => write!(f, "trading is paused"),
             RefusalReason::MinConfidence { confidence, min } => {
-                write!(
-                    f,
-                    "confidence {} is below the minimum {}",
-                    confidence.get(),
-                    min.get()
-                )
+                write!(f, "confidence {} is below the minimum {}", confidence.get(), min.get())
             }
             RefusalReason::MaxOrderNotional { notional, max } => {
                 write!(f, "order notional {notional} exceeds the maximum {max}")
             }
             RefusalReason::MaxPosition { after, max } => {
-                write!(
-                    f,
-                    "position would be {after}, above the per-symbol limit {max}"
-                )
+                write!(f, "position would be {after}, above the per-symbol limit {max}")
             }
             RefusalReason::MaxTotalExposure { after, max } => {
                 write!(f, "total exposure would be {after}, above the limit {max}")

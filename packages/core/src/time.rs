@@ -5,9 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// A point in time in milliseconds since 1970-01-01T00:00:00Z.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Timestamp(i64);
 
@@ -76,18 +74,9 @@ mod tests {
 
     #[test]
     fn iso8601_and_days() {
-        assert_eq!(
-            Timestamp::from_millis(0).to_iso8601(),
-            "1970-01-01T00:00:00.000Z"
-        );
-        assert_eq!(
-            Timestamp::from_millis(1_499_827_319_559).to_iso8601(),
-            "2017-07-12T02:41:59.559Z"
-        );
-        assert_eq!(
-            Timestamp::from_millis(951_782_400_000).to_iso8601(),
-            "2000-02-29T00:00:00.000Z"
-        );
+        assert_eq!(Timestamp::from_millis(0).to_iso8601(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(Timestamp::from_millis(1_499_827_319_559).to_iso8601(), "2017-07-12T02:41:59.559Z");
+        assert_eq!(Timestamp::from_millis(951_782_400_000).to_iso8601(), "2000-02-29T00:00:00.000Z");
         assert_eq!(Timestamp::from_millis(MS_PER_DAY - 1).utc_day(), 0);
         assert_eq!(Timestamp::from_millis(-1).utc_day(), -1);
     }

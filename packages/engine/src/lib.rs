@@ -1,1 +1,22 @@
-//! placeholder
+//! Mirai's engine: one deterministic event loop for backtests, paper and live trading.
+//!
+//! A market event goes in; the strategy may signal; the advisor weighs the signal into a decision
+//! with a written rationale; the decision is sized into an order; the risk gates approve or refuse
+//! it. Fills come back through [`Engine::on_fill`] and update the portfolio. There is no I/O and no
+//! wall clock here: time comes from a [`mirai_core::Clock`].
+
+pub mod advisor;
+pub mod clock;
+pub mod engine;
+pub mod indicators;
+pub mod portfolio;
+pub mod sizing;
+pub mod strategies;
+pub mod synthetic;
+
+pub use advisor::RuleBasedAdvisor;
+pub use clock::ManualClock;
+pub use engine::{Engine, EngineConfig, Outcome};
+pub use portfolio::Portfolio;
+pub use sizing::Sizing;
+pub use strategies::{AnyStrategy, RsiReversion, SmaCross, Strategy, StrategyError};

@@ -5,8 +5,7 @@
 //! streak or low confidence would increase risk, not limit it.
 
 use mirai_core::{
-    Amount, Confidence, OrderRequest, RefusalReason, RiskApproved, RiskLimits, RiskRefused, Side,
-    Timestamp,
+    Amount, Confidence, OrderRequest, RefusalReason, RiskApproved, RiskLimits, RiskRefused, Side, Timestamp,
 };
 use rust_decimal::Decimal;
 
@@ -64,10 +63,7 @@ impl RiskGate {
     ) -> Result<RiskApproved<OrderRequest>, RiskRefused<OrderRequest>> {
         self.state.roll_day(now, exposure.equity);
         match self.first_refusal(&order, confidence, exposure, now) {
-            Some(reason) => Err(RiskRefused {
-                item: order,
-                reason,
-            }),
+            Some(reason) => Err(RiskRefused { item: order, reason }),
             None => {
                 self.state.trades_today = self.state.trades_today.saturating_add(1);
                 Ok(RiskApproved::new_by_risk_gate(order))
@@ -100,42 +96,27 @@ impl RiskGate {
             return None;
         }
         if confidence < l.min_confidence {
-            return Some(RefusalReason::MinConfidence {
-                confidence,
-                min: l.min_confidence,
-            });
+            return Some(RefusalReason::MinConfidence { confidence, min: l.min_confidence });
         }
         let notional = price * order.qty;
         if notional > l.max_order_notional {
-            return Some(RefusalReason::MaxOrderNotional {
-                notional,
-                max: l.max_order_notional,
-            });
+            return Some(RefusalReason::MaxOrderNotional { notional, max: l.max_order_notional });
         }
         let equity = exposure.equity.max(Amount::ZERO);
         let max_position = equity.scale(l.max_position_pct);
         let after = exposure.symbol_value + notional;
         if after > max_position {
-            return Some(RefusalReason::MaxPosition {
-                after,
-                max: max_position,
-            });
+            return Some(RefusalReason::MaxPosition { after, max: max_position });
         }
         let max_total = equity.scale(l.max_total_exposure_pct);
         let after_total = exposure.total_value + notional;
         if after_total > max_total {
-            return Some(RefusalReason::MaxTotalExposure {
-                after: after_total,
-                max: max_total,
-            });
+            return Some(RefusalReason::MaxTotalExposure { after: after_total, max: max_total });
         }
         let loss = s.day_start_equity - exposure.equity;
         let max_loss = s.day_start_equity.scale(l.max_daily_loss_pct);
         if loss.get() > Decimal::ZERO && loss >= max_loss {
-            return Some(RefusalReason::MaxDailyLoss {
-                loss,
-                max: max_loss,
-            });
+            return Some(RefusalReason::MaxDailyLoss { loss, max: max_loss });
         }
         if s.trades_today >= l.max_trades_per_day {
             return Some(RefusalReason::MaxTradesPerDay {
@@ -143,13 +124,10 @@ impl RiskGate {
                 max: l.max_trades_per_day,
             });
         }
-        if let Some(until) = s.cooldown_until {
-            if now < until {
-                return Some(RefusalReason::Cooldown {
-                    losses: s.consecutive_losses,
-                    until_ms: until.millis(),
-                });
-            }
+        if let Some(until) = s.cooldown_until
+            && now < until
+        {
+            return Some(RefusalReason::Cooldown { losses: s.consecutive_losses, until_ms: until.millis() });
         }
         None
     }

@@ -1,1 +1,31 @@
-//! placeholder
+//! Mirai's embedded store: one SQLite file (`mirai.db`) that keeps decisions, orders, fills,
+//! positions, risk events, P&L snapshots, a hash-chained audit log and small key/value state
+//! across restarts, with nothing to install or configure.
+//!
+//! Money is stored as decimal TEXT and read back exactly; times are INTEGER milliseconds UTC.
+//! The API is synchronous: every call takes a short lock on one connection, so the worker may call
+//! it from async tasks as long as it does so briefly.
+
+mod audit;
+mod canonical_json;
+mod codec;
+mod decisions;
+mod error;
+mod fills;
+mod kv;
+mod orders;
+mod pnl;
+mod positions;
+mod risk_events;
+mod rows;
+mod schema;
+mod store;
+
+pub use audit::{AuditEntry, GENESIS_HASH, audit_hash};
+pub use canonical_json::canonical_json;
+pub use error::{Result, StoreError};
+pub use orders::StoredOrder;
+pub use pnl::PnlSnapshot;
+pub use risk_events::RiskEvent;
+pub use schema::SCHEMA_VERSION;
+pub use store::{DB_FILE, LocalStore};

@@ -38,23 +38,14 @@ fn now() -> Timestamp {
 }
 
 fn refusal(gate: &mut RiskGate, o: OrderRequest, c: Decimal, e: &Exposure) -> Option<&'static str> {
-    gate.check(o, conf(c), e, now())
-        .err()
-        .map(|r| r.reason.gate())
+    gate.check(o, conf(c), e, now()).err().map(|r| r.reason.gate())
 }
 
 #[test]
 fn a_sound_buy_is_approved_and_counted() {
     let mut g = RiskGate::default();
     let e = exposure(dec!(10000), dec!(0), dec!(0));
-    let approved = g
-        .check(
-            order(Side::Buy, dec!(0.01), dec!(60000)),
-            conf(dec!(0.8)),
-            &e,
-            now(),
-        )
-        .unwrap();
+    let approved = g.check(order(Side::Buy, dec!(0.01), dec!(60000)), conf(dec!(0.8)), &e, now()).unwrap();
     assert_eq!(approved.inner().qty.get(), dec!(0.01));
     assert_eq!(g.state().trades_today, 1);
 }
@@ -64,125 +55,51 @@ fn each_gate_refuses_with_its_reason() {
     let e = exposure(dec!(10000), dec!(0), dec!(0));
     let mut g = RiskGate::default();
     assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Buy, dec!(0.01), dec!(60000)),
-            dec!(0.69),
-            &e
-        ),
+        refusal(&mut g, order(Side::Buy, dec!(0.01), dec!(60000)), dec!(0.69), &e),
         Some("min_confidence")
     );
     // 0.7 exactly passes: the comparison is decimal, not float.
-    assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Buy, dec!(0.01), dec!(60000)),
-            dec!(0.7),
-            &e
-        ),
-        None
-    );
+    assert_eq!(refusal(&mut g, order(Side::Buy, dec!(0.01), dec!(60000)), dec!(0.7), &e), None);
     let mut g = RiskGate::new(
-        RiskLimits {
-            max_order_notional: Amount::new(dec!(500)),
-            ..RiskLimits::default()
-        },
+        RiskLimits { max_order_notional: Amount::new(dec!(500)), ..RiskLimits::default() },
         RiskState::default(),
     );
     assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Buy, dec!(0.01), dec!(60000)),
-            dec!(0.9),
-            &e
-        ),
+        refusal(&mut g, order(Side::Buy, dec!(0.01), dec!(60000)), dec!(0.9), &e),
         Some("max_order_notional")
     );
     let mut g = RiskGate::default();
     // 10 % of 10,000 is 1,000: 400 held + 600.01 is over.
     let held = exposure(dec!(10000), dec!(400), dec!(400));
     assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Buy, dec!(1), dec!(600.01)),
-            dec!(0.9),
-            &held
-        ),
+        refusal(&mut g, order(Side::Buy, dec!(1), dec!(600.01)), dec!(0.9), &held),
         Some("max_position")
     );
-    assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Buy, dec!(1), dec!(600)),
-            dec!(0.9),
-            &held
-        ),
-        None
-    );
+    assert_eq!(refusal(&mut g, order(Side::Buy, dec!(1), dec!(600)), dec!(0.9), &held), None);
     let mut g = RiskGate::default();
     let total = exposure(dec!(10000), dec!(0), dec!(2000));
     assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Buy, dec!(1), dec!(500.01)),
-            dec!(0.9),
-            &total
-        ),
+        refusal(&mut g, order(Side::Buy, dec!(1), dec!(500.01)), dec!(0.9), &total),
         Some("max_total_exposure")
     );
-    assert_eq!(
-        refusal(&mut g, order(Side::Buy, dec!(0), dec!(500)), dec!(0.9), &e),
-        Some("zero_quantity")
-    );
-    assert_eq!(
-        refusal(&mut g, order(Side::Buy, dec!(1), dec!(0)), dec!(0.9), &e),
-        Some("no_price")
-    );
+    assert_eq!(refusal(&mut g, order(Side::Buy, dec!(0), dec!(500)), dec!(0.9), &e), Some("zero_quantity"));
+    assert_eq!(refusal(&mut g, order(Side::Buy, dec!(1), dec!(0)), dec!(0.9), &e), Some("no_price"));
 }
 
 #[test]
 fn daily_loss_stops_buys_until_the_next_day() {
     let mut g = RiskGate::default();
     let start = exposure(dec!(10000), dec!(0), dec!(0));
-    assert!(
-        g.check(
-            order(Side::Buy, dec!(0.001), dec!(60000)),
-            conf(dec!(0.9)),
-            &start,
-            now()
-        )
-        .is_ok()
-    );
+    assert!(g.check(order(Side::Buy, dec!(0.001), dec!(60000)), conf(dec!(0.9)), &start, now()).is_ok());
     let down = exposure(dec!(9500), dec!(0), dec!(0));
     assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Buy, dec!(0.001), dec!(60000)),
-            dec!(0.9),
-            &down
-        ),
+        refusal(&mut g, order(Side::Buy, dec!(0.001), dec!(60000)), dec!(0.9), &down),
         Some("max_daily_loss")
     );
     // Exits still go through.
-    assert!(
-        g.check(
-            order(Side::Sell, dec!(0.001), dec!(60000)),
-            conf(dec!(0.1)),
-            &down,
-            now()
-        )
-        .is_ok()
-    );
+    assert!(g.check(order(Side::Sell, dec!(0.001), dec!(60000)), conf(dec!(0.1)), &down, now()).is_ok());
     let tomorrow = now().plus_millis(86_400_000);
-    assert!(
-        g.check(
-            order(Side::Buy, dec!(0.001), dec!(60000)),
-            conf(dec!(0.9)),
-            &down,
-            tomorrow
-        )
-        .is_ok()
-    );
+    assert!(g.check(order(Side::Buy, dec!(0.001), dec!(60000)), conf(dec!(0.9)), &down, tomorrow).is_ok());
     assert_eq!(g.state().day_start_equity.get(), dec!(9500));
 }
 
@@ -196,81 +113,24 @@ fn trades_per_day_and_cooldown() {
     };
     let mut g = RiskGate::new(limits, RiskState::default());
     let e = exposure(dec!(10000), dec!(0), dec!(0));
+    assert_eq!(refusal(&mut g, order(Side::Buy, dec!(0.001), dec!(60000)), dec!(0.9), &e), None);
+    assert_eq!(refusal(&mut g, order(Side::Buy, dec!(0.001), dec!(60000)), dec!(0.9), &e), None);
     assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Buy, dec!(0.001), dec!(60000)),
-            dec!(0.9),
-            &e
-        ),
-        None
-    );
-    assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Buy, dec!(0.001), dec!(60000)),
-            dec!(0.9),
-            &e
-        ),
-        None
-    );
-    assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Buy, dec!(0.001), dec!(60000)),
-            dec!(0.9),
-            &e
-        ),
+        refusal(&mut g, order(Side::Buy, dec!(0.001), dec!(60000)), dec!(0.9), &e),
         Some("max_trades_per_day")
     );
 
     let mut g = RiskGate::new(
-        RiskLimits {
-            max_consecutive_losses: 2,
-            cooldown_ms: 60_000,
-            ..RiskLimits::default()
-        },
+        RiskLimits { max_consecutive_losses: 2, cooldown_ms: 60_000, ..RiskLimits::default() },
         RiskState::default(),
     );
     g.record_round_trip(Amount::new(dec!(-1)), now());
-    assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Buy, dec!(0.001), dec!(60000)),
-            dec!(0.9),
-            &e
-        ),
-        None
-    );
+    assert_eq!(refusal(&mut g, order(Side::Buy, dec!(0.001), dec!(60000)), dec!(0.9), &e), None);
     g.record_round_trip(Amount::new(dec!(-1)), now());
-    assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Buy, dec!(0.001), dec!(60000)),
-            dec!(0.9),
-            &e
-        ),
-        Some("cooldown")
-    );
-    assert!(
-        g.check(
-            order(Side::Sell, dec!(0.001), dec!(60000)),
-            conf(dec!(0.9)),
-            &e,
-            now()
-        )
-        .is_ok()
-    );
+    assert_eq!(refusal(&mut g, order(Side::Buy, dec!(0.001), dec!(60000)), dec!(0.9), &e), Some("cooldown"));
+    assert!(g.check(order(Side::Sell, dec!(0.001), dec!(60000)), conf(dec!(0.9)), &e, now()).is_ok());
     let later = now().plus_millis(60_000);
-    assert!(
-        g.check(
-            order(Side::Buy, dec!(0.001), dec!(60000)),
-            conf(dec!(0.9)),
-            &e,
-            later
-        )
-        .is_ok()
-    );
+    assert!(g.check(order(Side::Buy, dec!(0.001), dec!(60000)), conf(dec!(0.9)), &e, later).is_ok());
     g.record_round_trip(Amount::new(dec!(5)), later);
     assert_eq!(g.state().consecutive_losses, 0);
 }
@@ -280,68 +140,30 @@ fn kill_switch_refuses_everything_until_resumed() {
     let mut g = RiskGate::default();
     let e = exposure(dec!(10000), dec!(500), dec!(500));
     g.halt();
+    assert_eq!(refusal(&mut g, order(Side::Buy, dec!(0.001), dec!(60000)), dec!(1), &e), Some("kill_switch"));
     assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Buy, dec!(0.001), dec!(60000)),
-            dec!(1),
-            &e
-        ),
-        Some("kill_switch")
-    );
-    assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Sell, dec!(0.001), dec!(60000)),
-            dec!(1),
-            &e
-        ),
+        refusal(&mut g, order(Side::Sell, dec!(0.001), dec!(60000)), dec!(1), &e),
         Some("kill_switch")
     );
     g.resume();
-    assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Sell, dec!(0.001), dec!(60000)),
-            dec!(1),
-            &e
-        ),
-        None
-    );
+    assert_eq!(refusal(&mut g, order(Side::Sell, dec!(0.001), dec!(60000)), dec!(1), &e), None);
     g.pause();
-    assert_eq!(
-        refusal(
-            &mut g,
-            order(Side::Buy, dec!(0.001), dec!(60000)),
-            dec!(1),
-            &e
-        ),
-        Some("paused")
-    );
+    assert_eq!(refusal(&mut g, order(Side::Buy, dec!(0.001), dec!(60000)), dec!(1), &e), Some("paused"));
 }
 
 fn arb_limits() -> impl Strategy<Value = RiskLimits> {
-    (
-        1u32..5000,
-        1u32..50,
-        1u32..100,
-        1u32..20,
-        0u32..10,
-        1u32..5,
-        0u32..=100,
+    (1u32..5000, 1u32..50, 1u32..100, 1u32..20, 0u32..10, 1u32..5, 0u32..=100).prop_map(
+        |(notional, pos, tot, loss, trades, losses, conf)| RiskLimits {
+            max_order_notional: Amount::new(Decimal::from(notional)),
+            max_position_pct: Decimal::new(pos.into(), 2),
+            max_total_exposure_pct: Decimal::new(tot.into(), 2),
+            max_daily_loss_pct: Decimal::new(loss.into(), 2),
+            max_trades_per_day: trades,
+            max_consecutive_losses: losses,
+            cooldown_ms: 60_000,
+            min_confidence: Confidence::clamped(Decimal::new(conf.into(), 2)),
+        },
     )
-        .prop_map(
-            |(notional, pos, tot, loss, trades, losses, conf)| RiskLimits {
-                max_order_notional: Amount::new(Decimal::from(notional)),
-                max_position_pct: Decimal::new(pos.into(), 2),
-                max_total_exposure_pct: Decimal::new(tot.into(), 2),
-                max_daily_loss_pct: Decimal::new(loss.into(), 2),
-                max_trades_per_day: trades,
-                max_consecutive_losses: losses,
-                cooldown_ms: 60_000,
-                min_confidence: Confidence::clamped(Decimal::new(conf.into(), 2)),
-            },
-        )
 }
 
 proptest! {

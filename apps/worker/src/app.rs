@@ -1,0 +1,268 @@
+//! Start-up: the one place that picks concrete adapters and wires them. It restores state from the
+//! local store (ledger, kill switch, risk counters, feed position), reconciles orders left open by
+//! a crash, and starts the feed, the trading task and the web server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use mirai_core::{Amount, Clock, Fill, OrderStatus, Price, Qty, Timestamp};
+use mirai_engine::{Engine, EngineConfig, ManualClock, RuleBasedAdvisor, Sizing};
+use mirai_paper::{PaperConfig, PaperExchange, PaperExecutor};
+use mirai_risk::RiskState;
+use mirai_store_local::LocalStore;
+use mirai_web::{Auth, Backend, Ctx, Mode};
+use serde_json::json;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::backend::LocalBackend;
+use crate::config::Settings;
+use crate::feed::{BAR_MS, ReplayFeed, base_asset, quote_asset, replay_rules};
+use crate::secret::{Secret, random_hex};
+use crate::shared::Shared;
+use crate::trader::{KV_FEED_LAST, KV_RISK_STATE, KV_STOPS_PREFIX, Trader, cash_from_fills};
+
+const KV_ANCHOR: &str = "replay.anchor_ms";
+/// Bars replayed into the strategies (without acting) after a restart.
+const WARM_UP_BARS: usize = 200;
+
+/// A started system. Dropping it does not stop it; call [`Running::stop`].
+#[derive(Debug)]
+pub struct Running {
+    pub addr: SocketAddr,
+    pub user: String,
+    /// Set when no WEB_PASS was configured: shown once on the console, never logged.
+    pub generated_password: Option<Secret>,
+    pub store: Arc<LocalStore>,
+    shutdown: oneshot::Sender<()>,
+    trader_stop: oneshot::Sender<()>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    pub async fn stop(self) {
+        let _ = self.trader_stop.send(());
+        let _ = self.shutdown.send(());
+        for t in self.tasks {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+}
+
+pub async fn start(settings: Settings) -> anyhow::Result<Running> {
+    let store = Arc::new(
+        LocalStore::open(&settings.data_dir)
+            .with_context(|| format!("opening the local store in {}", settings.data_dir.display()))?,
+    );
+    let wall_now = wall_clock();
+    let anchor = match store.get_kv(KV_ANCHOR)? {
+        Some(v) => Timestamp::from_millis(v.parse().context("stored replay anchor")?),
+        None => {
+            let a = Timestamp::from_millis(wall_now.millis() - wall_now.millis().rem_euclid(BAR_MS));
+            store.set_kv(KV_ANCHOR, &a.millis().to_string())?;
+            a
+        }
+    };
+
+    // The engine, restored from the ledger.
+    let clock = Arc::new(ManualClock::new(wall_now));
+    let config = EngineConfig {
+        starting_cash: settings.starting_cash,
+        fee_rate: settings.fee_rate,
+        sizing: Sizing::FractionOfEquity(settings.position_size),
+        limits: settings.limits.clone(),
+    };
+    let mut engine = Engine::new(config, RuleBasedAdvisor::default(), clock.clone());
+    for s in &settings.symbols {
+        engine.add_symbol(*s, settings.build_strategy(), Some(replay_rules(*s)));
+    }
+    let fills = store.all_fills()?;
+    let cash = cash_from_fills(settings.starting_cash, &fills);
+    let positions = store.positions()?;
+    let risk: RiskState = match store.get_kv(KV_RISK_STATE)? {
+        Some(json) => serde_json::from_str(&json).context("stored risk state")?,
+        None => RiskState::default(),
+    };
+    let halted = risk.halted;
+    engine.restore(cash, positions.clone(), risk);
+    for s in &settings.symbols {
+        if let Some(json) = store.get_kv(&format!("{KV_STOPS_PREFIX}{s}"))? {
+            let (sl, tp): (Option<Price>, Option<Price>) = serde_json::from_str(&json).unwrap_or((None, None));
+            engine.restore_stops(*s, sl, tp);
+        }
+    }
+    reconcile_open_orders(&store, &fills, wall_now)?;
+
+    // The paper exchange holds what the ledger says we hold.
+    let mut balances = vec![(quote_asset(), cash.get())];
+    for p in positions.iter().filter(|p| !p.is_flat()) {
+        balances.push((base_asset(p.symbol), p.qty.get()));
+    }
+    let mut paper = PaperExchange::new(PaperConfig {
+        fee_rate: settings.fee_rate,
+        slippage_bps: settings.slippage_bps,
+        rules: settings.symbols.iter().map(|s| replay_rules(*s)).collect(),
+        balances,
+    })
+    .context("paper exchange settings")?;
+    let (next_order_id, next_trade) = next_paper_ids(&store, &fills)?;
+    paper.resume_ids(next_order_id, next_trade);
+    let executor = PaperExecutor::new(paper, clock.clone());
+    let paper_handle = executor.shared();
+
+    // The feed resumes after the last bar traded; the bars before it warm the strategies.
+    let mut feed = ReplayFeed::new(&settings.symbols, settings.replay_seed, anchor);
+    let mut next_index = 0;
+    for s in &settings.symbols {
+        if let Some(v) = store.get_kv(&format!("{KV_FEED_LAST}.{s}"))? {
+            let open = Timestamp::from_millis(v.parse().context("stored feed position")?);
+            next_index = next_index.max(ReplayFeed::index_of(anchor, open) + 1);
+        }
+    }
+    for c in feed.skip_to(next_index, WARM_UP_BARS) {
+        engine.warm_up(&c);
+    }
+
+    let (event_tx, event_rx) = mpsc::channel(1024);
+    let (command_tx, command_rx) = mpsc::channel(16);
+    let shared_placeholder = Arc::new(Shared::new(
+        crate::shared::Snapshot {
+            status: mirai_web::StatusView {
+                mode: Mode::Paper,
+                dry_run: settings.dry_run,
+                testnet: settings.testnet,
+                halted,
+                paused: false,
+                symbols: settings.symbols.clone(),
+                equity: Amount::ZERO,
+                cash,
+                realised_pnl: Amount::ZERO,
+                unrealised_pnl: Amount::ZERO,
+                started_at: wall_now,
+                last_event_at: None,
+                trades_today: 0,
+            },
+            positions: Vec::new(),
+        },
+        store.clone(),
+        command_tx,
+    ));
+    let trader = Trader::new(
+        engine,
+        clock.clone(),
+        executor,
+        Some(paper_handle),
+        store.clone(),
+        shared_placeholder.clone(),
+        Mode::Paper,
+        settings.dry_run,
+        settings.testnet,
+        wall_now,
+    );
+    shared_placeholder.publish(trader.snapshot());
+
+    // The web tier.
+    let generated_password = match settings.web_pass {
+        Some(_) => None,
+        None => Some(Secret::new(random_hex(12).context("generating a password")?)),
+    };
+    let password = settings.web_pass.clone().or_else(|| generated_password.clone()).unwrap_or_default();
+    let jwt_secret = match &settings.jwt_secret {
+        Some(s) => s.clone(),
+        None => Secret::new(random_hex(32).context("generating a JWT secret")?),
+    };
+    let auth = Auth::new(&settings.web_user, password.expose(), jwt_secret.expose().as_bytes())
+        .context("setting up login")?;
+    let backend: Arc<dyn Backend> = Arc::new(LocalBackend(shared_placeholder.clone()));
+    let ctx = Arc::new(Ctx::new(auth, backend.clone()));
+    let app = crate::server::router(ctx, backend, settings.service_token.clone());
+    let listener = tokio::net::TcpListener::bind((settings.bind, settings.port))
+        .await
+        .with_context(|| format!("binding {}:{}", settings.bind, settings.port))?;
+    let addr = listener.local_addr()?;
+
+    store.append_audit(
+        wall_now,
+        "startup",
+        "system",
+        &json!({ "mode": "paper", "dry_run": settings.dry_run, "testnet": settings.testnet, "halted": halted, "resume_bar": next_index }),
+    )?;
+    tracing::info!(%addr, mode = "paper", dry_run = settings.dry_run, testnet = settings.testnet, halted, "mirai started");
+
+    let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+    let (trader_stop_tx, trader_stop_rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = shutdown_rx.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "web server stopped");
+        }
+    });
+    let bars_per_second = settings.replay_bars_per_second;
+    let feed_task = tokio::spawn(feed.play(event_tx, bars_per_second));
+    let trader_task = tokio::spawn(trader.run(event_rx, command_rx, trader_stop_rx));
+
+    Ok(Running {
+        addr,
+        user: settings.web_user,
+        generated_password,
+        store,
+        shutdown: shutdown_tx,
+        trader_stop: trader_stop_tx,
+        tasks: vec![feed_task, trader_task, server],
+    })
+}
+
+/// Orders the store still shows open were lost with the paper exchange's memory when the process
+/// stopped: an order with fills on record is settled as filled, any other as cancelled.
+fn reconcile_open_orders(store: &LocalStore, fills: &[Fill], now: Timestamp) -> anyhow::Result<()> {
+    for o in store.open_orders()? {
+        let filled = fills
+            .iter()
+            .filter(|f| f.client_order_id == o.request.client_order_id)
+            .fold(Qty::ZERO, |acc, f| acc + f.qty);
+        let status = if filled.is_zero() { OrderStatus::Canceled } else { OrderStatus::Filled };
+        store.update_order(&o.request.client_order_id, status, None, filled, now)?;
+        store.append_audit(
+            now,
+            "reconcile",
+            "system",
+            &json!({ "client_order_id": o.request.client_order_id, "status": status.as_str(), "filled_qty": filled }),
+        )?;
+        tracing::warn!(id = %o.request.client_order_id, status = status.as_str(), "reconciled an order left open by the last run");
+    }
+    Ok(())
+}
+
+/// The paper exchange numbers orders and trades from 1; after a restart it must go on past the
+/// ids already in the ledger, or new fills would collide with stored ones.
+fn next_paper_ids(store: &LocalStore, fills: &[Fill]) -> anyhow::Result<(u64, u64)> {
+    let max_trade = fills
+        .iter()
+        .filter_map(|f| f.trade_id.0.strip_prefix("paper-").and_then(|n| n.parse::<u64>().ok()))
+        .max()
+        .unwrap_or(0);
+    let max_order = store.orders(i64::MAX as usize)?.iter().filter_map(|o| o.exchange_order_id).max().unwrap_or(0);
+    Ok((max_order + 1, max_trade + 1))
+}
+
+fn wall_clock() -> Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default();
+    Timestamp::from_millis(ms)
+}
+
+/// The wall clock as a [`Clock`], for parts that must read real time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        wall_clock()
+    }
+}

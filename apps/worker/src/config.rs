@@ -1,0 +1,283 @@
+//! Settings: one typed tree read from the environment (and `.env`), validated at start-up with
+//! every problem reported at once. Defaults are the safe ones: dry run, testnet, loopback only.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use mirai_core::{Amount, Confidence, Decimal, RiskLimits, Symbol};
+use mirai_engine::AnyStrategy;
+
+use crate::secret::Secret;
+
+/// The shortest JWT or service secret accepted, in bytes.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: IpAddr,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub dry_run: bool,
+    pub testnet: bool,
+    pub web_user: String,
+    /// None: a random password is generated at start and printed once.
+    pub web_pass: Option<Secret>,
+    /// None: a random secret is generated at start (sessions end with the process).
+    pub jwt_secret: Option<Secret>,
+    /// Enables the `/internal/v1` control API for remote web tiers when set.
+    pub service_token: Option<Secret>,
+    pub symbols: Vec<Symbol>,
+    pub strategy: String,
+    pub strategy_params: Vec<(String, String)>,
+    pub replay_bars_per_second: u32,
+    pub replay_seed: u64,
+    pub starting_cash: Amount,
+    pub fee_rate: Decimal,
+    pub slippage_bps: Decimal,
+    pub position_size: Decimal,
+    pub limits: RiskLimits,
+}
+
+/// Every invalid setting, one line each.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid settings:\n  - {}", .0.join("\n  - "))]
+pub struct ConfigErrors(pub Vec<String>);
+
+/// Collects values and errors so that all problems surface together.
+struct Reader<'a> {
+    get: &'a dyn Fn(&str) -> Option<String>,
+    errors: Vec<String>,
+}
+
+impl Reader<'_> {
+    fn raw(&self, key: &str) -> Option<String> {
+        (self.get)(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn parse<T: FromStr>(&mut self, key: &str, default: T, what: &str) -> T {
+        match self.raw(key) {
+            None => default,
+            Some(v) => v.parse().unwrap_or_else(|_| {
+                self.errors.push(format!("{key}={v:?} is not {what}"));
+                default
+            }),
+        }
+    }
+
+    fn bool(&mut self, key: &str, default: bool) -> bool {
+        match self.raw(key).map(|v| v.to_ascii_lowercase()) {
+            None => default,
+            Some(v) if matches!(v.as_str(), "true" | "1" | "yes" | "on") => true,
+            Some(v) if matches!(v.as_str(), "false" | "0" | "no" | "off") => false,
+            Some(v) => {
+                self.errors.push(format!("{key}={v:?} is not a boolean (true or false)"));
+                default
+            }
+        }
+    }
+
+    /// A percentage setting ("5" = 5 %), returned as a fraction (0.05).
+    fn pct(&mut self, key: &str, default_pct: i64, max_pct: i64) -> Decimal {
+        let v: Decimal = self.parse(key, Decimal::from(default_pct), "a number (percent)");
+        if v <= Decimal::ZERO || v > Decimal::from(max_pct) {
+            self.errors.push(format!("{key}={v} must be above 0 and at most {max_pct} (percent)"));
+        }
+        v / Decimal::ONE_HUNDRED
+    }
+
+    fn secret(&mut self, key: &str) -> Option<Secret> {
+        let v = self.raw(key)?;
+        if v.len() < MIN_SECRET_BYTES {
+            // The value itself is never echoed back.
+            self.errors.push(format!("{key} must be at least {MIN_SECRET_BYTES} bytes (got {})", v.len()));
+        }
+        Some(Secret::new(v))
+    }
+}
+
+impl Settings {
+    pub fn from_process_env() -> Result<Self, ConfigErrors> {
+        Self::from_lookup(&|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `get`, so tests can supply their own environment.
+    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigErrors> {
+        let mut r = Reader { get, errors: Vec::new() };
+        let bind = r.parse("BIND_ADDR", IpAddr::from([127, 0, 0, 1]), "an IP address");
+        let port = r.parse("PORT", 8080u16, "a port number (0-65535)");
+        let data_dir = PathBuf::from(r.raw("DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let dry_run = r.bool("DRY_RUN", true);
+        let testnet = r.bool("BINANCE_TESTNET", true);
+        if !dry_run {
+            r.errors.push(
+                "DRY_RUN=false asks for orders on Binance; this build trades on the paper exchange only. \
+                 Set DRY_RUN=true."
+                    .into(),
+            );
+        }
+        let web_user = r.raw("WEB_USER").unwrap_or_else(|| "admin".into());
+        if web_user.len() > 64 || web_user.chars().any(char::is_whitespace) {
+            r.errors.push("WEB_USER must be at most 64 characters, with no spaces".into());
+        }
+        let web_pass = r.raw("WEB_PASS").map(Secret::new);
+        if web_pass.as_ref().is_some_and(|p| p.expose().len() < 8) {
+            r.errors.push("WEB_PASS must be at least 8 characters".into());
+        }
+        let jwt_secret = r.secret("JWT_SECRET");
+        let service_token = r.secret("WORKER_SERVICE_TOKEN");
+
+        let symbols_raw = r.raw("SYMBOLS").unwrap_or_else(|| "BTCUSDT,ETHUSDT".into());
+        let mut symbols = Vec::new();
+        for s in symbols_raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match Symbol::new_checked(s) {
+                Ok(sym) if !symbols.contains(&sym) => symbols.push(sym),
+                Ok(_) => r.errors.push(format!("SYMBOLS lists {s} twice")),
+                Err(e) => r.errors.push(format!("SYMBOLS: {e}")),
+            }
+        }
+        if symbols.is_empty() {
+            r.errors.push("SYMBOLS must name at least one symbol".into());
+        }
+
+        let strategy = r.raw("STRATEGY").unwrap_or_else(|| "sma-cross".into());
+        let params_raw = r.raw("STRATEGY_PARAMS").unwrap_or_else(|| "fast=5,slow=20".into());
+        let mut strategy_params = Vec::new();
+        for kv in params_raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match kv.split_once('=') {
+                Some((k, v)) => strategy_params.push((k.trim().to_owned(), v.trim().to_owned())),
+                None => r.errors.push(format!("STRATEGY_PARAMS entry {kv:?} is not key=value")),
+            }
+        }
+        let pairs: Vec<(&str, &str)> = strategy_params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        if let Err(e) = AnyStrategy::from_spec(&strategy, &pairs) {
+            r.errors.push(format!("STRATEGY/STRATEGY_PARAMS: {e}"));
+        }
+
+        let replay_bars_per_second = r.parse("REPLAY_BARS_PER_SECOND", 10u32, "a whole number");
+        if !(1..=1000).contains(&replay_bars_per_second) {
+            r.errors.push("REPLAY_BARS_PER_SECOND must be between 1 and 1000".into());
+        }
+        let replay_seed = r.parse("REPLAY_SEED", 42u64, "a whole number");
+        let starting_cash: Decimal = r.parse("STARTING_CASH", Decimal::from(10_000), "a decimal number");
+        if starting_cash <= Decimal::ZERO {
+            r.errors.push("STARTING_CASH must be positive".into());
+        }
+        let fee_pct: Decimal = r.parse("FEE_PCT", Decimal::new(1, 1), "a number (percent)");
+        if fee_pct < Decimal::ZERO || fee_pct > Decimal::from(5) {
+            r.errors.push(format!("FEE_PCT={fee_pct} must be between 0 and 5 (percent)"));
+        }
+        let fee_rate = fee_pct / Decimal::ONE_HUNDRED;
+        let slippage_bps: Decimal = r.parse("SLIPPAGE_BPS", Decimal::from(2), "a decimal number");
+        if slippage_bps < Decimal::ZERO || slippage_bps > Decimal::from(500) {
+            r.errors.push("SLIPPAGE_BPS must be between 0 and 500".into());
+        }
+        let position_size = r.pct("POSITION_SIZE_PCT", 10, 100);
+
+        let min_conf: Decimal = r.parse("MIN_CONFIDENCE", Decimal::new(7, 1), "a number between 0 and 1");
+        let min_confidence = Confidence::new_checked(min_conf).unwrap_or_else(|e| {
+            r.errors.push(format!("MIN_CONFIDENCE: {e}"));
+            Confidence::ONE
+        });
+        let max_order_notional: Decimal = r.parse("MAX_ORDER_NOTIONAL", Decimal::from(1_000), "a decimal number");
+        let limits = RiskLimits {
+            max_order_notional: Amount::new(max_order_notional),
+            max_position_pct: r.pct("MAX_POSITION_PCT", 10, 100),
+            max_total_exposure_pct: r.pct("MAX_EXPOSURE_PCT", 25, 100),
+            max_daily_loss_pct: r.pct("MAX_DAILY_LOSS_PCT", 5, 100),
+            max_trades_per_day: r.parse("MAX_TRADES_PER_DAY", 50u32, "a whole number"),
+            max_consecutive_losses: r.parse("MAX_CONSECUTIVE_LOSSES", 3u32, "a whole number"),
+            cooldown_ms: r.parse("COOLDOWN_MINUTES", 60i64, "a whole number of minutes") * 60_000,
+            min_confidence,
+        };
+        if let Err(errs) = limits.validate() {
+            r.errors.extend(errs);
+        }
+
+        if !r.errors.is_empty() {
+            return Err(ConfigErrors(r.errors));
+        }
+        Ok(Self {
+            bind,
+            port,
+            data_dir,
+            dry_run,
+            testnet,
+            web_user,
+            web_pass,
+            jwt_secret,
+            service_token,
+            symbols,
+            strategy,
+            strategy_params,
+            replay_bars_per_second,
+            replay_seed,
+            starting_cash: Amount::new(starting_cash),
+            fee_rate,
+            slippage_bps,
+            position_size,
+            limits,
+        })
+    }
+
+    pub fn build_strategy(&self) -> AnyStrategy {
+        let pairs: Vec<(&str, &str)> = self.strategy_params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        // Validated in `from_lookup`.
+        AnyStrategy::from_spec(&self.strategy, &pairs).unwrap_or_else(|e| unreachable!("validated strategy: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigErrors> {
+        let env: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(&move |k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_safe() {
+        let s = settings(&[]).unwrap();
+        assert!(s.dry_run && s.testnet);
+        assert_eq!(s.bind.to_string(), "127.0.0.1");
+        assert_eq!(s.port, 8080);
+        assert_eq!(s.limits, RiskLimits::default());
+        assert_eq!(s.symbols, vec![Symbol::new("BTCUSDT"), Symbol::new("ETHUSDT")]);
+        assert!(s.web_pass.is_none() && s.jwt_secret.is_none());
+    }
+
+    #[test]
+    fn every_invalid_setting_is_reported_at_once_and_secrets_are_not_echoed() {
+        let err = settings(&[
+            ("JWT_SECRET", "short-secret-value"),
+            ("PORT", "eighty"),
+            ("DRY_RUN", "maybe"),
+            ("SYMBOLS", "BTC-USDT"),
+            ("MAX_DAILY_LOSS_PCT", "0"),
+            ("STRATEGY_PARAMS", "fast=30,slow=20"),
+            ("MIN_CONFIDENCE", "1.5"),
+        ])
+        .unwrap_err();
+        let text = err.to_string();
+        for needle in ["JWT_SECRET", "PORT", "DRY_RUN", "SYMBOLS", "MAX_DAILY_LOSS_PCT", "STRATEGY", "MIN_CONFIDENCE"] {
+            assert!(text.contains(needle), "{needle} missing from:\n{text}");
+        }
+        assert_eq!(err.0.len(), 7, "{text}");
+        assert!(!text.contains("short-secret-value"));
+    }
+
+    #[test]
+    fn percent_settings_become_fractions() {
+        let s = settings(&[("MAX_POSITION_PCT", "12.5"), ("FEE_PCT", "0.075")]).unwrap();
+        assert_eq!(s.limits.max_position_pct, Decimal::new(125, 3));
+        assert_eq!(s.fee_rate, Decimal::new(75, 5));
+    }
+
+    #[test]
+    fn dry_run_off_is_refused_in_this_build() {
+        let err = settings(&[("DRY_RUN", "false")]).unwrap_err();
+        assert!(err.to_string().contains("DRY_RUN=false"));
+    }
+}

@@ -1,0 +1,299 @@
+//! `Trader`: the trading task. It owns the engine and talks to the executor and the store. Each
+//! market event is one step (`on_event`), so tests can drive it deterministically; `run` is the
+//! loop that feeds it events and operator commands, commands first.
+
+use std::sync::Arc;
+
+use mirai_core::{
+    Amount, Clock, ExecError, Executor, Fill, MarketEvent, OrderStatus, Qty, Symbol, Timestamp,
+};
+use mirai_engine::{Engine, ManualClock, Outcome, RuleBasedAdvisor};
+use mirai_paper::SharedPaper;
+use mirai_store_local::{LocalStore, PnlSnapshot, StoreError};
+use mirai_web::{ControlAction, Mode, PositionView, StatusView};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use crate::shared::{Command, Shared, Snapshot};
+
+pub const KV_RISK_STATE: &str = "risk.state";
+pub const KV_FEED_LAST: &str = "feed.last_open_ms";
+pub const KV_STOPS_PREFIX: &str = "stops.";
+
+/// Record a P&L snapshot every this many candles.
+const PNL_EVERY: u64 = 20;
+
+pub type TradingEngine = Engine<RuleBasedAdvisor, Arc<ManualClock>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TraderError {
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("paper exchange unavailable")]
+    Exchange,
+}
+
+pub struct Trader<E> {
+    pub engine: TradingEngine,
+    pub clock: Arc<ManualClock>,
+    pub executor: E,
+    /// The paper venue's market-side hook (resting orders match on market events).
+    pub paper: Option<SharedPaper>,
+    pub store: Arc<LocalStore>,
+    pub shared: Arc<Shared>,
+    pub mode: Mode,
+    pub dry_run: bool,
+    pub testnet: bool,
+    pub started_at: Timestamp,
+    pub last_event_at: Option<Timestamp>,
+    candles_seen: u64,
+}
+
+impl<E> std::fmt::Debug for Trader<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trader").field("mode", &self.mode).field("last_event_at", &self.last_event_at).finish()
+    }
+}
+
+impl<E: Executor> Trader<E> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        engine: TradingEngine,
+        clock: Arc<ManualClock>,
+        executor: E,
+        paper: Option<SharedPaper>,
+        store: Arc<LocalStore>,
+        shared: Arc<Shared>,
+        mode: Mode,
+        dry_run: bool,
+        testnet: bool,
+        started_at: Timestamp,
+    ) -> Self {
+        Self {
+            engine,
+            clock,
+            executor,
+            paper,
+            store,
+            shared,
+            mode,
+            dry_run,
+            testnet,
+            started_at,
+            last_event_at: None,
+            candles_seen: 0,
+        }
+    }
+
+    /// Runs until both channels close. Commands are served before events so the kill switch never
+    /// waits behind market data.
+    pub async fn run(
+        mut self,
+        mut events: mpsc::Receiver<MarketEvent>,
+        mut commands: mpsc::Receiver<Command>,
+        mut stop: tokio::sync::oneshot::Receiver<()>,
+    ) {
+        self.publish();
+        loop {
+            tokio::select! {
+                biased;
+                _ = &mut stop => break,
+                Some(cmd) = commands.recv() => {
+                    let result = self.control(cmd.action).map_err(|e| e.to_string());
+                    let _ = cmd.reply.send(result);
+                }
+                Some(ev) = events.recv() => {
+                    if let Err(e) = self.on_event(&ev).await {
+                        tracing::error!(error = %e, "trading step failed; halting");
+                        self.engine.halt();
+                        let _ = self.save_risk_state();
+                    }
+                }
+                else => break,
+            }
+        }
+    }
+
+    /// Applies an operator command and persists it before answering.
+    pub fn control(&mut self, action: ControlAction) -> Result<(), TraderError> {
+        match action {
+            ControlAction::Kill => self.engine.halt(),
+            ControlAction::Pause => self.engine.pause(),
+            ControlAction::Resume => self.engine.resume(),
+        }
+        self.save_risk_state()?;
+        let now = self.clock.now();
+        self.store.append_audit(now, "control", "operator", &json!({ "action": action.as_str() }))?;
+        tracing::warn!(action = action.as_str(), "operator command applied");
+        self.publish();
+        Ok(())
+    }
+
+    /// One step: a market event through the engine, the executor and the store.
+    pub async fn on_event(&mut self, ev: &MarketEvent) -> Result<(), TraderError> {
+        self.clock.set(ev.time());
+        self.last_event_at = Some(ev.time());
+        if let Some(paper) = &self.paper {
+            for fill in paper.on_market(ev).map_err(|_| TraderError::Exchange)? {
+                self.book_fill(&fill)?;
+            }
+        }
+        if let Some(outcome) = self.engine.on_event(ev) {
+            self.handle_outcome(outcome).await?;
+        }
+        if let MarketEvent::Candle(c) = ev {
+            self.store.set_kv(&format!("{KV_FEED_LAST}.{}", c.symbol), &c.open_time.millis().to_string())?;
+            self.candles_seen += 1;
+            if self.candles_seen % PNL_EVERY == 0 {
+                self.snapshot_pnl(ev.time())?;
+            }
+        }
+        self.publish();
+        Ok(())
+    }
+
+    async fn handle_outcome(&mut self, outcome: Outcome) -> Result<(), TraderError> {
+        let Outcome { decision, order } = outcome;
+        let now = self.clock.now();
+        self.store.insert_decision(&decision)?;
+        self.store.append_audit(
+            now,
+            "decision",
+            "engine",
+            &json!({ "id": decision.id, "symbol": decision.symbol, "action": decision.action, "confidence": decision.confidence }),
+        )?;
+        match order {
+            None => {}
+            Some(Err(refused)) => {
+                let reason = refused.reason.to_string();
+                tracing::info!(symbol = %decision.symbol, gate = refused.reason.gate(), %reason, "order refused by risk");
+                self.store.insert_risk_event(now, Some(&decision.id), decision.symbol, refused.reason.gate(), &reason)?;
+                self.store.append_audit(
+                    now,
+                    "risk_refused",
+                    "risk",
+                    &json!({ "decision": decision.id, "gate": refused.reason.gate(), "reason": reason }),
+                )?;
+            }
+            Some(Ok(approved)) => {
+                let req = approved.inner().clone();
+                self.store.insert_order(&req, OrderStatus::New)?;
+                self.store.append_audit(
+                    now,
+                    "order",
+                    "engine",
+                    &json!({ "client_order_id": req.client_order_id, "symbol": req.symbol, "side": req.side, "qty": req.qty }),
+                )?;
+                tracing::info!(symbol = %req.symbol, side = %req.side, qty = %req.qty, id = %req.client_order_id, "order approved");
+                let result = self.executor.submit(approved).await;
+                self.save_stops(req.symbol)?;
+                match result {
+                    Ok(report) => {
+                        for fill in &report.fills {
+                            self.book_fill(fill)?;
+                        }
+                        self.store.update_order(
+                            &req.client_order_id,
+                            report.status,
+                            Some(report.exchange_order_id),
+                            report.filled_qty,
+                            now,
+                        )?;
+                        if !report.status.is_open() {
+                            self.engine.on_order_closed(&req.client_order_id);
+                        }
+                    }
+                    Err(ExecError::Rejected(e)) => {
+                        tracing::warn!(code = e.code, msg = %e.msg, "order rejected by the exchange");
+                        self.store.update_order(&req.client_order_id, OrderStatus::Rejected, None, Qty::ZERO, now)?;
+                        self.store.insert_risk_event(now, Some(&decision.id), req.symbol, "exchange", &e.to_string())?;
+                        self.engine.on_order_closed(&req.client_order_id);
+                    }
+                    Err(e) => {
+                        // Unknown outcome: keep the order open locally; reconciliation resolves it.
+                        tracing::error!(error = %e, id = %req.client_order_id, "order outcome unknown");
+                    }
+                }
+            }
+        }
+        self.save_risk_state()?;
+        Ok(())
+    }
+
+    fn book_fill(&mut self, fill: &Fill) -> Result<(), TraderError> {
+        if let Err(e) = self.engine.on_fill(fill) {
+            tracing::error!(error = %e, "fill does not fit the ledger; halting");
+            self.engine.halt();
+            return Ok(());
+        }
+        let position = self.engine.portfolio().position(fill.symbol).cloned().unwrap_or_else(|| mirai_core::Position::flat(fill.symbol));
+        let inserted = self.store.record_fill(fill, &position)?;
+        if inserted {
+            self.store.append_audit(
+                fill.ts,
+                "fill",
+                "exchange",
+                &json!({ "trade_id": fill.trade_id, "client_order_id": fill.client_order_id, "side": fill.side, "qty": fill.qty, "price": fill.price, "fee": fill.fee }),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn save_risk_state(&self) -> Result<(), TraderError> {
+        let json = serde_json::to_string(self.engine.risk_state()).unwrap_or_default();
+        self.store.set_kv(KV_RISK_STATE, &json)?;
+        Ok(())
+    }
+
+    fn save_stops(&self, symbol: Symbol) -> Result<(), TraderError> {
+        let stops = self.engine.stops(symbol);
+        self.store.set_kv(&format!("{KV_STOPS_PREFIX}{symbol}"), &serde_json::to_string(&stops).unwrap_or_default())?;
+        Ok(())
+    }
+
+    fn snapshot_pnl(&self, ts: Timestamp) -> Result<(), TraderError> {
+        let p = self.engine.portfolio();
+        self.store.insert_pnl_snapshot(&PnlSnapshot {
+            ts,
+            equity: p.equity(),
+            cash: p.cash(),
+            realised: p.realised_pnl(),
+            unrealised: p.unrealised_pnl(),
+        })?;
+        Ok(())
+    }
+
+    /// The snapshot the web tier reads.
+    pub fn snapshot(&self) -> Snapshot {
+        let p = self.engine.portfolio();
+        let risk = self.engine.risk_state();
+        let positions = p.positions().map(|(pos, mark)| PositionView::from_position(pos, mark)).collect();
+        Snapshot {
+            status: StatusView {
+                mode: self.mode,
+                dry_run: self.dry_run,
+                testnet: self.testnet,
+                halted: risk.halted,
+                paused: risk.paused,
+                symbols: self.engine.symbols().collect(),
+                equity: p.equity(),
+                cash: p.cash(),
+                realised_pnl: p.realised_pnl(),
+                unrealised_pnl: p.unrealised_pnl(),
+                started_at: self.started_at,
+                last_event_at: self.last_event_at,
+                trades_today: risk.trades_today,
+            },
+            positions,
+        }
+    }
+
+    fn publish(&self) {
+        self.shared.publish(self.snapshot());
+    }
+}
+
+/// Cash implied by the ledger: the starting cash moved by every fill.
+pub fn cash_from_fills(starting_cash: Amount, fills: &[Fill]) -> Amount {
+    starting_cash + fills.iter().map(Fill::cash_delta).sum::<Amount>()
+}

@@ -1,0 +1,98 @@
+//! `RuleBasedAdvisor`: the offline advisor used when no language model is configured. It turns a
+//! strategy's signal into a confidence and a rationale a person can check, deterministically.
+
+use mirai_core::{Action, Advice, Advisor, Citation, Confidence, Decimal, Price, Signal};
+
+#[derive(Clone, Debug)]
+pub struct RuleBasedAdvisor {
+    /// Stop-loss distance below an entry, as a fraction (0.02 = 2 %); none to place no stop.
+    pub stop_loss_pct: Option<Decimal>,
+    pub take_profit_pct: Option<Decimal>,
+}
+
+impl Default for RuleBasedAdvisor {
+    fn default() -> Self {
+        Self { stop_loss_pct: Some(Decimal::new(2, 2)), take_profit_pct: Some(Decimal::new(4, 2)) }
+    }
+}
+
+impl RuleBasedAdvisor {
+    /// No stops: what a backtest replicating another engine's plain strategy needs.
+    pub fn without_stops() -> Self {
+        Self { stop_loss_pct: None, take_profit_pct: None }
+    }
+}
+
+impl Advisor for RuleBasedAdvisor {
+    fn advise(&self, signal: &Signal) -> Advice {
+        // Half the confidence is the base rate of acting on any signal; the rest is earned by the
+        // signal's own strength.
+        let half = Decimal::new(5, 1);
+        let confidence = Confidence::clamped(half + half * signal.strength.get());
+        let entry = signal.action == Action::Buy;
+        let offset = |pct: Option<Decimal>, sign: Decimal| {
+            pct.filter(|_| entry)
+                .and_then(|p| Price::new_checked(signal.price.get() * (Decimal::ONE + sign * p)).ok())
+        };
+        let stop_loss = offset(self.stop_loss_pct, -Decimal::ONE).map(round8);
+        let take_profit = offset(self.take_profit_pct, Decimal::ONE).map(round8);
+        let mut rationale = format!(
+            "{} {} at {}: {}. Signal strength {} gives confidence {}.",
+            if entry { "Buy" } else { "Sell" },
+            signal.symbol,
+            signal.price,
+            signal.reason,
+            signal.strength.get().round_dp(3),
+            confidence.get().round_dp(3),
+        );
+        if let (Some(sl), Some(tp)) = (stop_loss, take_profit) {
+            rationale.push_str(&format!(" Stop-loss {sl}, take-profit {tp}."));
+        }
+        if !entry {
+            rationale.push_str(" Exits are never blocked by confidence.");
+        }
+        Advice {
+            action: signal.action,
+            confidence,
+            stop_loss,
+            take_profit,
+            rationale,
+            citations: vec![Citation { title: format!("{} indicator reading", signal.strategy), url: None }],
+        }
+    }
+}
+
+fn round8(p: Price) -> Price {
+    Price::new(p.get().round_dp(8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mirai_core::{Symbol, Timestamp};
+    use rust_decimal_macros::dec;
+
+    fn signal(action: Action, strength: Decimal) -> Signal {
+        Signal {
+            symbol: Symbol::new("BTCUSDT"),
+            ts: Timestamp::from_millis(0),
+            strategy: "sma-cross",
+            action,
+            price: Price::new(dec!(100)),
+            strength: Confidence::clamped(strength),
+            reason: "SMA(5) crossed above SMA(20)".into(),
+        }
+    }
+
+    #[test]
+    fn confidence_follows_strength_and_entries_get_stops() {
+        let a = RuleBasedAdvisor::default().advise(&signal(Action::Buy, dec!(0.4)));
+        assert_eq!(a.confidence.get(), dec!(0.70));
+        assert_eq!(a.stop_loss.unwrap().get(), dec!(98));
+        assert_eq!(a.take_profit.unwrap().get(), dec!(104));
+        assert!(a.rationale.contains("SMA(5) crossed above SMA(20)"), "{}", a.rationale);
+        let s = RuleBasedAdvisor::default().advise(&signal(Action::Sell, dec!(0)));
+        assert_eq!(s.confidence.get(), dec!(0.5));
+        assert!(s.stop_loss.is_none());
+    }
+}

@@ -1,0 +1,303 @@
+//! `Engine`: market event in, at most one decision (and its risk verdict) out. Deterministic: the
+//! same events, fills and clock readings always give the same decisions and orders.
+
+use mirai_core::{
+    Action, Advisor, Amount, Candle, ClientOrderId, Clock, Confidence, Decimal, Decision, DecisionId, Fill,
+    MarketEvent, OrderKind, OrderRequest, Position, PositionError, Price, Qty, RiskApproved, RiskLimits,
+    RiskRefused, Side, Signal, Symbol, SymbolRules, Timestamp,
+};
+use mirai_risk::{Exposure, RiskGate, RiskState};
+
+use crate::{AnyStrategy, Portfolio, Sizing, Strategy};
+
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    pub starting_cash: Amount,
+    /// The fee rate assumed when sizing buys, so that a buy plus its fee fits the cash.
+    pub fee_rate: Decimal,
+    pub sizing: Sizing,
+    pub limits: RiskLimits,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            starting_cash: Amount::new(Decimal::from(10_000)),
+            fee_rate: Decimal::new(1, 3),
+            sizing: Sizing::default(),
+            limits: RiskLimits::default(),
+        }
+    }
+}
+
+/// What the engine concluded from one event: the decision, and — when it leads to an order — the
+/// risk gates' verdict on that order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub decision: Decision,
+    pub order: Option<Result<RiskApproved<OrderRequest>, RiskRefused<OrderRequest>>>,
+}
+
+#[derive(Clone, Debug)]
+struct Slot {
+    symbol: Symbol,
+    strategy: AnyStrategy,
+    rules: Option<SymbolRules>,
+    /// An approved order not yet closed; no new decision is taken for the symbol meanwhile.
+    pending: Option<ClientOrderId>,
+    stop_loss: Option<Price>,
+    take_profit: Option<Price>,
+    /// Realised P&L of the position when the current round trip opened.
+    trip_start_realised: Amount,
+}
+
+#[derive(Debug)]
+pub struct Engine<A, C> {
+    config: EngineConfig,
+    slots: Vec<Slot>,
+    portfolio: Portfolio,
+    risk: RiskGate,
+    advisor: A,
+    clock: C,
+}
+
+const STOP_LOSS: &str = "stop-loss";
+const TAKE_PROFIT: &str = "take-profit";
+
+impl<A: Advisor, C: Clock> Engine<A, C> {
+    pub fn new(config: EngineConfig, advisor: A, clock: C) -> Self {
+        let portfolio = Portfolio::new(config.starting_cash);
+        let risk = RiskGate::new(config.limits.clone(), RiskState::default());
+        Self { config, slots: Vec::new(), portfolio, risk, advisor, clock }
+    }
+
+    /// Trades `symbol` with `strategy`; `rules` (the exchange's filters) round order sizes.
+    pub fn add_symbol(&mut self, symbol: Symbol, strategy: AnyStrategy, rules: Option<SymbolRules>) {
+        self.slots.push(Slot {
+            symbol,
+            strategy,
+            rules,
+            pending: None,
+            stop_loss: None,
+            take_profit: None,
+            trip_start_realised: Amount::ZERO,
+        });
+    }
+
+    /// Continues from stored state after a restart: cash, positions, the gates' memory (kill
+    /// switch included) and any stops of open positions.
+    pub fn restore(&mut self, cash: Amount, positions: Vec<Position>, risk: RiskState) {
+        self.portfolio.set_cash(cash);
+        for p in positions {
+            if let Some(slot) = self.slots.iter_mut().find(|s| s.symbol == p.symbol) {
+                slot.trip_start_realised = p.realised_pnl;
+            }
+            self.portfolio.restore_position(p);
+        }
+        self.risk = RiskGate::new(self.config.limits.clone(), risk);
+    }
+
+    pub fn restore_stops(&mut self, symbol: Symbol, stop_loss: Option<Price>, take_profit: Option<Price>) {
+        if let Some(slot) = self.slots.iter_mut().find(|s| s.symbol == symbol) {
+            slot.stop_loss = stop_loss;
+            slot.take_profit = take_profit;
+        }
+    }
+
+    /// Shows a candle to the strategy without acting on it: warms indicators after a restart.
+    pub fn warm_up(&mut self, candle: &Candle) {
+        self.portfolio.mark(candle.symbol, candle.close);
+        if let Some(slot) = self.slots.iter_mut().find(|s| s.symbol == candle.symbol) {
+            let _ = slot.strategy.on_candle(candle);
+        }
+    }
+
+    pub fn on_event(&mut self, event: &MarketEvent) -> Option<Outcome> {
+        match event {
+            MarketEvent::Candle(c) => {
+                self.portfolio.mark(c.symbol, c.close);
+                if c.closed { self.on_closed_candle(c) } else { None }
+            }
+            MarketEvent::Quote(q) => {
+                let mid = Price::new((q.bid.get() + q.ask.get()) / Decimal::TWO);
+                self.portfolio.mark(q.symbol, mid);
+                None
+            }
+            MarketEvent::Status(_) => None,
+        }
+    }
+
+    fn on_closed_candle(&mut self, c: &Candle) -> Option<Outcome> {
+        let idx = self.slots.iter().position(|s| s.symbol == c.symbol)?;
+        let strategy_signal = self.slots[idx].strategy.on_candle(c);
+        let slot = &self.slots[idx];
+        if slot.pending.is_some() {
+            return None;
+        }
+        let held = self.portfolio.position(c.symbol).map_or(Qty::ZERO, |p| p.qty);
+        let signal = match strategy_signal {
+            Some(s) if s.action == Action::Buy && held.is_zero() => s,
+            Some(s) if s.action == Action::Sell && !held.is_zero() => s,
+            _ if !held.is_zero() => stop_signal(slot, c)?,
+            _ => return None,
+        };
+        Some(self.decide(idx, signal))
+    }
+
+    fn decide(&mut self, idx: usize, signal: Signal) -> Outcome {
+        let now = self.clock.now();
+        let advice = self.advisor.advise(&signal);
+        let symbol = signal.symbol;
+        let id = DecisionId::new(signal.strategy, symbol, signal.ts);
+        let side = match advice.action {
+            Action::Buy => Some(Side::Buy),
+            Action::Sell => Some(Side::Sell),
+            Action::Hold => None,
+        };
+        let qty = match side {
+            Some(Side::Buy) => self.config.sizing.buy_qty(
+                self.portfolio.cash(),
+                self.portfolio.equity(),
+                signal.price,
+                self.config.fee_rate,
+                self.slots[idx].rules.as_ref(),
+            ),
+            Some(Side::Sell) => {
+                let held = self.portfolio.position(symbol).map_or(Qty::ZERO, |p| p.qty);
+                match &self.slots[idx].rules {
+                    Some(r) => r.round_qty_down(held, true),
+                    None => held,
+                }
+            }
+            None => Qty::ZERO,
+        };
+        let decision = Decision {
+            id: id.clone(),
+            ts: signal.ts,
+            symbol,
+            strategy: signal.strategy.to_owned(),
+            action: advice.action,
+            size_fraction: if side == Some(Side::Buy) { self.config.sizing.fraction() } else { Decimal::ONE },
+            price: signal.price,
+            stop_loss: advice.stop_loss,
+            take_profit: advice.take_profit,
+            confidence: advice.confidence,
+            rationale: advice.rationale,
+            citations: advice.citations,
+        };
+        let Some(side) = side else { return Outcome { decision, order: None } };
+        let order = OrderRequest {
+            client_order_id: ClientOrderId::for_decision(&id, side),
+            decision_id: id,
+            symbol,
+            side,
+            kind: OrderKind::Market,
+            qty,
+            reference_price: signal.price,
+            created_at: now,
+        };
+        let exposure = Exposure {
+            equity: self.portfolio.equity(),
+            symbol_value: self.portfolio.symbol_value(symbol),
+            total_value: self.portfolio.holdings_value(),
+        };
+        let verdict = self.risk.check(order, decision.confidence, &exposure, now);
+        if let Ok(approved) = &verdict {
+            let slot = &mut self.slots[idx];
+            slot.pending = Some(approved.inner().client_order_id.clone());
+            if side == Side::Buy {
+                slot.stop_loss = decision.stop_loss;
+                slot.take_profit = decision.take_profit;
+            }
+        }
+        Outcome { decision, order: Some(verdict) }
+    }
+
+    /// Books a fill. When it closes a position, the round trip's result feeds the losing-streak
+    /// gate. Returns the P&L the fill realised.
+    pub fn on_fill(&mut self, fill: &Fill) -> Result<Amount, PositionError> {
+        let was_flat = self.portfolio.position(fill.symbol).is_none_or(Position::is_flat);
+        let before = self.portfolio.position(fill.symbol).map_or(Amount::ZERO, |p| p.realised_pnl);
+        let realised = self.portfolio.apply_fill(fill)?;
+        let after = self.portfolio.position(fill.symbol).cloned();
+        if let Some(slot) = self.slots.iter_mut().find(|s| s.symbol == fill.symbol) {
+            if was_flat && fill.side == Side::Buy {
+                slot.trip_start_realised = before;
+            }
+            if let Some(p) = after.filter(|p| p.is_flat() && fill.side == Side::Sell) {
+                self.risk.record_round_trip(p.realised_pnl - slot.trip_start_realised, fill.ts);
+                slot.trip_start_realised = p.realised_pnl;
+                slot.stop_loss = None;
+                slot.take_profit = None;
+            }
+        }
+        Ok(realised)
+    }
+
+    /// The order left the book (filled, cancelled, rejected or expired): the symbol may decide
+    /// again.
+    pub fn on_order_closed(&mut self, client_order_id: &ClientOrderId) {
+        for slot in &mut self.slots {
+            if slot.pending.as_ref() == Some(client_order_id) {
+                slot.pending = None;
+            }
+        }
+    }
+
+    pub fn halt(&mut self) {
+        self.risk.halt();
+    }
+
+    pub fn pause(&mut self) {
+        self.risk.pause();
+    }
+
+    pub fn resume(&mut self) {
+        self.risk.resume();
+    }
+
+    pub fn risk_state(&self) -> &RiskState {
+        self.risk.state()
+    }
+
+    pub fn limits(&self) -> &RiskLimits {
+        self.risk.limits()
+    }
+
+    pub fn portfolio(&self) -> &Portfolio {
+        &self.portfolio
+    }
+
+    pub fn symbols(&self) -> impl Iterator<Item = Symbol> + '_ {
+        self.slots.iter().map(|s| s.symbol)
+    }
+
+    pub fn stops(&self, symbol: Symbol) -> (Option<Price>, Option<Price>) {
+        self.slots.iter().find(|s| s.symbol == symbol).map_or((None, None), |s| (s.stop_loss, s.take_profit))
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+}
+
+/// An exit signal when a held position's close has crossed its stop-loss or take-profit.
+fn stop_signal(slot: &Slot, c: &Candle) -> Option<Signal> {
+    let (strategy, line, price) = match (slot.stop_loss, slot.take_profit) {
+        (Some(sl), _) if c.close <= sl => (STOP_LOSS, "stop-loss", sl),
+        (_, Some(tp)) if c.close >= tp => (TAKE_PROFIT, "take-profit", tp),
+        _ => return None,
+    };
+    Some(Signal {
+        symbol: c.symbol,
+        ts: c.close_time,
+        strategy,
+        action: Action::Sell,
+        price: c.close,
+        strength: Confidence::ONE,
+        reason: format!("close {} reached the {line} at {price}", c.close),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,7 @@
+//! Indicators computed exactly in decimals, updated one value at a time.
+
+mod rsi;
+mod sma;
+
+pub use rsi::Rsi;
+pub use sma::Sma;

@@ -1,0 +1,93 @@
+//! `Portfolio`: cash, positions and marks, exact in decimals. A handful of symbols is the normal
+//! case, so positions live in a small vector searched linearly, which beats hashing here.
+
+use mirai_core::{Amount, Fill, Position, PositionError, Price, Symbol};
+
+#[derive(Clone, Debug)]
+pub struct Portfolio {
+    cash: Amount,
+    entries: Vec<(Position, Option<Price>)>,
+}
+
+impl Portfolio {
+    pub fn new(cash: Amount) -> Self {
+        Self { cash, entries: Vec::new() }
+    }
+
+    fn entry(&mut self, symbol: Symbol) -> &mut (Position, Option<Price>) {
+        let i = match self.entries.iter().position(|(p, _)| p.symbol == symbol) {
+            Some(i) => i,
+            None => {
+                self.entries.push((Position::flat(symbol), None));
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[i]
+    }
+
+    pub fn mark(&mut self, symbol: Symbol, price: Price) {
+        self.entry(symbol).1 = Some(price);
+    }
+
+    pub fn mark_of(&self, symbol: Symbol) -> Option<Price> {
+        self.entries.iter().find(|(p, _)| p.symbol == symbol).and_then(|(_, m)| *m)
+    }
+
+    /// Applies a fill: the position changes and cash moves by exactly the fill's cash delta.
+    /// Returns the P&L the fill realised (net of its fee).
+    pub fn apply_fill(&mut self, fill: &Fill) -> Result<Amount, PositionError> {
+        let realised = self.entry(fill.symbol).0.apply(fill)?;
+        self.cash += fill.cash_delta();
+        Ok(realised)
+    }
+
+    /// Puts back a stored position (on restart); cash is set separately.
+    pub fn restore_position(&mut self, position: Position) {
+        let symbol = position.symbol;
+        self.entry(symbol).0 = position;
+    }
+
+    pub fn set_cash(&mut self, cash: Amount) {
+        self.cash = cash;
+    }
+
+    pub fn cash(&self) -> Amount {
+        self.cash
+    }
+
+    pub fn position(&self, symbol: Symbol) -> Option<&Position> {
+        self.entries.iter().map(|(p, _)| p).find(|p| p.symbol == symbol)
+    }
+
+    pub fn positions(&self) -> impl Iterator<Item = (&Position, Option<Price>)> {
+        self.entries.iter().map(|(p, m)| (p, *m))
+    }
+
+    /// Market value of a holding at its mark (at cost when no mark is known yet).
+    fn value(p: &Position, mark: Option<Price>) -> Amount {
+        mark.map_or(p.cost, |m| p.market_value(m))
+    }
+
+    pub fn symbol_value(&self, symbol: Symbol) -> Amount {
+        self.entries
+            .iter()
+            .find(|(p, _)| p.symbol == symbol)
+            .map_or(Amount::ZERO, |(p, m)| Self::value(p, *m))
+    }
+
+    pub fn holdings_value(&self) -> Amount {
+        self.entries.iter().map(|(p, m)| Self::value(p, *m)).sum()
+    }
+
+    pub fn equity(&self) -> Amount {
+        self.cash + self.holdings_value()
+    }
+
+    pub fn realised_pnl(&self) -> Amount {
+        self.entries.iter().map(|(p, _)| p.realised_pnl).sum()
+    }
+
+    pub fn unrealised_pnl(&self) -> Amount {
+        self.entries.iter().map(|(p, m)| Self::value(p, *m) - p.cost).sum()
+    }
+}

@@ -1,0 +1,127 @@
+//! Account balances: free and locked per asset. Every debit is checked before anything changes,
+//! so a refused order leaves the account exactly as it was.
+
+use std::collections::BTreeMap;
+
+use mirai_core::{Asset, Decimal};
+use thiserror::Error;
+
+/// One asset's balance, as Binance's account endpoint reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Balance {
+    pub asset: Asset,
+    /// Available for new orders.
+    pub free: Decimal,
+    /// Held by open orders.
+    pub locked: Decimal,
+}
+
+/// A balance set from outside (a ledger rebuild) was negative.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+#[error("balance of {asset} must not be negative (got {amount})")]
+pub struct NegativeBalance {
+    pub asset: Asset,
+    pub amount: Decimal,
+}
+
+/// Not enough free balance; the caller turns it into Binance's -2010.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Insufficient;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Holding {
+    free: Decimal,
+    locked: Decimal,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Wallet {
+    holdings: BTreeMap<Asset, Holding>,
+}
+
+impl Wallet {
+    pub(crate) fn free(&self, asset: Asset) -> Decimal {
+        self.holdings.get(&asset).map_or(Decimal::ZERO, |h| h.free)
+    }
+
+    pub(crate) fn set_free(&mut self, asset: Asset, free: Decimal) -> Result<(), NegativeBalance> {
+        if free.is_sign_negative() && !free.is_zero() {
+            return Err(NegativeBalance { asset, amount: free });
+        }
+        self.holdings.entry(asset).or_default().free = free;
+        Ok(())
+    }
+
+    pub(crate) fn ensure_free(&self, asset: Asset, amount: Decimal) -> Result<(), Insufficient> {
+        if self.free(asset) >= amount { Ok(()) } else { Err(Insufficient) }
+    }
+
+    /// Moves `amount` from free to locked.
+    pub(crate) fn lock(&mut self, asset: Asset, amount: Decimal) -> Result<(), Insufficient> {
+        self.ensure_free(asset, amount)?;
+        let h = self.holdings.entry(asset).or_default();
+        h.free -= amount;
+        h.locked += amount;
+        Ok(())
+    }
+
+    /// Moves `amount` from locked back to free (a cancel).
+    pub(crate) fn unlock(&mut self, asset: Asset, amount: Decimal) {
+        let h = self.holdings.entry(asset).or_default();
+        h.locked -= amount;
+        h.free += amount;
+    }
+
+    /// Removes `amount` that an order had locked (it filled).
+    pub(crate) fn spend_locked(&mut self, asset: Asset, amount: Decimal) {
+        self.holdings.entry(asset).or_default().locked -= amount;
+    }
+
+    pub(crate) fn debit(&mut self, asset: Asset, amount: Decimal) -> Result<(), Insufficient> {
+        self.ensure_free(asset, amount)?;
+        self.holdings.entry(asset).or_default().free -= amount;
+        Ok(())
+    }
+
+    pub(crate) fn credit(&mut self, asset: Asset, amount: Decimal) {
+        self.holdings.entry(asset).or_default().free += amount;
+    }
+
+    /// Sorted alphabetically by asset code. (`Asset`'s own order puts shorter codes first.)
+    pub(crate) fn balances(&self) -> Vec<Balance> {
+        let mut all: Vec<Balance> = self
+            .holdings
+            .iter()
+            .map(|(asset, h)| Balance { asset: *asset, free: h.free, locked: h.locked })
+            .collect();
+        all.sort_by(|a, b| a.asset.as_str().cmp(b.asset.as_str()));
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_debit_or_lock_changes_nothing() {
+        let usdt = Asset::new("USDT");
+        let mut w = Wallet::default();
+        assert!(w.set_free(usdt, Decimal::TEN).is_ok());
+        assert_eq!(w.debit(usdt, Decimal::from(11)), Err(Insufficient));
+        assert_eq!(w.lock(usdt, Decimal::from(11)), Err(Insufficient));
+        assert_eq!(w.free(usdt), Decimal::TEN);
+        assert!(w.set_free(usdt, Decimal::NEGATIVE_ONE).is_err());
+        assert_eq!(w.free(usdt), Decimal::TEN);
+    }
+
+    #[test]
+    fn balances_are_listed_alphabetically() {
+        let mut w = Wallet::default();
+        for code in ["USDT", "BTC", "AAVE"] {
+            assert!(w.set_free(Asset::new(code), Decimal::ONE).is_ok());
+        }
+        let codes: Vec<_> = w.balances().iter().map(|b| b.asset.as_str().to_owned()).collect();
+        assert_eq!(codes, ["AAVE", "BTC", "USDT"]);
+    }
+}

@@ -1,0 +1,52 @@
+//! Market events: remember the latest prices and fill the resting limit orders they reach.
+
+use mirai_core::{Fill, MarketEvent, OrderKind, OrderStatus, Side};
+
+use crate::exchange::PaperExchange;
+use crate::mark::Mark;
+use crate::submit::crosses;
+
+impl PaperExchange {
+    /// Records the event's prices and fills every resting order on its symbol that they reach,
+    /// oldest first, at the order's limit price. A buy fills when the candle's low (or the ask)
+    /// is at or below its limit; a sell when the high (or the bid) is at or above. An event older
+    /// than an order cannot fill it: the order did not exist yet.
+    pub fn on_market(&mut self, event: &MarketEvent) -> Vec<Fill> {
+        let (symbol, mark, buy_touch, sell_touch) = match event {
+            MarketEvent::Candle(c) => (c.symbol, Mark::from_candle(c), c.low, c.high),
+            MarketEvent::Quote(q) => (q.symbol, Mark::from_quote(q), q.ask, q.bid),
+            MarketEvent::Status(_) => return Vec::new(),
+        };
+        self.marks.insert(symbol, mark);
+        let Some(assets) = self.rules.get(&symbol).map(|r| (r.base, r.quote)) else {
+            return Vec::new();
+        };
+        let at = event.time();
+        let mut fills = Vec::new();
+        for n in self.book.open_numbers(symbol) {
+            let Some(rec) = self.book.get_by_number(n) else {
+                continue;
+            };
+            let OrderKind::Limit { price: limit, .. } = rec.request.kind else {
+                continue;
+            };
+            let side = rec.request.side;
+            let touch = match side {
+                Side::Buy => buy_touch,
+                Side::Sell => sell_touch,
+            };
+            if at < rec.placed_at || !crosses(side, touch, limit) {
+                continue;
+            }
+            let (req, Some(lock)) = (rec.request.clone(), rec.lock) else {
+                continue;
+            };
+            self.book.close(n, OrderStatus::Filled);
+            self.settle_from_lock(assets, side, limit, req.qty, lock);
+            let fill = self.new_fill(&req, limit, req.qty, at);
+            self.book.add_fill(n, fill.clone());
+            fills.push(fill);
+        }
+        fills
+    }
+}

@@ -1,0 +1,160 @@
+//! Placing and cancelling orders: Binance's checks in Binance's order, then an immediate fill,
+//! a resting order with its funds locked, or an expiry.
+
+use mirai_core::{
+    Asset, ClientOrderId, Decimal, ExchangeError, ExecutionReport, OrderKind, OrderRequest, OrderStatus,
+    Price, Qty, RiskApproved, Side, Symbol, TimeInForce, Timestamp,
+};
+
+use crate::exchange::PaperExchange;
+use crate::order_book::Lock;
+use crate::pricing;
+use crate::reject::PaperReject;
+
+impl PaperExchange {
+    /// Places an order at time `now`. Market orders fill completely at once at the last price
+    /// moved by slippage; marketable limit orders fill at once at the better of their limit and
+    /// that price; other GTC limits rest with their funds locked; other IOC and FOK limits expire.
+    /// A refused order leaves no trace: balances, ids and the book are unchanged.
+    pub fn submit(
+        &mut self,
+        order: &RiskApproved<OrderRequest>,
+        now: Timestamp,
+    ) -> Result<ExecutionReport, ExchangeError> {
+        self.try_submit(order.inner(), now).map_err(ExchangeError::from)
+    }
+
+    /// Cancels an open order and releases what it locked. A closed or unknown order answers
+    /// -2011 "Unknown order sent.", as on Binance. `now` is taken for parity with the venue; the
+    /// report carries no time.
+    pub fn cancel(
+        &mut self,
+        symbol: Symbol,
+        client_order_id: &ClientOrderId,
+        _now: Timestamp,
+    ) -> Result<ExecutionReport, ExchangeError> {
+        self.try_cancel(symbol, client_order_id).map_err(ExchangeError::from)
+    }
+
+    fn try_submit(&mut self, req: &OrderRequest, now: Timestamp) -> Result<ExecutionReport, PaperReject> {
+        let rules = self.rules.get(&req.symbol).ok_or(PaperReject::UnknownSymbol)?;
+        let assets = (rules.base, rules.quote);
+        if req.qty.is_zero() {
+            return Err(PaperReject::ZeroQuantity);
+        }
+        if req.kind.limit_price().is_some_and(Price::is_zero) {
+            return Err(PaperReject::ZeroPrice);
+        }
+        // Before the filters: a resend of an order we already took must be told so, not judged
+        // again against prices that have moved since.
+        if self.book.contains(&req.client_order_id) {
+            return Err(PaperReject::DuplicateOrder);
+        }
+        let mark = self.marks.get(&req.symbol).copied();
+        match req.kind {
+            OrderKind::Market => {
+                let mark = mark.ok_or(PaperReject::NoMarketPrice(req.symbol))?;
+                let price = pricing::taker_price(mark.for_taker(req.side), req.side, self.slippage_bps);
+                self.ensure_in_range(mark.last.max(price), req.qty)?;
+                rules.check(&req.kind, req.qty, mark.last)?;
+                self.fill_on_arrival(req, assets, price, now)
+            }
+            OrderKind::Limit { price: limit, time_in_force } => {
+                let touch = mark.map(|m| m.for_taker(req.side));
+                let fill_price = touch.filter(|&t| crosses(req.side, t, limit)).map(|t| {
+                    let slipped = pricing::taker_price(t, req.side, self.slippage_bps);
+                    better(req.side, limit, slipped)
+                });
+                self.ensure_in_range(limit.max(fill_price.unwrap_or(limit)), req.qty)?;
+                // The limit price stands in for the market in the notional check.
+                rules.check(&req.kind, req.qty, limit)?;
+                let lock = self.lock_for(req, assets, limit);
+                // Binance checks funds at the limit price even when the order would fill better.
+                self.wallet
+                    .ensure_free(lock.asset, lock.amount)
+                    .map_err(|_| PaperReject::InsufficientBalance)?;
+                match fill_price {
+                    Some(price) => self.fill_on_arrival(req, assets, price, now),
+                    None if time_in_force == TimeInForce::Gtc => self.rest(req, lock, now),
+                    None => Ok(self.expire(req, now)),
+                }
+            }
+        }
+    }
+
+    fn fill_on_arrival(
+        &mut self,
+        req: &OrderRequest,
+        assets: (Asset, Asset),
+        price: Price,
+        now: Timestamp,
+    ) -> Result<ExecutionReport, PaperReject> {
+        self.settle_from_free(assets, req.side, price, req.qty)
+            .map_err(|_| PaperReject::InsufficientBalance)?;
+        let fill = self.new_fill(req, price, req.qty, now);
+        Ok(self.book.accept(req.clone(), OrderStatus::Filled, now, None, Some(fill)))
+    }
+
+    fn rest(
+        &mut self,
+        req: &OrderRequest,
+        lock: Lock,
+        now: Timestamp,
+    ) -> Result<ExecutionReport, PaperReject> {
+        self.wallet.lock(lock.asset, lock.amount).map_err(|_| PaperReject::InsufficientBalance)?;
+        Ok(self.book.accept(req.clone(), OrderStatus::New, now, Some(lock), None))
+    }
+
+    fn expire(&mut self, req: &OrderRequest, now: Timestamp) -> ExecutionReport {
+        self.book.accept(req.clone(), OrderStatus::Expired, now, None, None)
+    }
+
+    fn try_cancel(&mut self, symbol: Symbol, id: &ClientOrderId) -> Result<ExecutionReport, PaperReject> {
+        let n = self
+            .book
+            .get(id)
+            .filter(|r| r.request.symbol == symbol && r.status.is_open())
+            .map(|r| r.exchange_order_id)
+            .ok_or(PaperReject::UnknownOrder)?;
+        if let Some(lock) = self.book.close(n, OrderStatus::Canceled) {
+            self.wallet.unlock(lock.asset, lock.amount);
+        }
+        self.query(symbol, id).ok_or(PaperReject::UnknownOrder)
+    }
+
+    /// Refuses numbers whose cost would overflow, before any arithmetic that would panic on them.
+    fn ensure_in_range(&self, price: Price, qty: Qty) -> Result<(), PaperReject> {
+        price
+            .get()
+            .checked_mul(qty.get())
+            .and_then(|n| n.checked_mul(Decimal::ONE + self.fee_rate))
+            .map(|_| ())
+            .ok_or(PaperReject::OutOfRange)
+    }
+
+    /// What a resting order holds: quote for notional plus fee at the limit for a buy, the base
+    /// quantity for a sell.
+    fn lock_for(&self, req: &OrderRequest, (base, quote): (Asset, Asset), limit: Price) -> Lock {
+        match req.side {
+            Side::Buy => Lock { asset: quote, amount: pricing::buy_cost(limit, req.qty, self.fee_rate) },
+            Side::Sell => Lock { asset: base, amount: req.qty.get() },
+        }
+    }
+}
+
+/// Whether a taker price `touch` reaches a limit on `side`: an ask at or below a buy limit, a bid
+/// at or above a sell limit.
+pub(crate) fn crosses(side: Side, touch: Price, limit: Price) -> bool {
+    match side {
+        Side::Buy => touch <= limit,
+        Side::Sell => touch >= limit,
+    }
+}
+
+/// The better price for the order's owner.
+fn better(side: Side, limit: Price, market: Price) -> Price {
+    match side {
+        Side::Buy => limit.min(market),
+        Side::Sell => limit.max(market),
+    }
+}

@@ -1,0 +1,75 @@
+//! Decisions: what the agent decided and why, kept so a person can read the reasoning later.
+
+use std::str::FromStr;
+
+use mirai_core::{Confidence, Decimal, Decision, DecisionId, Price, Symbol};
+use rusqlite::{Row, params};
+
+use crate::codec::{self, action_from, dec, opt_parse, parse, text, timestamp};
+use crate::{LocalStore, Result, rows};
+
+/// The columns [`decode`] reads, in its order. A macro so queries stay compile-time constants.
+macro_rules! columns {
+    () => {
+        "id, ts, symbol, strategy, action, size_fraction, price, stop_loss, take_profit, \
+         confidence, rationale, citations"
+    };
+}
+
+impl LocalStore {
+    /// Stores a decision once. Returns `false` if one with the same id is already stored (a
+    /// replayed event), leaving the stored one untouched.
+    pub fn insert_decision(&self, d: &Decision) -> Result<bool> {
+        let citations = serde_json::to_string(&d.citations)?;
+        let conn = self.conn();
+        let n = conn
+            .prepare_cached(concat!(
+                "INSERT INTO decisions (",
+                columns!(),
+                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+                     ON CONFLICT (id) DO NOTHING"
+            ))?
+            .execute(params![
+                d.id.as_str(),
+                d.ts.millis(),
+                d.symbol.as_str(),
+                d.strategy,
+                d.action.as_str(),
+                dec(d.size_fraction),
+                dec(d.price.get()),
+                d.stop_loss.map(|p| dec(p.get())),
+                d.take_profit.map(|p| dec(p.get())),
+                dec(d.confidence.get()),
+                d.rationale,
+                citations,
+            ])?;
+        Ok(n == 1)
+    }
+
+    /// The latest `limit` decisions, newest first.
+    pub fn decisions(&self, limit: usize) -> Result<Vec<Decision>> {
+        rows::all(
+            &self.conn(),
+            concat!("SELECT ", columns!(), " FROM decisions ORDER BY ts DESC, seq DESC LIMIT ?1"),
+            [rows::limit(limit)],
+            decode,
+        )
+    }
+}
+
+fn decode(row: &Row<'_>) -> Result<Decision> {
+    Ok(Decision {
+        id: DecisionId::from_stored(text(row, 0)?),
+        ts: timestamp(row, 1)?,
+        symbol: parse(row, 2, Symbol::new_checked)?,
+        strategy: text(row, 3)?,
+        action: parse(row, 4, action_from)?,
+        size_fraction: parse(row, 5, Decimal::from_str)?,
+        price: parse(row, 6, Price::parse)?,
+        stop_loss: opt_parse(row, 7, Price::parse)?,
+        take_profit: opt_parse(row, 8, Price::parse)?,
+        confidence: parse(row, 9, Confidence::parse)?,
+        rationale: text(row, 10)?,
+        citations: codec::parse(row, 11, |s| serde_json::from_str(s))?,
+    })
+}

@@ -1,0 +1,65 @@
+//! Risk events: every refusal by a risk gate, with the gate's name and its reason in words.
+
+use mirai_core::{DecisionId, Symbol, Timestamp};
+use rusqlite::{Row, params};
+use serde::{Deserialize, Serialize};
+
+use crate::codec::{opt_text, parse, text, timestamp};
+use crate::{LocalStore, Result, rows};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskEvent {
+    pub ts: Timestamp,
+    /// The decision refused, when the refusal came from one (a kill switch may not).
+    pub decision_id: Option<DecisionId>,
+    pub symbol: Symbol,
+    /// The gate's stable short name, as `RefusalReason::gate` gives it.
+    pub gate: String,
+    pub reason: String,
+}
+
+impl LocalStore {
+    pub fn insert_risk_event(
+        &self,
+        ts: Timestamp,
+        decision_id: Option<&DecisionId>,
+        symbol: Symbol,
+        gate: &str,
+        reason: &str,
+    ) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO risk_events (ts, decision_id, symbol, gate, reason) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                ts.millis(),
+                decision_id.map(DecisionId::as_str),
+                symbol.as_str(),
+                gate,
+                reason,
+            ])?;
+        Ok(())
+    }
+
+    /// The latest `limit` risk events, newest first.
+    pub fn risk_events(&self, limit: usize) -> Result<Vec<RiskEvent>> {
+        rows::all(
+            &self.conn(),
+            "SELECT ts, decision_id, symbol, gate, reason FROM risk_events \
+             ORDER BY ts DESC, seq DESC LIMIT ?1",
+            [rows::limit(limit)],
+            decode,
+        )
+    }
+}
+
+fn decode(row: &Row<'_>) -> Result<RiskEvent> {
+    Ok(RiskEvent {
+        ts: timestamp(row, 0)?,
+        decision_id: opt_text(row, 1)?.map(DecisionId::from_stored),
+        symbol: parse(row, 2, Symbol::new_checked)?,
+        gate: text(row, 3)?,
+        reason: text(row, 4)?,
+    })
+}

@@ -1,0 +1,159 @@
+//! The schema and its versioned migrations, tracked in `PRAGMA user_version`.
+//!
+//! Tables are STRICT so SQLite itself refuses a float in a money column: decimals live in TEXT,
+//! times in INTEGER milliseconds UTC. Each table has an INTEGER PRIMARY KEY `seq` (its rowid);
+//! rows are never deleted, so `seq` is insertion order and breaks ties between equal times.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::{Result, StoreError};
+
+/// Migration `i` takes the database from version `i` to `i + 1`. Append only; never edit one
+/// that has shipped.
+const MIGRATIONS: &[&str] = &[V1];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+const V1: &str = r#"
+CREATE TABLE decisions (
+    seq           INTEGER PRIMARY KEY,
+    id            TEXT    NOT NULL UNIQUE,
+    ts            INTEGER NOT NULL,
+    symbol        TEXT    NOT NULL,
+    strategy      TEXT    NOT NULL,
+    action        TEXT    NOT NULL,
+    size_fraction TEXT    NOT NULL,
+    price         TEXT    NOT NULL,
+    stop_loss     TEXT,
+    take_profit   TEXT,
+    confidence    TEXT    NOT NULL,
+    rationale     TEXT    NOT NULL,
+    citations     TEXT    NOT NULL  -- JSON array
+) STRICT;
+CREATE INDEX decisions_by_ts ON decisions (ts);
+
+CREATE TABLE orders (
+    seq               INTEGER PRIMARY KEY,
+    client_order_id   TEXT    NOT NULL UNIQUE,
+    decision_id       TEXT    NOT NULL,
+    symbol            TEXT    NOT NULL,
+    side              TEXT    NOT NULL,
+    kind              TEXT    NOT NULL,  -- MARKET | LIMIT
+    limit_price       TEXT,
+    time_in_force     TEXT,
+    qty               TEXT    NOT NULL,
+    reference_price   TEXT    NOT NULL,
+    created_at        INTEGER NOT NULL,
+    status            TEXT    NOT NULL,
+    exchange_order_id INTEGER,
+    filled_qty        TEXT    NOT NULL,
+    updated_at        INTEGER NOT NULL
+) STRICT;
+CREATE INDEX orders_by_created_at ON orders (created_at);
+CREATE INDEX orders_open ON orders (status) WHERE status IN ('NEW', 'PARTIALLY_FILLED');
+
+-- Keyed by (symbol, trade_id), not trade_id alone: Binance numbers trades per symbol, so two
+-- symbols can share a trade id, while a re-delivered fill always repeats both.
+CREATE TABLE fills (
+    seq             INTEGER PRIMARY KEY,
+    trade_id        TEXT    NOT NULL,
+    client_order_id TEXT    NOT NULL,
+    symbol          TEXT    NOT NULL,
+    side            TEXT    NOT NULL,
+    qty             TEXT    NOT NULL,
+    price           TEXT    NOT NULL,
+    fee             TEXT    NOT NULL,
+    ts              INTEGER NOT NULL,
+    UNIQUE (symbol, trade_id)
+) STRICT;
+CREATE INDEX fills_by_ts ON fills (ts);
+
+CREATE TABLE positions (
+    symbol       TEXT    PRIMARY KEY,
+    qty          TEXT    NOT NULL,
+    cost         TEXT    NOT NULL,
+    realised_pnl TEXT    NOT NULL,
+    fees         TEXT    NOT NULL,
+    updated_at   INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE risk_events (
+    seq         INTEGER PRIMARY KEY,
+    ts          INTEGER NOT NULL,
+    decision_id TEXT,
+    symbol      TEXT    NOT NULL,
+    gate        TEXT    NOT NULL,
+    reason      TEXT    NOT NULL
+) STRICT;
+CREATE INDEX risk_events_by_ts ON risk_events (ts);
+
+CREATE TABLE pnl_snapshots (
+    seq        INTEGER PRIMARY KEY,
+    ts         INTEGER NOT NULL,
+    equity     TEXT    NOT NULL,
+    cash       TEXT    NOT NULL,
+    realised   TEXT    NOT NULL,
+    unrealised TEXT    NOT NULL
+) STRICT;
+CREATE INDEX pnl_snapshots_by_ts ON pnl_snapshots (ts);
+
+-- seq is assigned by the writer (previous + 1) because it is part of the hashed content.
+CREATE TABLE audit_log (
+    seq       INTEGER PRIMARY KEY CHECK (seq >= 1),
+    ts        INTEGER NOT NULL,
+    kind      TEXT    NOT NULL,
+    actor     TEXT    NOT NULL,
+    payload   TEXT    NOT NULL,  -- canonical JSON, exactly the bytes that were hashed
+    prev_hash TEXT    NOT NULL,
+    hash      TEXT    NOT NULL UNIQUE
+) STRICT;
+
+CREATE TABLE kv (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+"#;
+
+/// The audit log's append-only guards. Run after every open, not only by V1, so that a trigger
+/// dropped by hand (to "fix" a row) comes back at the next start; the tampering it allowed is
+/// then caught by `verify_audit`.
+const AUDIT_GUARDS: &str = r#"
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused');
+END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused');
+END;
+"#;
+
+/// Brings the database to `SCHEMA_VERSION`, or refuses one from a newer build.
+pub(crate) fn migrate(conn: &mut Connection, location: &str) -> Result<()> {
+    // The version is read inside an IMMEDIATE transaction so that two processes opening a fresh
+    // file at once cannot both run V1.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            location: location.to_owned(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    let start = usize::try_from(found).map_err(|_| StoreError::Corrupt {
+        column: "PRAGMA user_version".to_owned(),
+        value: found.to_string(),
+        why: "a schema version cannot be negative".to_owned(),
+    })?;
+    for (done, sql) in MIGRATIONS.iter().enumerate().skip(start) {
+        tx.execute_batch(sql)?;
+        // PRAGMA takes no bound parameters; rusqlite renders this integer as a literal.
+        tx.pragma_update(None, "user_version", done as i64 + 1)?;
+        tracing::info!(%location, version = done + 1, "migrated local store");
+    }
+    tx.execute_batch(AUDIT_GUARDS)?;
+    tx.commit()?;
+    Ok(())
+}

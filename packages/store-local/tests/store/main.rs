@@ -1,0 +1,13 @@
+//! Integration tests of the local store, in one binary: each module exercises one concern
+//! against a real SQLite file (or an in-memory database where the file does not matter).
+
+mod audit;
+mod concurrency;
+mod corrupt;
+mod decimals;
+mod fills;
+mod helpers;
+mod ordering;
+mod orders;
+mod properties;
+mod reopen;
