@@ -37,17 +37,23 @@ pub struct Running {
     pub store: Arc<LocalStore>,
     shutdown: oneshot::Sender<()>,
     trader_stop: oneshot::Sender<()>,
-    tasks: Vec<JoinHandle<()>>,
+    trader: JoinHandle<()>,
+    feed: JoinHandle<()>,
+    server: JoinHandle<()>,
 }
 
 impl Running {
+    /// Stops cleanly: the trading task finishes the event in hand (so no step is cut in half),
+    /// then the feed and the web server stop.
     pub async fn stop(self) {
         let _ = self.trader_stop.send(());
-        let _ = self.shutdown.send(());
-        for t in self.tasks {
-            t.abort();
-            let _ = t.await;
+        if tokio::time::timeout(std::time::Duration::from_secs(10), self.trader).await.is_err() {
+            tracing::error!("the trading task did not stop within 10 s");
         }
+        self.feed.abort();
+        let _ = self.feed.await;
+        let _ = self.shutdown.send(());
+        let _ = self.server.await;
     }
 }
 
@@ -89,7 +95,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     engine.restore(cash, positions.clone(), risk);
     for s in &settings.symbols {
         if let Some(json) = store.get_kv(&format!("{KV_STOPS_PREFIX}{s}"))? {
-            let (sl, tp): (Option<Price>, Option<Price>) = serde_json::from_str(&json).unwrap_or((None, None));
+            let (sl, tp): (Option<Price>, Option<Price>) =
+                serde_json::from_str(&json).unwrap_or((None, None));
             engine.restore_stops(*s, sl, tp);
         }
     }
@@ -212,7 +219,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         store,
         shutdown: shutdown_tx,
         trader_stop: trader_stop_tx,
-        tasks: vec![feed_task, trader_task, server],
+        trader: trader_task,
+        feed: feed_task,
+        server,
     })
 }
 
@@ -245,7 +254,8 @@ fn next_paper_ids(store: &LocalStore, fills: &[Fill]) -> anyhow::Result<(u64, u6
         .filter_map(|f| f.trade_id.0.strip_prefix("paper-").and_then(|n| n.parse::<u64>().ok()))
         .max()
         .unwrap_or(0);
-    let max_order = store.orders(i64::MAX as usize)?.iter().filter_map(|o| o.exchange_order_id).max().unwrap_or(0);
+    let max_order =
+        store.orders(i64::MAX as usize)?.iter().filter_map(|o| o.exchange_order_id).max().unwrap_or(0);
     Ok((max_order + 1, max_trade + 1))
 }
 

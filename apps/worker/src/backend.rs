@@ -47,7 +47,9 @@ impl Backend for LocalBackend {
             match tokio::time::timeout(COMMAND_TIMEOUT, answer).await {
                 Ok(Ok(Ok(()))) => Ok(self.0.snapshot().status),
                 Ok(Ok(Err(e))) => Err(BackendError::Internal(e)),
-                Ok(Err(_)) | Err(_) => Err(BackendError::Unavailable("the trading task did not answer".into())),
+                Ok(Err(_)) | Err(_) => {
+                    Err(BackendError::Unavailable("the trading task did not answer".into()))
+                }
             }
         })
     }

@@ -136,7 +136,7 @@ impl Settings {
                 Err(e) => r.errors.push(format!("SYMBOLS: {e}")),
             }
         }
-        if symbols.is_empty() {
+        if symbols_raw.split(',').all(|s| s.trim().is_empty()) {
             r.errors.push("SYMBOLS must name at least one symbol".into());
         }
 
@@ -149,7 +149,8 @@ impl Settings {
                 None => r.errors.push(format!("STRATEGY_PARAMS entry {kv:?} is not key=value")),
             }
         }
-        let pairs: Vec<(&str, &str)> = strategy_params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let pairs: Vec<(&str, &str)> =
+            strategy_params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         if let Err(e) = AnyStrategy::from_spec(&strategy, &pairs) {
             r.errors.push(format!("STRATEGY/STRATEGY_PARAMS: {e}"));
         }
@@ -179,7 +180,8 @@ impl Settings {
             r.errors.push(format!("MIN_CONFIDENCE: {e}"));
             Confidence::ONE
         });
-        let max_order_notional: Decimal = r.parse("MAX_ORDER_NOTIONAL", Decimal::from(1_000), "a decimal number");
+        let max_order_notional: Decimal =
+            r.parse("MAX_ORDER_NOTIONAL", Decimal::from(1_000), "a decimal number");
         let limits = RiskLimits {
             max_order_notional: Amount::new(max_order_notional),
             max_position_pct: r.pct("MAX_POSITION_PCT", 10, 100),
@@ -190,8 +192,8 @@ impl Settings {
             cooldown_ms: r.parse("COOLDOWN_MINUTES", 60i64, "a whole number of minutes") * 60_000,
             min_confidence,
         };
-        if let Err(errs) = limits.validate() {
-            r.errors.extend(errs);
+        if max_order_notional <= Decimal::ZERO {
+            r.errors.push(format!("MAX_ORDER_NOTIONAL={max_order_notional} must be positive"));
         }
 
         if !r.errors.is_empty() {
@@ -221,9 +223,11 @@ impl Settings {
     }
 
     pub fn build_strategy(&self) -> AnyStrategy {
-        let pairs: Vec<(&str, &str)> = self.strategy_params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let pairs: Vec<(&str, &str)> =
+            self.strategy_params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         // Validated in `from_lookup`.
-        AnyStrategy::from_spec(&self.strategy, &pairs).unwrap_or_else(|e| unreachable!("validated strategy: {e}"))
+        AnyStrategy::from_spec(&self.strategy, &pairs)
+            .unwrap_or_else(|e| unreachable!("validated strategy: {e}"))
     }
 }
 
@@ -233,7 +237,8 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigErrors> {
-        let env: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Settings::from_lookup(&move |k| env.get(k).cloned())
     }
 
@@ -261,7 +266,9 @@ mod tests {
         ])
         .unwrap_err();
         let text = err.to_string();
-        for needle in ["JWT_SECRET", "PORT", "DRY_RUN", "SYMBOLS", "MAX_DAILY_LOSS_PCT", "STRATEGY", "MIN_CONFIDENCE"] {
+        for needle in
+            ["JWT_SECRET", "PORT", "DRY_RUN", "SYMBOLS", "MAX_DAILY_LOSS_PCT", "STRATEGY", "MIN_CONFIDENCE"]
+        {
             assert!(text.contains(needle), "{needle} missing from:\n{text}");
         }
         assert_eq!(err.0.len(), 7, "{text}");

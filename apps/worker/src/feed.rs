@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use mirai_core::{Asset, Candle, LotSize, MarketEvent, NotionalFilter, Price, PriceFilter, Qty, Symbol, SymbolRules, Timestamp};
+use mirai_core::{
+    Asset, Candle, LotSize, MarketEvent, NotionalFilter, Price, PriceFilter, Qty, Symbol, SymbolRules,
+    Timestamp,
+};
 use mirai_engine::synthetic::RandomWalk;
 use rust_decimal::Decimal;
 use tokio::sync::mpsc;
@@ -18,7 +21,8 @@ pub fn quote_asset() -> Asset {
 /// The base asset of a USDT pair ("BTCUSDT" → "BTC").
 pub fn base_asset(symbol: Symbol) -> Asset {
     let s = symbol.as_str();
-    Asset::new_checked(s.strip_suffix("USDT").filter(|b| !b.is_empty()).unwrap_or(s)).unwrap_or(Asset::new("BASE"))
+    Asset::new_checked(s.strip_suffix("USDT").filter(|b| !b.is_empty()).unwrap_or(s))
+        .unwrap_or(Asset::new("BASE"))
 }
 
 fn start_price(symbol: Symbol) -> Decimal {
@@ -39,7 +43,11 @@ pub fn replay_rules(symbol: Symbol) -> SymbolRules {
         "ETHUSDT" => Decimal::new(1, 4),
         _ => Decimal::new(1, 3),
     };
-    let lot = LotSize { min_qty: Qty::new(step), max_qty: Qty::new(Decimal::from(9_000)), step_size: Qty::new(step) };
+    let lot = LotSize {
+        min_qty: Qty::new(step),
+        max_qty: Qty::new(Decimal::from(9_000)),
+        step_size: Qty::new(step),
+    };
     SymbolRules {
         symbol,
         base: base_asset(symbol),
@@ -73,7 +81,9 @@ impl ReplayFeed {
         let walks = symbols
             .iter()
             .enumerate()
-            .map(|(i, s)| RandomWalk::new(*s, Price::new(start_price(*s)), anchor, BAR_MS, seed.wrapping_add(i as u64)))
+            .map(|(i, s)| {
+                RandomWalk::new(*s, Price::new(start_price(*s)), anchor, BAR_MS, seed.wrapping_add(i as u64))
+            })
             .collect();
         Self { walks, next_index: 0 }
     }

@@ -1,8 +1,16 @@
-//! Logging, set up once: `RUST_LOG` filters (default `info`). Secrets never enter a span or an
+//! Logging, set up once: to stderr (stdout carries only what a person needs to read), filtered by
+//! `RUST_LOG` (default `info`), coloured only on a terminal. Secrets never enter a span or an
 //! event: they travel as `Secret`, whose Debug output is redacted.
+
+use std::io::IsTerminal;
 
 pub fn init() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }

@@ -51,7 +51,10 @@ pub struct Trader<E> {
 
 impl<E> std::fmt::Debug for Trader<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Trader").field("mode", &self.mode).field("last_event_at", &self.last_event_at).finish()
+        f.debug_struct("Trader")
+            .field("mode", &self.mode)
+            .field("last_event_at", &self.last_event_at)
+            .finish()
     }
 }
 
@@ -167,7 +170,13 @@ impl<E: Executor> Trader<E> {
             Some(Err(refused)) => {
                 let reason = refused.reason.to_string();
                 tracing::info!(symbol = %decision.symbol, gate = refused.reason.gate(), %reason, "order refused by risk");
-                self.store.insert_risk_event(now, Some(&decision.id), decision.symbol, refused.reason.gate(), &reason)?;
+                self.store.insert_risk_event(
+                    now,
+                    Some(&decision.id),
+                    decision.symbol,
+                    refused.reason.gate(),
+                    &reason,
+                )?;
                 self.store.append_audit(
                     now,
                     "risk_refused",
@@ -205,8 +214,20 @@ impl<E: Executor> Trader<E> {
                     }
                     Err(ExecError::Rejected(e)) => {
                         tracing::warn!(code = e.code, msg = %e.msg, "order rejected by the exchange");
-                        self.store.update_order(&req.client_order_id, OrderStatus::Rejected, None, Qty::ZERO, now)?;
-                        self.store.insert_risk_event(now, Some(&decision.id), req.symbol, "exchange", &e.to_string())?;
+                        self.store.update_order(
+                            &req.client_order_id,
+                            OrderStatus::Rejected,
+                            None,
+                            Qty::ZERO,
+                            now,
+                        )?;
+                        self.store.insert_risk_event(
+                            now,
+                            Some(&decision.id),
+                            req.symbol,
+                            "exchange",
+                            &e.to_string(),
+                        )?;
                         self.engine.on_order_closed(&req.client_order_id);
                     }
                     Err(e) => {
@@ -226,7 +247,12 @@ impl<E: Executor> Trader<E> {
             self.engine.halt();
             return Ok(());
         }
-        let position = self.engine.portfolio().position(fill.symbol).cloned().unwrap_or_else(|| mirai_core::Position::flat(fill.symbol));
+        let position = self
+            .engine
+            .portfolio()
+            .position(fill.symbol)
+            .cloned()
+            .unwrap_or_else(|| mirai_core::Position::flat(fill.symbol));
         let inserted = self.store.record_fill(fill, &position)?;
         if inserted {
             self.store.append_audit(
@@ -247,7 +273,10 @@ impl<E: Executor> Trader<E> {
 
     fn save_stops(&self, symbol: Symbol) -> Result<(), TraderError> {
         let stops = self.engine.stops(symbol);
-        self.store.set_kv(&format!("{KV_STOPS_PREFIX}{symbol}"), &serde_json::to_string(&stops).unwrap_or_default())?;
+        self.store.set_kv(
+            &format!("{KV_STOPS_PREFIX}{symbol}"),
+            &serde_json::to_string(&stops).unwrap_or_default(),
+        )?;
         Ok(())
     }
 

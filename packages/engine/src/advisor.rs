@@ -28,7 +28,7 @@ impl Advisor for RuleBasedAdvisor {
         // Half the confidence is the base rate of acting on any signal; the rest is earned by the
         // signal's own strength.
         let half = Decimal::new(5, 1);
-        let confidence = Confidence::clamped(half + half * signal.strength.get());
+        let confidence = Confidence::clamped((half + half * signal.strength.get()).round_dp(4));
         let entry = signal.action == Action::Buy;
         let offset = |pct: Option<Decimal>, sign: Decimal| {
             pct.filter(|_| entry)

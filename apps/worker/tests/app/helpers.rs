@@ -1,0 +1,111 @@
+//! Launching the app and talking to it.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use mirai_worker::app::{Running, start};
+use mirai_worker::config::Settings;
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const JWT_SECRET: &str = "test-jwt-secret-that-is-at-least-32-bytes-long";
+
+pub fn env(dir: &Path, extra: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut env: HashMap<String, String> = [
+        ("PORT", "0"),
+        ("DATA_DIR", dir.to_str().expect("utf-8 temp path")),
+        ("WEB_USER", "admin"),
+        ("WEB_PASS", PASSWORD),
+        ("JWT_SECRET", JWT_SECRET),
+        ("REPLAY_BARS_PER_SECOND", "400"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in extra {
+        env.insert(k.to_string(), v.to_string());
+    }
+    env
+}
+
+pub struct TestApp {
+    pub running: Running,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub token: String,
+}
+
+pub async fn spawn(dir: &Path) -> TestApp {
+    spawn_with(dir, &[]).await
+}
+
+pub async fn spawn_with(dir: &Path, extra: &[(&str, &str)]) -> TestApp {
+    let env = env(dir, extra);
+    let settings = Settings::from_lookup(&move |k| env.get(k).cloned()).expect("valid test settings");
+    let running = start(settings).await.expect("app starts");
+    let base = format!("http://{}", running.addr);
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("client");
+    let resp = client
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({ "username": "admin", "password": PASSWORD }))
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(resp.status(), 200);
+    let token = resp.json::<Value>().await.expect("login json")["token"].as_str().expect("token").to_owned();
+    TestApp { running, base, client, token }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> Value {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), 200, "GET {path}");
+        resp.json().await.expect("json")
+    }
+
+    pub async fn control(&self, action: &str) -> Value {
+        let resp = self
+            .client
+            .post(format!("{}/api/control", self.base))
+            .bearer_auth(&self.token)
+            .json(&json!({ "action": action }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), 200, "control {action}");
+        resp.json().await.expect("json")
+    }
+
+    pub async fn trades(&self) -> Vec<Value> {
+        self.get("/api/trades?limit=500").await["trades"].as_array().cloned().expect("array")
+    }
+
+    /// Polls until at least `n` trades are listed, or fails after `secs`.
+    pub async fn wait_for_trades(&self, n: usize, secs: u64) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let t = self.trades().await;
+            if t.len() >= n {
+                return t;
+            }
+            assert!(Instant::now() < deadline, "only {} trades after {secs} s", t.len());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn stop(self) {
+        self.running.stop().await;
+    }
+}
+
+/// The trade ids of a trades listing.
+pub fn trade_ids(trades: &[Value]) -> Vec<String> {
+    trades.iter().map(|t| t["trade_id"].as_str().expect("trade id").to_owned()).collect()
+}
