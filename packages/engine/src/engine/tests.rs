@@ -86,44 +86,46 @@ fn kill_switch_refuses_the_next_order() {
 #[test]
 fn round_trip_through_the_paper_exchange_books_exact_pnl() {
     let mut e = engine(RiskLimits::default());
-    let rules = None;
     let mut ex = PaperExchange::new(PaperConfig {
         fee_rate: dec!(0.001),
         slippage_bps: dec!(0),
-        rules: rules.into_iter().collect(),
+        rules: vec![SymbolRules {
+            symbol: btc(),
+            base: mirai_core::Asset::new("BTC"),
+            quote: mirai_core::Asset::new("USDT"),
+            price_filter: None,
+            lot_size: None,
+            market_lot_size: None,
+            notional: None,
+        }],
         balances: vec![(mirai_core::Asset::new("USDT"), dec!(10000))],
-    });
-    let _ = &mut ex;
+    })
+    .unwrap();
     // Up then down: a buy at 110, then a sell when SMA(2) crosses back below SMA(4).
     let prices = [100, 99, 98, 97, 96, 110, 111, 112, 90, 80];
     let mut fills = Vec::new();
     for (i, p) in prices.iter().enumerate() {
-        let c = candle(i as i64, Decimal::from(*p));
-        if let Some(Outcome { order: Some(Ok(approved)), .. }) = e.on_event(&MarketEvent::Candle(c)) {
-            // Fill exactly at the reference price with a 0.1 % fee, as the paper exchange does
-            // with no slippage.
-            let o = approved.inner();
-            let fee = Amount::new((o.reference_price.get() * o.qty.get() * dec!(0.001)).round_dp(8));
-            let fill = Fill {
-                trade_id: mirai_core::TradeId(format!("t{i}")),
-                client_order_id: o.client_order_id.clone(),
-                symbol: o.symbol,
-                side: o.side,
-                qty: o.qty,
-                price: o.reference_price,
-                fee,
-                ts: c.close_time,
-            };
-            e.on_fill(&fill).unwrap();
-            e.on_order_closed(&o.client_order_id);
-            fills.push(fill);
+        let ev = MarketEvent::Candle(candle(i as i64, Decimal::from(*p)));
+        assert!(ex.on_market(&ev).is_empty());
+        if let Some(Outcome { order: Some(Ok(approved)), .. }) = e.on_event(&ev) {
+            let report = ex.submit(&approved, ev.time()).unwrap();
+            assert_eq!(report.status, OrderStatus::Filled);
+            for f in &report.fills {
+                e.on_fill(f).unwrap();
+            }
+            e.on_order_closed(&approved.inner().client_order_id);
+            fills.extend(report.fills);
         }
     }
     assert_eq!(fills.len(), 2, "{fills:?}");
+    assert_eq!((fills[0].side, fills[1].side), (Side::Buy, Side::Sell));
     assert!(e.portfolio().position(btc()).unwrap().is_flat());
     let cash_moves: Amount = fills.iter().map(Fill::cash_delta).sum();
     assert_eq!(e.portfolio().cash(), Amount::new(dec!(10000)) + cash_moves);
     assert_eq!(e.portfolio().realised_pnl(), cash_moves);
-    assert_eq!(e.portfolio().equity(), e.portfolio().cash());
-    let _ = OrderStatus::Filled;
+    // The engine's books and the exchange's wallet agree to the last digit.
+    let usdt = ex.balances().into_iter().find(|b| b.asset.as_str() == "USDT").unwrap();
+    assert_eq!(usdt.free, e.portfolio().cash().get());
+    // A losing round trip counts towards the losing streak.
+    assert_eq!(e.risk_state().consecutive_losses, 1);
 }
