@@ -102,7 +102,7 @@ impl<E: Executor> Trader<E> {
                 biased;
                 _ = &mut stop => break,
                 Some(cmd) = commands.recv() => {
-                    let result = self.control(cmd.action).map_err(|e| e.to_string());
+                    let result = self.control(cmd.action).await.map_err(|e| e.to_string());
                     let _ = cmd.reply.send(result);
                 }
                 Some(ev) = events.recv() => {
@@ -117,10 +117,15 @@ impl<E: Executor> Trader<E> {
         }
     }
 
-    /// Applies an operator command and persists it before answering.
-    pub fn control(&mut self, action: ControlAction) -> Result<(), TraderError> {
+    /// Applies an operator command and persists it before answering. The kill switch also
+    /// cancels every open order.
+    pub async fn control(&mut self, action: ControlAction) -> Result<(), TraderError> {
         match action {
-            ControlAction::Kill => self.engine.halt(),
+            ControlAction::Kill => {
+                self.engine.halt();
+                self.save_risk_state()?;
+                self.cancel_open_orders().await?;
+            }
             ControlAction::Pause => self.engine.pause(),
             ControlAction::Resume => self.engine.resume(),
         }
@@ -147,7 +152,7 @@ impl<E: Executor> Trader<E> {
         if let MarketEvent::Candle(c) = ev {
             self.store.set_kv(&format!("{KV_FEED_LAST}.{}", c.symbol), &c.open_time.millis().to_string())?;
             self.candles_seen += 1;
-            if self.candles_seen % PNL_EVERY == 0 {
+            if self.candles_seen.is_multiple_of(PNL_EVERY) {
                 self.snapshot_pnl(ev.time())?;
             }
         }
@@ -238,6 +243,21 @@ impl<E: Executor> Trader<E> {
             }
         }
         self.save_risk_state()?;
+        Ok(())
+    }
+
+    async fn cancel_open_orders(&mut self) -> Result<(), TraderError> {
+        let now = self.clock.now();
+        for o in self.store.open_orders()? {
+            let cid = &o.request.client_order_id;
+            match self.executor.cancel(o.request.symbol, cid).await {
+                Ok(report) => {
+                    self.store.update_order(cid, report.status, None, report.filled_qty, now)?;
+                    self.engine.on_order_closed(cid);
+                }
+                Err(e) => tracing::error!(error = %e, id = %cid, "could not cancel an open order"),
+            }
+        }
         Ok(())
     }
 

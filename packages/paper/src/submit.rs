@@ -51,10 +51,11 @@ impl PaperExchange {
             return Err(PaperReject::DuplicateOrder);
         }
         let mark = self.marks.get(&req.symbol).copied();
+        let tick = rules.price_filter.map(|f| f.tick_size);
         match req.kind {
             OrderKind::Market => {
                 let mark = mark.ok_or(PaperReject::NoMarketPrice(req.symbol))?;
-                let price = pricing::taker_price(mark.for_taker(req.side), req.side, self.slippage_bps);
+                let price = pricing::taker_price(mark.for_taker(req.side), req.side, self.slippage_bps, tick);
                 self.ensure_in_range(mark.last.max(price), req.qty)?;
                 rules.check(&req.kind, req.qty, mark.last)?;
                 self.fill_on_arrival(req, assets, price, now)
@@ -62,7 +63,7 @@ impl PaperExchange {
             OrderKind::Limit { price: limit, time_in_force } => {
                 let touch = mark.map(|m| m.for_taker(req.side));
                 let fill_price = touch.filter(|&t| crosses(req.side, t, limit)).map(|t| {
-                    let slipped = pricing::taker_price(t, req.side, self.slippage_bps);
+                    let slipped = pricing::taker_price(t, req.side, self.slippage_bps, tick);
                     better(req.side, limit, slipped)
                 });
                 self.ensure_in_range(limit.max(fill_price.unwrap_or(limit)), req.qty)?;

@@ -1,1 +1,25 @@
-//! placeholder
+//! Mirai's thin web tier as a library: operator login (argon2 + HS256 JWT), validated JSON
+//! handlers over a [`Backend`], the dashboard page, and the worker's control API with its remote
+//! client. The one entry point, [`handle`], mounts unchanged on vercel_runtime, lambda_http and
+//! axum; tests call it in-process.
+
+pub mod auth;
+pub mod backend;
+pub mod config;
+pub mod control_api;
+pub mod ctx;
+pub mod error;
+mod plumbing;
+mod routes;
+mod secret_eq;
+pub mod views;
+
+pub use auth::{Auth, AuthError, Claims, IssuedToken, SystemClock, TokenRejection};
+pub use backend::{Backend, BackendError, BackendFuture};
+pub use config::ConfigError;
+pub use control_api::{RemoteBackend, RemoteSetupError, handle_control_api};
+pub use ctx::Ctx;
+pub use error::{ApiError, FieldError};
+pub use plumbing::MAX_BODY_BYTES;
+pub use routes::{DASHBOARD_HTML, content_security_policy, handle};
+pub use views::{ControlAction, Mode, PositionView, StatusView, TradeView};

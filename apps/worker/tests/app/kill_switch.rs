@@ -41,9 +41,11 @@ async fn pause_and_resume() {
     let status = app.control("pause").await;
     assert_eq!(status["paused"], true);
     assert_eq!(status["halted"], false);
+    let at_pause = trade_ids(&app.trades().await);
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert!(app.trades().await.is_empty());
+    assert_eq!(trade_ids(&app.trades().await), at_pause);
+    assert!(app.running.store.risk_events(1000).unwrap().iter().any(|e| e.gate == "paused"));
     assert_eq!(app.control("resume").await["paused"], false);
-    app.wait_for_trades(1, 30).await;
+    app.wait_for_trades(at_pause.len() + 1, 30).await;
     app.stop().await;
 }

@@ -22,13 +22,24 @@ async fn a_fresh_start_trades_on_paper_and_reports_it() {
         let price: rust_decimal::Decimal = t["price"].as_str().unwrap().parse().unwrap();
         assert!(price > rust_decimal::Decimal::ZERO);
     }
-    // Cash plus holdings is what the status calls equity, to the last digit.
-    let status = app.get("/api/status").await;
-    let positions = app.get("/api/positions").await["positions"].clone();
+    // Cash plus holdings is what the status calls equity, to the last digit. The two reads must
+    // come from the same snapshot: retry until no event landed between them.
     let dec = |v: &serde_json::Value| v.as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap();
-    let holdings: rust_decimal::Decimal =
-        positions.as_array().unwrap().iter().map(|p| dec(&p["market_value"])).sum();
-    assert_eq!(dec(&status["equity"]), dec(&status["cash"]) + holdings);
+    let mut checked = false;
+    for _ in 0..200 {
+        let before = app.get("/api/status").await;
+        let positions = app.get("/api/positions").await["positions"].clone();
+        let after = app.get("/api/status").await;
+        if before != after {
+            continue;
+        }
+        let holdings: rust_decimal::Decimal =
+            positions.as_array().unwrap().iter().map(|p| dec(&p["market_value"])).sum();
+        assert_eq!(dec(&after["equity"]), dec(&after["cash"]) + holdings);
+        checked = true;
+        break;
+    }
+    assert!(checked, "never saw two identical snapshots in a row");
     // The store holds an intact audit chain of what happened.
     assert!(app.running.store.verify_audit().unwrap() > 2);
     app.stop().await;

@@ -148,7 +148,12 @@ fn check_invariants(ex: &PaperExchange, fills: &[Fill], fee_rate: Decimal) {
             .sum::<Decimal>();
     assert_eq!(value_change, -fees);
     for f in fills {
-        assert_eq!(f.fee.get(), f.notional().get() * fee_rate);
+        // The commission is the notional times the rate, to Binance's 8 decimal places.
+        assert_eq!(
+            f.fee.get(),
+            (f.notional().get() * fee_rate)
+                .round_dp_with_strategy(8, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        );
     }
 }
 

@@ -1,0 +1,7 @@
+//! `GET /api/dashboard` on Vercel (`/` is rewritten here): the dashboard page.
+//! All routing and logic live in `mirai_web`; this file only starts the runtime.
+
+#[tokio::main]
+async fn main() -> Result<(), mirai_api::Error> {
+    mirai_api::run_vercel().await
+}

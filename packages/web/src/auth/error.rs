@@ -1,0 +1,38 @@
+//! `AuthError` and `TokenRejection`: why building `Auth`, logging in or checking a token failed.
+
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AuthError {
+    #[error("the JWT secret is {len} bytes; at least {min} are required")]
+    SecretTooShort { len: usize, min: usize },
+    #[error("the username must not be empty")]
+    EmptyUsername,
+    #[error("the password must not be empty")]
+    EmptyPassword,
+    /// Unknown user or wrong password; deliberately one variant for both.
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    #[error("token rejected: {0}")]
+    Token(TokenRejection),
+    /// Hashing or signing failed (a bug or an exhausted system), never a client error.
+    #[error("credential machinery failed: {0}")]
+    Internal(String),
+}
+
+/// Why a bearer token was refused. Clients all see the same 401; the reason is for logs and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum TokenRejection {
+    #[error("malformed token")]
+    Malformed,
+    #[error("algorithm not accepted")]
+    Algorithm,
+    #[error("bad signature")]
+    Signature,
+    #[error("expired")]
+    Expired,
+    #[error("not valid yet")]
+    NotYetValid,
+    #[error("unknown subject")]
+    Subject,
+}

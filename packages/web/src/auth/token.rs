@@ -1,0 +1,76 @@
+//! JWTs: HS256 only, `sub`/`iat`/`nbf`/`exp` claims, 12 h lifetime, checked against an injected
+//! clock with a 5 s leeway.
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::{AuthError, TokenRejection};
+
+/// How long a token is valid: 12 hours.
+pub const TOKEN_TTL_SECS: i64 = 12 * 60 * 60;
+/// Clock skew tolerated on `exp` and `nbf` (jsonwebtoken's default is 60 s; ours is tighter).
+pub const LEEWAY_SECS: i64 = 5;
+
+/// The claims of a Mirai token. Times are seconds since the Unix epoch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+}
+
+/// Signing and verifying keys derived from the JWT secret.
+pub(crate) struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl TokenKeys {
+    pub(crate) fn new(secret: &[u8]) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        // Time is checked below against the injected clock, not the library's wall clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.leeway = LEEWAY_SECS.unsigned_abs();
+        validation.set_required_spec_claims(&["exp", "nbf", "sub"]);
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        }
+    }
+
+    /// Signs a token for `sub` issued at `now` (seconds).
+    pub(crate) fn issue(&self, sub: &str, now: i64) -> Result<(String, Claims), AuthError> {
+        let claims = Claims { sub: sub.to_owned(), iat: now, nbf: now, exp: now + TOKEN_TTL_SECS };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| AuthError::Internal(format!("jwt signing: {e}")))?;
+        Ok((token, claims))
+    }
+
+    /// Checks the signature, the algorithm (HS256 only) and the times against `now` (seconds).
+    /// The subject is left to the caller.
+    pub(crate) fn verify(&self, token: &str, now: i64) -> Result<Claims, TokenRejection> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+            match e.kind() {
+                ErrorKind::InvalidAlgorithm
+                | ErrorKind::InvalidAlgorithmName
+                | ErrorKind::MissingAlgorithm
+                | ErrorKind::UnsupportedAlgorithm => TokenRejection::Algorithm,
+                ErrorKind::InvalidSignature => TokenRejection::Signature,
+                _ => TokenRejection::Malformed,
+            }
+        })?;
+        let c = data.claims;
+        if now > c.exp.saturating_add(LEEWAY_SECS) {
+            return Err(TokenRejection::Expired);
+        }
+        if c.nbf > now.saturating_add(LEEWAY_SECS) || c.iat > now.saturating_add(LEEWAY_SECS) {
+            return Err(TokenRejection::NotYetValid);
+        }
+        Ok(c)
+    }
+}

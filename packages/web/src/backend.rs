@@ -1,0 +1,43 @@
+//! `Backend`: the web tier's only window on the worker, in-process or over the control API.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use thiserror::Error;
+
+use crate::views::{ControlAction, PositionView, StatusView, TradeView};
+
+/// The boxed future every `Backend` method returns; boxing keeps the trait object-safe.
+pub type BackendFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, BackendError>> + Send + 'a>>;
+
+/// Reads the worker's state and sends it commands. Implemented by the worker itself (in-process)
+/// and by [`crate::RemoteBackend`] (over HTTP), and used as `Arc<dyn Backend>`.
+pub trait Backend: Send + Sync {
+    fn status(&self) -> BackendFuture<'_, StatusView>;
+    fn positions(&self) -> BackendFuture<'_, Vec<PositionView>>;
+    /// The latest `limit` fills, newest first.
+    fn trades(&self, limit: u32) -> BackendFuture<'_, Vec<TradeView>>;
+    /// Applies `action` and returns the status that results.
+    fn control(&self, action: ControlAction) -> BackendFuture<'_, StatusView>;
+}
+
+/// Why the worker could not answer. Only `Refused` carries a message meant for the user.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BackendError {
+    /// The worker cannot be reached or did not answer in time; retrying later may work.
+    #[error("worker unavailable: {0}")]
+    Unavailable(String),
+    /// The worker understood the command and declined it (e.g. resume after a kill).
+    #[error("refused by the worker: {0}")]
+    Refused(String),
+    /// Anything else; the detail is for logs only.
+    #[error("worker error: {0}")]
+    Internal(String),
+}
+
+impl BackendError {
+    /// Whether the same call may succeed if retried later.
+    pub fn is_recoverable(&self) -> bool {
+        matches!(self, BackendError::Unavailable(_))
+    }
+}

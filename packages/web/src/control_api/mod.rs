@@ -1,0 +1,10 @@
+//! The worker's control API for remote web tiers: the server side (`handle_control_api`, mounted
+//! by the worker) and the client side (`RemoteBackend`, used by serverless functions).
+
+mod remote;
+mod server;
+mod wire;
+
+pub(crate) use remote::check_base_url;
+pub use remote::{RemoteBackend, RemoteSetupError, TIMEOUT};
+pub use server::{MIN_SERVICE_TOKEN_BYTES, handle_control_api};

@@ -1,0 +1,188 @@
+//! `RemoteBackend`: a `Backend` that calls the worker's control API over HTTP.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::{HeaderValue, StatusCode};
+use reqwest::{Client, Url, redirect};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use thiserror::Error;
+
+use super::server::MIN_SERVICE_TOKEN_BYTES;
+use super::wire::{self, ErrorBody, PositionsBody, TradesBody};
+use crate::backend::{Backend, BackendError, BackendFuture};
+use crate::views::{ControlAction, PositionView, StatusView, TradeView};
+
+/// The limit on one call to the worker, connection included; Vercel allows 10 s per request.
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RemoteSetupError {
+    #[error("invalid worker URL: {0}")]
+    InvalidUrl(String),
+    #[error("the service token is {len} bytes; at least {min} are required")]
+    TokenTooShort { len: usize, min: usize },
+    #[error("the service token is not a valid header value")]
+    TokenNotHeaderSafe,
+    #[error("HTTP client: {0}")]
+    Client(String),
+}
+
+/// Checks a worker base URL: absolute http(s), a host, no credentials, query or fragment.
+pub(crate) fn check_base_url(raw: &str) -> Result<Url, String> {
+    let url = Url::parse(raw).map_err(|e| e.to_string())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("the scheme must be http or https".to_owned());
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("a host is required".to_owned());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("credentials do not belong in the URL".to_owned());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("no query or fragment allowed".to_owned());
+    }
+    Ok(url)
+}
+
+/// Calls `handle_control_api` on a worker. The HTTP client is built once and reused; each call
+/// is bounded by [`TIMEOUT`]; redirects are not followed.
+pub struct RemoteBackend {
+    client: Client,
+    base: String,
+    authorization: HeaderValue,
+}
+
+impl RemoteBackend {
+    pub fn new(base_url: &str, service_token: &str) -> Result<Self, RemoteSetupError> {
+        let url = check_base_url(base_url).map_err(RemoteSetupError::InvalidUrl)?;
+        if service_token.len() < MIN_SERVICE_TOKEN_BYTES {
+            return Err(RemoteSetupError::TokenTooShort {
+                len: service_token.len(),
+                min: MIN_SERVICE_TOKEN_BYTES,
+            });
+        }
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {service_token}"))
+            .map_err(|_| RemoteSetupError::TokenNotHeaderSafe)?;
+        authorization.set_sensitive(true);
+        let client = Client::builder()
+            .timeout(TIMEOUT)
+            .connect_timeout(TIMEOUT)
+            .redirect(redirect::Policy::none())
+            .build()
+            .map_err(|e| RemoteSetupError::Client(e.to_string()))?;
+        Ok(Self { client, base: url.as_str().trim_end_matches('/').to_owned(), authorization })
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T, BackendError> {
+        let req = self.client.get(format!("{}{path_and_query}", self.base));
+        self.send(req).await
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, BackendError> {
+        let req = self.client.post(format!("{}{path}", self.base)).json(body);
+        self.send(req).await
+    }
+
+    async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T, BackendError> {
+        let resp = req
+            .header(http::header::AUTHORIZATION, self.authorization.clone())
+            .send()
+            .await
+            .map_err(|e| BackendError::Unavailable(error_chain(&e)))?;
+        let status = resp.status();
+        if status.is_success() {
+            return resp
+                .json::<T>()
+                .await
+                .map_err(|e| BackendError::Internal(format!("control API answer: {e}")));
+        }
+        let message = resp.json::<ErrorBody>().await.map(|b| b.error).unwrap_or_default();
+        Err(match status {
+            StatusCode::CONFLICT => BackendError::Refused(message),
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT => {
+                BackendError::Unavailable(format!("control API answered {status}: {message}"))
+            }
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                BackendError::Internal("the control API refused the service token".to_owned())
+            }
+            _ => BackendError::Internal(format!("control API answered {status}: {message}")),
+        })
+    }
+}
+
+/// An error and its sources on one line, for the logs (the URL holds no credentials).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl Backend for RemoteBackend {
+    fn status(&self) -> BackendFuture<'_, StatusView> {
+        Box::pin(self.get(wire::STATUS))
+    }
+
+    fn positions(&self) -> BackendFuture<'_, Vec<PositionView>> {
+        Box::pin(async move {
+            let body: PositionsBody = self.get(wire::POSITIONS).await?;
+            Ok(body.positions)
+        })
+    }
+
+    fn trades(&self, limit: u32) -> BackendFuture<'_, Vec<TradeView>> {
+        Box::pin(async move {
+            let body: TradesBody = self.get(&format!("{}?limit={limit}", wire::TRADES)).await?;
+            Ok(body.trades)
+        })
+    }
+
+    fn control(&self, action: ControlAction) -> BackendFuture<'_, StatusView> {
+        Box::pin(async move { self.post(wire::CONTROL, &json!({ "action": action })).await })
+    }
+}
+
+impl fmt::Debug for RemoteBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RemoteBackend")
+            .field("base", &self.base)
+            .field("service_token", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN: &str = "service-token-service-token-0123456789";
+
+    #[test]
+    fn base_urls_are_checked() {
+        assert!(check_base_url("http://127.0.0.1:8080").is_ok());
+        assert!(check_base_url("https://worker.internal/").is_ok());
+        assert!(check_base_url("ftp://x").is_err());
+        assert!(check_base_url("http://user:pw@x").is_err());
+        assert!(check_base_url("http://x/?a=1").is_err());
+        assert!(check_base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn setup_refuses_short_tokens_and_debug_redacts() {
+        assert_eq!(
+            RemoteBackend::new("http://127.0.0.1:1", "short").expect_err("short"),
+            RemoteSetupError::TokenTooShort { len: 5, min: 32 }
+        );
+        let rb = RemoteBackend::new("http://127.0.0.1:1/", TOKEN).expect("valid");
+        assert_eq!(rb.base, "http://127.0.0.1:1");
+        assert!(!format!("{rb:?}").contains(TOKEN));
+    }
+}

@@ -1,0 +1,73 @@
+//! `handle_control_api`: serves `/internal/v1/{status,positions,trades,control}` to holders of
+//! the service token (a secret distinct from user JWTs), for the worker to mount.
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+
+use super::wire::{self, PositionsBody, TradesBody};
+use crate::backend::Backend;
+use crate::error::{ApiError, ApiResult};
+use crate::plumbing::request::{bearer_token, check_body_size, json_body};
+use crate::plumbing::response::json;
+use crate::routes::{ControlRequest, parse_limit};
+use crate::secret_eq::secret_eq;
+
+/// The shortest service token accepted, in bytes.
+pub const MIN_SERVICE_TOKEN_BYTES: usize = 32;
+
+/// Answers one control-API request against `backend`. Every request, known route or not, must
+/// carry `Authorization: Bearer <service_token>`; a configured token shorter than
+/// [`MIN_SERVICE_TOKEN_BYTES`] refuses everything.
+pub async fn handle_control_api(
+    backend: &dyn Backend,
+    service_token: &str,
+    req: Request<Bytes>,
+) -> Response<Bytes> {
+    match dispatch(backend, service_token, &req).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn dispatch(
+    backend: &dyn Backend,
+    service_token: &str,
+    req: &Request<Bytes>,
+) -> ApiResult<Response<Bytes>> {
+    if service_token.len() < MIN_SERVICE_TOKEN_BYTES {
+        return Err(ApiError::Internal("control API service token is unset or too short".to_owned()));
+    }
+    let presented = bearer_token(req.headers()).unwrap_or_default();
+    if !secret_eq(presented.as_bytes(), service_token.as_bytes()) {
+        return Err(ApiError::Unauthorized("invalid service token"));
+    }
+
+    let path = req.uri().path();
+    let (method, allow) = match path {
+        wire::STATUS | wire::POSITIONS | wire::TRADES => (Method::GET, "GET"),
+        wire::CONTROL => (Method::POST, "POST"),
+        _ => return Err(ApiError::NotFound),
+    };
+    if req.method() != method {
+        return Err(ApiError::MethodNotAllowed { allow });
+    }
+    check_body_size(req.body())?;
+
+    match path {
+        wire::STATUS => Ok(json(StatusCode::OK, &backend.status().await?)),
+        wire::POSITIONS => {
+            let positions = backend.positions().await?;
+            Ok(json(StatusCode::OK, &PositionsBody { positions }))
+        }
+        wire::TRADES => {
+            let limit = parse_limit(req.uri().query())?;
+            let trades = crate::routes::newest_first(backend.trades(limit).await?, limit);
+            Ok(json(StatusCode::OK, &TradesBody { trades }))
+        }
+        _ => {
+            let body: ControlRequest = json_body(req, true)?;
+            tracing::warn!(action = %body.action, "control command via control API");
+            Ok(json(StatusCode::OK, &backend.control(body.action).await?))
+        }
+    }
+}

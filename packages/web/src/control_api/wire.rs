@@ -1,0 +1,26 @@
+//! The control API's paths and envelopes, shared by server and client.
+
+use serde::{Deserialize, Serialize};
+
+use crate::views::{PositionView, TradeView};
+
+pub(crate) const STATUS: &str = "/internal/v1/status";
+pub(crate) const POSITIONS: &str = "/internal/v1/positions";
+pub(crate) const TRADES: &str = "/internal/v1/trades";
+pub(crate) const CONTROL: &str = "/internal/v1/control";
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct PositionsBody {
+    pub(crate) positions: Vec<PositionView>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct TradesBody {
+    pub(crate) trades: Vec<TradeView>,
+}
+
+/// The error envelope every non-2xx answer carries.
+#[derive(Deserialize)]
+pub(crate) struct ErrorBody {
+    pub(crate) error: String,
+}

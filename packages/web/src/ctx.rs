@@ -1,0 +1,87 @@
+//! `Ctx`: what every request needs — the authenticator and the backend — built once per process.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::auth::{Auth, MIN_SECRET_BYTES};
+use crate::backend::Backend;
+use crate::config::ConfigError;
+use crate::control_api::{MIN_SERVICE_TOKEN_BYTES, RemoteBackend};
+
+/// Default `WORKER_URL`: the worker's control API on loopback.
+pub const DEFAULT_WORKER_URL: &str = "http://127.0.0.1:8080";
+/// Default `WEB_USER`.
+pub const DEFAULT_WEB_USER: &str = "admin";
+
+pub struct Ctx {
+    pub auth: Auth,
+    pub backend: Arc<dyn Backend>,
+}
+
+impl Ctx {
+    pub fn new(auth: Auth, backend: Arc<dyn Backend>) -> Self {
+        Self { auth, backend }
+    }
+
+    /// The serverless configuration, from the process environment: `JWT_SECRET` (≥ 32 bytes),
+    /// `WEB_USER` (default `admin`), `WEB_PASS`, `WORKER_URL` (default `http://127.0.0.1:8080`)
+    /// and `WORKER_SERVICE_TOKEN` (≥ 32 bytes, not the JWT secret). Reports every problem at once.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// As [`Ctx::from_env`], reading variables through `get`. Empty values count as unset.
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| get(name).filter(|v| !v.is_empty());
+        let mut problems = Vec::new();
+
+        let secret = var("JWT_SECRET");
+        match &secret {
+            None => problems.push("JWT_SECRET is not set".to_owned()),
+            Some(s) if s.len() < MIN_SECRET_BYTES => problems
+                .push(format!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (it has {})", s.len())),
+            Some(_) => {}
+        }
+        let user = var("WEB_USER").unwrap_or_else(|| DEFAULT_WEB_USER.to_owned());
+        if user.trim().is_empty() {
+            problems.push("WEB_USER must not be blank".to_owned());
+        }
+        let pass = var("WEB_PASS");
+        if pass.is_none() {
+            problems.push("WEB_PASS is not set".to_owned());
+        }
+        let url = var("WORKER_URL").unwrap_or_else(|| DEFAULT_WORKER_URL.to_owned());
+        if let Err(why) = crate::control_api::check_base_url(&url) {
+            problems.push(format!("WORKER_URL is invalid: {why}"));
+        }
+        let service_token = var("WORKER_SERVICE_TOKEN");
+        match &service_token {
+            None => problems.push("WORKER_SERVICE_TOKEN is not set".to_owned()),
+            Some(t) if t.len() < MIN_SERVICE_TOKEN_BYTES => problems.push(format!(
+                "WORKER_SERVICE_TOKEN must be at least {MIN_SERVICE_TOKEN_BYTES} bytes (it has {})",
+                t.len()
+            )),
+            Some(t) if secret.as_deref() == Some(t.as_str()) => {
+                problems.push("WORKER_SERVICE_TOKEN must differ from JWT_SECRET".to_owned())
+            }
+            Some(_) => {}
+        }
+
+        let (Some(secret), Some(pass), Some(service_token), true) =
+            (secret, pass, service_token, problems.is_empty())
+        else {
+            return Err(ConfigError::new(problems));
+        };
+        let auth =
+            Auth::new(&user, &pass, secret.as_bytes()).map_err(|e| ConfigError::new(vec![e.to_string()]))?;
+        let backend =
+            RemoteBackend::new(&url, &service_token).map_err(|e| ConfigError::new(vec![e.to_string()]))?;
+        Ok(Self::new(auth, Arc::new(backend)))
+    }
+}
+
+impl fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ctx").field("auth", &self.auth).field("backend", &"dyn Backend").finish()
+    }
+}

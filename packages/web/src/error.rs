@@ -1,0 +1,163 @@
+//! `ApiError`: every way a request can fail, and the status code and JSON body each one gets.
+//! 5xx bodies are generic; their detail goes to the log only.
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::backend::BackendError;
+use crate::plumbing::response::json;
+
+/// One failed validation rule, as the client sees it. Lists of these are sorted by field and code
+/// so identical requests always get identical bodies.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// The body is not the JSON the route expects, or the query string is malformed.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Well-formed input that breaks a validation rule.
+    #[error("validation failed on {} field(s)", .0.len())]
+    Validation(Vec<FieldError>),
+    /// Missing, invalid or expired credentials. The message is the same whatever the reason.
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed (allowed: {allow})")]
+    MethodNotAllowed { allow: &'static str },
+    #[error("request body larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// A bug or a misconfiguration on our side; the detail is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Convenient alias for handlers.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a [FieldError]>,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Backend(BackendError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Backend(BackendError::Refused(_)) => StatusCode::CONFLICT,
+            ApiError::Backend(BackendError::Internal(_)) | ApiError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    /// A stable, machine-readable name for the failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Backend(BackendError::Unavailable(_)) => "unavailable",
+            ApiError::Backend(BackendError::Refused(_)) => "refused",
+            ApiError::Backend(BackendError::Internal(_)) | ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// What the client is told. Never the detail of a server-side failure.
+    fn public_message(&self) -> String {
+        match self {
+            ApiError::BadRequest(m) => m.clone(),
+            ApiError::Validation(_) => "request failed validation".to_owned(),
+            ApiError::Unauthorized(m) => (*m).to_owned(),
+            ApiError::NotFound => "no such route".to_owned(),
+            ApiError::MethodNotAllowed { allow } => format!("method not allowed; use {allow}"),
+            ApiError::PayloadTooLarge { limit } => {
+                format!("request body must not exceed {limit} bytes")
+            }
+            ApiError::UnsupportedMediaType => "content-type must be application/json".to_owned(),
+            ApiError::Backend(BackendError::Unavailable(_)) => {
+                "the trading worker is unavailable; try again shortly".to_owned()
+            }
+            ApiError::Backend(BackendError::Refused(m)) => m.clone(),
+            ApiError::Backend(BackendError::Internal(_)) | ApiError::Internal(_) => {
+                "internal error".to_owned()
+            }
+        }
+    }
+
+    /// The JSON response for this error. Server-side failures are logged here, once.
+    pub fn into_response(self) -> Response<Bytes> {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, code = self.code(), "request failed");
+        } else {
+            tracing::debug!(error = %self, code = self.code(), "request refused");
+        }
+        let message = self.public_message();
+        let fields = match &self {
+            ApiError::Validation(f) => Some(f.as_slice()),
+            _ => None,
+        };
+        let body = ErrorBody { error: &message, code: self.code(), fields };
+        let mut resp = json(status, &body);
+        if let ApiError::MethodNotAllowed { allow } = self {
+            resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"mirai\""));
+        }
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_errors_keep_their_detail_out_of_the_body() {
+        let resp = ApiError::Internal("db password is hunter2".into()).into_response();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = String::from_utf8_lossy(resp.body());
+        assert!(!body.contains("hunter2"), "{body}");
+        assert_eq!(body, r#"{"error":"internal error","code":"internal"}"#);
+
+        let resp = ApiError::Backend(BackendError::Unavailable("10.0.0.3 refused".into())).into_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!String::from_utf8_lossy(resp.body()).contains("10.0.0.3"));
+    }
+
+    #[test]
+    fn method_not_allowed_names_the_allowed_method() {
+        let resp = ApiError::MethodNotAllowed { allow: "GET" }.into_response();
+        assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(resp.headers()[header::ALLOW], "GET");
+    }
+}

@@ -1,0 +1,7 @@
+//! HTTP plumbing shared by the routes: reading requests, building responses, validation.
+
+pub(crate) mod request;
+pub(crate) mod response;
+pub(crate) mod validation;
+
+pub use request::MAX_BODY_BYTES;

@@ -1,0 +1,25 @@
+//! `POST /api/control`: pause, resume or kill; answers with the resulting status.
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use serde::Deserialize;
+
+use crate::ctx::Ctx;
+use crate::error::ApiResult;
+use crate::plumbing::request::json_body;
+use crate::plumbing::response::json;
+use crate::views::ControlAction;
+
+/// `{"action": "pause" | "resume" | "kill"}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ControlRequest {
+    pub(crate) action: ControlAction,
+}
+
+pub(super) async fn control(ctx: &Ctx, user: &str, req: &Request<Bytes>) -> ApiResult<Response<Bytes>> {
+    let body: ControlRequest = json_body(req, true)?;
+    tracing::warn!(%user, action = %body.action, "control command");
+    let status = ctx.backend.control(body.action).await?;
+    Ok(json(StatusCode::OK, &status))
+}

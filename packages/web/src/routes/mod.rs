@@ -1,0 +1,16 @@
+//! The public routes: one file per endpoint, dispatched by `router::handle`.
+
+mod auth_guard;
+mod control;
+mod dashboard;
+mod health;
+mod login;
+mod positions;
+mod router;
+mod status;
+mod trades;
+
+pub(crate) use control::ControlRequest;
+pub use dashboard::{DASHBOARD_HTML, content_security_policy};
+pub use router::handle;
+pub(crate) use trades::{newest_first, parse_limit};

@@ -1,0 +1,48 @@
+//! `GET /api/trades?limit=N`: the latest fills, newest first (N from 1 to 500, default 50).
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use serde_json::json;
+use validator::Validate;
+
+use crate::ctx::Ctx;
+use crate::error::{ApiError, ApiResult};
+use crate::plumbing::request::query_param;
+use crate::plumbing::response::json;
+use crate::plumbing::validation::validate;
+use crate::views::TradeView;
+
+pub(crate) const DEFAULT_LIMIT: u32 = 50;
+pub(crate) const MAX_LIMIT: u32 = 500;
+
+#[derive(Validate)]
+struct TradesQuery {
+    #[validate(range(min = 1, max = 500, message = "must be from 1 to 500"))]
+    limit: u32,
+}
+
+/// The `limit` query parameter: 400 if it is not a number, 422 if it is out of range.
+pub(crate) fn parse_limit(query: Option<&str>) -> ApiResult<u32> {
+    let limit = match query_param(query, "limit")? {
+        None => DEFAULT_LIMIT,
+        Some(raw) => raw.parse::<u32>().map_err(|_| {
+            ApiError::BadRequest(format!("query parameter `limit` must be an integer from 1 to {MAX_LIMIT}"))
+        })?,
+    };
+    let q = TradesQuery { limit };
+    validate(&q)?;
+    Ok(q.limit)
+}
+
+/// Newest first and at most `limit`, whatever order and count the backend returned.
+pub(crate) fn newest_first(mut trades: Vec<TradeView>, limit: u32) -> Vec<TradeView> {
+    trades.sort_by_key(|t| std::cmp::Reverse(t.ts));
+    trades.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    trades
+}
+
+pub(super) async fn trades(ctx: &Ctx, req: &Request<Bytes>) -> ApiResult<Response<Bytes>> {
+    let limit = parse_limit(req.uri().query())?;
+    let trades = newest_first(ctx.backend.trades(limit).await?, limit);
+    Ok(json(StatusCode::OK, &json!({ "trades": trades })))
+}

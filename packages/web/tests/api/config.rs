@@ -1,0 +1,58 @@
+//! `Ctx::from_vars`: defaults, and every problem reported at once without values.
+
+use std::collections::HashMap;
+
+use mirai_web::Ctx;
+
+use crate::support::*;
+
+fn from(vars: &[(&str, &str)]) -> Result<Ctx, mirai_web::ConfigError> {
+    let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    Ctx::from_vars(|k| map.get(k).cloned())
+}
+
+#[test]
+fn every_missing_setting_is_reported_at_once() {
+    let err = from(&[]).expect_err("nothing set");
+    assert_eq!(
+        err.problems(),
+        ["JWT_SECRET is not set", "WEB_PASS is not set", "WORKER_SERVICE_TOKEN is not set"]
+    );
+}
+
+#[test]
+fn invalid_settings_are_reported_without_their_values() {
+    let err = from(&[
+        ("JWT_SECRET", "too-short-secret"),
+        ("WEB_PASS", PASSWORD),
+        ("WORKER_URL", "ftp://worker"),
+        ("WORKER_SERVICE_TOKEN", "short-token"),
+    ])
+    .expect_err("invalid");
+    assert_eq!(err.problems().len(), 3, "{err}");
+    let text = err.to_string();
+    assert!(text.contains("JWT_SECRET must be at least 32 bytes (it has 16)"), "{text}");
+    assert!(text.contains("WORKER_URL is invalid"), "{text}");
+    assert!(text.contains("WORKER_SERVICE_TOKEN must be at least 32 bytes"), "{text}");
+    for secret in ["too-short-secret", PASSWORD, "short-token"] {
+        assert!(!text.contains(secret), "{text}");
+    }
+
+    let same = from(&[("JWT_SECRET", SECRET), ("WEB_PASS", PASSWORD), ("WORKER_SERVICE_TOKEN", SECRET)])
+        .expect_err("same secret twice");
+    assert_eq!(same.problems(), ["WORKER_SERVICE_TOKEN must differ from JWT_SECRET"]);
+}
+
+#[test]
+fn a_complete_configuration_builds_with_defaults() {
+    let ctx = from(&[
+        ("JWT_SECRET", SECRET),
+        ("WEB_USER", ""),
+        ("WEB_PASS", PASSWORD),
+        ("WORKER_SERVICE_TOKEN", SERVICE_TOKEN),
+    ])
+    .expect("valid");
+    assert_eq!(ctx.auth.username(), "admin");
+    let dbg = format!("{ctx:?}");
+    assert!(!dbg.contains(SECRET) && !dbg.contains(PASSWORD), "{dbg}");
+}

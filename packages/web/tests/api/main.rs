@@ -1,0 +1,10 @@
+//! Integration tests for mirai-web, in one binary: the router in-process, the control API, and
+//! `RemoteBackend` against a real HTTP server on 127.0.0.1.
+
+mod support;
+
+mod auth;
+mod config;
+mod control_api;
+mod remote;
+mod routes;

@@ -1,0 +1,121 @@
+//! `RemoteBackend` against `handle_control_api` served by axum on 127.0.0.1, port 0.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use http::{Request, Response, StatusCode};
+use mirai_web::{
+    Auth, Backend, BackendError, ControlAction, Ctx, MAX_BODY_BYTES, RemoteBackend, handle_control_api,
+};
+
+use crate::support::*;
+
+struct Worker {
+    url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Serves the control API over `backend` the way the worker mounts it on axum.
+async fn spawn_worker(backend: Arc<FakeBackend>) -> Worker {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let backend = backend.clone();
+        async move {
+            let (parts, body) = req.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+                let mut too_large = Response::new(Body::empty());
+                *too_large.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+                return too_large;
+            };
+            let req = Request::from_parts(parts, bytes);
+            handle_control_api(backend.as_ref(), SERVICE_TOKEN, req).await.map(Body::from)
+        }
+    });
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    Worker { url: format!("http://{addr}"), task }
+}
+
+#[tokio::test]
+async fn reads_and_commands_round_trip() {
+    let backend = FakeBackend::new();
+    let worker = spawn_worker(backend.clone()).await;
+    let remote = RemoteBackend::new(&worker.url, SERVICE_TOKEN).expect("remote");
+
+    assert_eq!(remote.status().await.expect("status"), backend.status().await.expect("status"));
+    assert_eq!(remote.positions().await.expect("positions"), backend.positions().await.expect("positions"));
+    let trades = remote.trades(2).await.expect("trades");
+    assert_eq!(trades.len(), 2);
+    assert!(trades[0].ts > trades[1].ts, "newest first");
+
+    let after = remote.control(ControlAction::Pause).await.expect("pause");
+    assert!(after.paused);
+    let after = remote.control(ControlAction::Kill).await.expect("kill");
+    assert!(after.halted);
+    assert_eq!(
+        remote.control(ControlAction::Resume).await,
+        Err(BackendError::Refused("the worker is halted; restart it to trade again".to_owned()))
+    );
+    assert_eq!(backend.actions(), [ControlAction::Pause, ControlAction::Kill, ControlAction::Resume]);
+}
+
+#[tokio::test]
+async fn failures_map_to_backend_errors() {
+    let backend = FakeBackend::new();
+    let worker = spawn_worker(backend.clone()).await;
+
+    let wrong = RemoteBackend::new(&worker.url, "another-service-token-0123456789abcdef").expect("remote");
+    assert!(matches!(
+        wrong.status().await,
+        Err(BackendError::Internal(m)) if m.contains("service token")
+    ));
+
+    let remote = RemoteBackend::new(&worker.url, SERVICE_TOKEN).expect("remote");
+    backend.fail(BackendError::Unavailable("exchange down".into()));
+    assert!(matches!(remote.status().await, Err(BackendError::Unavailable(_))));
+
+    // Nothing listening: unavailable, and recoverable.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let gone = RemoteBackend::new(&format!("http://127.0.0.1:{port}"), SERVICE_TOKEN).expect("remote");
+    let err = gone.status().await.expect_err("no server");
+    assert!(err.is_recoverable(), "{err:?}");
+    assert!(!err.to_string().contains(SERVICE_TOKEN));
+}
+
+#[tokio::test]
+async fn the_web_tier_drives_a_remote_worker_end_to_end() {
+    let backend = FakeBackend::new();
+    let worker = spawn_worker(backend.clone()).await;
+    let auth = Auth::new(USER, PASSWORD, SECRET.as_bytes()).expect("auth");
+    let remote = RemoteBackend::new(&worker.url, SERVICE_TOKEN).expect("remote");
+    let ctx = Ctx::new(auth, Arc::new(remote));
+
+    let login = call(
+        &ctx,
+        post("/api/auth/login", None, &format!(r#"{{"username":"{USER}","password":"{PASSWORD}"}}"#)),
+    )
+    .await;
+    let token = login.json()["token"].as_str().expect("token").to_owned();
+    let s = call(&ctx, get("/api/status", Some(&token))).await;
+    assert_eq!(s.status, StatusCode::OK, "{}", s.text);
+    assert_eq!(s.json()["equity"], "10012.5");
+    let t = call(&ctx, get("/api/trades?limit=3", Some(&token))).await;
+    assert_eq!(t.json()["trades"][0]["trade_id"], "3");
+    let k = call(&ctx, post("/api/control", Some(&token), r#"{"action":"kill"}"#)).await;
+    assert_eq!(k.status, StatusCode::OK);
+    assert_eq!(k.json()["halted"], true);
+    let r = call(&ctx, post("/api/control", Some(&token), r#"{"action":"resume"}"#)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(backend.actions(), [ControlAction::Kill, ControlAction::Resume]);
+}

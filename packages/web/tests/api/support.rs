@@ -1,0 +1,259 @@
+//! Shared fixtures: an in-memory `Backend`, a settable clock, request builders and a caller.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, StatusCode, header};
+use mirai_core::{Amount, ClientOrderId, Clock, Price, Qty, Side, Symbol, Timestamp, TradeId};
+use mirai_web::{
+    Auth, Backend, BackendError, BackendFuture, ControlAction, Ctx, Mode, PositionView, StatusView, TradeView,
+};
+
+pub const USER: &str = "admin";
+pub const PASSWORD: &str = "pa55-word-that-must-never-leak";
+pub const SECRET: &str = "jwt-secret-that-must-never-leak-0123456789";
+pub const SERVICE_TOKEN: &str = "service-token-distinct-from-jwt-secret-42";
+/// 2023-11-14T22:13:20Z.
+pub const T0: i64 = 1_700_000_000_000;
+
+/// A clock tests can move.
+#[derive(Debug)]
+pub struct TestClock(AtomicI64);
+
+impl TestClock {
+    pub fn at(ms: i64) -> Arc<Self> {
+        Arc::new(Self(AtomicI64::new(ms)))
+    }
+    pub fn set(&self, ms: i64) {
+        self.0.store(ms, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_millis(self.0.load(Ordering::SeqCst))
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// An in-memory worker: pause/resume/kill change its status; resume after a kill is refused.
+#[derive(Debug)]
+pub struct FakeBackend {
+    status: Mutex<StatusView>,
+    positions: Vec<PositionView>,
+    trades: Vec<TradeView>,
+    pub actions: Mutex<Vec<ControlAction>>,
+    pub limits: Mutex<Vec<u32>>,
+    pub fail_with: Mutex<Option<BackendError>>,
+}
+
+pub fn trade(id: &str, ts: i64, side: Side) -> TradeView {
+    TradeView {
+        trade_id: TradeId(id.to_owned()),
+        ts: Timestamp::from_millis(ts),
+        symbol: Symbol::new("BTCUSDT"),
+        side,
+        qty: Qty::parse("0.00100000").expect("qty"),
+        price: Price::parse("62000.10").expect("price"),
+        fee: Amount::parse("0.062").expect("fee"),
+        client_order_id: ClientOrderId::new_checked(&format!("mi-{id}-b")).expect("id"),
+    }
+}
+
+impl FakeBackend {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            status: Mutex::new(StatusView {
+                mode: Mode::Testnet,
+                dry_run: true,
+                testnet: true,
+                halted: false,
+                paused: false,
+                symbols: vec![Symbol::new("BTCUSDT"), Symbol::new("ETHUSDT")],
+                equity: Amount::parse("10012.5").expect("amount"),
+                cash: Amount::parse("9950.00").expect("amount"),
+                realised_pnl: Amount::parse("-3.25").expect("amount"),
+                unrealised_pnl: Amount::parse("15.75").expect("amount"),
+                started_at: Timestamp::from_millis(T0 - 3_600_000),
+                last_event_at: Some(Timestamp::from_millis(T0 - 1_000)),
+                trades_today: 3,
+            }),
+            positions: vec![PositionView {
+                symbol: Symbol::new("BTCUSDT"),
+                qty: Qty::parse("0.001").expect("qty"),
+                avg_price: Some(Price::parse("60000").expect("price")),
+                mark: Some(Price::parse("62000.10").expect("price")),
+                market_value: Amount::parse("62.0001").expect("amount"),
+                unrealised_pnl: Amount::parse("2.0001").expect("amount"),
+                realised_pnl: Amount::ZERO,
+            }],
+            // Deliberately out of order: the web tier must return newest first.
+            trades: vec![
+                trade("1", T0 - 30_000, Side::Buy),
+                trade("3", T0 - 10_000, Side::Sell),
+                trade("2", T0 - 20_000, Side::Buy),
+            ],
+            actions: Mutex::new(Vec::new()),
+            limits: Mutex::new(Vec::new()),
+            fail_with: Mutex::new(None),
+        })
+    }
+
+    pub fn fail(&self, e: BackendError) {
+        *lock(&self.fail_with) = Some(e);
+    }
+
+    pub fn actions(&self) -> Vec<ControlAction> {
+        lock(&self.actions).clone()
+    }
+
+    pub fn limits(&self) -> Vec<u32> {
+        lock(&self.limits).clone()
+    }
+
+    fn check(&self) -> Result<(), BackendError> {
+        match lock(&self.fail_with).clone() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Backend for FakeBackend {
+    fn status(&self) -> BackendFuture<'_, StatusView> {
+        Box::pin(async move {
+            self.check()?;
+            Ok(lock(&self.status).clone())
+        })
+    }
+
+    fn positions(&self) -> BackendFuture<'_, Vec<PositionView>> {
+        Box::pin(async move {
+            self.check()?;
+            Ok(self.positions.clone())
+        })
+    }
+
+    fn trades(&self, limit: u32) -> BackendFuture<'_, Vec<TradeView>> {
+        Box::pin(async move {
+            self.check()?;
+            lock(&self.limits).push(limit);
+            Ok(self.trades.iter().take(limit as usize).cloned().collect())
+        })
+    }
+
+    fn control(&self, action: ControlAction) -> BackendFuture<'_, StatusView> {
+        Box::pin(async move {
+            self.check()?;
+            lock(&self.actions).push(action);
+            let mut s = lock(&self.status);
+            match action {
+                ControlAction::Pause => s.paused = true,
+                ControlAction::Resume if s.halted => {
+                    return Err(BackendError::Refused(
+                        "the worker is halted; restart it to trade again".to_owned(),
+                    ));
+                }
+                ControlAction::Resume => s.paused = false,
+                ControlAction::Kill => s.halted = true,
+            }
+            Ok(s.clone())
+        })
+    }
+}
+
+pub struct Harness {
+    pub ctx: Ctx,
+    pub backend: Arc<FakeBackend>,
+    pub clock: Arc<TestClock>,
+}
+
+/// A context at `T0` over a fresh `FakeBackend`.
+pub fn harness() -> Harness {
+    let clock = TestClock::at(T0);
+    let backend = FakeBackend::new();
+    let auth = Auth::new(USER, PASSWORD, SECRET.as_bytes()).expect("auth").with_clock(clock.clone());
+    Harness { ctx: Ctx::new(auth, backend.clone()), backend, clock }
+}
+
+pub fn request(method: Method, path: &str, token: Option<&str>, body: &str) -> Request<Bytes> {
+    let mut b = Request::builder().method(method).uri(path);
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    if !body.is_empty() {
+        b = b.header(header::CONTENT_TYPE, "application/json");
+    }
+    b.body(Bytes::from(body.to_owned())).expect("request")
+}
+
+pub fn get(path: &str, token: Option<&str>) -> Request<Bytes> {
+    request(Method::GET, path, token, "")
+}
+
+pub fn post(path: &str, token: Option<&str>, body: &str) -> Request<Bytes> {
+    request(Method::POST, path, token, body)
+}
+
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text).expect("JSON body")
+    }
+
+    /// Asserts the headers every JSON answer carries.
+    pub fn assert_json_headers(&self) {
+        assert_eq!(self.headers[header::CONTENT_TYPE], "application/json");
+        assert_eq!(self.headers[header::CACHE_CONTROL], "no-store");
+        assert_eq!(self.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    }
+
+    /// Everything a client sees, for leak checks.
+    pub fn everything(&self) -> String {
+        format!("{:?} {:?} {}", self.status, self.headers, self.text)
+    }
+}
+
+pub async fn call(ctx: &Ctx, req: Request<Bytes>) -> Answer {
+    let resp = mirai_web::handle(ctx, req).await;
+    let (parts, body) = resp.into_parts();
+    Answer {
+        status: parts.status,
+        headers: parts.headers,
+        text: String::from_utf8(body.to_vec()).expect("UTF-8 body"),
+    }
+}
+
+pub async fn login(h: &Harness) -> String {
+    let a = call(
+        &h.ctx,
+        post("/api/auth/login", None, &format!(r#"{{"username":"{USER}","password":"{PASSWORD}"}}"#)),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    a.json()["token"].as_str().expect("token").to_owned()
+}
+
+/// Unpadded base64url, for hand-made tokens.
+pub fn b64url(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            out.push(char::from(A[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
+}
