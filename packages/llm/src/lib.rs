@@ -1,0 +1,1 @@
+//! Work in progress: see the open issue that introduces this crate.
