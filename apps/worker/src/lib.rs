@@ -3,11 +3,16 @@
 
 pub mod app;
 pub mod backend;
+pub mod backtests;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod feed;
+pub mod news;
 pub mod secret;
 pub mod server;
 pub mod shared;
+pub mod shipping;
 pub mod telemetry;
 pub mod trader;
+pub mod venue;

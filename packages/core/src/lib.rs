@@ -4,6 +4,7 @@
 //! This crate depends on no other Mirai crate, performs no I/O and knows no runtime: everything in
 //! it is deterministic and can be used by the engine, the backtester and every adapter alike.
 
+pub mod analytics;
 pub mod candle;
 pub mod code;
 pub mod decimal;
@@ -20,7 +21,12 @@ pub mod position;
 pub mod risk;
 pub mod side;
 pub mod time;
+pub mod vectors;
 
+pub use analytics::{
+    AnalyticsError, AnalyticsRecord, AnalyticsStore, AuditRecord, BacktestRunRecord, OrderRecord, PnlPoint,
+    RiskEventRecord,
+};
 pub use candle::Candle;
 pub use code::{Asset, Symbol};
 pub use decimal::{Amount, Price, Qty};
@@ -38,3 +44,6 @@ pub use risk::{RefusalReason, RiskApproved, RiskLimits, RiskRefused};
 pub use rust_decimal::Decimal;
 pub use side::Side;
 pub use time::Timestamp;
+pub use vectors::{
+    Collection, Embedder, EmbeddingModel, VectorDoc, VectorError, VectorHit, VectorQuery, VectorStore,
+};

@@ -14,12 +14,14 @@ mod error;
 mod fills;
 mod kv;
 mod orders;
+pub mod outbox;
 mod pnl;
 mod positions;
 mod risk_events;
 mod rows;
 mod schema;
 mod store;
+pub mod vectors;
 
 pub use audit::{AuditEntry, GENESIS_HASH, audit_hash};
 pub use canonical_json::canonical_json;

@@ -1,0 +1,1 @@
+//! Backtests run by the worker on request (issue 3).

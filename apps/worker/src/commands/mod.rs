@@ -1,0 +1,1 @@
+//! The CLI's subcommands other than `run` (issue 3).

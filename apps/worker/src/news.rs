@@ -1,0 +1,1 @@
+//! Scheduled news ingestion (issue 5).

@@ -1,0 +1,1 @@
+//! The outbox shipper task (issue 5).

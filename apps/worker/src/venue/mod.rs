@@ -1,0 +1,1 @@
+//! Binance execution venues and market data for the worker (issue 4).

@@ -1,0 +1,1 @@
+//! The embedded vector index for news and rationales (issue 5).
