@@ -3,10 +3,7 @@
 
 use std::time::Duration;
 
-use mirai_core::{
-    Asset, Candle, LotSize, MarketEvent, NotionalFilter, Price, PriceFilter, Qty, Symbol, SymbolRules,
-    Timestamp,
-};
+use mirai_core::{Asset, Candle, MarketEvent, Price, Qty, Symbol, SymbolRules, Timestamp};
 use mirai_engine::synthetic::RandomWalk;
 use rust_decimal::Decimal;
 use tokio::sync::mpsc;
@@ -43,30 +40,15 @@ pub fn replay_rules(symbol: Symbol) -> SymbolRules {
         "ETHUSDT" => Decimal::new(1, 4),
         _ => Decimal::new(1, 3),
     };
-    let lot = LotSize {
-        min_qty: Qty::new(step),
-        max_qty: Qty::new(Decimal::from(9_000)),
-        step_size: Qty::new(step),
-    };
-    SymbolRules {
+    SymbolRules::spot(
         symbol,
-        base: base_asset(symbol),
-        quote: quote_asset(),
-        price_filter: Some(PriceFilter {
-            min_price: Price::new(Decimal::new(1, 2)),
-            max_price: Price::new(Decimal::from(1_000_000)),
-            tick_size: Price::new(Decimal::new(1, 2)),
-        }),
-        lot_size: Some(lot),
-        market_lot_size: Some(lot),
-        notional: Some(NotionalFilter {
-            min_notional: Price::new(Decimal::from(5)),
-            apply_min_to_market: true,
-            max_notional: None,
-            apply_max_to_market: false,
-            legacy_min_notional: false,
-        }),
-    }
+        base_asset(symbol),
+        quote_asset(),
+        Price::new(Decimal::new(1, 2)),
+        Qty::new(step),
+        Qty::new(Decimal::from(9_000)),
+        Price::new(Decimal::from(5)),
+    )
 }
 
 /// One random walk per symbol, all starting at `anchor` and advancing one bar per round.

@@ -50,6 +50,36 @@ pub struct SymbolRules {
 pub struct FilterFailure(pub &'static str);
 
 impl SymbolRules {
+    /// Rules shaped like a typical Binance spot symbol: one tick size, one lot step for limit and
+    /// market orders (minimum one step, at most `max_qty`), and a minimum notional that applies to
+    /// market orders too.
+    pub fn spot(
+        symbol: Symbol,
+        base: Asset,
+        quote: Asset,
+        tick: Price,
+        step: Qty,
+        max_qty: Qty,
+        min_notional: Price,
+    ) -> Self {
+        let lot = LotSize { min_qty: step, max_qty, step_size: step };
+        Self {
+            symbol,
+            base,
+            quote,
+            price_filter: Some(PriceFilter { min_price: tick, max_price: Price::ZERO, tick_size: tick }),
+            lot_size: Some(lot),
+            market_lot_size: Some(lot),
+            notional: Some(NotionalFilter {
+                min_notional,
+                apply_min_to_market: true,
+                max_notional: None,
+                apply_max_to_market: false,
+                legacy_min_notional: false,
+            }),
+        }
+    }
+
     /// Checks an order of `qty` with `kind`; `market_price` stands in for the price of market
     /// orders in notional checks (Binance uses the recent average price).
     pub fn check(&self, kind: &OrderKind, qty: Qty, market_price: Price) -> Result<(), FilterFailure> {
