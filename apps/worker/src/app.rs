@@ -21,7 +21,10 @@ use crate::config::Settings;
 use crate::feed::{BAR_MS, ReplayFeed, base_asset, quote_asset, replay_rules};
 use crate::secret::{Secret, random_hex};
 use crate::shared::Shared;
+use crate::shipping::Shipping;
 use crate::trader::{KV_FEED_LAST, KV_RISK_STATE, KV_STOPS_PREFIX, Trader, cash_from_fills};
+use mirai_outbox::{AnalyticsSink, ShipperConfig};
+use mirai_store_snowflake::SnowflakeStore;
 
 const KV_ANCHOR: &str = "replay.anchor_ms";
 /// Bars replayed into the strategies (without acting) after a restart.
@@ -35,6 +38,7 @@ pub struct Running {
     /// Set when no WEB_PASS was configured: shown once on the console, never logged.
     pub generated_password: Option<Secret>,
     pub store: Arc<LocalStore>,
+    pub shipping: Arc<Shipping>,
     shutdown: oneshot::Sender<()>,
     trader_stop: oneshot::Sender<()>,
     trader: JoinHandle<()>,
@@ -52,6 +56,7 @@ impl Running {
         }
         self.feed.abort();
         let _ = self.feed.await;
+        self.shipping.stop().await;
         let _ = self.shutdown.send(());
         let _ = self.server.await;
     }
@@ -101,6 +106,19 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         }
     }
     reconcile_open_orders(&store, &fills, wall_now)?;
+
+    // The outbox: with Snowflake configured, every record written from here on (and the history
+    // already stored, once) is shipped there in the background. Trading never waits for it.
+    let mut shipping =
+        Shipping::new(store.clone(), ShipperConfig::default()).context("setting up the outbox")?;
+    if let Some(s) = settings.snowflake.clone() {
+        let snowflake = SnowflakeStore::open(s).context("Snowflake settings")?;
+        shipping
+            .spawn(AnalyticsSink::new(Arc::new(snowflake), "snowflake"))
+            .context("starting the Snowflake shipper")?;
+        tracing::info!("shipping history to Snowflake");
+    }
+    let shipping = Arc::new(shipping);
 
     // The paper exchange holds what the ledger says we hold.
     let mut balances = vec![(quote_asset(), cash.get())];
@@ -217,6 +235,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         user: settings.web_user,
         generated_password,
         store,
+        shipping,
         shutdown: shutdown_tx,
         trader_stop: trader_stop_tx,
         trader: trader_task,

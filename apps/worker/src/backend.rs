@@ -1,12 +1,17 @@
 //! `LocalBackend`: the web tier's `Backend` inside the worker process — reads the published
-//! snapshot and the store, and hands commands to the trading task, waiting until they apply.
+//! snapshot and the store, hands commands to the trading task, waiting until they apply, and
+//! runs backtests off that task (`crate::backtests`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use mirai_web::{Backend, BackendError, BackendFuture, ControlAction, PositionView, StatusView, TradeView};
+use mirai_web::{
+    Backend, BackendError, BackendFuture, BacktestJobView, BacktestRequest, BacktestResultView,
+    ControlAction, PositionView, StatusView, TradeView,
+};
 use tokio::sync::oneshot;
 
+use crate::backtests::BacktestJobs;
 use crate::shared::{Command, Shared};
 
 /// How long a command may wait for the trading task; it serves commands before market data, so
@@ -52,5 +57,19 @@ impl Backend for LocalBackend {
                 }
             }
         })
+    }
+
+    fn create_backtest(&self, request: BacktestRequest) -> BackendFuture<'_, BacktestJobView> {
+        Box::pin(async move { BacktestJobs::process().create(request) })
+    }
+
+    fn backtest(&self, id: &str) -> BackendFuture<'_, BacktestJobView> {
+        let found = BacktestJobs::process().view(id);
+        Box::pin(async move { found })
+    }
+
+    fn backtest_result(&self, id: &str) -> BackendFuture<'_, BacktestResultView> {
+        let found = BacktestJobs::process().result(id);
+        Box::pin(async move { found })
     }
 }

@@ -1,1 +1,11 @@
-//! Backtests run by the worker on request (issue 3).
+//! Backtests the worker runs on request (the control API's create, progress and result): each
+//! runs on tokio's blocking pool, never on the trading task, a few at a time, and is kept for
+//! a while after it finishes so its result can be read.
+
+mod job;
+mod registry;
+mod spec;
+#[cfg(test)]
+mod tests;
+
+pub use registry::{BacktestJobs, Limits};

@@ -1,9 +1,12 @@
-//! The command line: `mirai` (or `mirai run`) starts the whole system on its settings.
+//! The command line: `mirai` (or `mirai run`) starts the whole system on its settings;
+//! `backtest`, `sweep`, `walk-forward` and `gen-bars` are the research tools (see
+//! docs/backtesting.md).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::commands;
 use crate::config::Settings;
 
 #[derive(Debug, Parser)]
@@ -18,6 +21,16 @@ enum Cmd {
     /// Start the worker and the dashboard (the default). Settings come from the environment and
     /// `.env`; see .env.example.
     Run,
+    /// Backtest a strategy on historical bars with the live engine, risk gates and paper exchange.
+    Backtest(commands::BacktestArgs),
+    /// Backtest every combination of a parameter grid in parallel and rank them.
+    Sweep(commands::SweepArgs),
+    /// Optimise on rolling in-sample windows, trade the next window, report out-of-sample only.
+    WalkForward(commands::WalkForwardArgs),
+    /// Write deterministic synthetic bars (a random walk) as CSV.
+    GenBars(commands::GenBarsArgs),
+    /// Run a local exchange that speaks Binance Spot's REST, streams and WebSocket API.
+    ExchangeSim(mirai_exchange_sim::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -30,8 +43,34 @@ pub fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     crate::telemetry::init();
-    match cli.command.unwrap_or(Cmd::Run) {
-        Cmd::Run => run(),
+    let done = match cli.command.unwrap_or(Cmd::Run) {
+        Cmd::Run => return run(),
+        Cmd::ExchangeSim(args) => return exchange_sim(args),
+        Cmd::Backtest(args) => commands::backtest(&args),
+        Cmd::Sweep(args) => commands::sweep(&args),
+        Cmd::WalkForward(args) => commands::walk_forward(&args),
+        Cmd::GenBars(args) => commands::gen_bars(&args),
+    };
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(),
+    }
+}
+
+fn exchange_sim(args: mirai_exchange_sim::Args) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(mirai_exchange_sim::run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -69,4 +108,19 @@ fn run() -> ExitCode {
         running.stop().await;
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        // clap's own consistency checks (unique names, valid defaults) for every subcommand.
+        Cli::command().debug_assert();
+        let cli =
+            Cli::try_parse_from(["mirai", "gen-bars", "--bars", "10", "--out", "x.csv"]).expect("parses");
+        assert!(matches!(cli.command, Some(Cmd::GenBars(_))));
+    }
 }

@@ -37,6 +37,8 @@ pub struct Settings {
     pub slippage_bps: Decimal,
     pub position_size: Decimal,
     pub limits: RiskLimits,
+    /// Set when any `SNOWFLAKE_*` variable is: the history is then shipped to Snowflake.
+    pub snowflake: Option<mirai_store_snowflake::SnowflakeSettings>,
 }
 
 /// Every invalid setting, one line each.
@@ -196,6 +198,11 @@ impl Settings {
             r.errors.push(format!("MAX_ORDER_NOTIONAL={max_order_notional} must be positive"));
         }
 
+        let snowflake = mirai_store_snowflake::SnowflakeSettings::from_lookup(get).unwrap_or_else(|e| {
+            r.errors.extend(e.0);
+            None
+        });
+
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
         }
@@ -219,6 +226,7 @@ impl Settings {
             slippage_bps,
             position_size,
             limits,
+            snowflake,
         })
     }
 
@@ -251,6 +259,15 @@ mod tests {
         assert_eq!(s.limits, RiskLimits::default());
         assert_eq!(s.symbols, vec![Symbol::new("BTCUSDT"), Symbol::new("ETHUSDT")]);
         assert!(s.web_pass.is_none() && s.jwt_secret.is_none());
+        assert!(s.snowflake.is_none());
+    }
+
+    #[test]
+    fn snowflake_settings_are_checked_with_the_rest() {
+        let err = settings(&[("SNOWFLAKE_ACCOUNT", "myorg-acct"), ("PORT", "x")]).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("PORT"), "{text}");
+        assert!(text.contains("SNOWFLAKE_"), "{text}");
     }
 
     #[test]

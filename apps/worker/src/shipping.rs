@@ -1,1 +1,187 @@
-//! The outbox shipper task (issue 5).
+//! The worker's shipping: one outbox shipper task per configured destination — Snowflake for the
+//! analytics history, the vector store for decision rationales — their status for the
+//! dashboard, and a clean stop. `app.rs` builds the sinks and hands them to [`Shipping`] before
+//! the trading task starts, so every record written from then on is queued.
+//!
+//! The first time a destination is shipped to, the history already in the local store is queued
+//! too (a one-off backfill, remembered in the store), so moving to Snowflake after weeks on the
+//! embedded store keeps every trade.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use mirai_outbox::{AnalyticsSink, OutboxTopic, ShipperConfig, Sink, StatusSource, TopicStatus};
+use mirai_store_local::{LocalStore, StoreError};
+use mirai_store_snowflake::{SettingsError, SnowflakeError, SnowflakeSettings, SnowflakeStore};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The key/value entry that records a topic's one-off backfill.
+const KV_BACKFILLED_PREFIX: &str = "outbox.backfilled.";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ShippingError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Snowflake(#[from] SnowflakeError),
+    #[error("local store: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// The running shippers. Share it (`Arc<Shipping>`) between `Running` (to stop it) and the
+/// status page (to read it).
+pub struct Shipping {
+    store: Arc<LocalStore>,
+    config: ShipperConfig,
+    topics: Vec<OutboxTopic>,
+    sources: Vec<Arc<dyn StatusSource>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    stop: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for Shipping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shipping").field("topics", &self.topics).finish_non_exhaustive()
+    }
+}
+
+impl Shipping {
+    /// No destination yet: queuing is switched off until [`Shipping::spawn`] adds one, so a
+    /// destination dropped from the settings stops filling the queue.
+    pub fn new(store: Arc<LocalStore>, config: ShipperConfig) -> Result<Self, ShippingError> {
+        store.enable_outbox(&[])?;
+        let (stop, _) = watch::channel(false);
+        Ok(Self { store, config, topics: Vec::new(), sources: Vec::new(), tasks: Mutex::default(), stop })
+    }
+
+    /// Starts shipping `sink`'s topic in a background task. Records written from now on are
+    /// queued for it; on the topic's first use ever, the stored history is queued as well.
+    pub fn spawn<S: Sink>(&mut self, sink: S) -> Result<(), ShippingError> {
+        let topic = sink.topic();
+        if !self.topics.contains(&topic) {
+            self.topics.push(topic);
+        }
+        self.store.enable_outbox(&self.topics)?;
+        let key = format!("{KV_BACKFILLED_PREFIX}{topic}");
+        if self.store.get_kv(&key)?.is_none() {
+            let n = self.store.outbox_backfill(topic)?;
+            self.store.set_kv(&key, &n.to_string())?;
+        }
+        let shipper = Arc::new(mirai_outbox::Shipper::new(self.store.clone(), sink, self.config));
+        self.sources.push(shipper.clone());
+        let task = tokio::spawn(shipper.run(self.stop.subscribe()));
+        self.tasks.lock().unwrap_or_else(PoisonError::into_inner).push(task);
+        Ok(())
+    }
+
+    /// Backlog, lag and the last error of each destination, for the status page.
+    pub fn status(&self) -> Vec<TopicStatus> {
+        self.sources.iter().map(|s| s.status()).collect()
+    }
+
+    /// Stops the shippers between deliveries (an acknowledged batch stays acknowledged; one in
+    /// flight is shipped again after the restart, harmlessly).
+    pub async fn stop(&self) {
+        let _ = self.stop.send(true);
+        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(PoisonError::into_inner));
+        for t in tasks {
+            if tokio::time::timeout(std::time::Duration::from_secs(10), t).await.is_err() {
+                tracing::warn!("an outbox shipper did not stop within 10 s");
+            }
+        }
+    }
+}
+
+/// The Snowflake sink from the `SNOWFLAKE_*` settings read through `get`; `None` when Snowflake
+/// is not configured. Opens without network I/O, so a Snowflake outage at start-up delays
+/// shipping (the records wait in the outbox) but never trading.
+pub fn snowflake_sink(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<AnalyticsSink<SnowflakeStore>>, ShippingError> {
+    let Some(settings) = SnowflakeSettings::from_lookup(get)? else {
+        return Ok(None);
+    };
+    let store = SnowflakeStore::open(settings)?;
+    Ok(Some(AnalyticsSink::new(Arc::new(store), "snowflake")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use mirai_core::{
+        Action, AnalyticsRecord, Confidence, Decimal, Decision, DecisionId, Price, Symbol, Timestamp,
+    };
+    use mirai_outbox::SinkError;
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Memory(Arc<Mutex<Vec<AnalyticsRecord>>>);
+
+    impl Sink for Memory {
+        fn topic(&self) -> OutboxTopic {
+            OutboxTopic::Analytics
+        }
+        fn name(&self) -> &str {
+            "memory"
+        }
+        async fn ship(&self, records: &[AnalyticsRecord]) -> Result<(), SinkError> {
+            self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(records);
+            Ok(())
+        }
+    }
+
+    fn decision(ms: i64) -> Decision {
+        let symbol = Symbol::new("BTCUSDT");
+        Decision {
+            id: DecisionId::new("sma-cross", symbol, Timestamp::from_millis(ms)),
+            ts: Timestamp::from_millis(ms),
+            symbol,
+            strategy: "sma-cross".into(),
+            action: Action::Hold,
+            size_fraction: Decimal::ZERO,
+            price: Price::new(Decimal::ONE_HUNDRED),
+            stop_loss: None,
+            take_profit: None,
+            confidence: Confidence::ZERO,
+            rationale: "flat".into(),
+            citations: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn ships_history_once_then_new_records_and_reports_status() {
+        let store = Arc::new(LocalStore::open_in_memory().unwrap());
+        store.insert_decision(&decision(1)).unwrap();
+        let config = ShipperConfig { poll_interval: Duration::from_millis(10), ..ShipperConfig::default() };
+        let sink = Memory::default();
+
+        let mut shipping = Shipping::new(store.clone(), config).unwrap();
+        shipping.spawn(sink.clone()).unwrap();
+        store.insert_decision(&decision(2)).unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while sink.0.lock().unwrap().len() < 2 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let status = shipping.status();
+        assert_eq!(status.len(), 1);
+        assert_eq!((status[0].pending, status[0].shipped, status[0].destination.as_str()), (0, 2, "memory"));
+        shipping.stop().await;
+
+        // A restart does not backfill again.
+        let mut again = Shipping::new(store.clone(), config).unwrap();
+        again.spawn(sink.clone()).unwrap();
+        assert_eq!(store.outbox_backlog(OutboxTopic::Analytics).unwrap().pending, 0);
+        again.stop().await;
+        assert_eq!(sink.0.lock().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn snowflake_is_off_unless_configured_and_bad_settings_are_reported() {
+        assert!(snowflake_sink(&|_| None).unwrap().is_none());
+        let err = snowflake_sink(&|k| (k == "SNOWFLAKE_ACCOUNT").then(|| "acct".to_owned())).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("SNOWFLAKE_USER") && text.contains("SNOWFLAKE_DATABASE"), "{text}");
+    }
+}

@@ -146,6 +146,16 @@ impl Amount {
         Self(self.0 * ratio)
     }
 
+    /// As [`Amount::scale`], but a product beyond the decimal range saturates at the largest (or
+    /// smallest) amount instead of panicking: what "no limit" percentages (`Decimal::MAX`) need.
+    pub fn saturating_scale(self, ratio: Decimal) -> Self {
+        match self.0.checked_mul(ratio) {
+            Some(v) => Self(v),
+            None if self.0.is_sign_negative() != ratio.is_sign_negative() => Self(Decimal::MIN),
+            None => Self(Decimal::MAX),
+        }
+    }
+
     /// The quantity this amount buys at `price`, not rounded to any step.
     pub fn qty_at(self, price: Price) -> Option<Qty> {
         if price.is_zero() || self.is_negative() {

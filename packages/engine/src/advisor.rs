@@ -3,6 +3,8 @@
 
 use mirai_core::{Action, Advice, Advisor, Citation, Confidence, Decimal, Price, Signal};
 
+use crate::text::{push_normalized, push_rounded};
+
 #[derive(Clone, Debug)]
 pub struct RuleBasedAdvisor {
     /// Stop-loss distance below an entry, as a fraction (0.02 = 2 %); none to place no stop.
@@ -36,17 +38,24 @@ impl Advisor for RuleBasedAdvisor {
         };
         let stop_loss = offset(self.stop_loss_pct, -Decimal::ONE).map(round8);
         let take_profit = offset(self.take_profit_pct, Decimal::ONE).map(round8);
-        let mut rationale = format!(
-            "{} {} at {}: {}. Signal strength {} gives confidence {}.",
-            if entry { "Buy" } else { "Sell" },
-            signal.symbol,
-            signal.price,
-            signal.reason,
-            signal.strength.get().round_dp(3),
-            confidence.get().round_dp(3),
-        );
+        let mut rationale = String::with_capacity(signal.reason.len() + 160);
+        rationale.push_str(if entry { "Buy " } else { "Sell " });
+        rationale.push_str(signal.symbol.as_str());
+        rationale.push_str(" at ");
+        push_normalized(&mut rationale, signal.price.get());
+        rationale.push_str(": ");
+        rationale.push_str(&signal.reason);
+        rationale.push_str(". Signal strength ");
+        push_rounded(&mut rationale, signal.strength.get(), 3);
+        rationale.push_str(" gives confidence ");
+        push_rounded(&mut rationale, confidence.get(), 3);
+        rationale.push('.');
         if let (Some(sl), Some(tp)) = (stop_loss, take_profit) {
-            rationale.push_str(&format!(" Stop-loss {sl}, take-profit {tp}."));
+            rationale.push_str(" Stop-loss ");
+            push_normalized(&mut rationale, sl.get());
+            rationale.push_str(", take-profit ");
+            push_normalized(&mut rationale, tp.get());
+            rationale.push('.');
         }
         if !entry {
             rationale.push_str(" Exits are never blocked by confidence.");
@@ -57,7 +66,7 @@ impl Advisor for RuleBasedAdvisor {
             stop_loss,
             take_profit,
             rationale,
-            citations: vec![Citation { title: format!("{} indicator reading", signal.strategy), url: None }],
+            citations: vec![Citation { title: [signal.strategy, " indicator reading"].concat(), url: None }],
         }
     }
 }

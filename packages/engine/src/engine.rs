@@ -30,6 +30,18 @@ impl Default for EngineConfig {
     }
 }
 
+/// When a signal taken on a bar's close becomes an order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OrderTiming {
+    /// At once, priced and sized at the signal bar's close (the live default).
+    #[default]
+    OnClose,
+    /// At the next price seen for the symbol: the next bar's opening tick (an unclosed candle),
+    /// or failing that the next closed bar's open. Sizing uses that price, which is what
+    /// backtesting.py and vectorbt do by default.
+    NextOpen,
+}
+
 /// What the engine concluded from one event: the decision, and — when it leads to an order — the
 /// risk gates' verdict on that order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +61,8 @@ struct Slot {
     take_profit: Option<Price>,
     /// Realised P&L of the position when the current round trip opened.
     trip_start_realised: Amount,
+    /// With [`OrderTiming::NextOpen`]: a signal waiting for the next price.
+    deferred: Option<Signal>,
 }
 
 #[derive(Debug)]
@@ -59,6 +73,7 @@ pub struct Engine<A, C> {
     risk: RiskGate,
     advisor: A,
     clock: C,
+    timing: OrderTiming,
 }
 
 const STOP_LOSS: &str = "stop-loss";
@@ -68,7 +83,17 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     pub fn new(config: EngineConfig, advisor: A, clock: C) -> Self {
         let portfolio = Portfolio::new(config.starting_cash);
         let risk = RiskGate::new(config.limits.clone(), RiskState::default());
-        Self { config, slots: Vec::new(), portfolio, risk, advisor, clock }
+        Self { config, slots: Vec::new(), portfolio, risk, advisor, clock, timing: OrderTiming::OnClose }
+    }
+
+    /// Chooses when signals become orders (on the signal bar's close unless told otherwise).
+    pub fn with_order_timing(mut self, timing: OrderTiming) -> Self {
+        self.timing = timing;
+        self
+    }
+
+    pub fn order_timing(&self) -> OrderTiming {
+        self.timing
     }
 
     /// Trades `symbol` with `strategy`; `rules` (the exchange's filters) round order sizes.
@@ -81,6 +106,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             stop_loss: None,
             take_profit: None,
             trip_start_realised: Amount::ZERO,
+            deferred: None,
         });
     }
 
@@ -112,11 +138,18 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         }
     }
 
+    #[inline]
     pub fn on_event(&mut self, event: &MarketEvent) -> Option<Outcome> {
         match event {
             MarketEvent::Candle(c) => {
-                self.portfolio.mark(c.symbol, c.close);
-                if c.closed { self.on_closed_candle(c) } else { None }
+                let entry = self.portfolio.mark_entry(c.symbol, c.close);
+                if c.closed {
+                    self.on_closed_candle(c, entry)
+                } else {
+                    // An opening tick: the price a deferred signal waits for.
+                    let idx = self.slots.iter().position(|s| s.symbol == c.symbol)?;
+                    self.act_on_deferred(idx, c.close)
+                }
             }
             MarketEvent::Quote(q) => {
                 let mid = Price::new((q.bid.get() + q.ask.get()) / Decimal::TWO);
@@ -127,20 +160,81 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         }
     }
 
-    fn on_closed_candle(&mut self, c: &Candle) -> Option<Outcome> {
+    #[inline]
+    fn on_closed_candle(&mut self, c: &Candle, entry: usize) -> Option<Outcome> {
         let idx = self.slots.iter().position(|s| s.symbol == c.symbol)?;
+        if self.slots[idx].deferred.is_some() {
+            return self.on_closed_candle_after_deferred(c, entry, idx);
+        }
+        // The common case returns here: no signal, and no stop to watch. (An `Option<Outcome>`
+        // is some 400 bytes; not building one until there is something to say keeps a quiet
+        // bar to a few dozen instructions.)
         let strategy_signal = self.slots[idx].strategy.on_candle(c);
+        let slot = &self.slots[idx];
+        if strategy_signal.is_none() && slot.stop_loss.is_none() && slot.take_profit.is_none() {
+            return None;
+        }
+        self.act_on_close(c, entry, idx, strategy_signal)
+    }
+
+    /// A deferred signal that no opening tick took is decided at this bar's open, before the
+    /// bar's own close is shown to the strategy.
+    #[cold]
+    fn on_closed_candle_after_deferred(&mut self, c: &Candle, entry: usize, idx: usize) -> Option<Outcome> {
+        let stale = self.act_on_deferred(idx, c.open);
+        let strategy_signal = self.slots[idx].strategy.on_candle(c);
+        let now = self.act_on_close(c, entry, idx, strategy_signal);
+        // At most one outcome per event: a decision taken now waits behind the stale one only
+        // when the stale one led to no order (then its slot is free again).
+        stale.or(now)
+    }
+
+    /// What the bar's close (a strategy signal, or a stop) leads to, if it fits the position.
+    fn act_on_close(
+        &mut self,
+        c: &Candle,
+        entry: usize,
+        idx: usize,
+        strategy_signal: Option<Signal>,
+    ) -> Option<Outcome> {
         let slot = &self.slots[idx];
         if slot.pending.is_some() {
             return None;
         }
-        let held = self.portfolio.position(c.symbol).map_or(Qty::ZERO, |p| p.qty);
+        let held = self.portfolio.held_at(entry);
         let signal = match strategy_signal {
             Some(s) if s.action == Action::Buy && held.is_zero() => s,
             Some(s) if s.action == Action::Sell && !held.is_zero() => s,
             _ if !held.is_zero() => stop_signal(slot, c)?,
             _ => return None,
         };
+        match self.timing {
+            OrderTiming::OnClose => Some(self.decide(idx, signal)),
+            OrderTiming::NextOpen => {
+                self.slots[idx].deferred = Some(signal);
+                None
+            }
+        }
+    }
+
+    /// Decides a deferred signal at `price`, if it still fits the position.
+    #[cold]
+    fn act_on_deferred(&mut self, idx: usize, price: Price) -> Option<Outcome> {
+        let slot = &mut self.slots[idx];
+        if slot.pending.is_some() {
+            return None;
+        }
+        let mut signal = slot.deferred.take()?;
+        let held = self.portfolio.position(signal.symbol).map_or(Qty::ZERO, |p| p.qty);
+        let fits = match signal.action {
+            Action::Buy => held.is_zero(),
+            Action::Sell => !held.is_zero(),
+            Action::Hold => false,
+        };
+        if !fits {
+            return None;
+        }
+        signal.price = price;
         Some(self.decide(idx, signal))
     }
 
@@ -242,6 +336,12 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
                 slot.pending = None;
             }
         }
+    }
+
+    /// Whether a deferred signal ([`OrderTiming::NextOpen`]) waits for the next price.
+    #[inline]
+    pub fn awaits_next_price(&self) -> bool {
+        self.slots.iter().any(|s| s.deferred.is_some())
     }
 
     pub fn halt(&mut self) {

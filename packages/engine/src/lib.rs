@@ -13,10 +13,11 @@ pub mod portfolio;
 pub mod sizing;
 pub mod strategies;
 pub mod synthetic;
+mod text;
 
 pub use advisor::RuleBasedAdvisor;
 pub use clock::ManualClock;
-pub use engine::{Engine, EngineConfig, Outcome};
+pub use engine::{Engine, EngineConfig, OrderTiming, Outcome};
 pub use portfolio::Portfolio;
 pub use sizing::Sizing;
 pub use strategies::{AnyStrategy, RsiReversion, SmaCross, Strategy, StrategyError};

@@ -1,7 +1,7 @@
 //! `Portfolio`: cash, positions and marks, exact in decimals. A handful of symbols is the normal
 //! case, so positions live in a small vector searched linearly, which beats hashing here.
 
-use mirai_core::{Amount, Fill, Position, PositionError, Price, Symbol};
+use mirai_core::{Amount, Fill, Position, PositionError, Price, Qty, Symbol};
 
 #[derive(Clone, Debug)]
 pub struct Portfolio {
@@ -14,19 +14,39 @@ impl Portfolio {
         Self { cash, entries: Vec::new() }
     }
 
-    fn entry(&mut self, symbol: Symbol) -> &mut (Position, Option<Price>) {
-        let i = match self.entries.iter().position(|(p, _)| p.symbol == symbol) {
+    #[inline]
+    fn index(&mut self, symbol: Symbol) -> usize {
+        match self.entries.iter().position(|(p, _)| p.symbol == symbol) {
             Some(i) => i,
             None => {
                 self.entries.push((Position::flat(symbol), None));
                 self.entries.len() - 1
             }
-        };
+        }
+    }
+
+    fn entry(&mut self, symbol: Symbol) -> &mut (Position, Option<Price>) {
+        let i = self.index(symbol);
         &mut self.entries[i]
     }
 
+    #[inline]
     pub fn mark(&mut self, symbol: Symbol, price: Price) {
-        self.entry(symbol).1 = Some(price);
+        self.mark_entry(symbol, price);
+    }
+
+    /// Marks `symbol` and returns its entry, for [`Portfolio::held_at`] on the same event
+    /// without a second search (entries are never removed, so the index stays valid).
+    #[inline]
+    pub(crate) fn mark_entry(&mut self, symbol: Symbol, price: Price) -> usize {
+        let i = self.index(symbol);
+        self.entries[i].1 = Some(price);
+        i
+    }
+
+    #[inline]
+    pub(crate) fn held_at(&self, entry: usize) -> Qty {
+        self.entries.get(entry).map_or(Qty::ZERO, |(p, _)| p.qty)
     }
 
     pub fn mark_of(&self, symbol: Symbol) -> Option<Price> {
@@ -55,6 +75,7 @@ impl Portfolio {
         self.cash
     }
 
+    #[inline]
     pub fn position(&self, symbol: Symbol) -> Option<&Position> {
         self.entries.iter().map(|(p, _)| p).find(|p| p.symbol == symbol)
     }

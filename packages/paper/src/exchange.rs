@@ -10,7 +10,7 @@ use mirai_core::{
 
 use crate::balance::{Balance, Insufficient, NegativeBalance, Wallet};
 use crate::config::{ConfigError, PaperConfig};
-use crate::mark::Mark;
+use crate::mark::Marks;
 use crate::order_book::{Lock, OpenOrder, OrderBook};
 use crate::pricing;
 
@@ -22,7 +22,7 @@ pub struct PaperExchange {
     pub(crate) slippage_bps: Decimal,
     pub(crate) rules: BTreeMap<Symbol, SymbolRules>,
     pub(crate) wallet: Wallet,
-    pub(crate) marks: BTreeMap<Symbol, Mark>,
+    pub(crate) marks: Marks,
     pub(crate) book: OrderBook,
 }
 
@@ -38,7 +38,7 @@ impl PaperExchange {
             slippage_bps: config.slippage_bps,
             rules: config.rules.into_iter().map(|r| (r.symbol, r)).collect(),
             wallet,
-            marks: BTreeMap::new(),
+            marks: Marks::default(),
             book: OrderBook::default(),
         })
     }

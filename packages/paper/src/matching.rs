@@ -11,13 +11,35 @@ impl PaperExchange {
     /// oldest first, at the order's limit price. A buy fills when the candle's low (or the ask)
     /// is at or below its limit; a sell when the high (or the bid) is at or above. An event older
     /// than an order cannot fill it: the order did not exist yet.
+    #[inline]
     pub fn on_market(&mut self, event: &MarketEvent) -> Vec<Fill> {
-        let (symbol, mark, buy_touch, sell_touch) = match event {
-            MarketEvent::Candle(c) => (c.symbol, Mark::from_candle(c), c.low, c.high),
-            MarketEvent::Quote(q) => (q.symbol, Mark::from_quote(q), q.ask, q.bid),
+        // Marking is all most events need (a backtest sends one per bar), so it stays small
+        // enough to inline; matching resting orders is out of line.
+        let (symbol, buy_touch, sell_touch) = match event {
+            MarketEvent::Candle(c) => {
+                self.marks.insert(c.symbol, Mark::from_candle(c));
+                (c.symbol, c.low, c.high)
+            }
+            MarketEvent::Quote(q) => {
+                self.marks.insert(q.symbol, Mark::from_quote(q));
+                (q.symbol, q.ask, q.bid)
+            }
             MarketEvent::Status(_) => return Vec::new(),
         };
-        self.marks.insert(symbol, mark);
+        if !self.book.has_open() {
+            return Vec::new();
+        }
+        self.match_resting(event, symbol, buy_touch, sell_touch)
+    }
+
+    #[inline(never)]
+    fn match_resting(
+        &mut self,
+        event: &MarketEvent,
+        symbol: mirai_core::Symbol,
+        buy_touch: mirai_core::Price,
+        sell_touch: mirai_core::Price,
+    ) -> Vec<Fill> {
         let Some(assets) = self.rules.get(&symbol).map(|r| (r.base, r.quote)) else {
             return Vec::new();
         };

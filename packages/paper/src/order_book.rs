@@ -2,6 +2,7 @@
 //! counters that make exchange order ids and trade ids deterministic.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use mirai_core::{
     Asset, ClientOrderId, Decimal, ExecutionReport, Fill, OrderKind, OrderRequest, OrderStatus, Price, Qty,
@@ -75,7 +76,7 @@ impl OrderRecord {
 #[derive(Clone, Debug)]
 pub(crate) struct OrderBook {
     records: BTreeMap<u64, OrderRecord>,
-    by_client_id: HashMap<ClientOrderId, u64>,
+    by_client_id: HashMap<ClientOrderId, u64, BuildHasherDefault<Fnv>>,
     /// Ordered by exchange id, so resting orders match first come, first served.
     open: BTreeSet<u64>,
     next_order_id: u64,
@@ -86,7 +87,7 @@ impl Default for OrderBook {
     fn default() -> Self {
         Self {
             records: BTreeMap::new(),
-            by_client_id: HashMap::new(),
+            by_client_id: HashMap::default(),
             open: BTreeSet::new(),
             next_order_id: 1,
             next_trade: 1,
@@ -151,6 +152,11 @@ impl OrderBook {
         }
     }
 
+    #[inline]
+    pub(crate) fn has_open(&self) -> bool {
+        !self.open.is_empty()
+    }
+
     pub(crate) fn open_numbers(&self, symbol: Symbol) -> Vec<u64> {
         self.open
             .iter()
@@ -174,5 +180,29 @@ impl OrderBook {
     pub(crate) fn resume_ids(&mut self, next_order_id: u64, next_trade: u64) {
         self.next_order_id = self.next_order_id.max(next_order_id);
         self.next_trade = self.next_trade.max(next_trade);
+    }
+}
+
+/// FNV-1a for the client-order-id index: the ids are short and come from our own engine, so
+/// SipHash's flooding resistance buys nothing and costs most of a lookup.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
     }
 }

@@ -11,6 +11,9 @@ const BPS_PER_UNIT: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
 /// With a `tick`, the price is rounded to it against the taker (up for buys, down for sells), as
 /// a real book only trades on ticks.
 pub(crate) fn taker_price(reference: Price, side: Side, slippage_bps: Decimal, tick: Option<Price>) -> Price {
+    if slippage_bps.is_zero() && tick.is_none() {
+        return reference;
+    }
     let shift = slippage_bps / BPS_PER_UNIT;
     let factor = match side {
         Side::Buy => Decimal::ONE + shift,

@@ -103,18 +103,18 @@ impl RiskGate {
             return Some(RefusalReason::MaxOrderNotional { notional, max: l.max_order_notional });
         }
         let equity = exposure.equity.max(Amount::ZERO);
-        let max_position = equity.scale(l.max_position_pct);
+        let max_position = equity.saturating_scale(l.max_position_pct);
         let after = exposure.symbol_value + notional;
         if after > max_position {
             return Some(RefusalReason::MaxPosition { after, max: max_position });
         }
-        let max_total = equity.scale(l.max_total_exposure_pct);
+        let max_total = equity.saturating_scale(l.max_total_exposure_pct);
         let after_total = exposure.total_value + notional;
         if after_total > max_total {
             return Some(RefusalReason::MaxTotalExposure { after: after_total, max: max_total });
         }
         let loss = s.day_start_equity - exposure.equity;
-        let max_loss = s.day_start_equity.scale(l.max_daily_loss_pct);
+        let max_loss = s.day_start_equity.saturating_scale(l.max_daily_loss_pct);
         if loss.get() > Decimal::ZERO && loss >= max_loss {
             return Some(RefusalReason::MaxDailyLoss { loss, max: max_loss });
         }

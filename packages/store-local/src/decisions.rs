@@ -16,6 +16,9 @@ macro_rules! columns {
     };
 }
 
+/// The same list for other modules (the outbox reads rows by `seq`).
+pub(crate) const COLUMNS: &str = columns!();
+
 impl LocalStore {
     /// Stores a decision once. Returns `false` if one with the same id is already stored (a
     /// replayed event), leaving the stored one untouched.
@@ -57,7 +60,7 @@ impl LocalStore {
     }
 }
 
-fn decode(row: &Row<'_>) -> Result<Decision> {
+pub(crate) fn decode(row: &Row<'_>) -> Result<Decision> {
     Ok(Decision {
         id: DecisionId::from_stored(text(row, 0)?),
         ts: timestamp(row, 1)?,

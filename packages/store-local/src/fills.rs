@@ -13,6 +13,9 @@ macro_rules! columns {
     };
 }
 
+/// The same list for other modules (the outbox reads rows by `seq`).
+pub(crate) const COLUMNS: &str = columns!();
+
 impl LocalStore {
     /// Stores `fill` and sets its symbol's position to `position` (the caller's result of
     /// applying the fill), both or neither. A fill already stored (same symbol and trade id:
@@ -99,7 +102,7 @@ fn warn_if_different(conn: &rusqlite::Connection, fill: &Fill) -> Result<()> {
     Ok(())
 }
 
-fn decode(row: &Row<'_>) -> Result<Fill> {
+pub(crate) fn decode(row: &Row<'_>) -> Result<Fill> {
     Ok(Fill {
         trade_id: TradeId(text(row, 0)?),
         client_order_id: parse(row, 1, ClientOrderId::new_checked)?,

@@ -29,6 +29,9 @@ macro_rules! columns {
     };
 }
 
+/// The same list for other modules (the outbox reads rows by `seq`).
+pub(crate) const COLUMNS: &str = columns!();
+
 impl LocalStore {
     /// Stores a new order with `status`, nothing filled yet. Returns `false` if an order with the
     /// same client order id is already stored (a retry), leaving the stored one untouched.
@@ -133,7 +136,7 @@ impl LocalStore {
     }
 }
 
-fn decode(row: &Row<'_>) -> Result<StoredOrder> {
+pub(crate) fn decode(row: &Row<'_>) -> Result<StoredOrder> {
     let is_limit = parse(row, 4, |s| match s {
         "MARKET" => Ok(false),
         "LIMIT" => Ok(true),

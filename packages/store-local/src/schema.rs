@@ -10,7 +10,7 @@ use crate::{Result, StoreError};
 
 /// Migration `i` takes the database from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -113,6 +113,68 @@ CREATE TABLE kv (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) STRICT;
+"#;
+
+/// The outbox (issue 5): records on their way to Snowflake and Milvus. Triggers queue a
+/// reference to every new row (and every order update) for each enabled topic, inside the
+/// transaction that writes the row, so nothing committed can miss the queue and nothing queued
+/// can lack its row. The shipper reads the row as it is when shipping: an order ships its latest
+/// state. Records with no local table (backtest runs) are queued `inline` with their JSON.
+const V2: &str = r#"
+-- The topics being shipped, replaced by the worker at each start (LocalStore::enable_outbox).
+CREATE TABLE outbox_topics (
+    topic TEXT PRIMARY KEY CHECK (topic IN ('analytics', 'rationales'))
+) STRICT;
+
+CREATE TABLE outbox (
+    seq        INTEGER PRIMARY KEY,
+    topic      TEXT    NOT NULL,
+    source     TEXT    NOT NULL,  -- decisions | orders | fills | risk_events | pnl_snapshots | audit_log | inline
+    source_seq INTEGER,           -- the row's seq in `source`
+    payload    TEXT,              -- JSON of the record, for `inline` only
+    queued_at  INTEGER NOT NULL,  -- wall-clock milliseconds, for lag
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    parked     INTEGER NOT NULL DEFAULT 0 CHECK (parked IN (0, 1)),
+    CHECK ((source = 'inline') = (payload IS NOT NULL)),
+    CHECK ((source = 'inline') = (source_seq IS NULL))
+) STRICT;
+CREATE INDEX outbox_next ON outbox (topic, parked, seq);
+
+CREATE TRIGGER outbox_decisions AFTER INSERT ON decisions BEGIN
+    INSERT INTO outbox (topic, source, source_seq, queued_at)
+    SELECT topic, 'decisions', NEW.seq, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM outbox_topics;
+END;
+CREATE TRIGGER outbox_orders_new AFTER INSERT ON orders BEGIN
+    INSERT INTO outbox (topic, source, source_seq, queued_at)
+    SELECT topic, 'orders', NEW.seq, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM outbox_topics
+    WHERE topic = 'analytics';
+END;
+CREATE TRIGGER outbox_orders_update AFTER UPDATE ON orders BEGIN
+    INSERT INTO outbox (topic, source, source_seq, queued_at)
+    SELECT topic, 'orders', NEW.seq, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM outbox_topics
+    WHERE topic = 'analytics';
+END;
+CREATE TRIGGER outbox_fills AFTER INSERT ON fills BEGIN
+    INSERT INTO outbox (topic, source, source_seq, queued_at)
+    SELECT topic, 'fills', NEW.seq, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM outbox_topics
+    WHERE topic = 'analytics';
+END;
+CREATE TRIGGER outbox_risk_events AFTER INSERT ON risk_events BEGIN
+    INSERT INTO outbox (topic, source, source_seq, queued_at)
+    SELECT topic, 'risk_events', NEW.seq, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM outbox_topics
+    WHERE topic = 'analytics';
+END;
+CREATE TRIGGER outbox_pnl_snapshots AFTER INSERT ON pnl_snapshots BEGIN
+    INSERT INTO outbox (topic, source, source_seq, queued_at)
+    SELECT topic, 'pnl_snapshots', NEW.seq, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM outbox_topics
+    WHERE topic = 'analytics';
+END;
+CREATE TRIGGER outbox_audit_log AFTER INSERT ON audit_log BEGIN
+    INSERT INTO outbox (topic, source, source_seq, queued_at)
+    SELECT topic, 'audit_log', NEW.seq, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM outbox_topics
+    WHERE topic = 'analytics';
+END;
 "#;
 
 /// The audit log's append-only guards. Run after every open, not only by V1, so that a trigger

@@ -85,8 +85,9 @@ impl Service {
         Ok(s)
     }
 
-    /// Starts an instance keeping its data in `data_dir`, so a later `start_in` on the same folder
-    /// sees what this one stored (fakesnow's `--db_path`, milvus-lite's `--data-dir`).
+    /// Starts an instance keeping its data in `data_dir` (milvus-lite's `--data-dir`). Note that
+    /// fakesnow 0.12.1 ignores `--db_path` in server mode: its data lives in memory unless the client
+    /// names a database path at login (store-snowflake's fakesnow adapter does that).
     pub fn start_in(kind: Kind, data_dir: &Path) -> Result<Self, TestkitError> {
         Self::start_on(kind, data_dir, free_port()?)
     }
@@ -183,10 +184,27 @@ pub fn shared(kind: Kind) -> Result<&'static Service, String> {
         if let Some(port) = std::env::var(kind.env_port()).ok().and_then(|p| p.parse().ok()) {
             return Ok(Service { kind, port, child: None, _dir: None });
         }
-        Service::start(kind).map_err(|e| e.to_string())
+        let service = Service::start(kind).map_err(|e| e.to_string())?;
+        reap_when_we_exit(&service);
+        Ok(service)
     })
     .as_ref()
     .map_err(Clone::clone)
+}
+
+/// A `static` is never dropped, so a shared service started here would outlive the test binary.
+/// A tiny shell watcher kills it once this process is gone (std has no portable parent-death
+/// signal, and the workspace forbids the `unsafe` a `prctl` call would need).
+fn reap_when_we_exit(service: &Service) {
+    let Some(pid) = service.child.as_ref().map(Child::id) else { return };
+    let script =
+        format!("while kill -0 {} 2>/dev/null; do sleep 1; done; kill {pid} 2>/dev/null", std::process::id());
+    let _ = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
 }
 
 /// A program installed in the test virtualenv: `$MIRAI_TEST_VENV/bin/NAME`, else `.venv/bin/NAME`

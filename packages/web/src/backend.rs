@@ -5,7 +5,9 @@ use std::pin::Pin;
 
 use thiserror::Error;
 
-use crate::views::{ControlAction, PositionView, StatusView, TradeView};
+use crate::views::{
+    BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, PositionView, StatusView, TradeView,
+};
 
 /// The boxed future every `Backend` method returns; boxing keeps the trait object-safe.
 pub type BackendFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, BackendError>> + Send + 'a>>;
@@ -19,6 +21,12 @@ pub trait Backend: Send + Sync {
     fn trades(&self, limit: u32) -> BackendFuture<'_, Vec<TradeView>>;
     /// Applies `action` and returns the status that results.
     fn control(&self, action: ControlAction) -> BackendFuture<'_, StatusView>;
+    /// Starts a backtest off the trading task and returns the queued job.
+    fn create_backtest(&self, request: BacktestRequest) -> BackendFuture<'_, BacktestJobView>;
+    /// A backtest job and its progress.
+    fn backtest(&self, id: &str) -> BackendFuture<'_, BacktestJobView>;
+    /// A finished backtest's results; `Refused` while it is still running.
+    fn backtest_result(&self, id: &str) -> BackendFuture<'_, BacktestResultView>;
 }
 
 /// Why the worker could not answer. Only `Refused` carries a message meant for the user.
@@ -30,6 +38,13 @@ pub enum BackendError {
     /// The worker understood the command and declined it (e.g. resume after a kill).
     #[error("refused by the worker: {0}")]
     Refused(String),
+    /// The request is well-formed but cannot be run as asked (an unknown strategy parameter, a
+    /// bundled series that does not exist); the message is meant for the user.
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    /// What was asked for does not exist (a backtest id); the message is meant for the user.
+    #[error("not found: {0}")]
+    NotFound(String),
     /// Anything else; the detail is for logs only.
     #[error("worker error: {0}")]
     Internal(String),

@@ -67,6 +67,8 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Backend(BackendError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Backend(BackendError::Refused(_)) => StatusCode::CONFLICT,
+            ApiError::Backend(BackendError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Backend(BackendError::NotFound(_)) => StatusCode::NOT_FOUND,
             ApiError::Backend(BackendError::Internal(_)) | ApiError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -85,6 +87,8 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Backend(BackendError::Unavailable(_)) => "unavailable",
             ApiError::Backend(BackendError::Refused(_)) => "refused",
+            ApiError::Backend(BackendError::Invalid(_)) => "invalid",
+            ApiError::Backend(BackendError::NotFound(_)) => "not_found",
             ApiError::Backend(BackendError::Internal(_)) | ApiError::Internal(_) => "internal",
         }
     }
@@ -104,7 +108,9 @@ impl ApiError {
             ApiError::Backend(BackendError::Unavailable(_)) => {
                 "the trading worker is unavailable; try again shortly".to_owned()
             }
-            ApiError::Backend(BackendError::Refused(m)) => m.clone(),
+            ApiError::Backend(
+                BackendError::Refused(m) | BackendError::Invalid(m) | BackendError::NotFound(m),
+            ) => m.clone(),
             ApiError::Backend(BackendError::Internal(_)) | ApiError::Internal(_) => {
                 "internal error".to_owned()
             }

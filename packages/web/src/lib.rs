@@ -22,4 +22,7 @@ pub use ctx::Ctx;
 pub use error::{ApiError, FieldError};
 pub use plumbing::MAX_BODY_BYTES;
 pub use routes::{DASHBOARD_HTML, content_security_policy, handle};
-pub use views::{ControlAction, Mode, PositionView, StatusView, TradeView};
+pub use views::{
+    BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, DataSource, FillView, JobStatus,
+    MAX_GENERATED_BARS, Mode, ParamValue, PositionView, SizingView, StatusView, TradeView,
+};

@@ -1,1 +1,20 @@
-//! The CLI's subcommands other than `run` (issue 3).
+//! The CLI's subcommands other than `run`: `backtest`, `sweep`, `walk-forward` and `gen-bars`.
+//! Each parses its arguments into a `mirai_backtest` call and prints the result; results go to
+//! stdout, progress and errors to stderr.
+
+mod args;
+mod backtest;
+mod failure;
+mod gen_bars;
+mod progress;
+mod sweep;
+#[cfg(test)]
+mod tests;
+mod walk_forward;
+
+pub use args::StrategyArgs;
+pub use backtest::{BacktestArgs, backtest};
+pub use failure::Failure;
+pub use gen_bars::{GenBarsArgs, gen_bars};
+pub use sweep::{SweepArgs, sweep};
+pub use walk_forward::{WalkForwardArgs, walk_forward};

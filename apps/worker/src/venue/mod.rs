@@ -1,1 +1,28 @@
-//! Binance execution venues and market data for the worker (issue 4).
+//! Binance execution venues and market data for the worker (issue 4): settings, the live-trading
+//! approval check, connecting an executor for testnet, Demo Mode or live, start-up reconciliation
+//! against the local ledger, the market feed with gap fill, and the user-data pump.
+//!
+//! `app.rs` wires these; nothing here starts on its own.
+
+pub mod approval;
+pub mod connect;
+pub mod error;
+pub mod executor;
+pub mod feed;
+pub mod gap;
+pub mod reconcile;
+pub mod settings;
+pub mod user_data;
+
+pub use approval::{ApprovalRecord, LiveApproval, NoApproval};
+pub use connect::{BinanceVenue, connect};
+pub use error::VenueError;
+pub use executor::VenueExecutor;
+pub use feed::{FeedConfig, spawn_feed};
+pub use gap::{BarSequencer, Verdict};
+pub use reconcile::{Expected, ReconcileError, ReconcileReport, reconcile};
+pub use settings::BinanceSettings;
+pub use user_data::{VenueUpdate, spawn_user_data};
+
+#[cfg(test)]
+pub(crate) mod test_support;

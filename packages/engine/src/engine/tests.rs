@@ -129,3 +129,38 @@ fn round_trip_through_the_paper_exchange_books_exact_pnl() {
     // A losing round trip counts towards the losing streak.
     assert_eq!(e.risk_state().consecutive_losses, 1);
 }
+
+fn tick(i: i64, price: Decimal) -> MarketEvent {
+    MarketEvent::Candle(Candle {
+        closed: false,
+        close_time: Timestamp::from_millis(i * 60_000),
+        ..candle(i, price)
+    })
+}
+
+#[test]
+fn next_open_timing_decides_at_the_next_price_and_sizes_with_it() {
+    let mut e = engine(RiskLimits::default()).with_order_timing(OrderTiming::NextOpen);
+    for (i, p) in UP.iter().enumerate() {
+        assert!(e.on_event(&MarketEvent::Candle(candle(i as i64, Decimal::from(*p)))).is_none());
+    }
+    assert!(e.awaits_next_price(), "the cross on the last close waits for the next open");
+    let o = e.on_event(&tick(6, dec!(111))).expect("decided at the opening tick");
+    let order = o.order.unwrap().unwrap().into_inner();
+    assert_eq!(order.reference_price.get(), dec!(111));
+    // 10 % of 10,000 at 111 with a 0.1 % fee: 1000 / 111.111 = 9.00000900…
+    assert_eq!(order.qty.get(), dec!(9.000009));
+    assert!(!e.awaits_next_price());
+}
+
+#[test]
+fn a_deferred_signal_with_no_opening_tick_is_decided_at_the_next_bar_s_open() {
+    let mut e = engine(RiskLimits::default()).with_order_timing(OrderTiming::NextOpen);
+    for (i, p) in UP.iter().enumerate() {
+        e.on_event(&MarketEvent::Candle(candle(i as i64, Decimal::from(*p))));
+    }
+    let next = Candle { open: Price::new(dec!(105)), high: Price::new(dec!(120)), ..candle(6, dec!(120)) };
+    let o = e.on_event(&MarketEvent::Candle(next)).expect("the waiting signal is decided first");
+    assert_eq!(o.decision.price.get(), dec!(105));
+    assert_eq!(o.order.unwrap().unwrap().inner().reference_price.get(), dec!(105));
+}

@@ -75,6 +75,13 @@ impl Strategy for AnyStrategy {
         }
     }
 
+    fn warm_up_bars(&self) -> usize {
+        match self {
+            AnyStrategy::SmaCross(s) => s.warm_up_bars(),
+            AnyStrategy::RsiReversion(s) => s.warm_up_bars(),
+        }
+    }
+
     #[inline]
     fn on_candle(&mut self, candle: &Candle) -> Option<Signal> {
         match self {

@@ -42,6 +42,10 @@ impl Strategy for RsiReversion {
         NAME
     }
 
+    fn warm_up_bars(&self) -> usize {
+        self.period as usize
+    }
+
     fn on_candle(&mut self, c: &Candle) -> Option<Signal> {
         self.rsi.update(c.close.get());
         let now = self.rsi.value()?;

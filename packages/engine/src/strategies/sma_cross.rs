@@ -1,11 +1,16 @@
 //! `SmaCross`: buy when the fast simple moving average crosses above the slow one, sell when it
 //! crosses below. A cross needs a strict inequality on both bars (fast < slow, then fast > slow),
-//! the same rule as backtesting.py's `crossover`, so an exact tie is not a cross.
+//! the same rule as backtesting.py's `crossover`, so an exact tie is not a cross — not even on
+//! the way through: below, equal, above is no signal. The averages are compared exactly (integer
+//! sums, cross-multiplied), so a tie is a true tie; float engines see most of these ties too
+//! (pandas' means of two-decimal prices often come out exactly equal) and the rest as a hair
+//! above or below (docs/backtesting.md counts how often that changes a trade).
 
 use mirai_core::{Action, Candle, Confidence, Decimal, Signal};
 
 use super::{Strategy, StrategyError};
 use crate::indicators::Sma;
+use crate::text::{push_normalized, push_ratio, push_u64};
 
 pub const NAME: &str = "sma-cross";
 
@@ -42,6 +47,11 @@ impl Strategy for SmaCross {
         NAME
     }
 
+    fn warm_up_bars(&self) -> usize {
+        self.slow.period() - 1
+    }
+
+    #[inline]
     fn on_candle(&mut self, c: &Candle) -> Option<Signal> {
         let close = c.close.get();
         self.fast.update(close);
@@ -49,10 +59,7 @@ impl Strategy for SmaCross {
         if !self.slow.is_ready() {
             return None;
         }
-        // fast_sum/fast_n vs slow_sum/slow_n, compared without division.
-        let lhs = self.fast.sum() * Decimal::from(self.slow.period() as u64);
-        let rhs = self.slow.sum() * Decimal::from(self.fast.period() as u64);
-        let now: i8 = match lhs.cmp(&rhs) {
+        let now: i8 = match self.fast.cmp_mean(&self.slow) {
             std::cmp::Ordering::Less => -1,
             std::cmp::Ordering::Equal => 0,
             std::cmp::Ordering::Greater => 1,
@@ -63,28 +70,145 @@ impl Strategy for SmaCross {
             (1, -1) => Action::Sell,
             _ => return None,
         };
-        let fast = self.fast.value().unwrap_or_default();
-        let slow = self.slow.value().unwrap_or_default();
-        // Strength: how far the close already sits from the slow average, in units of 0.5 %.
-        let distance = if slow.is_zero() { Decimal::ZERO } else { (close / slow - Decimal::ONE).abs() };
-        let strength = Confidence::clamped(distance / Decimal::new(5, 3));
+        Some(self.signal(c, action))
+    }
+}
+
+impl SmaCross {
+    /// The signal of a cross, with its strength (how far the close already sits from the slow
+    /// average, in units of 0.5 %) and its reason in words.
+    #[cold]
+    fn signal(&self, c: &Candle, action: Action) -> Signal {
         let dir = if action == Action::Buy { "above" } else { "below" };
-        Some(Signal {
+        let (fp, sp) = (self.fast.period() as i128, self.slow.period() as i128);
+        let mut reason = String::with_capacity(112);
+        let strength =
+            match (self.fast.fixed_sum(), self.slow.fixed_sum(), fixed_close(c, self.slow.fixed_sum())) {
+                (Some((fs, scale)), Some((ss, scale2)), Some(close)) if scale == scale2 && ss > 0 => {
+                    // Exact integers: mean = sum / (period × 10^scale); the close's distance from the
+                    // slow mean is |close × period - sum| / sum.
+                    let unit = 10i128.pow(scale);
+                    let gap = (close * sp - ss).abs();
+                    reason.push_str("SMA(");
+                    push_u64(&mut reason, fp as u64);
+                    reason.push_str(") ");
+                    push_ratio(&mut reason, fs, fp * unit, 4);
+                    reason.push_str(" crossed ");
+                    reason.push_str(dir);
+                    reason.push_str(" SMA(");
+                    push_u64(&mut reason, sp as u64);
+                    reason.push_str(") ");
+                    push_ratio(&mut reason, ss, sp * unit, 4);
+                    reason.push_str("; close ");
+                    push_normalized(&mut reason, c.close.get());
+                    reason.push_str(" is ");
+                    push_ratio(&mut reason, gap * 100, ss, 3);
+                    reason.push_str("% from the slow average");
+                    // 200 × gap / sum is the distance in units of 0.5 %; at or past 1 it clamps.
+                    // Eight decimals, truncated, by integer division: the advisor's confidence
+                    // rounds to four, whose thresholds 8-decimal truncation never crosses.
+                    match gap.checked_mul(200) {
+                        Some(g) if g < ss => g
+                            .checked_mul(100_000_000)
+                            .and_then(|n| Decimal::try_from_i128_with_scale(n / ss, 8).ok())
+                            .unwrap_or(Decimal::ONE),
+                        _ => Decimal::ONE,
+                    }
+                }
+                _ => self.strength_in_decimal(c, dir, &mut reason),
+            };
+        Signal {
             symbol: c.symbol,
             ts: c.close_time,
             strategy: NAME,
             action,
             price: c.close,
-            strength,
-            reason: format!(
-                "SMA({}) {} crossed {dir} SMA({}) {}; close {} is {}% from the slow average",
-                self.fast.period(),
-                fast.round_dp(4),
-                self.slow.period(),
-                slow.round_dp(4),
-                c.close,
-                (distance * Decimal::ONE_HUNDRED).round_dp(3),
-            ),
-        })
+            strength: Confidence::clamped(strength),
+            reason,
+        }
+    }
+
+    /// The same in `Decimal`, for averages that left fixed point.
+    fn strength_in_decimal(&self, c: &Candle, dir: &str, reason: &mut String) -> Decimal {
+        let close = c.close.get();
+        let fast = self.fast.value().unwrap_or_default();
+        let slow = self.slow.value().unwrap_or_default();
+        let distance = if slow.is_zero() { Decimal::ZERO } else { (close / slow - Decimal::ONE).abs() };
+        reason.push_str(&format!(
+            "SMA({}) {} crossed {dir} SMA({}) {}; close {} is {}% from the slow average",
+            self.fast.period(),
+            fast.round_dp(4),
+            self.slow.period(),
+            slow.round_dp(4),
+            c.close,
+            (distance * Decimal::ONE_HUNDRED).round_dp(3),
+        ));
+        distance / Decimal::new(5, 3)
+    }
+}
+
+/// The close as a mantissa at the averages' scale, if it has one.
+fn fixed_close(c: &Candle, sum: Option<(i128, u32)>) -> Option<i128> {
+    let (_, scale) = sum?;
+    let d = c.close.get();
+    d.mantissa().checked_mul(10i128.checked_pow(scale.checked_sub(d.scale())?)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mirai_core::{Price, Qty, Symbol, Timestamp};
+    use rust_decimal_macros::dec;
+
+    fn candle(i: i64, close: Decimal) -> Candle {
+        Candle {
+            symbol: Symbol::new("BTCUSDT"),
+            open_time: Timestamp::from_millis(i * 60_000),
+            close_time: Timestamp::from_millis(i * 60_000 + 59_999),
+            open: Price::new(close),
+            high: Price::new(close),
+            low: Price::new(close),
+            close: Price::new(close),
+            volume: Qty::new(dec!(1)),
+            closed: true,
+        }
+    }
+
+    fn signals(closes: &[Decimal]) -> Vec<Signal> {
+        let mut s = SmaCross::new(2, 4).unwrap();
+        closes.iter().enumerate().filter_map(|(i, c)| s.on_candle(&candle(i as i64, *c))).collect()
+    }
+
+    #[test]
+    fn a_cross_is_explained_with_exact_averages_and_a_strength() {
+        let s = signals(&[dec!(100), dec!(99), dec!(98), dec!(97), dec!(96), dec!(110)]);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].action, Action::Buy);
+        assert_eq!(
+            s[0].reason,
+            "SMA(2) 103.0000 crossed above SMA(4) 100.2500; close 110 is 9.726% from the slow average"
+        );
+        assert_eq!(s[0].strength, Confidence::ONE, "9.7 % from the average is past 0.5 %: full strength");
+        // A close 0.1 % above the slow average: strength 0.2.
+        let s = signals(&[dec!(100.3), dec!(100.2), dec!(100.0), dec!(99.95), dec!(99.95), dec!(100.1)]);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].strength.get(), dec!(0.2));
+        assert!(
+            s[0].reason.ends_with("SMA(4) 100.0000; close 100.1 is 0.100% from the slow average"),
+            "{}",
+            s[0].reason
+        );
+    }
+
+    #[test]
+    fn ties_are_not_crosses_even_on_the_way_through() {
+        // Equal from the start, then above: no cross.
+        assert!(signals(&[dec!(10), dec!(10), dec!(10), dec!(10), dec!(11)]).is_empty());
+        // Below (bar 3), equal (bar 4: SMA(2) 9.5 = SMA(4) 9.5), above (bar 5): backtesting.py's
+        // rule sees no bar strictly below followed by one strictly above.
+        assert!(signals(&[dec!(11), dec!(10), dec!(9), dec!(9), dec!(10), dec!(12)]).is_empty());
+        // Without the tie, the same move is a cross.
+        let s = signals(&[dec!(11), dec!(10), dec!(9), dec!(9), dec!(10.5), dec!(12)]);
+        assert_eq!(s.iter().map(|s| s.action).collect::<Vec<_>>(), [Action::Buy]);
     }
 }

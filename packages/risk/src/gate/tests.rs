@@ -136,6 +136,15 @@ fn trades_per_day_and_cooldown() {
 }
 
 #[test]
+fn unrestricted_limits_approve_large_orders_without_overflow() {
+    let mut g = RiskGate::new(RiskLimits::unrestricted(), RiskState::default());
+    let e = exposure(dec!(1000000000), dec!(0), dec!(0));
+    assert_eq!(refusal(&mut g, order(Side::Buy, dec!(1000), dec!(60000)), dec!(0), &e), None);
+    g.halt();
+    assert_eq!(refusal(&mut g, order(Side::Buy, dec!(1), dec!(1)), dec!(1), &e), Some("kill_switch"));
+}
+
+#[test]
 fn kill_switch_refuses_everything_until_resumed() {
     let mut g = RiskGate::default();
     let e = exposure(dec!(10000), dec!(500), dec!(500));

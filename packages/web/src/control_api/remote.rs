@@ -13,7 +13,9 @@ use thiserror::Error;
 use super::server::MIN_SERVICE_TOKEN_BYTES;
 use super::wire::{self, ErrorBody, PositionsBody, TradesBody};
 use crate::backend::{Backend, BackendError, BackendFuture};
-use crate::views::{ControlAction, PositionView, StatusView, TradeView};
+use crate::views::{
+    BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, PositionView, StatusView, TradeView,
+};
 
 /// The limit on one call to the worker, connection included; Vercel allows 10 s per request.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
@@ -103,6 +105,8 @@ impl RemoteBackend {
         let message = resp.json::<ErrorBody>().await.map(|b| b.error).unwrap_or_default();
         Err(match status {
             StatusCode::CONFLICT => BackendError::Refused(message),
+            StatusCode::UNPROCESSABLE_ENTITY => BackendError::Invalid(message),
+            StatusCode::NOT_FOUND => BackendError::NotFound(message),
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT => {
                 BackendError::Unavailable(format!("control API answered {status}: {message}"))
             }
@@ -111,6 +115,18 @@ impl RemoteBackend {
             }
             _ => BackendError::Internal(format!("control API answered {status}: {message}")),
         })
+    }
+}
+
+/// The control-API path of a backtest; an id that could leave the path is no backtest.
+fn backtest_path(id: &str, suffix: &str) -> Result<String, BackendError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(format!("{}/{id}{suffix}", wire::BACKTESTS))
+    } else {
+        Err(BackendError::NotFound(format!("no backtest {id:?}")))
     }
 }
 
@@ -147,6 +163,20 @@ impl Backend for RemoteBackend {
 
     fn control(&self, action: ControlAction) -> BackendFuture<'_, StatusView> {
         Box::pin(async move { self.post(wire::CONTROL, &json!({ "action": action })).await })
+    }
+
+    fn create_backtest(&self, request: BacktestRequest) -> BackendFuture<'_, BacktestJobView> {
+        Box::pin(async move { self.post(wire::BACKTESTS, &request).await })
+    }
+
+    fn backtest(&self, id: &str) -> BackendFuture<'_, BacktestJobView> {
+        let path = backtest_path(id, "");
+        Box::pin(async move { self.get(&path?).await })
+    }
+
+    fn backtest_result(&self, id: &str) -> BackendFuture<'_, BacktestResultView> {
+        let path = backtest_path(id, "/result");
+        Box::pin(async move { self.get(&path?).await })
     }
 }
 

@@ -1,4 +1,4 @@
-//! `handle_control_api`: serves `/internal/v1/{status,positions,trades,control}` to holders of
+//! `handle_control_api`: serves `/internal/v1/{status,positions,trades,control,backtests}` to holders of
 //! the service token (a secret distinct from user JWTs), for the worker to mount.
 
 use bytes::Bytes;
@@ -9,6 +9,7 @@ use crate::backend::Backend;
 use crate::error::{ApiError, ApiResult};
 use crate::plumbing::request::{bearer_token, check_body_size, json_body};
 use crate::plumbing::response::json;
+use crate::routes::backtests;
 use crate::routes::{ControlRequest, parse_limit};
 use crate::secret_eq::secret_eq;
 
@@ -43,6 +44,24 @@ async fn dispatch(
     }
 
     let path = req.uri().path();
+    if let Some(parsed) = backtests::parse_path(path, wire::BACKTESTS) {
+        let (id, result) = parsed?;
+        if req.method() != Method::GET {
+            return Err(ApiError::MethodNotAllowed { allow: "GET" });
+        }
+        return if result {
+            backtests::result(backend, id).await
+        } else {
+            backtests::progress(backend, id).await
+        };
+    }
+    if path == wire::BACKTESTS {
+        if req.method() != Method::POST {
+            return Err(ApiError::MethodNotAllowed { allow: "POST" });
+        }
+        check_body_size(req.body())?;
+        return backtests::create(backend, wire::BACKTESTS, req).await;
+    }
     let (method, allow) = match path {
         wire::STATUS | wire::POSITIONS | wire::TRADES => (Method::GET, "GET"),
         wire::CONTROL => (Method::POST, "POST"),

@@ -8,6 +8,8 @@ pub(crate) const STATUS: &str = "/internal/v1/status";
 pub(crate) const POSITIONS: &str = "/internal/v1/positions";
 pub(crate) const TRADES: &str = "/internal/v1/trades";
 pub(crate) const CONTROL: &str = "/internal/v1/control";
+/// `POST` creates; `/{id}` and `/{id}/result` read.
+pub(crate) const BACKTESTS: &str = "/internal/v1/backtests";
 
 #[derive(Serialize, Deserialize)]
 pub(crate) struct PositionsBody {

@@ -1,6 +1,7 @@
 //! The public routes: one file per endpoint, dispatched by `router::handle`.
 
 mod auth_guard;
+pub(crate) mod backtests;
 mod control;
 mod dashboard;
 mod health;

@@ -5,13 +5,15 @@ use bytes::Bytes;
 use http::{Method, Request, Response};
 
 use super::auth_guard::authorize;
-use super::{control, dashboard, health, login, positions, status, trades};
+use super::{backtests, control, dashboard, health, login, positions, status, trades};
 use crate::ctx::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::plumbing::request::check_body_size;
 
+const BACKTESTS: &str = "/api/backtests";
+
 #[derive(Clone, Copy)]
-enum Route {
+enum Route<'a> {
     Dashboard,
     Health,
     Login,
@@ -19,11 +21,18 @@ enum Route {
     Positions,
     Trades,
     Control,
+    NewBacktest,
+    Backtest(&'a str),
+    BacktestResult(&'a str),
 }
 
-impl Route {
-    fn find(path: &str) -> Option<Self> {
-        Some(match path {
+impl<'a> Route<'a> {
+    fn find(path: &'a str) -> ApiResult<Self> {
+        if let Some(parsed) = backtests::parse_path(path, BACKTESTS) {
+            let (id, result) = parsed?;
+            return Ok(if result { Route::BacktestResult(id) } else { Route::Backtest(id) });
+        }
+        Ok(match path {
             // `/api/dashboard` is where vercel.json rewrites `/`.
             "/" | "/index.html" | "/api/dashboard" => Route::Dashboard,
             "/api/health" => Route::Health,
@@ -32,13 +41,14 @@ impl Route {
             "/api/positions" => Route::Positions,
             "/api/trades" => Route::Trades,
             "/api/control" => Route::Control,
-            _ => return None,
+            BACKTESTS => Route::NewBacktest,
+            _ => return Err(ApiError::NotFound),
         })
     }
 
     fn method(self) -> (Method, &'static str) {
         match self {
-            Route::Login | Route::Control => (Method::POST, "POST"),
+            Route::Login | Route::Control | Route::NewBacktest => (Method::POST, "POST"),
             _ => (Method::GET, "GET"),
         }
     }
@@ -54,7 +64,7 @@ pub async fn handle(ctx: &Ctx, req: Request<Bytes>) -> Response<Bytes> {
 }
 
 async fn dispatch(ctx: &Ctx, req: &Request<Bytes>) -> ApiResult<Response<Bytes>> {
-    let route = Route::find(req.uri().path()).ok_or(ApiError::NotFound)?;
+    let route = Route::find(req.uri().path())?;
     let (method, allow) = route.method();
     if req.method() != method {
         return Err(ApiError::MethodNotAllowed { allow });
@@ -79,6 +89,19 @@ async fn dispatch(ctx: &Ctx, req: &Request<Bytes>) -> ApiResult<Response<Bytes>>
         Route::Control => {
             let claims = authorize(ctx, req)?;
             control::control(ctx, &claims.sub, req).await
+        }
+        Route::NewBacktest => {
+            let claims = authorize(ctx, req)?;
+            tracing::info!(user = %claims.sub, "backtest requested");
+            backtests::create(ctx.backend.as_ref(), BACKTESTS, req).await
+        }
+        Route::Backtest(id) => {
+            authorize(ctx, req)?;
+            backtests::progress(ctx.backend.as_ref(), id).await
+        }
+        Route::BacktestResult(id) => {
+            authorize(ctx, req)?;
+            backtests::result(ctx.backend.as_ref(), id).await
         }
     }
 }

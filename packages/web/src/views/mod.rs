@@ -1,11 +1,16 @@
 //! What the dashboard and the control API show: read-only views of the worker's state.
 
+mod backtest;
 mod control;
 mod mode;
 mod position;
 mod status;
 mod trade;
 
+pub use backtest::{
+    BacktestJobView, BacktestRequest, BacktestResultView, DataSource, FillView, JobStatus,
+    MAX_GENERATED_BARS, ParamValue, SizingView,
+};
 pub use control::ControlAction;
 pub use mode::Mode;
 pub use position::PositionView;

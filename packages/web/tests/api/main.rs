@@ -4,6 +4,7 @@
 mod support;
 
 mod auth;
+mod backtests;
 mod config;
 mod control_api;
 mod remote;

@@ -10,8 +10,8 @@ use mirai_web::{
 
 use crate::support::*;
 
-struct Worker {
-    url: String,
+pub struct Worker {
+    pub url: String,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -22,7 +22,7 @@ impl Drop for Worker {
 }
 
 /// Serves the control API over `backend` the way the worker mounts it on axum.
-async fn spawn_worker(backend: Arc<FakeBackend>) -> Worker {
+pub async fn spawn_worker(backend: Arc<FakeBackend>) -> Worker {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let app = axum::Router::new().fallback(move |req: axum::extract::Request| {

@@ -7,7 +7,8 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode, header};
 use mirai_core::{Amount, ClientOrderId, Clock, Price, Qty, Side, Symbol, Timestamp, TradeId};
 use mirai_web::{
-    Auth, Backend, BackendError, BackendFuture, ControlAction, Ctx, Mode, PositionView, StatusView, TradeView,
+    Auth, Backend, BackendError, BackendFuture, BacktestJobView, BacktestRequest, BacktestResultView,
+    ControlAction, Ctx, JobStatus, Mode, PositionView, StatusView, TradeView,
 };
 
 pub const USER: &str = "admin";
@@ -49,6 +50,8 @@ pub struct FakeBackend {
     pub actions: Mutex<Vec<ControlAction>>,
     pub limits: Mutex<Vec<u32>>,
     pub fail_with: Mutex<Option<BackendError>>,
+    /// Backtests asked for; each starts running and finishes when a test says so.
+    pub backtests: Mutex<Vec<BacktestJobView>>,
 }
 
 pub fn trade(id: &str, ts: i64, side: Side) -> TradeView {
@@ -100,6 +103,7 @@ impl FakeBackend {
             actions: Mutex::new(Vec::new()),
             limits: Mutex::new(Vec::new()),
             fail_with: Mutex::new(None),
+            backtests: Mutex::new(Vec::new()),
         })
     }
 
@@ -115,6 +119,14 @@ impl FakeBackend {
         lock(&self.limits).clone()
     }
 
+    /// Marks a backtest done.
+    pub fn finish_backtest(&self, id: &str) {
+        for job in lock(&self.backtests).iter_mut().filter(|j| j.id == id) {
+            job.status = JobStatus::Done;
+            job.bars_done = job.bars_total;
+        }
+    }
+
     fn check(&self) -> Result<(), BackendError> {
         match lock(&self.fail_with).clone() {
             Some(e) => Err(e),
@@ -123,7 +135,69 @@ impl FakeBackend {
     }
 }
 
+fn find_job(jobs: &[BacktestJobView], id: &str) -> Result<BacktestJobView, BackendError> {
+    jobs.iter()
+        .find(|j| j.id == id)
+        .cloned()
+        .ok_or_else(|| BackendError::NotFound(format!("no backtest {id}")))
+}
+
 impl Backend for FakeBackend {
+    fn create_backtest(&self, request: BacktestRequest) -> BackendFuture<'_, BacktestJobView> {
+        Box::pin(async move {
+            self.check()?;
+            if request.strategy != "sma-cross" {
+                return Err(BackendError::Invalid(format!("unknown strategy {:?}", request.strategy)));
+            }
+            let mut jobs = lock(&self.backtests);
+            let job = BacktestJobView {
+                id: format!("bt-{}", jobs.len() + 1),
+                status: JobStatus::Running,
+                bars_done: 0,
+                bars_total: 2148,
+                created_at: Timestamp::from_millis(T0),
+                finished_at: None,
+                error: None,
+                request,
+            };
+            jobs.push(job.clone());
+            Ok(job)
+        })
+    }
+
+    fn backtest(&self, id: &str) -> BackendFuture<'_, BacktestJobView> {
+        let id = id.to_owned();
+        Box::pin(async move {
+            self.check()?;
+            find_job(&lock(&self.backtests), &id)
+        })
+    }
+
+    fn backtest_result(&self, id: &str) -> BackendFuture<'_, BacktestResultView> {
+        let id = id.to_owned();
+        Box::pin(async move {
+            self.check()?;
+            let job = find_job(&lock(&self.backtests), &id)?;
+            if job.status != JobStatus::Done {
+                return Err(BackendError::Refused(format!("backtest {id} is still running")));
+            }
+            Ok(BacktestResultView {
+                id,
+                trades: 46,
+                open_trades: 1,
+                final_equity: Amount::parse("69336.74099").expect("amount"),
+                return_pct: Some(593.3674099),
+                max_drawdown_pct: Some(-19.578),
+                sharpe: Some(0.9),
+                stats: serde_json::json!({ "trades": 46 }),
+                trade_list: serde_json::json!([]),
+                trade_list_truncated: false,
+                open_trade_list: serde_json::json!([]),
+                curve: serde_json::json!([]),
+            })
+        })
+    }
+
     fn status(&self) -> BackendFuture<'_, StatusView> {
         Box::pin(async move {
             self.check()?;

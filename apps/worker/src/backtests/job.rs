@@ -1,0 +1,146 @@
+//! `Job`: one backtest — its request, its progress (bars done, updated as it runs) and how it
+//! ended — and the run itself.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use mirai_backtest::data::CsvReader;
+use mirai_backtest::{Backtest, BacktestError, BacktestReport};
+use mirai_core::{Clock, MarketEvent, Timestamp};
+use mirai_web::{BacktestJobView, BacktestRequest, BacktestResultView, JobStatus};
+
+use super::spec::{Source, Spec};
+use crate::app::SystemClock;
+
+/// Bars between progress updates.
+const PROGRESS_EVERY: u64 = 4_096;
+
+#[derive(Debug)]
+pub(super) enum State {
+    Queued,
+    Running,
+    Done(Box<BacktestResultView>),
+    Failed(String),
+}
+
+#[derive(Debug)]
+pub(super) struct Job {
+    pub(super) id: String,
+    created_at: Timestamp,
+    request: BacktestRequest,
+    bars_total: u64,
+    bars_done: AtomicU64,
+    pub(super) state: Mutex<(State, Option<Timestamp>)>,
+}
+
+impl Job {
+    pub(super) fn new(id: String, request: BacktestRequest, bars_total: u64, now: Timestamp) -> Self {
+        Self {
+            id,
+            created_at: now,
+            request,
+            bars_total,
+            bars_done: AtomicU64::new(0),
+            state: Mutex::new((State::Queued, None)),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (State, Option<Timestamp>)> {
+        // A panic while holding the lock cannot leave it half-written: each write is one assignment.
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(super) fn is_active(&self) -> bool {
+        matches!(self.lock().0, State::Queued | State::Running)
+    }
+
+    pub(super) fn view(&self) -> BacktestJobView {
+        let guard = self.lock();
+        let (status, error) = match &guard.0 {
+            State::Queued => (JobStatus::Queued, None),
+            State::Running => (JobStatus::Running, None),
+            State::Done(_) => (JobStatus::Done, None),
+            State::Failed(e) => (JobStatus::Failed, Some(e.clone())),
+        };
+        BacktestJobView {
+            id: self.id.clone(),
+            status,
+            bars_done: self.bars_done.load(Ordering::Relaxed).min(self.bars_total),
+            bars_total: self.bars_total,
+            created_at: self.created_at,
+            finished_at: guard.1,
+            error,
+            request: self.request.clone(),
+        }
+    }
+
+    pub(super) fn result(&self) -> Result<BacktestResultView, mirai_web::BackendError> {
+        use mirai_web::BackendError::Refused;
+        match &self.lock().0 {
+            State::Done(r) => Ok((**r).clone()),
+            State::Failed(e) => Err(Refused(format!("backtest {} failed: {e}", self.id))),
+            State::Queued | State::Running => Err(Refused(format!("backtest {} is still running", self.id))),
+        }
+    }
+
+    /// Runs the backtest to its end, on the calling (blocking) thread.
+    pub(super) fn run(&self, spec: &Spec) {
+        self.lock().0 = State::Running;
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.backtest(spec)));
+        let state = match outcome {
+            Ok(Ok(report)) => {
+                self.bars_done.store(self.bars_total, Ordering::Relaxed);
+                State::Done(Box::new(result_view(&self.id, &report)))
+            }
+            Ok(Err(e)) => State::Failed(e.to_string()),
+            Err(_) => {
+                tracing::error!(id = %self.id, "backtest panicked");
+                State::Failed("internal error".into())
+            }
+        };
+        *self.lock() = (state, Some(SystemClock.now()));
+        tracing::info!(id = %self.id, "backtest finished");
+    }
+
+    fn backtest(&self, spec: &Spec) -> Result<BacktestReport, BacktestError> {
+        let mut bt = Backtest::new(&spec.config)?;
+        let mut n = 0u64;
+        let mut step = |bt: &mut Backtest, c| {
+            bt.step_event(&MarketEvent::Candle(c));
+            n += 1;
+            if n.is_multiple_of(PROGRESS_EVERY) {
+                self.bars_done.store(n, Ordering::Relaxed);
+            }
+        };
+        match &spec.source {
+            Source::Generated(g) => g.candles().for_each(|c| step(&mut bt, c)),
+            Source::Bundled { csv } => {
+                for bar in CsvReader::new(csv.as_bytes())? {
+                    step(&mut bt, bar?.candle(spec.config.symbol));
+                }
+            }
+        }
+        bt.finish()
+    }
+}
+
+fn result_view(id: &str, r: &BacktestReport) -> BacktestResultView {
+    let s = &r.stats;
+    let finite = |v: f64| v.is_finite().then_some(v);
+    let skip = r.trade_list.len().saturating_sub(BacktestResultView::MAX_TRADES);
+    BacktestResultView {
+        id: id.to_owned(),
+        trades: s.trades,
+        open_trades: s.open_trades,
+        final_equity: s.final_equity,
+        return_pct: finite(s.return_pct),
+        max_drawdown_pct: finite(s.max_drawdown_pct),
+        sharpe: finite(s.sharpe),
+        stats: serde_json::to_value(s).unwrap_or_default(),
+        trade_list: serde_json::to_value(&r.trade_list[skip..]).unwrap_or_default(),
+        trade_list_truncated: skip > 0,
+        open_trade_list: serde_json::to_value(&r.open_trade_list).unwrap_or_default(),
+        curve: serde_json::to_value(&r.curve).unwrap_or_default(),
+    }
+}

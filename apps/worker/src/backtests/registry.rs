@@ -1,0 +1,101 @@
+//! `BacktestJobs`: the jobs the worker knows, bounded: at most `max_active` queued or running
+//! (more are refused, not queued, so a burst of requests cannot starve the machine), and the
+//! `max_kept` most recent kept in all.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use mirai_core::Clock;
+use mirai_web::{BackendError, BacktestJobView, BacktestRequest, BacktestResultView};
+
+use super::job::Job;
+use super::spec::spec;
+use crate::app::SystemClock;
+use crate::secret::random_hex;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Jobs queued or running at once.
+    pub max_active: usize,
+    /// Jobs remembered, finished ones included; the oldest finished go first.
+    pub max_kept: usize,
+}
+
+impl Default for Limits {
+    /// Two at a time (the machines this runs on have two cores, and the trading task needs
+    /// one), and the last 32.
+    fn default() -> Self {
+        Self { max_active: 2, max_kept: 32 }
+    }
+}
+
+#[derive(Debug)]
+pub struct BacktestJobs {
+    limits: Limits,
+    jobs: Mutex<VecDeque<Arc<Job>>>,
+}
+
+impl BacktestJobs {
+    pub fn new(limits: Limits) -> Self {
+        Self { limits, jobs: Mutex::new(VecDeque::new()) }
+    }
+
+    /// The worker process's jobs. `app.rs` builds the in-process backend as
+    /// `LocalBackend(shared)`, which has no room for them yet, hence one per process.
+    pub fn process() -> Arc<Self> {
+        static JOBS: OnceLock<Arc<BacktestJobs>> = OnceLock::new();
+        JOBS.get_or_init(|| Arc::new(BacktestJobs::new(Limits::default()))).clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Arc<Job>>> {
+        self.jobs.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Checks the request and starts it on tokio's blocking pool.
+    pub fn create(&self, request: BacktestRequest) -> Result<BacktestJobView, BackendError> {
+        let spec = spec(&request)?;
+        let handle = tokio::runtime::Handle::try_current()
+            .map_err(|_| BackendError::Internal("backtests need the tokio runtime".into()))?;
+        let id = format!("bt-{}", random_hex(8).map_err(|e| BackendError::Internal(e.to_string()))?);
+        let job = Arc::new(Job::new(id, request, spec.source.bars(), SystemClock.now()));
+        {
+            let mut jobs = self.lock();
+            let active = jobs.iter().filter(|j| j.is_active()).count();
+            if active >= self.limits.max_active {
+                return Err(BackendError::Refused(format!(
+                    "{active} backtests are already running (at most {}); try again when one finishes",
+                    self.limits.max_active
+                )));
+            }
+            while jobs.len() >= self.limits.max_kept {
+                match jobs.iter().position(|j| !j.is_active()) {
+                    Some(i) => {
+                        jobs.remove(i);
+                    }
+                    None => break,
+                }
+            }
+            jobs.push_back(job.clone());
+        }
+        let view = job.view();
+        tracing::info!(id = %job.id, "backtest started");
+        handle.spawn_blocking(move || job.run(&spec));
+        Ok(view)
+    }
+
+    fn find(&self, id: &str) -> Result<Arc<Job>, BackendError> {
+        self.lock()
+            .iter()
+            .find(|j| j.id == id)
+            .cloned()
+            .ok_or_else(|| BackendError::NotFound(format!("no backtest {id}")))
+    }
+
+    pub fn view(&self, id: &str) -> Result<BacktestJobView, BackendError> {
+        Ok(self.find(id)?.view())
+    }
+
+    pub fn result(&self, id: &str) -> Result<BacktestResultView, BackendError> {
+        self.find(id)?.result()
+    }
+}

@@ -1,0 +1,131 @@
+//! Backtests on request, through the worker's HTTP API (the real app on a free port) and
+//! through the job registry's bounds.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use mirai_web::{BackendError, BacktestRequest, JobStatus};
+use serde_json::{Value, json};
+
+use super::{BacktestJobs, Limits};
+use crate::app::start;
+use crate::config::Settings;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn app(dir: &std::path::Path) -> (crate::app::Running, reqwest::Client, String, String) {
+    let env: HashMap<&str, String> = [
+        ("PORT", "0".to_owned()),
+        ("DATA_DIR", dir.display().to_string()),
+        ("WEB_PASS", PASSWORD.to_owned()),
+        ("JWT_SECRET", "test-jwt-secret-that-is-at-least-32-bytes-long".to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    let settings = Settings::from_lookup(&|k| env.get(k).cloned()).expect("settings");
+    let running = start(settings).await.expect("app starts");
+    let base = format!("http://{}", running.addr);
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client");
+    let login: Value = client
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({ "username": "admin", "password": PASSWORD }))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("login json");
+    let token = login["token"].as_str().expect("token").to_owned();
+    (running, client, base, token)
+}
+
+async fn send(req: reqwest::RequestBuilder, token: &str) -> (u16, Value) {
+    let resp = req.bearer_auth(token).send().await.expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backtest_runs_on_request_and_matches_the_reference_engines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (running, client, base, token) = app(dir.path()).await;
+    let body = json!({ "strategy": "sma-cross", "params": { "fast": 10, "slow": 20 }, "data": { "bundled": { "name": "goog-daily" } } });
+    let (status, job) = send(client.post(format!("{base}/api/backtests")).json(&body), &token).await;
+    assert_eq!(status, 202, "{job}");
+    assert_eq!(job["bars_total"], 2148);
+    let id = job["id"].as_str().expect("id").to_owned();
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, job) = send(client.get(format!("{base}/api/backtests/{id}")), &token).await;
+        assert_eq!(status, 200);
+        if job["status"] == "done" {
+            assert_eq!(job["bars_done"], 2148);
+            break;
+        }
+        assert_ne!(job["status"], "failed", "{job}");
+        assert!(Instant::now() < deadline, "not done in 30 s: {job}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, result) = send(client.get(format!("{base}/api/backtests/{id}/result")), &token).await;
+    assert_eq!(status, 200);
+    assert_eq!((result["trades"].as_u64(), result["open_trades"].as_u64()), (Some(46), Some(1)));
+    assert_eq!(result["final_equity"], "69336.74099");
+    assert_eq!(result["stats"]["max_drawdown_pct"].as_f64().map(|d| (d * 1000.0).round()), Some(-19578.0));
+    assert_eq!(result["trade_list"].as_array().map(Vec::len), Some(46));
+
+    // The worker's own checks, worded for the user.
+    for (body, mention) in [
+        (json!({ "data": { "bundled": { "name": "nasdaq" } } }), "no bundled series \"nasdaq\""),
+        (
+            json!({ "params": { "fast": 30, "slow": 20 }, "data": { "bundled": { "name": "goog-daily" } } }),
+            "must be shorter",
+        ),
+        (
+            json!({ "params": { "speed": 3 }, "data": { "bundled": { "name": "goog-daily" } } }),
+            "no parameter \"speed\"",
+        ),
+        (json!({ "data": { "generated": { "bars": 10, "interval": "1y" } } }), "interval"),
+    ] {
+        let (status, err) = send(client.post(format!("{base}/api/backtests")).json(&body), &token).await;
+        assert_eq!(status, 422, "{body}: {err}");
+        assert!(err["error"].as_str().unwrap_or_default().contains(mention), "{err} lacks {mention}");
+    }
+    let (status, _) = send(client.get(format!("{base}/api/backtests/bt-0000/result")), &token).await;
+    assert_eq!(status, 404);
+    running.stop().await;
+}
+
+fn generated(bars: u32) -> BacktestRequest {
+    serde_json::from_value(json!({ "data": { "generated": { "bars": bars, "seed": 3 } } })).expect("request")
+}
+
+async fn wait_done(jobs: &BacktestJobs, id: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while jobs.view(id).expect("job").status != JobStatus::Done {
+        assert!(Instant::now() < deadline, "job {id} did not finish");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_are_bounded_in_number_and_the_oldest_finished_are_forgotten() {
+    let jobs = BacktestJobs::new(Limits { max_active: 1, max_kept: 2 });
+    let first = jobs.create(generated(200_000)).expect("first");
+    assert_eq!(first.bars_total, 200_000);
+    match jobs.create(generated(10)) {
+        Err(BackendError::Refused(m)) => assert!(m.contains("already running"), "{m}"),
+        other => panic!("a second job while one runs: {other:?}"),
+    }
+    assert!(matches!(jobs.result(&first.id), Err(BackendError::Refused(m)) if m.contains("still running")));
+    wait_done(&jobs, &first.id).await;
+    let result = jobs.result(&first.id).expect("result");
+    assert!(result.trades > 0);
+    assert!(result.trade_list.as_array().is_some_and(|t| t.len() <= 500));
+    let second = jobs.create(generated(100)).expect("second");
+    wait_done(&jobs, &second.id).await;
+    let third = jobs.create(generated(100)).expect("third");
+    wait_done(&jobs, &third.id).await;
+    assert!(matches!(jobs.view(&first.id), Err(BackendError::NotFound(_))), "the oldest went first");
+    assert!(jobs.view(&second.id).is_ok());
+}

@@ -1,0 +1,173 @@
+//! `BinanceSettings`: which Binance, which keys, which URLs. Read from the same environment as
+//! the rest of the settings, every problem reported at once, secrets never echoed. Safe defaults:
+//! testnet, no keys (so nothing can trade until keys are given).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use mirai_binance::{Endpoints, Environment, KlineInterval};
+
+use crate::secret::Secret;
+
+#[derive(Debug, Clone)]
+pub struct BinanceSettings {
+    /// `BINANCE_ENV`: testnet (default), demo or live.
+    pub env: Environment,
+    pub endpoints: Endpoints,
+    /// Whether the URLs were overridden (`BINANCE_LOCAL_URL` or the per-URL settings).
+    pub custom_endpoints: bool,
+    pub api_key: String,
+    /// `BINANCE_API_SECRET`: the HMAC secret, unless an Ed25519 key file is given.
+    pub api_secret: Option<Secret>,
+    /// `BINANCE_PRIVATE_KEY_PATH`: an Ed25519 PKCS#8 PEM file (Binance recommends Ed25519).
+    pub private_key_path: Option<PathBuf>,
+    pub recv_window_ms: u64,
+    pub timeout: Duration,
+    pub kline_interval: KlineInterval,
+}
+
+impl BinanceSettings {
+    /// Reads `BINANCE_*` through `get`. `Ok(None)` when no API key is configured: Binance is not
+    /// in use and the paper exchange stays.
+    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<Self>, Vec<String>> {
+        let raw = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let mut errors = Vec::new();
+        let env = match raw("BINANCE_ENV") {
+            None => Environment::Testnet,
+            Some(v) => v.parse().unwrap_or_else(|e: String| {
+                errors.push(format!("BINANCE_ENV: {e}"));
+                Environment::Testnet
+            }),
+        };
+        let Some(api_key) = raw("BINANCE_API_KEY") else {
+            for k in ["BINANCE_API_SECRET", "BINANCE_PRIVATE_KEY_PATH"] {
+                if raw(k).is_some() {
+                    errors.push(format!("{k} is set but BINANCE_API_KEY is not"));
+                }
+            }
+            return if errors.is_empty() { Ok(None) } else { Err(errors) };
+        };
+        let api_secret = raw("BINANCE_API_SECRET").map(Secret::new);
+        let private_key_path = raw("BINANCE_PRIVATE_KEY_PATH").map(PathBuf::from);
+        match (&api_secret, &private_key_path) {
+            (None, None) => {
+                errors.push("BINANCE_API_KEY needs BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_PATH".into())
+            }
+            (Some(_), Some(_)) => {
+                errors.push("set BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_PATH, not both".into())
+            }
+            _ => {}
+        }
+        let mut endpoints = Endpoints::for_environment(env);
+        let mut custom_endpoints = false;
+        if let Some(local) = raw("BINANCE_LOCAL_URL") {
+            endpoints = Endpoints::local(&local);
+            custom_endpoints = true;
+        }
+        for (key, slot) in [
+            ("BINANCE_REST_URL", &mut endpoints.rest),
+            ("BINANCE_STREAM_URL", &mut endpoints.streams),
+            ("BINANCE_WS_API_URL", &mut endpoints.ws_api),
+        ] {
+            if let Some(v) = raw(key) {
+                *slot = v.trim_end_matches('/').to_owned();
+                custom_endpoints = true;
+            }
+        }
+        if env.is_live() && custom_endpoints {
+            errors.push(
+                "BINANCE_ENV=live cannot be combined with URL overrides (BINANCE_LOCAL_URL, BINANCE_*_URL)"
+                    .into(),
+            );
+        }
+        let mut number = |key: &str, default: u64, max: u64| -> u64 {
+            match raw(key).map(|v| v.parse::<u64>()) {
+                None => default,
+                Some(Ok(n)) if (1..=max).contains(&n) => n,
+                Some(_) => {
+                    errors.push(format!("{key} must be a whole number from 1 to {max}"));
+                    default
+                }
+            }
+        };
+        let recv_window_ms = number("BINANCE_RECV_WINDOW_MS", 5_000, 60_000);
+        let timeout = Duration::from_millis(number("BINANCE_TIMEOUT_MS", 10_000, 120_000));
+        let kline_interval = match raw("BINANCE_KLINE_INTERVAL") {
+            None => KlineInterval::M1,
+            Some(v) => v.parse().unwrap_or_else(|e: String| {
+                errors.push(format!("BINANCE_KLINE_INTERVAL: {e}"));
+                KlineInterval::M1
+            }),
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Some(Self {
+            env,
+            endpoints,
+            custom_endpoints,
+            api_key,
+            api_secret,
+            private_key_path,
+            recv_window_ms,
+            timeout,
+            kline_interval,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn read(pairs: &[(&str, &str)]) -> Result<Option<BinanceSettings>, Vec<String>> {
+        let env: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        BinanceSettings::from_lookup(&move |k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn no_key_means_no_binance_and_the_default_is_testnet() {
+        assert!(read(&[]).unwrap().is_none());
+        let s = read(&[("BINANCE_API_KEY", "k"), ("BINANCE_API_SECRET", "s3cr3t-value")]).unwrap().unwrap();
+        assert_eq!(s.env, Environment::Testnet);
+        assert!(s.endpoints.rest.contains("testnet"));
+        assert_eq!((s.recv_window_ms, s.kline_interval), (5_000, KlineInterval::M1));
+        assert!(!format!("{s:?}").contains("s3cr3t-value"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_and_secrets_are_not_echoed() {
+        let errs = read(&[
+            ("BINANCE_ENV", "mainnet"),
+            ("BINANCE_API_KEY", "k"),
+            ("BINANCE_RECV_WINDOW_MS", "90000"),
+            ("BINANCE_KLINE_INTERVAL", "7m"),
+        ])
+        .unwrap_err();
+        assert_eq!(errs.len(), 4, "{errs:?}");
+        let errs = read(&[("BINANCE_API_SECRET", "hunter2-secret")]).unwrap_err();
+        assert!(errs[0].contains("BINANCE_API_KEY") && !errs[0].contains("hunter2"));
+        let live_local = read(&[
+            ("BINANCE_ENV", "live"),
+            ("BINANCE_API_KEY", "k"),
+            ("BINANCE_API_SECRET", "s"),
+            ("BINANCE_LOCAL_URL", "http://127.0.0.1:9400"),
+        ]);
+        assert!(live_local.unwrap_err()[0].contains("live"));
+    }
+
+    #[test]
+    fn the_simulator_is_one_setting() {
+        let s = read(&[
+            ("BINANCE_API_KEY", "k"),
+            ("BINANCE_API_SECRET", "s"),
+            ("BINANCE_LOCAL_URL", "http://127.0.0.1:9400/"),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(s.endpoints, Endpoints::local("http://127.0.0.1:9400"));
+        assert!(s.custom_endpoints);
+    }
+}

@@ -1,0 +1,52 @@
+//! A simulator per test and the settings that point the worker at it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mirai_binance::{Endpoints, Environment, KlineInterval};
+use mirai_core::Symbol;
+use mirai_exchange_sim::{SimConfig, SimHandle, serve};
+
+use super::approval::{LiveApproval, NoApproval};
+use super::connect::{BinanceVenue, connect};
+use super::settings::BinanceSettings;
+use crate::secret::Secret;
+
+pub const KEY: &str = "worker-test-key";
+pub const SECRET: &str = "worker-test-secret-0123456789";
+
+pub async fn sim(adjust: impl FnOnce(&mut SimConfig)) -> SimHandle {
+    let mut c = SimConfig::new(KEY, SECRET);
+    c.bar_every = None;
+    // Stepped by hand, faster than real time: room to do so without reaching the wall clock.
+    c.past_bars = 10_000;
+    c.history_bars = 100;
+    adjust(&mut c);
+    serve(c).await.expect("simulator starts")
+}
+
+pub fn settings(sim: &SimHandle, env: Environment) -> BinanceSettings {
+    BinanceSettings {
+        env,
+        endpoints: Endpoints::local(&sim.base_url()),
+        custom_endpoints: true,
+        api_key: KEY.into(),
+        api_secret: Some(Secret::new(SECRET)),
+        private_key_path: None,
+        recv_window_ms: 5_000,
+        timeout: Duration::from_millis(1_500),
+        kline_interval: KlineInterval::M1,
+    }
+}
+
+pub fn symbols() -> Vec<Symbol> {
+    vec![Symbol::new("BTCUSDT"), Symbol::new("ETHUSDT")]
+}
+
+pub async fn venue(sim: &SimHandle) -> BinanceVenue {
+    venue_with(sim, Environment::Testnet, Arc::new(NoApproval)).await
+}
+
+pub async fn venue_with(sim: &SimHandle, env: Environment, approval: Arc<dyn LiveApproval>) -> BinanceVenue {
+    connect(&settings(sim, env), &symbols(), approval).await.expect("connects to the simulator")
+}

@@ -1,0 +1,20 @@
+//! Historical bars: parsing CSV files (both layouts) in a stream, holding a series in compact
+//! columns for sweeps, and the bundled sample data.
+
+mod bar;
+mod datasets;
+mod error;
+mod layout;
+mod number;
+mod reader;
+mod series;
+pub mod time;
+
+pub use bar::Bar;
+pub use datasets::{BUNDLED, bundled};
+pub use error::DataError;
+pub use layout::Layout;
+pub(crate) use number::POW10_F64;
+pub use number::{Fixed, NumberError};
+pub use reader::CsvReader;
+pub use series::Bars;

@@ -1,0 +1,9 @@
+//! Statistics of a finished backtest: the equity tracker fed bar by bar, the calendar rules, and
+//! the figures themselves.
+
+pub mod calendar;
+mod stats;
+mod tracker;
+
+pub use stats::{Stats, StatsInput};
+pub use tracker::{CurvePoint, Day, EquityTracker, TrackerSummary};

@@ -1,0 +1,256 @@
+//! `EquityTracker`: everything the statistics need from the equity curve, gathered bar by bar in
+//! constant memory (a handful of numbers, one entry per calendar day, and a thinned curve for
+//! charts), so a million-bar backtest keeps no per-bar array. Equity here is `f64`: it feeds
+//! statistics only; the money figures come from the exact books.
+
+use serde::Serialize;
+
+use crate::data::time::MS_PER_DAY;
+
+/// One calendar day (UTC) with bars: its last equity and how many bars it had.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Day {
+    pub day: i64,
+    pub equity: f64,
+    pub bars: u32,
+}
+
+/// A point of the thinned curve kept for charts.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct CurvePoint {
+    pub time: i64,
+    pub equity: f64,
+    /// Drawdown from the running peak, as a fraction (0.1 = 10 % below).
+    pub drawdown: f64,
+}
+
+/// Chart points kept at most; the curve thins itself by half when it fills.
+const CURVE_POINTS: usize = 2_048;
+/// Timestamps kept to find the data's period, as backtesting.py does with the last 100.
+pub const RECENT: usize = 100;
+
+#[derive(Clone, Debug)]
+pub struct EquityTracker {
+    bars: u64,
+    exposed: u64,
+    first: f64,
+    last: f64,
+    peak: f64,
+    /// The lowest equity / running peak seen: 1 - max drawdown.
+    min_ratio: f64,
+    /// The last bar at its running peak (drawdown exactly zero), its time, and the lowest ratio
+    /// since: one open drawdown period.
+    zero_bar: u64,
+    zero_time: i64,
+    period_min_ratio: f64,
+    periods: u64,
+    sum_period_dd: f64,
+    sum_period_ms: f64,
+    max_period_ms: i64,
+    last_time: i64,
+    day_end: i64,
+    days: Vec<Day>,
+    recent: [i64; RECENT],
+    recent_at: usize,
+    curve: Vec<CurvePoint>,
+    stride: u64,
+    countdown: u64,
+}
+
+impl Default for EquityTracker {
+    fn default() -> Self {
+        Self {
+            bars: 0,
+            exposed: 0,
+            first: f64::NAN,
+            last: f64::NAN,
+            peak: f64::NEG_INFINITY,
+            min_ratio: 1.0,
+            zero_bar: 0,
+            zero_time: 0,
+            period_min_ratio: 1.0,
+            periods: 0,
+            sum_period_dd: 0.0,
+            sum_period_ms: 0.0,
+            max_period_ms: 0,
+            last_time: 0,
+            day_end: i64::MIN,
+            days: Vec::new(),
+            recent: [0; RECENT],
+            recent_at: 0,
+            curve: Vec::with_capacity(CURVE_POINTS),
+            stride: 1,
+            countdown: 1,
+        }
+    }
+}
+
+impl EquityTracker {
+    /// Records the equity at the end of a bar that opened at `time`; `exposed` when a position
+    /// was held at any moment of the bar.
+    #[inline]
+    pub fn push(&mut self, time: i64, equity: f64, exposed: bool) {
+        if self.bars == 0 {
+            self.first = equity;
+        }
+        // backtesting.py's drawdown periods run between bars at the running peak (drawdown
+        // exactly zero) that are more than one bar apart.
+        let ratio = if equity >= self.peak { 1.0 } else { equity / self.peak };
+        if ratio >= 1.0 {
+            self.peak = self.peak.max(equity);
+            if self.bars > self.zero_bar + 1 {
+                self.close_period(time);
+            }
+            self.zero_bar = self.bars;
+            self.zero_time = time;
+            self.period_min_ratio = 1.0;
+        } else {
+            self.period_min_ratio = self.period_min_ratio.min(ratio);
+            self.min_ratio = self.min_ratio.min(ratio);
+        }
+        if time >= self.day_end {
+            let day = time.div_euclid(MS_PER_DAY);
+            self.day_end = (day + 1) * MS_PER_DAY;
+            self.days.push(Day { day, equity, bars: 0 });
+        }
+        if let Some(d) = self.days.last_mut() {
+            d.equity = equity;
+            d.bars += 1;
+        }
+        self.recent[self.recent_at] = time;
+        self.recent_at = if self.recent_at + 1 == RECENT { 0 } else { self.recent_at + 1 };
+        self.countdown -= 1;
+        if self.countdown == 0 {
+            self.sample(time, equity, 1.0 - ratio);
+        }
+        self.exposed += u64::from(exposed);
+        self.last = equity;
+        self.last_time = time;
+        self.bars += 1;
+    }
+
+    #[cold]
+    fn close_period(&mut self, time: i64) {
+        let ms = time - self.zero_time;
+        self.periods += 1;
+        self.sum_period_dd += 1.0 - self.period_min_ratio;
+        self.sum_period_ms += ms as f64;
+        self.max_period_ms = self.max_period_ms.max(ms);
+    }
+
+    #[cold]
+    fn sample(&mut self, time: i64, equity: f64, drawdown: f64) {
+        self.curve.push(CurvePoint { time, equity, drawdown });
+        if self.curve.len() == CURVE_POINTS {
+            let kept: Vec<CurvePoint> = self.curve.iter().copied().step_by(2).collect();
+            self.curve = kept;
+            self.stride *= 2;
+        }
+        self.countdown = self.stride;
+    }
+
+    /// Closes the drawdown still open at the last bar (backtesting.py counts the last bar as a
+    /// period end) and returns the summary.
+    pub fn finish(mut self) -> TrackerSummary {
+        let last_bar = self.bars.saturating_sub(1);
+        if self.bars > 0 && self.zero_bar != last_bar && last_bar > self.zero_bar + 1 {
+            let t = self.last_time;
+            self.close_period(t);
+        }
+        if self.curve.last().is_none_or(|p| p.time != self.last_time) && self.bars > 0 {
+            let dd = if self.peak > 0.0 { 1.0 - self.last / self.peak } else { 0.0 };
+            self.curve.push(CurvePoint { time: self.last_time, equity: self.last, drawdown: dd.max(0.0) });
+        }
+        let n = self.bars.min(RECENT as u64) as usize;
+        let start = if self.bars as usize > RECENT { self.recent_at } else { 0 };
+        let recent: Vec<i64> = (0..n).map(|i| self.recent[(start + i) % RECENT]).collect();
+        TrackerSummary {
+            bars: self.bars,
+            exposed: self.exposed,
+            first: self.first,
+            last: self.last,
+            peak: self.peak,
+            max_drawdown: 1.0 - self.min_ratio,
+            drawdown_periods: self.periods,
+            avg_drawdown: self.sum_period_dd / self.periods as f64,
+            avg_drawdown_ms: self.sum_period_ms / self.periods as f64,
+            max_drawdown_ms: if self.periods > 0 { self.max_period_ms as f64 } else { f64::NAN },
+            days: self.days,
+            recent,
+            curve: self.curve,
+        }
+    }
+}
+
+/// What [`EquityTracker`] learnt, for the statistics.
+#[derive(Clone, Debug)]
+pub struct TrackerSummary {
+    pub bars: u64,
+    pub exposed: u64,
+    pub first: f64,
+    pub last: f64,
+    pub peak: f64,
+    pub max_drawdown: f64,
+    pub drawdown_periods: u64,
+    /// NaN when there was no drawdown period.
+    pub avg_drawdown: f64,
+    pub avg_drawdown_ms: f64,
+    pub max_drawdown_ms: f64,
+    pub days: Vec<Day>,
+    /// The last (up to 100) bar times, oldest first.
+    pub recent: Vec<i64>,
+    pub curve: Vec<CurvePoint>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track(equity: &[f64]) -> TrackerSummary {
+        let mut t = EquityTracker::default();
+        for (i, e) in equity.iter().enumerate() {
+            t.push(i as i64 * MS_PER_DAY, *e, false);
+        }
+        t.finish()
+    }
+
+    #[test]
+    fn drawdown_periods_as_backtesting_py_counts_them() {
+        // Peaks at bars 0, 3 and 6; a dip between each; the last two bars fall again.
+        let s = track(&[100.0, 90.0, 95.0, 110.0, 99.0, 105.0, 120.0, 108.0, 96.0]);
+        assert!((s.max_drawdown - 0.2).abs() < 1e-12, "{}", s.max_drawdown);
+        assert_eq!(s.drawdown_periods, 3);
+        let want_avg = (0.1 + 0.1 + 0.2) / 3.0;
+        assert!((s.avg_drawdown - want_avg).abs() < 1e-12);
+        assert!((s.max_drawdown_ms - 3.0 * MS_PER_DAY as f64).abs() < 1e-6);
+        assert!((s.avg_drawdown_ms - 8.0 / 3.0 * MS_PER_DAY as f64).abs() < 1e-6);
+        assert_eq!(s.days.len(), 9);
+        assert_eq!(s.recent.len(), 9);
+    }
+
+    #[test]
+    fn a_one_bar_dip_at_the_end_is_no_period_and_a_rising_curve_has_none() {
+        let s = track(&[100.0, 101.0, 100.5]);
+        assert_eq!(s.drawdown_periods, 0);
+        assert!(s.avg_drawdown.is_nan() && s.max_drawdown_ms.is_nan());
+        assert!(s.max_drawdown > 0.0);
+        let s = track(&[1.0, 2.0, 3.0]);
+        assert_eq!((s.drawdown_periods, s.max_drawdown), (0, 0.0));
+    }
+
+    #[test]
+    fn the_curve_thins_itself_and_keeps_the_last_point() {
+        let mut t = EquityTracker::default();
+        for i in 0..100_003 {
+            t.push(i * 60_000, 100.0 + (i % 50) as f64, i % 2 == 0);
+        }
+        let s = t.finish();
+        assert!(s.curve.len() <= CURVE_POINTS + 1);
+        assert!(s.curve.len() > CURVE_POINTS / 2);
+        assert_eq!(s.curve.last().map(|p| p.time), Some(100_002 * 60_000));
+        assert_eq!(s.exposed, 50_002);
+        assert_eq!(s.recent.len(), RECENT);
+        assert_eq!(s.recent.last(), Some(&(100_002 * 60_000)));
+        assert_eq!(s.recent[0], (100_003 - 100) * 60_000);
+    }
+}

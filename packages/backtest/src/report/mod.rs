@@ -1,0 +1,15 @@
+//! What a finished backtest is written as: a stats table for people, one JSON object for
+//! programs, the trade list as CSV, and a self-contained HTML page with charts.
+
+mod csv;
+mod format;
+mod html;
+mod json;
+mod svg;
+mod table;
+
+pub use csv::write_trades_csv;
+pub use format::{duration, number};
+pub use html::html_report;
+pub use json::report_json;
+pub use table::{stats_rows, stats_table};

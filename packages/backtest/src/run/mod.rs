@@ -1,0 +1,10 @@
+//! Running a backtest: the bar loop around the live engine and paper exchange, the trade log,
+//! and the report it produces.
+
+mod report;
+mod runner;
+pub(crate) mod trades;
+
+pub use report::{BacktestReport, Counts};
+pub use runner::{Backtest, run, run_bars, run_csv};
+pub use trades::{OpenTrade, Trade};

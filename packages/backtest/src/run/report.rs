@@ -1,0 +1,32 @@
+//! `BacktestReport`: everything a finished backtest produced.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{OpenTrade, Trade};
+use crate::config::BacktestConfig;
+use crate::metrics::{CurvePoint, Stats};
+
+/// What happened to the engine's decisions on the way to the exchange.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub decisions: u64,
+    pub orders: u64,
+    /// Refusals by the risk gates, by gate.
+    pub refused: BTreeMap<String, u64>,
+    /// Rejections by the exchange, by Binance error message.
+    pub rejected: BTreeMap<String, u64>,
+    pub fills: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BacktestReport {
+    pub config: BacktestConfig,
+    pub stats: Stats,
+    pub counts: Counts,
+    pub trade_list: Vec<Trade>,
+    pub open_trade_list: Vec<OpenTrade>,
+    /// At most a few thousand points, for charts.
+    pub curve: Vec<CurvePoint>,
+}

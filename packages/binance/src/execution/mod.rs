@@ -1,0 +1,3 @@
+//! The Binance venue behind the core `Executor` port.
+
+pub mod executor;

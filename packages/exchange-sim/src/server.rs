@@ -1,0 +1,208 @@
+//! Starting and driving the simulator: shared state, the bar clock, and the handle tests and the
+//! CLI use to step bars, inject faults, cut streams, inspect orders and stop it.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use mirai_core::{Candle, Symbol};
+use serde_json::Value;
+use tokio::sync::{broadcast, oneshot, watch};
+use tokio::task::JoinHandle;
+
+use crate::config::SimConfig;
+use crate::error::SimError;
+use crate::exchange::SimExchange;
+use crate::faults::OrderFault;
+use crate::limits::Limits;
+use crate::market::{Market, Tick};
+
+/// Everything the handlers share. Locks are held only inside synchronous sections.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub config: SimConfig,
+    pub limits: Limits,
+    pub market: Mutex<Market>,
+    pub exchange: Mutex<SimExchange>,
+    pub ticks: broadcast::Sender<Arc<Vec<Tick>>>,
+    pub user_events: broadcast::Sender<Arc<Value>>,
+    pub streams_up: watch::Sender<bool>,
+    pub faults: Mutex<VecDeque<OrderFault>>,
+    pub stream_connections: AtomicU64,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic in a handler must not take the whole venue down with a poisoned lock.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
+}
+
+impl Shared {
+    /// One bar on every symbol: resting orders are matched, then the bar goes to the streams.
+    pub fn advance(&self) -> Vec<Candle> {
+        let wall = now_ms();
+        let ticks = lock(&self.market).step(wall);
+        let events = {
+            let mut ex = lock(&self.exchange);
+            for t in &ticks {
+                ex.on_market(&t.candle, &t.quote, wall);
+            }
+            std::mem::take(&mut ex.outbox)
+        };
+        self.publish(events);
+        let candles = ticks.iter().map(|t| t.candle).collect();
+        let _ = self.ticks.send(Arc::new(ticks));
+        candles
+    }
+
+    /// Sends execution reports to user-data subscribers.
+    pub fn publish(&self, events: Vec<Value>) {
+        for e in events {
+            let _ = self.user_events.send(Arc::new(e));
+        }
+    }
+}
+
+/// A running simulator. [`SimHandle::stop`] shuts it down; dropping it leaves it running until
+/// the runtime ends.
+#[derive(Debug)]
+pub struct SimHandle {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+    driver: Option<JoinHandle<()>>,
+}
+
+impl SimHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`: the REST base URL (streams and the WebSocket API are at the
+    /// same host, `ws://`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Generates `bars` bars on every symbol now, matching resting orders and pushing them to
+    /// stream subscribers. Returns them in order.
+    pub fn advance(&self, bars: usize) -> Vec<Candle> {
+        (0..bars).flat_map(|_| self.shared.advance()).collect()
+    }
+
+    /// Queues a fault for the next new order.
+    pub fn inject(&self, fault: OrderFault) {
+        lock(&self.shared.faults).push_back(fault);
+    }
+
+    /// `false` cuts every market-stream connection and refuses new ones (503) until `true`.
+    pub fn set_streams_up(&self, up: bool) {
+        // `send_replace`: `send` drops the value when no connection is listening.
+        self.shared.streams_up.send_replace(up);
+    }
+
+    /// Market-stream connections accepted so far.
+    pub fn stream_connections(&self) -> u64 {
+        self.shared.stream_connections.load(Ordering::Relaxed)
+    }
+
+    /// Orders the venue has accepted.
+    pub fn order_count(&self) -> usize {
+        lock(&self.shared.exchange).order_count()
+    }
+
+    /// Orders accepted with this client order id (0 or 1, unless something resent it).
+    pub fn orders_with_client_id(&self, id: &str) -> usize {
+        lock(&self.shared.exchange).orders_with_client_id(id)
+    }
+
+    /// Closed bars of `symbol` in `[start, end]` by open time, as `/klines` serves them.
+    pub fn candles(&self, symbol: Symbol) -> Vec<Candle> {
+        lock(&self.shared.market).klines(symbol, None, None, usize::MAX).unwrap_or_default()
+    }
+
+    /// Free and locked balance of an asset.
+    pub fn balance(&self, asset: &str) -> Option<(mirai_core::Decimal, mirai_core::Decimal)> {
+        lock(&self.shared.exchange)
+            .balances()
+            .into_iter()
+            .find(|b| b.asset.as_str() == asset)
+            .map(|b| (b.free, b.locked))
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(d) = self.driver.take() {
+            d.abort();
+        }
+        self.shared.streams_up.send_replace(false);
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(s) = self.server.take() {
+            let _ = s.await;
+        }
+    }
+}
+
+/// Starts the simulator on `config.listen` and returns once it accepts connections.
+pub async fn serve(config: SimConfig) -> Result<SimHandle, SimError> {
+    config.validate()?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| SimError::Bind { addr: config.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| SimError::Bind { addr: config.listen, source })?;
+    let market = Market::new(&config, now_ms());
+    let exchange = SimExchange::new(&config, &market.lasts())?;
+    let limits = Limits::new(
+        config.weight_per_minute,
+        config.orders_per_10s,
+        config.orders_per_day,
+        config.ban_after_429s,
+        config.ban_ms,
+    );
+    let (ticks, _) = broadcast::channel(1024);
+    let (user_events, _) = broadcast::channel(4096);
+    let (streams_up, _) = watch::channel(true);
+    let shared = Arc::new(Shared {
+        config,
+        limits,
+        market: Mutex::new(market),
+        exchange: Mutex::new(exchange),
+        ticks,
+        user_events,
+        streams_up,
+        faults: Mutex::new(VecDeque::new()),
+        stream_connections: AtomicU64::new(0),
+    });
+    let app = crate::rest::router().merge(crate::ws::router()).with_state(shared.clone());
+    let (shutdown, shutdown_rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = shutdown_rx.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "exchange simulator stopped");
+        }
+    });
+    let driver = shared.config.bar_every.map(|every| {
+        let s = shared.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                s.advance();
+            }
+        })
+    });
+    tracing::info!(%addr, symbols = shared.config.symbols.len(), interval = %shared.config.interval, "exchange simulator listening");
+    Ok(SimHandle { addr, shared, shutdown: Some(shutdown), server: Some(server), driver })
+}
