@@ -21,6 +21,7 @@ pub mod position;
 pub mod risk;
 pub mod side;
 pub mod time;
+pub mod vector_rules;
 pub mod vectors;
 
 pub use analytics::{
