@@ -9,10 +9,13 @@ async fn restart_continues_with_the_same_trades_and_positions() {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn(dir.path()).await;
     app.wait_for_trades(3, 30).await;
+    // Paused before the stop, so the restarted worker comes back paused (the pause is persisted) and the
+    // ledger holds still while we compare it with what the API shows.
+    app.control("pause").await;
     app.stop().await;
 
     let app = spawn(dir.path()).await;
-    // Read right away: the stored ledger, before the new run adds to it.
+    assert_eq!(app.get("/api/status").await["paused"], true, "the pause survives a restart");
     let store = &app.running.store;
     let stored_fills = store.all_fills().unwrap();
     let stored_positions = store.positions().unwrap();
@@ -20,6 +23,7 @@ async fn restart_continues_with_the_same_trades_and_positions() {
     let ids = trade_ids(&trades);
     assert!(ids.len() >= 3);
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len(), "a trade is listed twice");
+    assert_eq!(ids.len(), stored_fills.len(), "every stored fill is listed, once");
     for f in &stored_fills {
         assert!(ids.contains(&f.trade_id.0), "{} missing after restart", f.trade_id);
     }
@@ -29,10 +33,16 @@ async fn restart_continues_with_the_same_trades_and_positions() {
         assert_eq!(shown["qty"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap(), p.qty.get());
     }
 
-    // Trading goes on, and new fills never reuse an old id.
-    let more = app.wait_for_trades(ids.len() + 2, 30).await;
-    let all = trade_ids(&more);
+    // Trading goes on once resumed, and new fills never reuse an old id.
+    app.control("resume").await;
+    app.wait_for_trades(ids.len() + 2, 30).await;
+    app.control("pause").await;
+    let all = trade_ids(&app.trades().await);
     assert_eq!(all.iter().collect::<HashSet<_>>().len(), all.len(), "a trade id was reused");
-    assert_eq!(store.all_fills().unwrap().len(), all.len());
+    let ledger: Vec<String> = store.all_fills().unwrap().iter().map(|f| f.trade_id.0.clone()).collect();
+    assert_eq!(ledger.iter().collect::<HashSet<_>>().len(), ledger.len(), "a fill is stored twice");
+    for id in &all {
+        assert!(ledger.contains(id), "{id} shown but not stored");
+    }
     app.stop().await;
 }
