@@ -1,5 +1,6 @@
 //! Venue JSON (`models`) to domain types: filters to `SymbolRules`, kline rows to `Candle`s,
-//! orders and trades to `ExecutionReport`s and `Fill`s with commissions in the quote asset.
+//! orders and trades to `ExecutionReport`s and `Fill`s with commissions in the quote asset (a base
+//! commission is netted from the booked quantity: see [`booked_qty_and_fee`]).
 
 use mirai_core::{
     Amount, Asset, Candle, ClientOrderId, Decimal, ExecutionReport, Fill, LotSize, NotionalFilter,
@@ -196,6 +197,34 @@ pub fn fee_in_quote(
     }
 }
 
+/// The quantity the ledger books for a trade of `traded` at `fill_price`, and its quote fee.
+///
+/// Mirai's `Fill` carries its fee in the quote asset, but Binance takes a buyer's commission out
+/// of the base asset received (unless BNB pays). Booking the traded quantity with the commission
+/// valued in quote would leave the ledger holding more base than the account and paying the fee
+/// twice in cash. So a base commission `c` becomes: quantity `traded - c` on a buy (`traded + c`
+/// on a sell, which gives `c` more away) and fee `c × price`. The cash then moves by exactly
+/// `traded × price` either way, as on Binance, and the position equals the base balance change.
+/// Quote commissions pass through unchanged; a third asset (BNB) is valued at zero, with a warning.
+pub fn booked_qty_and_fee(
+    side: Side,
+    traded: Decimal,
+    fill_price: Price,
+    commission: Decimal,
+    commission_asset: &str,
+    (base, quote): (Asset, Asset),
+) -> (Decimal, Amount) {
+    let fee = fee_in_quote(commission, commission_asset, fill_price, base, quote);
+    if commission.is_zero() || commission_asset != base.as_str() || base == quote {
+        return (traded, fee);
+    }
+    let qty = match side {
+        Side::Buy => traded - commission,
+        Side::Sell => traded + commission,
+    };
+    (qty, fee)
+}
+
 fn client_id(s: &str) -> Result<ClientOrderId> {
     ClientOrderId::new_checked(s).map_err(bad)
 }
@@ -219,14 +248,15 @@ pub fn execution_report(order: &Order, assets: (Asset, Asset)) -> Result<Executi
     for f in &order.fills {
         let side = side.ok_or_else(|| bad("fills without a side"))?;
         let p = price(f.price, "fill price")?;
+        let (booked, fee) = booked_qty_and_fee(side, f.qty, p, f.commission, &f.commission_asset, assets);
         fills.push(Fill {
             trade_id: TradeId(f.trade_id.to_string()),
             client_order_id: cid.clone(),
             symbol: sym,
             side,
-            qty: qty(f.qty, "fill qty")?,
+            qty: qty(booked, "fill qty net of commission")?,
             price: p,
-            fee: fee_in_quote(f.commission, &f.commission_asset, p, assets.0, assets.1),
+            fee,
             ts,
         });
     }
@@ -242,14 +272,16 @@ pub fn execution_report(order: &Order, assets: (Asset, Asset)) -> Result<Executi
 /// A trade from myTrades as a fill of the order `client_order_id`.
 pub fn trade_fill(t: &MyTrade, client_order_id: &ClientOrderId, assets: (Asset, Asset)) -> Result<Fill> {
     let p = price(t.price, "trade price")?;
+    let side = if t.is_buyer { Side::Buy } else { Side::Sell };
+    let (booked, fee) = booked_qty_and_fee(side, t.qty, p, t.commission, &t.commission_asset, assets);
     Ok(Fill {
         trade_id: TradeId(t.id.to_string()),
         client_order_id: client_order_id.clone(),
         symbol: symbol(&t.symbol)?,
-        side: if t.is_buyer { Side::Buy } else { Side::Sell },
-        qty: qty(t.qty, "trade qty")?,
+        side,
+        qty: qty(booked, "trade qty net of commission")?,
         price: p,
-        fee: fee_in_quote(t.commission, &t.commission_asset, p, assets.0, assets.1),
+        fee,
         ts: Timestamp::from_millis(t.time),
     })
 }

@@ -115,20 +115,22 @@ pub fn order_update(e: &ExecutionReportEvent, assets: (Asset, Asset)) -> Result<
     let time = Timestamp::from_millis(e.transaction_time);
     let fill = if e.execution_type == "TRADE" {
         let p = price(e.last_price, "last price")?;
+        let (booked, fee) = rest::booked_qty_and_fee(
+            side,
+            e.last_qty,
+            p,
+            e.commission,
+            e.commission_asset.as_deref().unwrap_or(""),
+            assets,
+        );
         Some(Fill {
             trade_id: TradeId(e.trade_id.to_string()),
             client_order_id: client_order_id.clone(),
             symbol,
             side,
-            qty: qty(e.last_qty, "last qty")?,
+            qty: qty(booked, "last qty net of commission")?,
             price: p,
-            fee: rest::fee_in_quote(
-                e.commission,
-                e.commission_asset.as_deref().unwrap_or(""),
-                p,
-                assets.0,
-                assets.1,
-            ),
+            fee,
             ts: time,
         })
     } else {

@@ -84,14 +84,18 @@ fn book_ticker_account_and_trades() {
     let trades: Vec<MyTrade> = serde_json::from_str(&data("my_trades.json")).unwrap();
     let id = ClientOrderId::new_checked("o1").unwrap();
     let f = parse::trade_fill(&trades[0], &id, usdt_pair("BNB", "BTC")).unwrap();
+    // Bought 12 BNB paying 10.1 BNB commission (BNB is the base here): the account gains 1.9 BNB
+    // and pays 12 × price in the quote asset. The ledger books exactly that: 1.9 received, the
+    // commission valued at the fill price as the quote fee, so cash moves by 12 × price.
     assert_eq!(
         (f.trade_id.0.as_str(), f.side, f.qty.get(), f.price.get()),
-        ("28457", Side::Buy, dec!(12), dec!(4.000001))
+        ("28457", Side::Buy, dec!(1.9), dec!(4.000001))
     );
-    // Commission in BNB, the base here: valued at the fill price in the quote asset.
     assert_eq!(f.fee.get(), dec!(10.1) * dec!(4.000001));
+    assert_eq!(f.cash_delta().get(), -(dec!(12) * dec!(4.000001)));
     let third = parse::trade_fill(&trades[0], &id, usdt_pair("LTC", "BTC")).unwrap();
     assert_eq!(third.fee.get(), dec!(0), "a third-asset commission cannot be valued here");
+    assert_eq!(third.qty.get(), dec!(12), "and is not taken from the quantity");
 }
 
 #[test]
@@ -212,4 +216,21 @@ fn websocket_api_frames_decode() {
         (err.status, e.code, e.msg.as_str()),
         (400, -2010, "Account has insufficient balance for requested action.")
     );
+}
+
+#[test]
+fn base_commissions_are_netted_from_the_booked_quantity() {
+    let btc = usdt_pair("BTC", "USDT");
+    let p = mirai_core::Price::new(dec!(60000));
+    // A buyer paying 0.1 % in BTC receives 0.000999 BTC and pays 60 USDT.
+    let (q, fee) = parse::booked_qty_and_fee(Side::Buy, dec!(0.001), p, dec!(0.000001), "BTC", btc);
+    assert_eq!((q, fee.get()), (dec!(0.000999), dec!(0.06)));
+    assert_eq!(q * p.get() + fee.get(), dec!(60), "cash out is the traded notional, nothing more");
+    // A seller charged in the base gives the commission away on top of the quantity sold.
+    let (q, fee) = parse::booked_qty_and_fee(Side::Sell, dec!(0.001), p, dec!(0.000001), "BTC", btc);
+    assert_eq!((q, fee.get()), (dec!(0.001001), dec!(0.06)));
+    assert_eq!(q * p.get() - fee.get(), dec!(60), "cash in is the traded notional");
+    // Quote commissions are already what the ledger wants.
+    let (q, fee) = parse::booked_qty_and_fee(Side::Buy, dec!(0.001), p, dec!(0.06), "USDT", btc);
+    assert_eq!((q, fee.get()), (dec!(0.001), dec!(0.06)));
 }
