@@ -1,6 +1,9 @@
 //! Start-up: the one place that picks concrete adapters and wires them. It restores state from the
 //! local store (ledger, kill switch, risk counters, feed position), reconciles orders left open by
 //! a crash, and starts the feed, the trading task and the web server.
+//!
+//! Two venues: the paper exchange on replayed bars (`DRY_RUN=true`, the default), or Binance
+//! (`DRY_RUN=false` with keys), whose start-up lives in `venue::boot`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,6 +26,7 @@ use crate::secret::{Secret, random_hex};
 use crate::shared::Shared;
 use crate::shipping::Shipping;
 use crate::trader::{KV_FEED_LAST, KV_RISK_STATE, KV_STOPS_PREFIX, Trader, cash_from_fills};
+use crate::venue::boot::{self as binance, TraderParts};
 use mirai_outbox::{AnalyticsSink, ShipperConfig};
 use mirai_store_snowflake::SnowflakeStore;
 
@@ -35,6 +39,8 @@ const WARM_UP_BARS: usize = 200;
 pub struct Running {
     pub addr: SocketAddr,
     pub user: String,
+    /// Paper, or the Binance environment traded on.
+    pub mode: Mode,
     /// Set when no WEB_PASS was configured: shown once on the console, never logged.
     pub generated_password: Option<Secret>,
     pub store: Arc<LocalStore>,
@@ -68,6 +74,14 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             .with_context(|| format!("opening the local store in {}", settings.data_dir.display()))?,
     );
     let wall_now = wall_clock();
+    // On Binance the account is reconciled with the ledger before the engine is restored from it.
+    let binance = match settings.trading_venue() {
+        Some(b) => {
+            Some(binance::prepare(b, &settings.symbols, &store, settings.starting_cash, wall_now).await)
+        }
+        None => None,
+    };
+    let mode = settings.mode();
     let anchor = match store.get_kv(KV_ANCHOR)? {
         Some(v) => Timestamp::from_millis(v.parse().context("stored replay anchor")?),
         None => {
@@ -87,7 +101,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     };
     let mut engine = Engine::new(config, RuleBasedAdvisor::default(), clock.clone());
     for s in &settings.symbols {
-        engine.add_symbol(*s, settings.build_strategy(), Some(replay_rules(*s)));
+        let rules = binance.as_ref().and_then(|b| b.rules(*s)).unwrap_or_else(|| replay_rules(*s));
+        engine.add_symbol(*s, settings.build_strategy(), Some(rules));
     }
     let fills = store.all_fills()?;
     let cash = cash_from_fills(settings.starting_cash, &fills);
@@ -105,7 +120,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             engine.restore_stops(*s, sl, tp);
         }
     }
-    reconcile_open_orders(&store, &fills, wall_now)?;
+    if binance.is_none() {
+        reconcile_open_orders(&store, &fills, wall_now)?;
+    }
 
     // The outbox: with Snowflake configured, every record written from here on (and the history
     // already stored, once) is shipped there in the background. Trading never waits for it.
@@ -120,42 +137,12 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     }
     let shipping = Arc::new(shipping);
 
-    // The paper exchange holds what the ledger says we hold.
-    let mut balances = vec![(quote_asset(), cash.get())];
-    for p in positions.iter().filter(|p| !p.is_flat()) {
-        balances.push((base_asset(p.symbol), p.qty.get()));
-    }
-    let mut paper = PaperExchange::new(PaperConfig {
-        fee_rate: settings.fee_rate,
-        slippage_bps: settings.slippage_bps,
-        rules: settings.symbols.iter().map(|s| replay_rules(*s)).collect(),
-        balances,
-    })
-    .context("paper exchange settings")?;
-    let (next_order_id, next_trade) = next_paper_ids(&store, &fills)?;
-    paper.resume_ids(next_order_id, next_trade);
-    let executor = PaperExecutor::new(paper, clock.clone());
-    let paper_handle = executor.shared();
-
-    // The feed resumes after the last bar traded; the bars before it warm the strategies.
-    let mut feed = ReplayFeed::new(&settings.symbols, settings.replay_seed, anchor);
-    let mut next_index = 0;
-    for s in &settings.symbols {
-        if let Some(v) = store.get_kv(&format!("{KV_FEED_LAST}.{s}"))? {
-            let open = Timestamp::from_millis(v.parse().context("stored feed position")?);
-            next_index = next_index.max(ReplayFeed::index_of(anchor, open) + 1);
-        }
-    }
-    for c in feed.skip_to(next_index, WARM_UP_BARS) {
-        engine.warm_up(&c);
-    }
-
     let (event_tx, event_rx) = mpsc::channel(1024);
     let (command_tx, command_rx) = mpsc::channel(16);
     let shared_placeholder = Arc::new(Shared::new(
         crate::shared::Snapshot {
             status: mirai_web::StatusView {
-                mode: Mode::Paper,
+                mode,
                 dry_run: settings.dry_run,
                 testnet: settings.testnet,
                 halted,
@@ -168,25 +155,32 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                 started_at: wall_now,
                 last_event_at: None,
                 trades_today: 0,
+                blocked_reason: binance.as_ref().and_then(|b| b.blocked_reason()),
             },
             positions: Vec::new(),
         },
         store.clone(),
         command_tx,
     ));
-    let trader = Trader::new(
+    let (trader_stop_tx, trader_stop_rx) = oneshot::channel::<()>();
+    let parts = TraderParts {
         engine,
-        clock.clone(),
-        executor,
-        Some(paper_handle),
-        store.clone(),
-        shared_placeholder.clone(),
-        Mode::Paper,
-        settings.dry_run,
-        settings.testnet,
-        wall_now,
-    );
-    shared_placeholder.publish(trader.snapshot());
+        clock: clock.clone(),
+        store: store.clone(),
+        shared: shared_placeholder.clone(),
+        mode,
+        started_at: wall_now,
+        events: (event_tx, event_rx),
+        commands: command_rx,
+        stop: trader_stop_rx,
+    };
+    let (trader_task, feed_task, next_index) = match binance {
+        Some(prepared) => {
+            let (trader, feed) = binance::launch(prepared, parts).await;
+            (trader, feed, 0)
+        }
+        None => start_paper(&settings, parts, &positions, cash, &fills, anchor)?,
+    };
 
     // The web tier.
     let generated_password = match settings.web_pass {
@@ -212,12 +206,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         wall_now,
         "startup",
         "system",
-        &json!({ "mode": "paper", "dry_run": settings.dry_run, "testnet": settings.testnet, "halted": halted, "resume_bar": next_index }),
+        &json!({ "mode": mode.as_str(), "dry_run": settings.dry_run, "testnet": settings.testnet, "halted": halted, "resume_bar": next_index }),
     )?;
-    tracing::info!(%addr, mode = "paper", dry_run = settings.dry_run, testnet = settings.testnet, halted, "mirai started");
+    tracing::info!(%addr, mode = mode.as_str(), dry_run = settings.dry_run, testnet = settings.testnet, halted, "mirai started");
 
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
-    let (trader_stop_tx, trader_stop_rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = shutdown_rx.await;
@@ -226,13 +219,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             tracing::error!(error = %e, "web server stopped");
         }
     });
-    let bars_per_second = settings.replay_bars_per_second;
-    let feed_task = tokio::spawn(feed.play(event_tx, bars_per_second));
-    let trader_task = tokio::spawn(trader.run(event_rx, command_rx, trader_stop_rx));
 
     Ok(Running {
         addr,
         user: settings.web_user,
+        mode,
         generated_password,
         store,
         shipping,
@@ -242,6 +233,66 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         feed: feed_task,
         server,
     })
+}
+
+/// The paper venue: the paper exchange holding what the ledger holds, the replayed feed resumed
+/// after the last bar traded, and the trading task. Returns the trading task, the feed task and
+/// the bar the feed resumes at.
+fn start_paper(
+    settings: &Settings,
+    parts: TraderParts,
+    positions: &[mirai_core::Position],
+    cash: Amount,
+    fills: &[Fill],
+    anchor: Timestamp,
+) -> anyhow::Result<(JoinHandle<()>, JoinHandle<()>, u64)> {
+    let TraderParts { mut engine, clock, store, shared, mode, started_at, events, commands, stop } = parts;
+    let (event_tx, event_rx) = events;
+    // The paper exchange holds what the ledger says we hold.
+    let mut balances = vec![(quote_asset(), cash.get())];
+    for p in positions.iter().filter(|p| !p.is_flat()) {
+        balances.push((base_asset(p.symbol), p.qty.get()));
+    }
+    let mut paper = PaperExchange::new(PaperConfig {
+        fee_rate: settings.fee_rate,
+        slippage_bps: settings.slippage_bps,
+        rules: settings.symbols.iter().map(|s| replay_rules(*s)).collect(),
+        balances,
+    })
+    .context("paper exchange settings")?;
+    let (next_order_id, next_trade) = next_paper_ids(&store, fills)?;
+    paper.resume_ids(next_order_id, next_trade);
+    let executor = PaperExecutor::new(paper, clock.clone());
+    let paper_handle = executor.shared();
+
+    // The feed resumes after the last bar traded; the bars before it warm the strategies.
+    let mut feed = ReplayFeed::new(&settings.symbols, settings.replay_seed, anchor);
+    let mut next_index = 0;
+    for s in &settings.symbols {
+        if let Some(v) = store.get_kv(&format!("{KV_FEED_LAST}.{s}"))? {
+            let open = Timestamp::from_millis(v.parse().context("stored feed position")?);
+            next_index = next_index.max(ReplayFeed::index_of(anchor, open) + 1);
+        }
+    }
+    for c in feed.skip_to(next_index, WARM_UP_BARS) {
+        engine.warm_up(&c);
+    }
+    let trader = Trader::new(
+        engine,
+        clock,
+        executor,
+        Some(paper_handle),
+        store,
+        shared.clone(),
+        mode,
+        settings.dry_run,
+        settings.testnet,
+        started_at,
+    );
+    shared.publish(trader.snapshot());
+    let feed_task = tokio::spawn(feed.play(event_tx, settings.replay_bars_per_second));
+    let trader_task = tokio::spawn(trader.run(event_rx, commands, stop));
+    Ok((trader_task, feed_task, next_index))
 }
 
 /// Orders the store still shows open were lost with the paper exchange's memory when the process

@@ -1,6 +1,6 @@
 //! The command line: `mirai` (or `mirai run`) starts the whole system on its settings;
 //! `backtest`, `sweep`, `walk-forward` and `gen-bars` are the research tools (see
-//! docs/backtesting.md).
+//! docs/backtesting.md); `exchange-sim` and `live` serve Binance trading (docs/binance.md).
 
 use std::process::ExitCode;
 
@@ -31,6 +31,8 @@ enum Cmd {
     GenBars(commands::GenBarsArgs),
     /// Run a local exchange that speaks Binance Spot's REST, streams and WebSocket API.
     ExchangeSim(mirai_exchange_sim::Args),
+    /// Approve, revoke or show live trading on Binance (recorded in DATA_DIR's store).
+    Live(commands::LiveArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -50,6 +52,7 @@ pub fn main() -> ExitCode {
         Cmd::Sweep(args) => commands::sweep(&args),
         Cmd::WalkForward(args) => commands::walk_forward(&args),
         Cmd::GenBars(args) => commands::gen_bars(&args),
+        Cmd::Live(args) => commands::live(&args),
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,
@@ -97,7 +100,10 @@ fn run() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        println!("\n  Mirai is running on its embedded defaults (paper trading, replayed market data).");
+        match running.mode {
+            mirai_web::Mode::Paper => println!("\n  Mirai is running on its embedded defaults (paper trading, replayed market data)."),
+            mode => println!("\n  Mirai is trading on Binance {} (see the dashboard banner for its state).", mode.as_str()),
+        }
         println!("  Dashboard: http://{}", running.addr);
         match &running.generated_password {
             Some(p) => println!("  Log in as {} with the generated password: {}\n  (shown once; set WEB_PASS to choose your own)\n", running.user, p.expose()),
@@ -122,5 +128,10 @@ mod tests {
         let cli =
             Cli::try_parse_from(["mirai", "gen-bars", "--bars", "10", "--out", "x.csv"]).expect("parses");
         assert!(matches!(cli.command, Some(Cmd::GenBars(_))));
+        let cli = Cli::try_parse_from(["mirai", "live", "approve", "--by", "alice"]).expect("parses");
+        assert!(
+            matches!(cli.command, Some(Cmd::Live(commands::LiveArgs { action: commands::LiveAction::Approve { ref by }, .. })) if by == "alice")
+        );
+        assert!(Cli::try_parse_from(["mirai", "live", "approve"]).is_err(), "--by is required");
     }
 }

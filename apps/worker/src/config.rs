@@ -5,10 +5,13 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use mirai_binance::Environment;
 use mirai_core::{Amount, Confidence, Decimal, RiskLimits, Symbol};
 use mirai_engine::AnyStrategy;
+use mirai_web::Mode;
 
 use crate::secret::Secret;
+use crate::venue::BinanceSettings;
 
 /// The shortest JWT or service secret accepted, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -19,7 +22,13 @@ pub struct Settings {
     pub port: u16,
     pub data_dir: PathBuf,
     pub dry_run: bool,
+    /// `BINANCE_ENV` is testnet (the default). Kept for the status view and older tooling;
+    /// `BINANCE_TESTNET`, if set, must agree with `BINANCE_ENV`.
     pub testnet: bool,
+    /// `BINANCE_ENV`: which Binance the worker trades on when `DRY_RUN=false`.
+    pub binance_env: Environment,
+    /// Set when `BINANCE_API_KEY` is: the account to trade through when `DRY_RUN=false`.
+    pub binance: Option<BinanceSettings>,
     pub web_user: String,
     /// None: a random password is generated at start and printed once.
     pub web_pass: Option<Secret>,
@@ -110,11 +119,27 @@ impl Settings {
         let port = r.parse("PORT", 8080u16, "a port number (0-65535)");
         let data_dir = PathBuf::from(r.raw("DATA_DIR").unwrap_or_else(|| "./data".into()));
         let dry_run = r.bool("DRY_RUN", true);
-        let testnet = r.bool("BINANCE_TESTNET", true);
-        if !dry_run {
+        // BINANCE_ENV is also read (and its errors reported) by `BinanceSettings`.
+        let binance_env = r.raw("BINANCE_ENV").and_then(|v| v.parse().ok()).unwrap_or_default();
+        let testnet = binance_env == Environment::Testnet;
+        if r.raw("BINANCE_TESTNET").is_some() {
+            let asked = r.bool("BINANCE_TESTNET", testnet);
+            if asked != testnet {
+                r.errors.push(format!(
+                    "BINANCE_TESTNET={asked} contradicts BINANCE_ENV={binance_env}; set BINANCE_ENV \
+                     (testnet, demo or live) and drop BINANCE_TESTNET"
+                ));
+            }
+        }
+        let binance = BinanceSettings::from_lookup(get).unwrap_or_else(|e| {
+            r.errors.extend(e);
+            None
+        });
+        if !dry_run && binance.is_none() && r.raw("BINANCE_API_KEY").is_none() {
             r.errors.push(
-                "DRY_RUN=false asks for orders on Binance; this build trades on the paper exchange only. \
-                 Set DRY_RUN=true."
+                "DRY_RUN=false sends orders to Binance and needs credentials: set BINANCE_API_KEY and \
+                 BINANCE_API_SECRET (or BINANCE_PRIVATE_KEY_PATH), or set DRY_RUN=true to trade on the \
+                 paper exchange"
                     .into(),
             );
         }
@@ -212,6 +237,8 @@ impl Settings {
             data_dir,
             dry_run,
             testnet,
+            binance_env,
+            binance,
             web_user,
             web_pass,
             jwt_secret,
@@ -228,6 +255,22 @@ impl Settings {
             limits,
             snowflake,
         })
+    }
+
+    /// The Binance account to trade through: configured, and `DRY_RUN=false`. `None` means the
+    /// paper exchange and the replayed market.
+    pub fn trading_venue(&self) -> Option<&BinanceSettings> {
+        self.binance.as_ref().filter(|_| !self.dry_run)
+    }
+
+    /// What the status view calls this run: paper in a dry run, else the Binance environment.
+    pub fn mode(&self) -> Mode {
+        match self.trading_venue().map(|b| b.env) {
+            None => Mode::Paper,
+            Some(Environment::Testnet) => Mode::Testnet,
+            Some(Environment::Demo) => Mode::Demo,
+            Some(Environment::Live) => Mode::Live,
+        }
     }
 
     pub fn build_strategy(&self) -> AnyStrategy {
@@ -299,9 +342,83 @@ mod tests {
         assert_eq!(s.fee_rate, Decimal::new(75, 5));
     }
 
+    const KEYS: [(&str, &str); 2] =
+        [("BINANCE_API_KEY", "test-key"), ("BINANCE_API_SECRET", "test-secret-value-not-echoed")];
+
     #[test]
-    fn dry_run_off_is_refused_in_this_build() {
+    fn dry_run_off_needs_binance_credentials() {
         let err = settings(&[("DRY_RUN", "false")]).unwrap_err();
-        assert!(err.to_string().contains("DRY_RUN=false"));
+        assert_eq!(err.0.len(), 1, "{err}");
+        assert!(err.0[0].contains("DRY_RUN=false") && err.0[0].contains("BINANCE_API_KEY"), "{err}");
+        let s = settings(&[("DRY_RUN", "false"), KEYS[0], KEYS[1]]).unwrap();
+        assert!(!s.dry_run && s.trading_venue().is_some());
+        assert_eq!((s.mode(), s.testnet), (Mode::Testnet, true));
+    }
+
+    #[test]
+    fn a_dry_run_keeps_the_paper_exchange_even_with_keys() {
+        let s = settings(&[KEYS[0], KEYS[1], ("BINANCE_ENV", "demo")]).unwrap();
+        assert!(s.dry_run && s.binance.is_some() && s.trading_venue().is_none());
+        assert_eq!((s.mode(), s.testnet, s.binance_env), (Mode::Paper, false, Environment::Demo));
+    }
+
+    #[test]
+    fn the_environment_names_the_mode() {
+        for (env, mode) in [("testnet", Mode::Testnet), ("demo", Mode::Demo)] {
+            let s = settings(&[("DRY_RUN", "false"), ("BINANCE_ENV", env), KEYS[0], KEYS[1]]).unwrap();
+            assert_eq!(s.mode(), mode);
+            assert_eq!(s.testnet, env == "testnet");
+        }
+        let live = settings(&[("DRY_RUN", "false"), ("BINANCE_ENV", "LIVE"), KEYS[0], KEYS[1]]).unwrap();
+        assert_eq!(live.mode(), Mode::Live);
+        assert!(live.binance.as_ref().is_some_and(|b| b.endpoints.rest == "https://api.binance.com"));
+    }
+
+    #[test]
+    fn binance_testnet_must_agree_with_binance_env() {
+        assert!(settings(&[("BINANCE_TESTNET", "true")]).is_ok());
+        assert!(settings(&[("BINANCE_TESTNET", "false"), ("BINANCE_ENV", "live")]).is_ok());
+        let err = settings(&[("BINANCE_TESTNET", "false")]).unwrap_err();
+        assert!(err.0[0].contains("BINANCE_TESTNET=false contradicts BINANCE_ENV=testnet"), "{err}");
+        let err = settings(&[("BINANCE_TESTNET", "true"), ("BINANCE_ENV", "demo")]).unwrap_err();
+        assert!(err.0[0].contains("BINANCE_ENV=demo"), "{err}");
+    }
+
+    #[test]
+    fn binance_errors_are_reported_with_the_rest_and_secrets_are_not_echoed() {
+        let err = settings(&[
+            ("DRY_RUN", "false"),
+            ("PORT", "x"),
+            ("BINANCE_ENV", "mainnet"),
+            ("BINANCE_API_KEY", "k"),
+            ("BINANCE_TIMEOUT_MS", "0"),
+            ("BINANCE_REST_URL", "http://127.0.0.1:9443"),
+        ])
+        .unwrap_err();
+        let text = err.to_string();
+        for needle in ["PORT", "BINANCE_ENV", "BINANCE_API_SECRET", "BINANCE_TIMEOUT_MS"] {
+            assert!(text.contains(needle), "{needle} missing from:\n{text}");
+        }
+        assert_eq!(err.0.len(), 4, "{text}");
+        let err = settings(&[("BINANCE_API_SECRET", "hunter2-hunter2"), ("DRY_RUN", "false")]).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn the_three_urls_point_at_a_local_exchange() {
+        let s = settings(&[
+            KEYS[0],
+            KEYS[1],
+            ("DRY_RUN", "false"),
+            ("BINANCE_REST_URL", "http://127.0.0.1:9443/"),
+            ("BINANCE_STREAM_URL", "ws://127.0.0.1:9443"),
+            ("BINANCE_WS_API_URL", "ws://127.0.0.1:9443/ws-api/v3"),
+            ("BINANCE_RECV_WINDOW_MS", "3000"),
+            ("BINANCE_KLINE_INTERVAL", "5m"),
+        ])
+        .unwrap();
+        let b = s.trading_venue().unwrap();
+        assert_eq!(b.endpoints, mirai_binance::Endpoints::local("http://127.0.0.1:9443"));
+        assert_eq!((b.recv_window_ms, b.kline_interval), (3_000, mirai_binance::KlineInterval::M5));
     }
 }

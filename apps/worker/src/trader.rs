@@ -1,11 +1,20 @@
 //! `Trader`: the trading task. It owns the engine and talks to the executor and the store. Each
 //! market event is one step (`on_event`), so tests can drive it deterministically; `run` is the
-//! loop that feeds it events and operator commands, commands first.
+//! loop that feeds it events, operator commands (first) and, on Binance, the venue's own reports
+//! (fills and order closures from the user-data stream, `on_venue_update`).
+//!
+//! A fill can reach it twice (in an order's response and again from the user-data stream): each
+//! (symbol, trade id) is booked once. An order the venue refuses, throttles or never receives is
+//! recorded as rejected and trading goes on; an order whose outcome stays unknown (the executor
+//! has already queried it) stays open until the venue reports it or start-up reconciliation
+//! settles it — it is never resent.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use mirai_core::{
-    Amount, Clock, ExecError, Executor, Fill, MarketEvent, OrderStatus, Qty, Symbol, Timestamp,
+    Amount, ClientOrderId, Clock, ExecError, ExecutionReport, Executor, Fill, MarketEvent, OrderStatus,
+    Qty, Symbol, Timestamp, TradeId,
 };
 use mirai_engine::{Engine, ManualClock, Outcome, RuleBasedAdvisor};
 use mirai_paper::SharedPaper;
@@ -15,6 +24,10 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::shared::{Command, Shared, Snapshot};
+use crate::venue::VenueUpdate;
+
+/// Why new orders are refused right now (read for every status snapshot), if they are.
+pub type BlockedReason = Arc<dyn Fn() -> Option<String> + Send + Sync>;
 
 pub const KV_RISK_STATE: &str = "risk.state";
 pub const KV_FEED_LAST: &str = "feed.last_open_ms";
@@ -47,6 +60,11 @@ pub struct Trader<E> {
     pub started_at: Timestamp,
     pub last_event_at: Option<Timestamp>,
     candles_seen: u64,
+    /// Trades already booked, loaded from the store on first use.
+    booked: Option<HashSet<(Symbol, TradeId)>>,
+    /// The venue's reports (Binance user data); `None` on the paper exchange.
+    updates: Option<mpsc::Receiver<VenueUpdate>>,
+    blocked: Option<BlockedReason>,
 }
 
 impl<E> std::fmt::Debug for Trader<E> {
@@ -85,7 +103,22 @@ impl<E: Executor> Trader<E> {
             started_at,
             last_event_at: None,
             candles_seen: 0,
+            booked: None,
+            updates: None,
+            blocked: None,
         }
+    }
+
+    /// Also applies the venue's own reports (fills, order closures) as they arrive.
+    pub fn with_venue_updates(mut self, updates: mpsc::Receiver<VenueUpdate>) -> Self {
+        self.updates = Some(updates);
+        self
+    }
+
+    /// Shows why trading is refused (in the status view) whenever `reason` says so.
+    pub fn with_blocked_reason(mut self, reason: BlockedReason) -> Self {
+        self.blocked = Some(reason);
+        self
     }
 
     /// Runs until both channels close. Commands are served before events so the kill switch never
@@ -97,6 +130,7 @@ impl<E: Executor> Trader<E> {
         mut stop: tokio::sync::oneshot::Receiver<()>,
     ) {
         self.publish();
+        let mut updates = self.updates.take();
         loop {
             tokio::select! {
                 biased;
@@ -105,6 +139,21 @@ impl<E: Executor> Trader<E> {
                     let result = self.control(cmd.action).await.map_err(|e| e.to_string());
                     let _ = cmd.reply.send(result);
                 }
+                // Before market data: a fill must be in the ledger before the next decision.
+                u = next_update(&mut updates) => match u {
+                    Some(u) => {
+                        if let Err(e) = self.on_venue_update(u).await {
+                            tracing::error!(error = %e, "applying a venue report failed; halting");
+                            self.engine.halt();
+                            let _ = self.save_risk_state();
+                        }
+                        self.publish();
+                    }
+                    None => {
+                        tracing::error!("the venue's report stream ended; fills will be found by query");
+                        updates = None;
+                    }
+                },
                 Some(ev) = events.recv() => {
                     if let Err(e) = self.on_event(&ev).await {
                         tracing::error!(error = %e, "trading step failed; halting");
@@ -202,23 +251,25 @@ impl<E: Executor> Trader<E> {
                 let result = self.executor.submit(approved).await;
                 self.save_stops(req.symbol)?;
                 match result {
-                    Ok(report) => {
-                        for fill in &report.fills {
-                            self.book_fill(fill)?;
-                        }
-                        self.store.update_order(
-                            &req.client_order_id,
-                            report.status,
-                            Some(report.exchange_order_id),
-                            report.filled_qty,
-                            now,
-                        )?;
-                        if !report.status.is_open() {
-                            self.engine.on_order_closed(&req.client_order_id);
-                        }
+                    Ok(report) => self.apply_report(&report, now)?,
+                    Err(ExecError::Unknown { why, .. }) => {
+                        // The executor already looked for it by id. Keep it open: the venue's
+                        // reports or the next start-up reconciliation settle it; never resend.
+                        tracing::error!(%why, id = %req.client_order_id, "order outcome unknown; kept open");
                     }
-                    Err(ExecError::Rejected(e)) => {
-                        tracing::warn!(code = e.code, msg = %e.msg, "order rejected by the exchange");
+                    // Refused here (venue blocked, live not approved), rejected, throttled or
+                    // never sent: the order does not exist. Record why and go on trading.
+                    Err(e) => {
+                        let (gate, level_error) = match &e {
+                            ExecError::Rejected(_) => ("exchange", false),
+                            ExecError::Refused(_) => ("venue_blocked", false),
+                            _ => ("exchange_unavailable", true),
+                        };
+                        if level_error {
+                            tracing::error!(error = %e, id = %req.client_order_id, "order not placed");
+                        } else {
+                            tracing::warn!(error = %e, id = %req.client_order_id, "order not placed");
+                        }
                         self.store.update_order(
                             &req.client_order_id,
                             OrderStatus::Rejected,
@@ -226,18 +277,14 @@ impl<E: Executor> Trader<E> {
                             Qty::ZERO,
                             now,
                         )?;
-                        self.store.insert_risk_event(
+                        self.store.insert_risk_event(now, Some(&decision.id), req.symbol, gate, &e.to_string())?;
+                        self.store.append_audit(
                             now,
-                            Some(&decision.id),
-                            req.symbol,
+                            "order_rejected",
                             "exchange",
-                            &e.to_string(),
+                            &json!({ "client_order_id": req.client_order_id, "gate": gate, "why": e.to_string() }),
                         )?;
                         self.engine.on_order_closed(&req.client_order_id);
-                    }
-                    Err(e) => {
-                        // Unknown outcome: keep the order open locally; reconciliation resolves it.
-                        tracing::error!(error = %e, id = %req.client_order_id, "order outcome unknown");
                     }
                 }
             }
@@ -252,6 +299,9 @@ impl<E: Executor> Trader<E> {
             let cid = &o.request.client_order_id;
             match self.executor.cancel(o.request.symbol, cid).await {
                 Ok(report) => {
+                    for fill in &report.fills {
+                        self.book_fill(fill)?;
+                    }
                     self.store.update_order(cid, report.status, None, report.filled_qty, now)?;
                     self.engine.on_order_closed(cid);
                 }
@@ -261,7 +311,78 @@ impl<E: Executor> Trader<E> {
         Ok(())
     }
 
+    /// Applies a venue report (fills, status). From here on the order's state is the venue's.
+    fn apply_report(&mut self, report: &ExecutionReport, now: Timestamp) -> Result<(), TraderError> {
+        for fill in &report.fills {
+            self.book_fill(fill)?;
+        }
+        self.store.update_order(
+            &report.client_order_id,
+            report.status,
+            Some(report.exchange_order_id),
+            report.filled_qty,
+            now,
+        )?;
+        if !report.status.is_open() {
+            self.engine.on_order_closed(&report.client_order_id);
+        }
+        Ok(())
+    }
+
+    /// One report from the venue's user-data stream.
+    pub async fn on_venue_update(&mut self, update: VenueUpdate) -> Result<(), TraderError> {
+        let now = self.clock.now();
+        match update {
+            VenueUpdate::Fill(fill) => {
+                if self.is_ours(&fill.client_order_id)? {
+                    self.book_fill(&fill)?;
+                } else {
+                    tracing::warn!(id = %fill.client_order_id, trade = %fill.trade_id.0, "a fill of an order Mirai did not place; not booked (restart reconciliation will flag the difference)");
+                }
+            }
+            VenueUpdate::Closed(report) => {
+                if self.is_ours(&report.client_order_id)? {
+                    self.apply_report(&report, now)?;
+                    tracing::info!(id = %report.client_order_id, status = report.status.as_str(), "order closed by the venue");
+                }
+            }
+            VenueUpdate::Resync => self.resync_open_orders(now).await?,
+            VenueUpdate::Disconnected(reason) => {
+                tracing::warn!(%reason, "Binance user data disconnected; open orders will be re-read on reconnect")
+            }
+        }
+        self.save_risk_state()?;
+        Ok(())
+    }
+
+    fn is_ours(&self, id: &ClientOrderId) -> Result<bool, TraderError> {
+        Ok(self.store.order(id)?.is_some())
+    }
+
+    /// Reports missed while the user-data stream was away: every locally open order, by query.
+    async fn resync_open_orders(&mut self, now: Timestamp) -> Result<(), TraderError> {
+        for o in self.store.open_orders()? {
+            let id = &o.request.client_order_id;
+            match self.executor.query(o.request.symbol, id).await {
+                Ok(Some(report)) => self.apply_report(&report, now)?,
+                // Not on the venue (yet): leave it; reconciliation decides at the next start.
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, %id, "could not re-read an open order"),
+            }
+        }
+        Ok(())
+    }
+
     fn book_fill(&mut self, fill: &Fill) -> Result<(), TraderError> {
+        let key = (fill.symbol, fill.trade_id.clone());
+        if self.booked.is_none() {
+            let stored = self.store.all_fills()?.into_iter().map(|f| (f.symbol, f.trade_id)).collect();
+            self.booked = Some(stored);
+        }
+        if self.booked.as_ref().is_some_and(|b| b.contains(&key)) {
+            tracing::debug!(trade = %fill.trade_id.0, "fill already booked");
+            return Ok(());
+        }
         if let Err(e) = self.engine.on_fill(fill) {
             tracing::error!(error = %e, "fill does not fit the ledger; halting");
             self.engine.halt();
@@ -274,6 +395,9 @@ impl<E: Executor> Trader<E> {
             .cloned()
             .unwrap_or_else(|| mirai_core::Position::flat(fill.symbol));
         let inserted = self.store.record_fill(fill, &position)?;
+        if let Some(b) = self.booked.as_mut() {
+            b.insert(key);
+        }
         if inserted {
             self.store.append_audit(
                 fill.ts,
@@ -332,6 +456,7 @@ impl<E: Executor> Trader<E> {
                 started_at: self.started_at,
                 last_event_at: self.last_event_at,
                 trades_today: risk.trades_today,
+                blocked_reason: self.blocked.as_ref().and_then(|f| f()),
             },
             positions,
         }
@@ -339,6 +464,14 @@ impl<E: Executor> Trader<E> {
 
     fn publish(&self) {
         self.shared.publish(self.snapshot());
+    }
+}
+
+/// The next venue report, or never when there is no venue.
+async fn next_update(updates: &mut Option<mpsc::Receiver<VenueUpdate>>) -> Option<VenueUpdate> {
+    match updates {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -1,4 +1,5 @@
-//! The CLI's subcommands other than `run`: `backtest`, `sweep`, `walk-forward` and `gen-bars`.
+//! The CLI's subcommands other than `run`: `backtest`, `sweep`, `walk-forward`, `gen-bars` and
+//! `live` (the live-trading approval).
 //! Each parses its arguments into a `mirai_backtest` call and prints the result; results go to
 //! stdout, progress and errors to stderr.
 
@@ -6,6 +7,7 @@ mod args;
 mod backtest;
 mod failure;
 mod gen_bars;
+mod live;
 mod progress;
 mod sweep;
 #[cfg(test)]
@@ -16,5 +18,6 @@ pub use args::StrategyArgs;
 pub use backtest::{BacktestArgs, backtest};
 pub use failure::Failure;
 pub use gen_bars::{GenBarsArgs, gen_bars};
+pub use live::{LiveAction, LiveArgs, live};
 pub use sweep::{SweepArgs, sweep};
 pub use walk_forward::{WalkForwardArgs, walk_forward};

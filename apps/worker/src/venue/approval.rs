@@ -39,7 +39,7 @@ pub fn check(env: Environment, approval: &dyn LiveApproval) -> Result<Option<App
     match approval.live_approval() {
         Ok(Some(record)) => Ok(Some(record)),
         Ok(None) => Err(VenueError::LiveRefused(
-            "BINANCE_ENV=live is configured but no admin has approved live trading in the dashboard".into(),
+            "BINANCE_ENV=live is configured but no live-trading approval is recorded; an operator must run `mirai live approve --by NAME` against this DATA_DIR".into(),
         )),
         Err(e) => Err(VenueError::LiveRefused(format!(
             "the live approval could not be read ({e}); refusing to trade live"

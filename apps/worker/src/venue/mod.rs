@@ -2,9 +2,10 @@
 //! approval check, connecting an executor for testnet, Demo Mode or live, start-up reconciliation
 //! against the local ledger, the market feed with gap fill, and the user-data pump.
 //!
-//! `app.rs` wires these; nothing here starts on its own.
+//! `app.rs` wires these through `boot`; nothing here starts on its own.
 
 pub mod approval;
+pub mod boot;
 pub mod connect;
 pub mod error;
 pub mod executor;
@@ -12,6 +13,7 @@ pub mod feed;
 pub mod gap;
 pub mod reconcile;
 pub mod settings;
+pub mod store_approval;
 pub mod user_data;
 
 pub use approval::{ApprovalRecord, LiveApproval, NoApproval};
@@ -22,6 +24,7 @@ pub use feed::{FeedConfig, spawn_feed};
 pub use gap::{BarSequencer, Verdict};
 pub use reconcile::{Expected, ReconcileError, ReconcileReport, reconcile};
 pub use settings::BinanceSettings;
+pub use store_approval::StoreApproval;
 pub use user_data::{VenueUpdate, spawn_user_data};
 
 #[cfg(test)]

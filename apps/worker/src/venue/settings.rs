@@ -74,9 +74,15 @@ impl BinanceSettings {
                 custom_endpoints = true;
             }
         }
-        if env.is_live() && custom_endpoints {
+        // Live keys go to Binance or to this machine (a local exchange-sim, to rehearse the live
+        // approval procedure), never to another host named in a URL override.
+        if env.is_live()
+            && custom_endpoints
+            && ![&endpoints.rest, &endpoints.streams, &endpoints.ws_api].iter().all(|u| is_loopback_url(u))
+        {
             errors.push(
-                "BINANCE_ENV=live cannot be combined with URL overrides (BINANCE_LOCAL_URL, BINANCE_*_URL)"
+                "BINANCE_ENV=live cannot be combined with URL overrides (BINANCE_LOCAL_URL, BINANCE_*_URL) \
+                 other than loopback ones (127.0.0.1, localhost, [::1])"
                     .into(),
             );
         }
@@ -116,6 +122,18 @@ impl BinanceSettings {
     }
 }
 
+/// `scheme://host[:port]/...` with a loopback host.
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,9 +171,25 @@ mod tests {
             ("BINANCE_ENV", "live"),
             ("BINANCE_API_KEY", "k"),
             ("BINANCE_API_SECRET", "s"),
-            ("BINANCE_LOCAL_URL", "http://127.0.0.1:9400"),
+            ("BINANCE_LOCAL_URL", "http://10.0.0.7:9400"),
         ]);
         assert!(live_local.unwrap_err()[0].contains("live"));
+        let live_loopback = read(&[
+            ("BINANCE_ENV", "live"),
+            ("BINANCE_API_KEY", "k"),
+            ("BINANCE_API_SECRET", "s"),
+            ("BINANCE_LOCAL_URL", "http://127.0.0.1:9400"),
+        ]);
+        assert!(live_loopback.is_ok_and(|s| s.is_some_and(|s| s.env.is_live())));
+        let half_remote = read(&[
+            ("BINANCE_ENV", "live"),
+            ("BINANCE_API_KEY", "k"),
+            ("BINANCE_API_SECRET", "s"),
+            ("BINANCE_REST_URL", "http://localhost:9400"),
+            ("BINANCE_WS_API_URL", "ws://evil.example:9400/ws-api/v3"),
+        ]);
+        assert!(half_remote.is_err(), "the live stream URL still names Binance, the WS API does not");
+        assert!(is_loopback_url("ws://[::1]:1/ws-api/v3") && !is_loopback_url("https://api.binance.com"));
     }
 
     #[test]

@@ -25,4 +25,9 @@ pub struct StatusView {
     pub started_at: Timestamp,
     pub last_event_at: Option<Timestamp>,
     pub trades_today: u32,
+    /// Why new orders are refused while the worker runs (Binance reconciliation failed, live
+    /// trading not approved, the venue unreachable at start), or `None` when trading is allowed.
+    /// Absent in answers from older workers.
+    #[serde(default)]
+    pub blocked_reason: Option<String>,
 }

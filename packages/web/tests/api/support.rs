@@ -84,6 +84,7 @@ impl FakeBackend {
                 started_at: Timestamp::from_millis(T0 - 3_600_000),
                 last_event_at: Some(Timestamp::from_millis(T0 - 1_000)),
                 trades_today: 3,
+                blocked_reason: None,
             }),
             positions: vec![PositionView {
                 symbol: Symbol::new("BTCUSDT"),
