@@ -52,10 +52,11 @@ pub struct ReconcileReport {
 /// What the ledger expects the account to hold.
 #[derive(Clone, Debug)]
 pub struct Expected {
-    /// The ledger's cash (starting cash moved by every stored fill).
-    pub cash: Amount,
-    /// Base holdings may fall short of the ledger by this fraction: Binance takes buy
-    /// commissions in the base asset, which the ledger books as a quote fee instead.
+    /// `STARTING_CASH`: the ledger's cash is this moved by every stored fill, counted after the
+    /// fills reconciliation itself books.
+    pub starting_cash: Amount,
+    /// Base holdings may fall short of the ledger by this fraction. Fills are booked net of
+    /// base-asset commissions, so zero is right unless the account is shared.
     pub tolerance: Decimal,
 }
 
@@ -188,10 +189,10 @@ async fn holdings(
     }
     if let Some(quote) = venue.rules.first().map(|r| r.quote) {
         let held = total(quote);
-        if held < expected.cash.get() {
+        let cash = crate::trader::cash_from_fills(expected.starting_cash, &store.all_fills()?);
+        if held < cash.get() {
             problems.push(format!(
-                "the ledger's cash is {} {quote} but the account has {held}; lower STARTING_CASH or fund the account",
-                expected.cash
+                "the ledger's cash is {cash} {quote} but the account has {held}; lower STARTING_CASH or fund the account"
             ));
         }
     }
@@ -224,7 +225,7 @@ mod tests {
     }
 
     fn expected() -> Expected {
-        Expected { cash: Amount::new(dec!(10000)), tolerance: dec!(0.01) }
+        Expected { starting_cash: Amount::new(dec!(10000)), tolerance: dec!(0.01) }
     }
 
     #[tokio::test]

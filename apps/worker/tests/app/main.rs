@@ -4,6 +4,7 @@
 mod helpers;
 
 mod api;
+mod binance;
 mod kill_switch;
 mod restart;
 mod secrets;
