@@ -13,8 +13,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use mirai_core::{
-    Amount, ClientOrderId, Clock, ExecError, ExecutionReport, Executor, Fill, MarketEvent, OrderStatus,
-    Qty, Symbol, Timestamp, TradeId,
+    Amount, ClientOrderId, Clock, ExecError, ExecutionReport, Executor, Fill, MarketEvent, OrderStatus, Qty,
+    Symbol, Timestamp, TradeId,
 };
 use mirai_engine::{Engine, ManualClock, Outcome, RuleBasedAdvisor};
 use mirai_paper::SharedPaper;
@@ -277,7 +277,13 @@ impl<E: Executor> Trader<E> {
                             Qty::ZERO,
                             now,
                         )?;
-                        self.store.insert_risk_event(now, Some(&decision.id), req.symbol, gate, &e.to_string())?;
+                        self.store.insert_risk_event(
+                            now,
+                            Some(&decision.id),
+                            req.symbol,
+                            gate,
+                            &e.to_string(),
+                        )?;
                         self.store.append_audit(
                             now,
                             "order_rejected",

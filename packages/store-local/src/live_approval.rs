@@ -70,7 +70,10 @@ mod tests {
         let audit = store.audit(10).unwrap();
         assert_eq!(audit.len(), 2);
         assert_eq!((audit[0].actor.as_str(), audit[0].payload["action"].as_str()), ("bob", Some("revoke")));
-        assert_eq!((audit[1].actor.as_str(), audit[1].payload["action"].as_str()), ("alice", Some("approve")));
+        assert_eq!(
+            (audit[1].actor.as_str(), audit[1].payload["action"].as_str()),
+            ("alice", Some("approve"))
+        );
         assert_eq!(store.verify_audit().unwrap(), 2);
     }
 

@@ -53,7 +53,12 @@ pub fn live(args: &LiveArgs) -> Result<(), Failure> {
         LiveAction::Approve { by } => {
             let by = checked_name(by)?;
             let r = store.approve_live(by, now).map_err(system)?;
-            format!("live trading approved by {} at {} (ms since epoch) in {}\n", r.approved_by, r.approved_at, dir.display())
+            format!(
+                "live trading approved by {} at {} (ms since epoch) in {}\n",
+                r.approved_by,
+                r.approved_at,
+                dir.display()
+            )
         }
         LiveAction::Revoke { by } => {
             let by = checked_name(by)?;

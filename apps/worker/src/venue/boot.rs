@@ -144,9 +144,9 @@ pub async fn launch(prepared: Prepared, parts: TraderParts) -> (JoinHandle<()>, 
             let approval = StoreApproval(store.clone());
             // Blocked by reconciliation, or (live) an approval revoked since the start.
             let blocked: BlockedReason = Arc::new(move || {
-                executor.blocked_reason().or_else(|| {
-                    approval::check(env, &approval).err().map(|e| e.to_string())
-                })
+                executor
+                    .blocked_reason()
+                    .or_else(|| approval::check(env, &approval).err().map(|e| e.to_string()))
             });
             (Execution::Venue(venue.executor), Some(update_rx), blocked)
         }
@@ -193,7 +193,9 @@ async fn warm_up(venue: &BinanceVenue, engine: &mut TradingEngine) -> HashMap<Sy
                     resume.insert(r.symbol, bar.open_time);
                 }
             }
-            Err(e) => tracing::warn!(symbol = %r.symbol, error = %e, "no warm-up bars; the strategy starts cold"),
+            Err(e) => {
+                tracing::warn!(symbol = %r.symbol, error = %e, "no warm-up bars; the strategy starts cold")
+            }
         }
     }
     resume

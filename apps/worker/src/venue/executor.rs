@@ -150,7 +150,7 @@ mod tests {
         let mut next = order().into_inner();
         next.client_order_id = ClientOrderId::new_checked("after-revoke").unwrap();
         let refused = venue.executor.submit(RiskApproved::new_by_risk_gate(next)).await;
-        assert!(matches!(refused, Err(ExecError::Refused(why)) if why.contains("approved")));
+        assert!(matches!(refused, Err(ExecError::Refused(why)) if why.contains("mirai live approve")));
         assert_eq!(sim.orders_with_client_id("after-revoke"), 0);
         assert_eq!(sim.order_count(), 1);
         sim.stop().await;

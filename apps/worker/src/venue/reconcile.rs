@@ -323,7 +323,9 @@ mod tests {
         pos.apply(&phantom).unwrap();
         store.record_fill(&phantom, &pos).unwrap();
 
-        let err = reconcile(&store, &venue, &expected(), Timestamp::from_millis(2)).await.unwrap_err();
+        // Started with 40,000 and spent 30,000 on the phantom BTC: the ledger expects 10,000 USDT.
+        let expected = Expected { starting_cash: Amount::new(dec!(40000)), tolerance: dec!(0.01) };
+        let err = reconcile(&store, &venue, &expected, Timestamp::from_millis(2)).await.unwrap_err();
         let ReconcileError::Mismatch(reasons) = &err else { panic!("{err}") };
         assert_eq!(reasons.len(), 3, "{reasons:?}");
         assert!(reasons[0].contains("manual-1"));

@@ -95,7 +95,8 @@ async fn assert_ledger_matches_account(app: &TestApp, sim: &SimHandle) {
     let total = |asset: &str| sim.balance(asset).map_or(Decimal::ZERO, |(free, locked)| free + locked);
     let positions = app.get("/api/positions").await["positions"].as_array().cloned().unwrap();
     for (symbol, base) in [(BTC, "BTC"), ("ETHUSDT", "ETH")] {
-        let held = positions.iter().find(|p| p["symbol"] == symbol).map_or(Decimal::ZERO, |p| dec_of(&p["qty"]));
+        let held =
+            positions.iter().find(|p| p["symbol"] == symbol).map_or(Decimal::ZERO, |p| dec_of(&p["qty"]));
         assert_eq!(held, total(base), "{symbol}: the ledger's position and the account's {base}");
     }
     let cash = dec_of(&app.get("/api/status").await["cash"]);
@@ -134,7 +135,11 @@ async fn the_worker_trades_reconciles_and_stops_on_the_simulated_exchange() {
         }
     }
     // Every one was reported twice (the FULL order response and the user-data stream).
-    assert_eq!(ids.iter().cloned().collect::<HashSet<_>>(), on_exchange, "the ledger lists the exchange's trades, once");
+    assert_eq!(
+        ids.iter().cloned().collect::<HashSet<_>>(),
+        on_exchange,
+        "the ledger lists the exchange's trades, once"
+    );
     let orders = app.running.store.orders(10_000).unwrap();
     assert!(!orders.is_empty());
     assert!(orders.iter().any(|o| o.status == OrderStatus::Filled));
@@ -193,13 +198,17 @@ async fn the_worker_trades_reconciles_and_stops_on_the_simulated_exchange() {
 
     // 4. The kill switch cancels it on the exchange.
     assert_eq!(app.control("kill").await["halted"], true);
-    assert!(op.client.open_orders(Some(Symbol::new(BTC))).await.unwrap().is_empty(), "cancelled on the exchange");
+    assert!(
+        op.client.open_orders(Some(Symbol::new(BTC))).await.unwrap().is_empty(),
+        "cancelled on the exchange"
+    );
     assert_eq!(store.order(&resting.client_order_id).unwrap().unwrap().status, OrderStatus::Canceled);
     app.stop().await;
 
     // 5. Someone places an order on the account by hand: the ledger cannot account for it, so the
     //    worker starts but refuses to trade, and says why.
-    let mut stray = NewOrder::limit(Symbol::new(BTC), Side::Buy, Qty::new(dec!(0.001)), resting_price, TimeInForce::Gtc);
+    let mut stray =
+        NewOrder::limit(Symbol::new(BTC), Side::Buy, Qty::new(dec!(0.001)), resting_price, TimeInForce::Gtc);
     stray.client_order_id = Some(ClientOrderId::new_checked("manual-by-hand").unwrap());
     op.client.new_order(&stray).await.unwrap();
     let app = spawn_on(dir.path(), &sim, "testnet").await;
@@ -256,7 +265,9 @@ async fn live_trades_only_while_an_approval_is_recorded() {
     assert!(mirai(&["live", "revoke", "--by", "bob"]).contains("revoked by bob"));
     // The status view is refreshed with every market event.
     wait_until(10, "the revoke in the status", async || {
-        app.get("/api/status").await["blocked_reason"].as_str().is_some_and(|r| r.contains("mirai live approve"))
+        app.get("/api/status").await["blocked_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("mirai live approve"))
     })
     .await;
     let orders_at_revoke = sim.order_count();
