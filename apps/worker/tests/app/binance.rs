@@ -68,14 +68,18 @@ async fn spawn_on(dir: &Path, sim: &SimHandle, env: &str) -> TestApp {
 /// The test's own signed client on the same account (what an operator's second tool would be).
 async fn operator(sim: &SimHandle) -> BinanceVenue {
     let pairs: HashMap<String, String> = binance_env(sim, "testnet").into_iter().collect();
-    let settings = BinanceSettings::from_lookup(&move |k| pairs.get(k).cloned()).unwrap().unwrap();
-    connect(&settings, &[Symbol::new(BTC), Symbol::new("ETHUSDT")], Arc::new(NoApproval)).await.unwrap()
+    let settings = BinanceSettings::from_lookup(&move |k| pairs.get(k).cloned())
+        .expect("valid Binance settings")
+        .expect("Binance configured");
+    connect(&settings, &[Symbol::new(BTC), Symbol::new("ETHUSDT")], Arc::new(NoApproval))
+        .await
+        .expect("the operator connects")
 }
 
 fn request(tag: &str, side: Side, qty: Decimal, kind: OrderKind) -> OrderRequest {
     let decision = DecisionId::new(tag, Symbol::new(BTC), Timestamp::from_millis(1));
     OrderRequest {
-        client_order_id: ClientOrderId::new_checked(&format!("e2e-{tag}")).unwrap(),
+        client_order_id: ClientOrderId::new_checked(&format!("e2e-{tag}")).expect("a valid id"),
         decision_id: decision,
         symbol: Symbol::new(BTC),
         side,
@@ -93,7 +97,7 @@ fn dec_of(v: &Value) -> Decimal {
 /// Base holdings per symbol must equal the sim's balances, and the ledger's cash its USDT.
 async fn assert_ledger_matches_account(app: &TestApp, sim: &SimHandle) {
     let total = |asset: &str| sim.balance(asset).map_or(Decimal::ZERO, |(free, locked)| free + locked);
-    let positions = app.get("/api/positions").await["positions"].as_array().cloned().unwrap();
+    let positions = app.get("/api/positions").await["positions"].as_array().cloned().expect("positions");
     for (symbol, base) in [(BTC, "BTC"), ("ETHUSDT", "ETH")] {
         let held =
             positions.iter().find(|p| p["symbol"] == symbol).map_or(Decimal::ZERO, |p| dec_of(&p["qty"]));
