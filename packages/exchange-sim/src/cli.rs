@@ -50,6 +50,9 @@ pub struct Args {
     /// Opening balances, ASSET=AMOUNT separated by commas.
     #[arg(long, value_delimiter = ',', default_value = "USDT=100000,BTC=1,ETH=10")]
     pub balances: Vec<String>,
+    /// Charge buyers' commissions in the base asset, as Binance does (default: quote asset).
+    #[arg(long)]
+    pub buyer_fee_in_base: bool,
 }
 
 impl Args {
@@ -86,6 +89,7 @@ impl Args {
             balances.push((asset, amount));
         }
         c.balances = balances;
+        c.buyer_fee_in_base = self.buyer_fee_in_base;
         Ok(c)
     }
 }

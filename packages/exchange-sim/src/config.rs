@@ -46,6 +46,10 @@ pub struct SimConfig {
     pub symbols: Vec<SimSymbol>,
     pub balances: Vec<(Asset, Decimal)>,
     pub fee_rate: Decimal,
+    /// Charge buyers their commission in the base asset they receive, as Binance does when BNB
+    /// does not pay (`qty × fee_rate` of the base, rounded to 8 places); sellers pay in the quote
+    /// asset either way. Off: every commission is in the quote asset.
+    pub buyer_fee_in_base: bool,
     pub slippage_bps: Decimal,
     /// The kline interval served (`1s`, `1m`, …): one per simulator.
     pub interval: String,
@@ -86,6 +90,7 @@ impl SimConfig {
                 (Asset::new("ETH"), Decimal::TEN),
             ],
             fee_rate: Decimal::new(1, 3),
+            buyer_fee_in_base: false,
             slippage_bps: Decimal::ZERO,
             interval: "1m".into(),
             bar_every: Some(Duration::from_secs(60)),

@@ -44,6 +44,8 @@ pub(crate) struct OrderState {
     pub executed: Decimal,
     pub quote_executed: Decimal,
     pub fills: Vec<Fill>,
+    /// Each fill's commission and its asset, in the order of `fills`.
+    pub commissions: Vec<(Decimal, String)>,
 }
 
 /// One of the account's trades, as myTrades reports it.
@@ -68,6 +70,10 @@ pub(crate) struct SimExchange {
     orders: BTreeMap<u64, OrderMeta>,
     by_client: HashMap<ClientOrderId, u64>,
     trades: Vec<TradeRow>,
+    /// Commissions not charged in the quote asset, by the paper engine's trade id.
+    base_commissions: HashMap<String, (Decimal, Asset)>,
+    fee_rate: Decimal,
+    buyer_fee_in_base: bool,
     next_cancel_id: u64,
     /// executionReports waiting to be pushed to user-data subscribers.
     pub outbox: Vec<Value>,
@@ -103,6 +109,9 @@ impl SimExchange {
             orders: BTreeMap::new(),
             by_client: HashMap::new(),
             trades: Vec::new(),
+            base_commissions: HashMap::new(),
+            fee_rate: config.fee_rate,
+            buyer_fee_in_base: config.buyer_fee_in_base,
             next_cancel_id: 1,
             outbox: Vec::new(),
         })
@@ -312,6 +321,7 @@ impl SimExchange {
         let mut cum = Decimal::ZERO;
         let mut cum_quote = Decimal::ZERO;
         for f in &report.fills {
+            self.charge(&meta, f);
             cum += f.qty.get();
             cum_quote += (f.price * f.qty).get();
             let status =
@@ -341,6 +351,7 @@ impl SimExchange {
             if let Some(m) = self.orders.get_mut(&meta.order_id) {
                 m.update_time = wall_ms;
             }
+            self.charge(&meta, &f);
             self.record_trade(&meta, &f, true, wall_ms);
             let state = self.state(meta.order_id);
             let (cum, cum_quote, status) = state
@@ -355,17 +366,48 @@ impl SimExchange {
         }
     }
 
+    /// With `buyer_fee_in_base`, moves a buy's commission from the quote asset (where the paper
+    /// engine charged it) to the base asset received: the quote fee is refunded and
+    /// `qty × fee_rate` of the base taken instead.
+    fn charge(&mut self, meta: &OrderMeta, f: &Fill) {
+        if !self.buyer_fee_in_base || meta.side != Side::Buy || f.fee.get().is_zero() {
+            return;
+        }
+        let base = self.rules[&meta.symbol].base;
+        let commission = (f.qty.get() * self.fee_rate).round_dp(8);
+        let free = |paper: &PaperExchange, asset: Asset| {
+            paper.balances().into_iter().find(|b| b.asset == asset).map_or(Decimal::ZERO, |b| b.free)
+        };
+        let quote_free = free(&self.paper, meta.quote_asset) + f.fee.get();
+        let base_free = free(&self.paper, base) - commission;
+        // The buyer has just received `qty` of the base, so both stay non-negative.
+        if self.paper.set_balance(meta.quote_asset, quote_free).is_ok()
+            && self.paper.set_balance(base, base_free).is_ok()
+        {
+            self.base_commissions.insert(f.trade_id.0.clone(), (commission, base));
+        }
+    }
+
+    /// A fill's commission as Binance reports it: amount and asset.
+    fn commission(&self, meta: &OrderMeta, f: &Fill) -> (Decimal, String) {
+        match self.base_commissions.get(&f.trade_id.0) {
+            Some((amount, asset)) => (*amount, asset.as_str().to_owned()),
+            None => (f.fee.get(), meta.quote_asset.as_str().to_owned()),
+        }
+    }
+
     fn record_trade(&mut self, meta: &OrderMeta, f: &Fill, maker: bool, wall_ms: i64) {
         // The paper engine numbers trades "paper-N"; Binance ids are integers.
         let id = trade_number(&f.trade_id.0).unwrap_or(self.trades.len() as i64 + 1);
+        let (commission, commission_asset) = self.commission(meta, f);
         self.trades.push(TradeRow {
             id,
             order_id: meta.order_id,
             symbol: meta.symbol,
             price: f.price,
             qty: f.qty,
-            commission: f.fee.get(),
-            commission_asset: meta.quote_asset.as_str().to_owned(),
+            commission,
+            commission_asset,
             time: wall_ms,
             is_buyer: meta.side == Side::Buy,
             is_maker: maker,
@@ -373,8 +415,8 @@ impl SimExchange {
     }
 
     fn push_event(&mut self, meta: &OrderMeta, e: Exec<'_>, wall_ms: i64) {
-        let quote_asset = meta.quote_asset.as_str().to_owned();
         let fill = e.fill;
+        let commission = fill.map(|f| self.commission(meta, f));
         let trade_id = fill.and_then(|f| trade_number(&f.trade_id.0)).unwrap_or(-1);
         self.outbox.push(json!({
             "e": "executionReport",
@@ -397,8 +439,8 @@ impl SimExchange {
             "l": d8(fill.map_or(Decimal::ZERO, |f| f.qty.get())),
             "z": d8(e.cum),
             "L": d8(fill.map_or(Decimal::ZERO, |f| f.price.get())),
-            "n": d8(fill.map_or(Decimal::ZERO, |f| f.fee.get())),
-            "N": fill.map(|_| quote_asset),
+            "n": d8(commission.as_ref().map_or(Decimal::ZERO, |c| c.0)),
+            "N": commission.map(|c| c.1),
             "T": wall_ms,
             "t": trade_id,
             "I": 0,
@@ -437,7 +479,15 @@ impl SimExchange {
         let report = self.paper.query(meta.symbol, &meta.client_order_id)?;
         let executed = report.filled_qty.get();
         let quote_executed = report.fills.iter().map(|f| (f.price * f.qty).get()).sum();
-        Some(OrderState { meta, status: report.status, executed, quote_executed, fills: report.fills })
+        let commissions = report.fills.iter().map(|f| self.commission(&meta, f)).collect();
+        Some(OrderState {
+            meta,
+            status: report.status,
+            executed,
+            quote_executed,
+            fills: report.fills,
+            commissions,
+        })
     }
 
     /// `DELETE /api/v3/order`.

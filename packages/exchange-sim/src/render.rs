@@ -49,12 +49,13 @@ pub(crate) fn order_json(s: &OrderState, resp: RespType, transact_time: i64) -> 
             let fills: Vec<Value> = s
                 .fills
                 .iter()
-                .map(|f| {
+                .zip(&s.commissions)
+                .map(|(f, (commission, asset))| {
                     json!({
                         "price": d8(f.price.get()),
                         "qty": d8(f.qty.get()),
-                        "commission": d8(f.fee.get()),
-                        "commissionAsset": m.quote_asset.as_str(),
+                        "commission": d8(*commission),
+                        "commissionAsset": asset,
                         "tradeId": f.trade_id.0.rsplit('-').next().and_then(|n| n.parse::<i64>().ok()).unwrap_or(-1),
                     })
                 })

@@ -26,10 +26,12 @@ const SECRET: &str = "e2e-api-secret-0123456789abcdef";
 const BTC: &str = "BTCUSDT";
 
 /// A simulator whose account holds exactly the worker's starting cash (STARTING_CASH defaults to
-/// 10,000) and nothing else, so the ledger and the account can be compared one to one. A bar
-/// every 10 ms; enough bars in the past that it never waits for the wall clock.
+/// 10,000) and nothing else, so the ledger and the account can be compared one to one. Buyers pay
+/// their commission in the base asset, as on Binance. A bar every 10 ms; enough bars in the past
+/// that it never waits for the wall clock.
 async fn sim() -> SimHandle {
     let mut c = SimConfig::new(KEY, SECRET);
+    c.buyer_fee_in_base = true;
     c.bar_every = Some(Duration::from_millis(10));
     c.history_bars = 400;
     c.past_bars = 200_000;

@@ -194,3 +194,33 @@ async fn weight_limits_answer_429_with_retry_after_then_418() {
     }
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn buyers_can_be_charged_in_the_base_asset_as_on_binance() {
+    let sim = start(|c| {
+        c.buyer_fee_in_base = true;
+        c.balances = vec![(mirai_core::Asset::new("USDT"), "1000".parse().unwrap())];
+    })
+    .await;
+    let c = Client::new(&sim);
+    let buy =
+        c.signed(Method::POST, "/api/v3/order", "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01").await;
+    assert_eq!(buy.status, 200, "{}", buy.body);
+    let fill = &buy.body["fills"][0];
+    assert_eq!(
+        (fill["commission"].as_str(), fill["commissionAsset"].as_str()),
+        (Some("0.00001000"), Some("BTC"))
+    );
+    let notional: rust_decimal::Decimal = buy.body["cummulativeQuoteQty"].as_str().unwrap().parse().unwrap();
+    let usdt = sim.balance("USDT").unwrap();
+    let btc = sim.balance("BTC").unwrap();
+    assert_eq!(usdt.0 + usdt.1, "1000".parse::<rust_decimal::Decimal>().unwrap() - notional, "no quote fee");
+    assert_eq!(btc.0 + btc.1, "0.00999".parse().unwrap(), "0.01 bought, 0.1 % of it kept as commission");
+    let trades = c.signed(Method::GET, "/api/v3/myTrades", "symbol=BTCUSDT").await;
+    assert_eq!(trades.body[0]["commissionAsset"], "BTC");
+    // Sellers still pay in the quote asset.
+    let sell =
+        c.signed(Method::POST, "/api/v3/order", "symbol=BTCUSDT&side=SELL&type=MARKET&quantity=0.005").await;
+    assert_eq!(sell.body["fills"][0]["commissionAsset"], "USDT");
+    sim.stop().await;
+}
