@@ -485,3 +485,7 @@ async fn next_update(updates: &mut Option<mpsc::Receiver<VenueUpdate>>) -> Optio
 pub fn cash_from_fills(starting_cash: Amount, fills: &[Fill]) -> Amount {
     starting_cash + fills.iter().map(Fill::cash_delta).sum::<Amount>()
 }
+
+#[cfg(test)]
+#[path = "trader_tests.rs"]
+mod tests;
