@@ -174,13 +174,6 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         commands: command_rx,
         stop: trader_stop_rx,
     };
-    let (trader_task, feed_task, next_index) = match binance {
-        Some(prepared) => {
-            let (trader, feed) = binance::launch(prepared, parts).await;
-            (trader, feed, 0)
-        }
-        None => start_paper(&settings, parts, &positions, cash, &fills, anchor)?,
-    };
 
     // The web tier.
     let generated_password = match settings.web_pass {
@@ -201,6 +194,15 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("binding {}:{}", settings.bind, settings.port))?;
     let addr = listener.local_addr()?;
+
+    // Trading starts only once the dashboard can be served.
+    let (trader_task, feed_task, next_index) = match binance {
+        Some(prepared) => {
+            let (trader, feed) = binance::launch(prepared, parts).await;
+            (trader, feed, 0)
+        }
+        None => start_paper(&settings, parts, &positions, cash, &fills, anchor)?,
+    };
 
     store.append_audit(
         wall_now,
