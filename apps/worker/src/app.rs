@@ -39,6 +39,7 @@ pub struct Running {
     pub generated_password: Option<Secret>,
     pub store: Arc<LocalStore>,
     pub shipping: Arc<Shipping>,
+    pub knowledge: Arc<crate::knowledge::Knowledge>,
     shutdown: oneshot::Sender<()>,
     trader_stop: oneshot::Sender<()>,
     trader: JoinHandle<()>,
@@ -56,6 +57,7 @@ impl Running {
         }
         self.feed.abort();
         let _ = self.feed.await;
+        self.knowledge.stop().await;
         self.shipping.stop().await;
         let _ = self.shutdown.send(());
         let _ = self.server.await;
@@ -118,6 +120,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             .context("starting the Snowflake shipper")?;
         tracing::info!("shipping history to Snowflake");
     }
+    let knowledge = crate::knowledge::start(&settings, &store, &mut shipping).await.context("news and vector search")?;
     let shipping = Arc::new(shipping);
 
     // The paper exchange holds what the ledger says we hold.
@@ -168,6 +171,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                 started_at: wall_now,
                 last_event_at: None,
                 trades_today: 0,
+                outbox: Vec::new(),
             },
             positions: Vec::new(),
         },
@@ -200,7 +204,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     };
     let auth = Auth::new(&settings.web_user, password.expose(), jwt_secret.expose().as_bytes())
         .context("setting up login")?;
-    let backend: Arc<dyn Backend> = Arc::new(LocalBackend(shared_placeholder.clone()));
+    let backend: Arc<dyn Backend> =
+        Arc::new(LocalBackend::new(shared_placeholder.clone(), knowledge.clone(), shipping.clone()));
     let ctx = Arc::new(Ctx::new(auth, backend.clone()));
     let app = crate::server::router(ctx, backend, settings.service_token.clone());
     let listener = tokio::net::TcpListener::bind((settings.bind, settings.port))
@@ -236,6 +241,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         generated_password,
         store,
         shipping,
+        knowledge,
         shutdown: shutdown_tx,
         trader_stop: trader_stop_tx,
         trader: trader_task,

@@ -332,6 +332,7 @@ impl<E: Executor> Trader<E> {
                 started_at: self.started_at,
                 last_event_at: self.last_event_at,
                 trades_today: risk.trades_today,
+                outbox: Vec::new(),
             },
             positions,
         }

@@ -24,5 +24,6 @@ pub use plumbing::MAX_BODY_BYTES;
 pub use routes::{DASHBOARD_HTML, content_security_policy, handle};
 pub use views::{
     BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, DataSource, FillView, JobStatus,
-    MAX_GENERATED_BARS, Mode, ParamValue, PositionView, SizingView, StatusView, TradeView,
+    DEFAULT_SEARCH_LIMIT, MAX_GENERATED_BARS, MAX_SEARCH_CHARS, MAX_SEARCH_LIMIT, Mode, OutboxView,
+    ParamValue, PositionView, SearchHitView, SearchRequest, SizingView, StatusView, TradeView,
 };

@@ -5,6 +5,7 @@ mod helpers;
 
 mod api;
 mod kill_switch;
+mod knowledge;
 mod restart;
 mod secrets;
 mod trading;

@@ -3,7 +3,7 @@
 use mirai_core::{Amount, Symbol, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use super::Mode;
+use super::{Mode, OutboxView};
 
 /// Everything the dashboard's header shows. Amounts are decimal strings in the quote currency;
 /// times are milliseconds since the Unix epoch.
@@ -25,4 +25,7 @@ pub struct StatusView {
     pub started_at: Timestamp,
     pub last_event_at: Option<Timestamp>,
     pub trades_today: u32,
+    /// Each shipping destination's backlog and lag (empty until the worker reports them).
+    #[serde(default)]
+    pub outbox: Vec<OutboxView>,
 }

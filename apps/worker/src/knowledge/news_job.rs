@@ -1,0 +1,87 @@
+//! `NewsPoller`: the worker's [`NewsJob`] — `mirai_news::NewsService` over the chosen embedder
+//! and vector store — and the first-time bookkeeping for the bundled sample news.
+//!
+//! The sample is ingested once per vector store: a key/value entry in the local store records
+//! it, so a restart does not embed it again (which costs money with OpenAI). The embedded index
+//! is checked directly: if its news collection is empty (deleted, or re-indexed after a model
+//! change), the sample goes in again.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use mirai_core::Timestamp;
+use mirai_llm::AnyEmbedder;
+use mirai_news::NewsService;
+use mirai_store_local::LocalStore;
+
+use super::AnyVectorStore;
+use crate::news::{NewsJob, NewsRun};
+
+const KV_SAMPLE_PREFIX: &str = "news.sample_ingested.";
+
+/// The last poll's outcome, readable while the task runs.
+pub type LastPoll = Arc<Mutex<Option<Result<NewsRun, String>>>>;
+
+#[derive(Debug)]
+pub struct NewsPoller {
+    service: NewsService<AnyEmbedder, AnyVectorStore>,
+    store: Arc<LocalStore>,
+    /// Set while the sample is still to be recorded as ingested.
+    sample_key: Option<String>,
+    last: LastPoll,
+}
+
+impl NewsPoller {
+    pub fn new(
+        mut settings: mirai_news::NewsSettings,
+        symbols: &[mirai_core::Symbol],
+        embedder: Arc<AnyEmbedder>,
+        vectors: Arc<AnyVectorStore>,
+        store: Arc<LocalStore>,
+    ) -> Result<Self, super::KnowledgeError> {
+        let key = format!("{KV_SAMPLE_PREFIX}{}", vectors.identity());
+        let mut sample_key = None;
+        if settings.sample {
+            let done = store.get_kv(&key)?.is_some() && !vectors.news_is_empty();
+            settings.sample = !done;
+            sample_key = settings.sample.then_some(key);
+        }
+        let service = NewsService::new(settings, symbols, embedder, vectors)?;
+        Ok(Self { service, store, sample_key, last: LastPoll::default() })
+    }
+
+    pub fn last(&self) -> LastPoll {
+        self.last.clone()
+    }
+
+    fn record(&self, outcome: Result<NewsRun, String>) {
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
+    }
+}
+
+impl NewsJob for NewsPoller {
+    async fn poll(&mut self, now: Timestamp) -> anyhow::Result<NewsRun> {
+        let report = match self.service.poll(now).await {
+            Ok(r) => r,
+            Err(e) => {
+                self.record(Err(e.to_string()));
+                return Err(e.into());
+            }
+        };
+        if let Some(key) = self.sample_key.take() {
+            self.store.set_kv(&key, &now.millis().to_string())?;
+        }
+        let run = NewsRun {
+            items: report.ingested.items,
+            chunks: report.ingested.chunks,
+            issues: report.issues.len(),
+            failures: report.failures,
+        };
+        self.record(Ok(run.clone()));
+        Ok(run)
+    }
+
+    async fn retain(&mut self, now: Timestamp) -> anyhow::Result<u64> {
+        let r = self.service.retain(now).await?;
+        Ok(r.news_deleted + r.rationales_deleted)
+    }
+}

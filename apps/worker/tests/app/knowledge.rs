@@ -1,0 +1,199 @@
+//! News search and decision rationales, end to end: the bundled sample news is searchable on a
+//! fresh start, every decision's rationale reaches the vector store through the outbox, bad
+//! queries get clear errors, the same works against Milvus (milvus-lite), and a store built
+//! with another embedding model refuses to start.
+
+use std::time::{Duration, Instant};
+
+use mirai_core::Decision;
+use mirai_worker::app::start;
+use mirai_worker::config::Settings;
+use serde_json::Value;
+
+use crate::helpers::*;
+
+/// A GET that may fail: the status and the JSON body.
+async fn get_raw(app: &TestApp, path: &str) -> (u16, Value) {
+    let resp = app.client.get(format!("{}{path}", app.base)).bearer_auth(&app.token).send().await.expect("request");
+    let status = resp.status().as_u16();
+    let ct = resp.headers()["content-type"].to_str().unwrap_or_default().to_owned();
+    assert_eq!(ct, "application/json", "{path}");
+    (status, resp.json().await.expect("json"))
+}
+
+/// Percent-encodes every byte but letters and digits.
+fn encode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+fn results(body: &Value) -> Vec<Value> {
+    body["results"].as_array().cloned().expect("results")
+}
+
+/// Searches until something is found (ingestion runs in the background), or fails.
+async fn search_until_found(app: &TestApp, path: &str, secs: u64) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let (status, body) = get_raw(app, path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        let r = results(&body);
+        if !r.is_empty() {
+            return r;
+        }
+        assert!(Instant::now() < deadline, "{path} found nothing in {secs} s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// News search over the bundled sample: found by its words, filtered by symbol and time.
+async fn news_search_works(app: &TestApp) {
+    let hits = search_until_found(app, "/api/news/search?q=spot+bitcoin+ETF+inflows&limit=3", 30).await;
+    let top = &hits[0];
+    assert_eq!(top["title"], "Sample: Spot bitcoin ETFs record a third day of inflows", "{hits:#?}");
+    assert_eq!(top["symbol"], "BTCUSDT");
+    assert!(top["source"].as_str().unwrap().contains("sample"));
+    assert!(hits.len() <= 3);
+    let scores: Vec<f64> = hits.iter().map(|h| h["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");
+
+    // The symbol filter keeps to one coin.
+    let (_, body) = get_raw(app, "/api/news/search?q=inflation+report&symbol=ETHUSDT&limit=20").await;
+    let eth = results(&body);
+    assert!(!eth.is_empty());
+    assert!(eth.iter().all(|h| h["symbol"] == "ETHUSDT"), "{eth:#?}");
+
+    // The time filter: the ETF article is from 2026-10-03 16:45 UTC.
+    let published = top["published_at"].as_i64().unwrap();
+    let (_, body) =
+        get_raw(app, &format!("/api/news/search?q=spot+bitcoin+ETF+inflows&since={}&limit=50", published + 1)).await;
+    let later = results(&body);
+    assert!(later.iter().all(|h| h["published_at"].as_i64().unwrap() > published), "{later:#?}");
+    assert!(later.iter().all(|h| h["id"] != top["id"]));
+    let (_, body) =
+        get_raw(app, "/api/news/search?q=spot+bitcoin+ETF+inflows&since=2026-10-03&until=2026-10-03T23:59:59Z").await;
+    assert_eq!(results(&body)[0]["id"], top["id"]);
+
+    // Bad queries: clear JSON errors, never a 500.
+    for (query, status) in [
+        ("", 422),
+        ("q=x&limit=0", 422),
+        ("q=x&since=2026-10-05&until=2026-10-01", 422),
+        ("q=x&limit=lots", 400),
+        ("q=x&symbol=not-a-symbol", 400),
+        ("q=x&since=tomorrow", 400),
+    ] {
+        let (got, body) = get_raw(app, &format!("/api/news/search?{query}")).await;
+        assert_eq!(got, status, "{query}: {body}");
+        assert!(body["error"].is_string() && body["code"].is_string(), "{body}");
+    }
+    let resp = app.client.get(format!("{}/api/news/search?q=bitcoin", app.base)).send().await.unwrap();
+    assert_eq!(resp.status(), 401, "a token is required");
+}
+
+/// The latest decision, once at least one was taken.
+async fn a_decision(app: &TestApp) -> Decision {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(d) = app.running.store.decisions(1).unwrap().into_iter().next() {
+            return d;
+        }
+        assert!(Instant::now() < deadline, "no decision within 60 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A decision's rationale is found by its own words, through the outbox; status shows the
+/// rationales destination with its backlog.
+async fn rationale_search_works(app: &TestApp) {
+    app.wait_for_trades(1, 60).await;
+    let d = a_decision(app).await;
+    let path = format!("/api/rationales/search?q={}&symbol={}&limit=50", encode(&d.rationale), d.symbol);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let hit = loop {
+        let (status, body) = get_raw(app, &path).await;
+        assert_eq!(status, 200, "{body}");
+        if let Some(h) = results(&body).into_iter().find(|h| h["id"] == d.id.as_str()) {
+            break h;
+        }
+        assert!(Instant::now() < deadline, "the rationale of {} never became searchable", d.id.as_str());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(hit["text"], d.rationale.as_str());
+    assert_eq!(hit["symbol"], d.symbol.as_str());
+    assert_eq!(hit["published_at"], d.ts.millis());
+
+    // Status reports the rationales destination: nothing parked, shipping under way.
+    let status = app.get("/api/status").await;
+    let outbox = status["outbox"].as_array().cloned().expect("outbox in status");
+    let r = outbox.iter().find(|t| t["topic"] == "rationales").expect("rationales topic");
+    assert_eq!(r["destination"], "rationales");
+    assert_eq!(r["parked"], 0);
+    assert!(r["shipped"].as_u64().unwrap() >= 1, "{r}");
+    assert!(r["pending"].is_u64() && r["lag_ms"].is_i64(), "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_nothing_configured_news_and_rationales_are_searchable_in_the_embedded_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn(dir.path()).await;
+    news_search_works(&app).await;
+    rationale_search_works(&app).await;
+    app.stop().await;
+    assert!(dir.path().join("vectors.db").exists());
+
+    // A restart keeps what was indexed and does not embed the sample again.
+    let app = spawn(dir.path()).await;
+    let (_, body) = get_raw(&app, "/api/news/search?q=spot+bitcoin+ETF+inflows&limit=1").await;
+    assert_eq!(results(&body).len(), 1, "indexed news survives a restart at once");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let run = loop {
+        if let Some(run) = app.running.knowledge.last_poll() {
+            break run.expect("the news poll succeeds");
+        }
+        assert!(Instant::now() < deadline, "no news poll within 30 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(run.items, 0, "the sample is ingested once per store: {run:?}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_built_with_another_embedding_model_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn(dir.path()).await;
+    search_until_found(&app, "/api/news/search?q=bitcoin", 30).await;
+    app.stop().await;
+
+    // The same data directory, now with OpenAI embeddings configured (never contacted).
+    let env = env(
+        dir.path(),
+        &[("OPENAI_API_KEY", "sk-test-key-never-sent-0000"), ("OPENAI_BASE_URL", "http://127.0.0.1:9")],
+    );
+    let settings = Settings::from_lookup(&move |k| env.get(k).cloned()).expect("valid settings");
+    let err = start(settings).await.expect_err("a model mismatch must refuse to start");
+    let text = format!("{err:#}");
+    assert!(text.contains("mirai-local-hash-v1") && text.contains("text-embedding-3-small"), "{text}");
+    assert!(text.contains("384") && text.contains("1536"), "{text}");
+    assert!(text.contains("re-index"), "says what to do: {text}");
+    assert!(!text.contains("sk-test-key-never-sent"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_milvus_configured_the_same_searches_work_against_milvus() {
+    let url = mirai_testkit::shared(mirai_testkit::Kind::MilvusLite)
+        .expect("milvus-lite (run ./scripts/test.sh, which installs it)")
+        .url();
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let tag = format!("{}_{nanos}", std::process::id());
+    let (news, rationales) = (format!("t_app_news_{tag}"), format!("t_app_rationales_{tag}"));
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_with(
+        dir.path(),
+        &[("MILVUS_ADDRESS", &url), ("MILVUS_COLLECTION_NEWS", &news), ("MILVUS_COLLECTION_RATIONALES", &rationales)],
+    )
+    .await;
+    news_search_works(&app).await;
+    rationale_search_works(&app).await;
+    app.stop().await;
+    assert!(!dir.path().join("vectors.db").exists(), "Milvus replaces the embedded index");
+}
