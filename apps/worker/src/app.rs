@@ -120,7 +120,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             .context("starting the Snowflake shipper")?;
         tracing::info!("shipping history to Snowflake");
     }
-    let knowledge = crate::knowledge::start(&settings, &store, &mut shipping).await.context("news and vector search")?;
+    let knowledge =
+        crate::knowledge::start(&settings, &store, &mut shipping).await.context("news and vector search")?;
     let shipping = Arc::new(shipping);
 
     // The paper exchange holds what the ledger says we hold.

@@ -35,8 +35,18 @@ impl LocalBackend {
         Self { shared, knowledge, shipping }
     }
 
-    async fn search(&self, collection: Collection, r: SearchRequest) -> Result<Vec<SearchHitView>, BackendError> {
-        let q = TextQuery { text: r.q, symbol: r.symbol, since: r.since, until: r.until, top_k: r.limit as usize };
+    async fn search(
+        &self,
+        collection: Collection,
+        r: SearchRequest,
+    ) -> Result<Vec<SearchHitView>, BackendError> {
+        let q = TextQuery {
+            text: r.q,
+            symbol: r.symbol,
+            since: r.since,
+            until: r.until,
+            top_k: r.limit as usize,
+        };
         let hits = self.knowledge.search(collection, &q).await.map_err(search_error)?;
         Ok(hits
             .into_iter()

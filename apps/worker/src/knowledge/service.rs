@@ -66,13 +66,8 @@ pub async fn start(
 
     shipping.spawn(RationaleSink::new(vectors.clone(), embedder.clone()))?;
 
-    let poller = NewsPoller::new(
-        k.news.clone(),
-        &settings.symbols,
-        embedder.clone(),
-        vectors.clone(),
-        store.clone(),
-    )?;
+    let poller =
+        NewsPoller::new(k.news.clone(), &settings.symbols, embedder.clone(), vectors.clone(), store.clone())?;
     let last_poll = poller.last();
     let schedule = NewsSchedule { poll_every: k.news.poll_every, ..NewsSchedule::default() };
     let (stop, stopped) = oneshot::channel();

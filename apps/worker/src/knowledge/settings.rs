@@ -107,7 +107,10 @@ mod tests {
         let EmbedderSettings::OpenAi(o) = &s.embedder else { panic!("OpenAI expected") };
         assert_eq!((o.model.as_str(), o.dimension), ("text-embedding-3-small", 1536));
         let m = s.milvus.as_ref().unwrap();
-        assert_eq!((m.news_collection.as_str(), m.rationales_collection.as_str()), ("news_chunks", "rationales"));
+        assert_eq!(
+            (m.news_collection.as_str(), m.rationales_collection.as_str()),
+            ("news_chunks", "rationales")
+        );
         assert!(s.news.polygon.is_some() && !s.news.sample, "a real source replaces the sample");
         assert_eq!(s.news.poll_every, Duration::from_secs(300));
         let debug = format!("{s:?}");

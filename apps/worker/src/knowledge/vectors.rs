@@ -14,7 +14,8 @@ use super::KnowledgeError;
 
 #[derive(Debug)]
 pub enum AnyVectorStore {
-    Local(LocalVectorIndex),
+    // Boxed: the index's locks and slots are large beside a handle.
+    Local(Box<LocalVectorIndex>),
     Milvus(Box<MilvusStore>),
 }
 
@@ -28,7 +29,9 @@ impl AnyVectorStore {
     ) -> Result<Self, KnowledgeError> {
         Ok(match milvus {
             Some(m) => Self::Milvus(Box::new(MilvusStore::new(m.clone(), model)?)),
-            None => Self::Local(LocalVectorIndex::open(data_dir, model).map_err(KnowledgeError::LocalIndex)?),
+            None => Self::Local(Box::new(
+                LocalVectorIndex::open(data_dir, model).map_err(KnowledgeError::LocalIndex)?,
+            )),
         })
     }
 
@@ -77,7 +80,11 @@ impl VectorStore for AnyVectorStore {
         }
     }
 
-    async fn search(&self, collection: Collection, query: &VectorQuery) -> Result<Vec<VectorHit>, VectorError> {
+    async fn search(
+        &self,
+        collection: Collection,
+        query: &VectorQuery,
+    ) -> Result<Vec<VectorHit>, VectorError> {
         match self {
             Self::Local(v) => v.search(collection, query).await,
             Self::Milvus(m) => m.search(collection, query).await,

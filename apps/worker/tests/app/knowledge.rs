@@ -14,7 +14,8 @@ use crate::helpers::*;
 
 /// A GET that may fail: the status and the JSON body.
 async fn get_raw(app: &TestApp, path: &str) -> (u16, Value) {
-    let resp = app.client.get(format!("{}{path}", app.base)).bearer_auth(&app.token).send().await.expect("request");
+    let resp =
+        app.client.get(format!("{}{path}", app.base)).bearer_auth(&app.token).send().await.expect("request");
     let status = resp.status().as_u16();
     let ct = resp.headers()["content-type"].to_str().unwrap_or_default().to_owned();
     assert_eq!(ct, "application/json", "{path}");
@@ -23,7 +24,9 @@ async fn get_raw(app: &TestApp, path: &str) -> (u16, Value) {
 
 /// Percent-encodes every byte but letters and digits.
 fn encode(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }
 
 fn results(body: &Value) -> Vec<Value> {
@@ -51,9 +54,9 @@ async fn news_search_works(app: &TestApp) {
     let top = &hits[0];
     assert_eq!(top["title"], "Sample: Spot bitcoin ETFs record a third day of inflows", "{hits:#?}");
     assert_eq!(top["symbol"], "BTCUSDT");
-    assert!(top["source"].as_str().unwrap().contains("sample"));
+    assert!(top["source"].as_str().expect("source").contains("sample"));
     assert!(hits.len() <= 3);
-    let scores: Vec<f64> = hits.iter().map(|h| h["score"].as_f64().unwrap()).collect();
+    let scores: Vec<f64> = hits.iter().map(|h| h["score"].as_f64().expect("score")).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");
 
     // The symbol filter keeps to one coin.
@@ -63,14 +66,23 @@ async fn news_search_works(app: &TestApp) {
     assert!(eth.iter().all(|h| h["symbol"] == "ETHUSDT"), "{eth:#?}");
 
     // The time filter: the ETF article is from 2026-10-03 16:45 UTC.
-    let published = top["published_at"].as_i64().unwrap();
-    let (_, body) =
-        get_raw(app, &format!("/api/news/search?q=spot+bitcoin+ETF+inflows&since={}&limit=50", published + 1)).await;
+    let published = top["published_at"].as_i64().expect("published_at");
+    let (_, body) = get_raw(
+        app,
+        &format!("/api/news/search?q=spot+bitcoin+ETF+inflows&since={}&limit=50", published + 1),
+    )
+    .await;
     let later = results(&body);
-    assert!(later.iter().all(|h| h["published_at"].as_i64().unwrap() > published), "{later:#?}");
+    assert!(
+        later.iter().all(|h| h["published_at"].as_i64().expect("published_at") > published),
+        "{later:#?}"
+    );
     assert!(later.iter().all(|h| h["id"] != top["id"]));
-    let (_, body) =
-        get_raw(app, "/api/news/search?q=spot+bitcoin+ETF+inflows&since=2026-10-03&until=2026-10-03T23:59:59Z").await;
+    let (_, body) = get_raw(
+        app,
+        "/api/news/search?q=spot+bitcoin+ETF+inflows&since=2026-10-03&until=2026-10-03T23:59:59Z",
+    )
+    .await;
     assert_eq!(results(&body)[0]["id"], top["id"]);
 
     // Bad queries: clear JSON errors, never a 500.
@@ -86,7 +98,8 @@ async fn news_search_works(app: &TestApp) {
         assert_eq!(got, status, "{query}: {body}");
         assert!(body["error"].is_string() && body["code"].is_string(), "{body}");
     }
-    let resp = app.client.get(format!("{}/api/news/search?q=bitcoin", app.base)).send().await.unwrap();
+    let resp =
+        app.client.get(format!("{}/api/news/search?q=bitcoin", app.base)).send().await.expect("request");
     assert_eq!(resp.status(), 401, "a token is required");
 }
 
@@ -94,7 +107,7 @@ async fn news_search_works(app: &TestApp) {
 async fn a_decision(app: &TestApp) -> Decision {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Some(d) = app.running.store.decisions(1).unwrap().into_iter().next() {
+        if let Some(d) = app.running.store.decisions(1).expect("decisions").into_iter().next() {
             return d;
         }
         assert!(Instant::now() < deadline, "no decision within 60 s");
@@ -128,7 +141,7 @@ async fn rationale_search_works(app: &TestApp) {
     let r = outbox.iter().find(|t| t["topic"] == "rationales").expect("rationales topic");
     assert_eq!(r["destination"], "rationales");
     assert_eq!(r["parked"], 0);
-    assert!(r["shipped"].as_u64().unwrap() >= 1, "{r}");
+    assert!(r["shipped"].as_u64().expect("shipped") >= 1, "{r}");
     assert!(r["pending"].is_u64() && r["lag_ms"].is_i64(), "{r}");
 }
 
@@ -189,7 +202,11 @@ async fn with_milvus_configured_the_same_searches_work_against_milvus() {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn_with(
         dir.path(),
-        &[("MILVUS_ADDRESS", &url), ("MILVUS_COLLECTION_NEWS", &news), ("MILVUS_COLLECTION_RATIONALES", &rationales)],
+        &[
+            ("MILVUS_ADDRESS", &url),
+            ("MILVUS_COLLECTION_NEWS", &news),
+            ("MILVUS_COLLECTION_RATIONALES", &rationales),
+        ],
     )
     .await;
     news_search_works(&app).await;

@@ -38,9 +38,9 @@ struct Rules<'a> {
 fn param(query: Option<&str>, name: &str) -> ApiResult<Option<String>> {
     match query_param(query, name)? {
         None => Ok(None),
-        Some(raw) => percent_decode(raw)
-            .map(Some)
-            .ok_or_else(|| ApiError::BadRequest(format!("query parameter `{name}` is not valid URL-encoded UTF-8"))),
+        Some(raw) => percent_decode(raw).map(Some).ok_or_else(|| {
+            ApiError::BadRequest(format!("query parameter `{name}` is not valid URL-encoded UTF-8"))
+        }),
     }
 }
 
@@ -124,8 +124,10 @@ mod tests {
 
     #[test]
     fn a_full_query_is_read() {
-        let r = parse_search(Some("q=bitcoin+etf%20flows&symbol=btcusdt&since=2026-10-01&until=1800000000000&limit=5"))
-            .unwrap();
+        let r = parse_search(Some(
+            "q=bitcoin+etf%20flows&symbol=btcusdt&since=2026-10-01&until=1800000000000&limit=5",
+        ))
+        .unwrap();
         assert_eq!(r.q, "bitcoin etf flows");
         assert_eq!(r.symbol, Some(Symbol::new("BTCUSDT")));
         assert_eq!(r.since.map(|t| t.millis()), Some(1_790_812_800_000));

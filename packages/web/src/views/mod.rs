@@ -17,8 +17,6 @@ pub use control::ControlAction;
 pub use mode::Mode;
 pub use outbox::OutboxView;
 pub use position::PositionView;
-pub use search::{
-    DEFAULT_SEARCH_LIMIT, MAX_SEARCH_CHARS, MAX_SEARCH_LIMIT, SearchHitView, SearchRequest,
-};
+pub use search::{DEFAULT_SEARCH_LIMIT, MAX_SEARCH_CHARS, MAX_SEARCH_LIMIT, SearchHitView, SearchRequest};
 pub use status::StatusView;
 pub use trade::TradeView;

@@ -18,8 +18,11 @@ async fn searches_need_a_token_and_return_the_best_first_within_the_limit() {
         assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{path}");
     }
     let token = login(&h).await;
-    let a = call(&h.ctx, get("/api/news/search?q=etf+flows&symbol=BTCUSDT&since=2023-11-01&limit=3", Some(&token)))
-        .await;
+    let a = call(
+        &h.ctx,
+        get("/api/news/search?q=etf+flows&symbol=BTCUSDT&since=2023-11-01&limit=3", Some(&token)),
+    )
+    .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     a.assert_json_headers();
     let results = a.json()["results"].as_array().expect("results").clone();
@@ -78,8 +81,14 @@ async fn the_web_tier_searches_through_a_remote_worker() {
     let h = Harness { ctx, backend: backend.clone(), clock: TestClock::at(T0) };
     let token = login(&h).await;
 
-    let a = call(&h.ctx, get("/api/news/search?q=etf+%26+%22flows%22&symbol=ethusdt&until=1700000000000&limit=2", Some(&token)))
-        .await;
+    let a = call(
+        &h.ctx,
+        get(
+            "/api/news/search?q=etf+%26+%22flows%22&symbol=ethusdt&until=1700000000000&limit=2",
+            Some(&token),
+        ),
+    )
+    .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(a.json()["results"][0]["title"], "<b>news 3</b>", "text arrives as data, unescaped");
     let (_, req) = backend.searches().pop().expect("forwarded");
