@@ -64,7 +64,7 @@ pub async fn start(
     }
     tracing::info!("{}", k.describe());
 
-    shipping.spawn(RationaleSink::new(vectors.clone(), embedder.clone()))?;
+    shipping.spawn_to(RationaleSink::new(vectors.clone(), embedder.clone()), &vectors.identity())?;
 
     let poller =
         NewsPoller::new(k.news.clone(), &settings.symbols, embedder.clone(), vectors.clone(), store.clone())?;

@@ -213,4 +213,115 @@ async fn with_milvus_configured_the_same_searches_work_against_milvus() {
     rationale_search_works(&app).await;
     app.stop().await;
     assert!(!dir.path().join("vectors.db").exists(), "Milvus replaces the embedded index");
+
+    // The collections recorded their model: another embedder is refused at start.
+    let env = env(
+        dir.path(),
+        &[
+            ("MILVUS_ADDRESS", &url),
+            ("MILVUS_COLLECTION_NEWS", &news),
+            ("MILVUS_COLLECTION_RATIONALES", &rationales),
+            ("OPENAI_API_KEY", "sk-test-key-never-sent-0000"),
+            ("OPENAI_BASE_URL", "http://127.0.0.1:9"),
+        ],
+    );
+    let settings = Settings::from_lookup(&move |k| env.get(k).cloned()).expect("valid settings");
+    let err = start(settings).await.expect_err("a model mismatch must refuse to start");
+    let text = format!("{err:#}");
+    assert!(text.contains("mirai-local-hash-v1") && text.contains("text-embedding-3-small"), "{text}");
+    assert!(text.contains(&news) || text.contains(&rationales), "names the collection: {text}");
+}
+
+/// The rationales destination's entry in `/api/status`.
+async fn rationale_status(app: &TestApp) -> Value {
+    let status = app.get("/api/status").await;
+    status["outbox"]
+        .as_array()
+        .and_then(|o| o.iter().find(|t| t["topic"] == "rationales").cloned())
+        .expect("rationales in status")
+}
+
+/// Polls the rationales status until `done` holds, or fails after `secs`.
+async fn wait_status(app: &TestApp, secs: u64, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let s = rationale_status(app).await;
+        if done(&s) {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "{what} within {secs} s; last status {s}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_rationale_reaches_milvus_once_across_an_outage() {
+    use mirai_core::{Collection, Embedder, VectorQuery, VectorStore};
+
+    let milvus_dir = tempfile::tempdir().unwrap();
+    let mut milvus = mirai_testkit::Service::start_in(mirai_testkit::Kind::MilvusLite, milvus_dir.path())
+        .expect("milvus-lite (run ./scripts/test.sh, which installs it)");
+    let (port, url) = (milvus.port(), milvus.url());
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_with(dir.path(), &[("MILVUS_ADDRESS", &url), ("REPLAY_BARS_PER_SECOND", "200")]).await;
+    wait_status(&app, 60, "a first rationale shipped", |s| s["shipped"].as_u64() >= Some(1)).await;
+
+    // Milvus goes away while the worker keeps trading: the backlog and the failures show.
+    milvus.stop();
+    let during = wait_status(&app, 60, "failures and a backlog during the outage", |s| {
+        s["consecutive_failures"].as_u64() >= Some(1) && s["pending"].as_u64() >= Some(1)
+    })
+    .await;
+    assert!(during["last_error"].is_string(), "{during}");
+    assert!(during["lag_ms"].as_i64() > Some(0), "{during}");
+
+    // Back on the same port over the same data: the backlog drains. Trading then pauses so the
+    // ledger stops moving, and the queue empties.
+    let _milvus = mirai_testkit::Service::start_on(mirai_testkit::Kind::MilvusLite, milvus_dir.path(), port)
+        .expect("milvus-lite restarts");
+    wait_status(&app, 90, "recovery", |s| {
+        s["consecutive_failures"] == 0 && s["shipped"].as_u64() > during["shipped"].as_u64()
+    })
+    .await;
+    app.control("pause").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = wait_status(&app, 60, "an empty backlog", |s| s["pending"] == 0).await;
+    assert_eq!(after["parked"], 0, "{after}");
+
+    // Every decision in the ledger is in Milvus, each exactly once. A search returns at most
+    // 1,000 documents, so the ledger is read back in time windows of at most 500 decisions.
+    let mut decisions = app.running.store.decisions(1_000_000).expect("decisions");
+    decisions.sort_by_key(|d| d.ts);
+    assert!(decisions.len() > 1, "{}", decisions.len());
+    let vectors = app.running.knowledge.vectors().clone();
+    let embedder = app.running.knowledge.embedder().clone();
+    app.stop().await;
+    let embedding = embedder.embed(&["Buy Sell BTCUSDT ETHUSDT".to_owned()]).await.expect("embed").remove(0);
+    let mut found: Vec<String> = Vec::new();
+    let mut start = 0;
+    while start < decisions.len() {
+        let mut end = (start + 500).min(decisions.len());
+        // A window never splits decisions of the same instant.
+        while end < decisions.len() && decisions[end].ts == decisions[end - 1].ts {
+            end += 1;
+        }
+        let query = VectorQuery {
+            embedding: embedding.clone(),
+            top_k: 1000,
+            symbol: None,
+            since: Some(decisions[start].ts),
+            until: Some(decisions[end - 1].ts),
+        };
+        let hits = vectors.search(Collection::Rationales, &query).await.expect("search Milvus");
+        found.extend(hits.into_iter().map(|h| h.doc.id));
+        start = end;
+    }
+    found.sort_unstable();
+    let before_dedup = found.len();
+    found.dedup();
+    assert_eq!(found.len(), before_dedup, "no rationale stored twice");
+    let mut expected: Vec<String> = decisions.iter().map(|d| d.id.as_str().to_owned()).collect();
+    expected.sort_unstable();
+    assert_eq!(found.len(), expected.len());
+    assert!(found == expected, "every decision's rationale, and nothing else");
 }
