@@ -37,8 +37,9 @@ impl NewsPoller {
         embedder: Arc<AnyEmbedder>,
         vectors: Arc<AnyVectorStore>,
         store: Arc<LocalStore>,
+        identity: &str,
     ) -> Result<Self, super::KnowledgeError> {
-        let key = format!("{KV_SAMPLE_PREFIX}{}", vectors.identity());
+        let key = format!("{KV_SAMPLE_PREFIX}{identity}");
         let mut sample_key = None;
         if settings.sample {
             let done = store.get_kv(&key)?.is_some() && !vectors.news_is_empty();

@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::news_job::{LastPoll, NewsPoller};
+use super::vectors::store_identity;
 use super::{AnyVectorStore, KnowledgeError};
 use crate::app::SystemClock;
 use crate::config::Settings;
@@ -53,6 +54,7 @@ pub async fn start(
     let k = &settings.knowledge;
     let embedder = Arc::new(AnyEmbedder::from_settings(&k.embedder)?);
     let model = embedder.model().clone();
+    let identity = store_identity(k.milvus.as_ref(), &model);
     let vectors = Arc::new(AnyVectorStore::open(k.milvus.as_ref(), &settings.data_dir, model)?);
     match tokio::time::timeout(MILVUS_CHECK_TIMEOUT, vectors.check()).await {
         Ok(Ok(())) => {}
@@ -64,10 +66,16 @@ pub async fn start(
     }
     tracing::info!("{}", k.describe());
 
-    shipping.spawn_to(RationaleSink::new(vectors.clone(), embedder.clone()), &vectors.identity())?;
+    shipping.spawn_to(RationaleSink::new(vectors.clone(), embedder.clone()), &identity)?;
 
-    let poller =
-        NewsPoller::new(k.news.clone(), &settings.symbols, embedder.clone(), vectors.clone(), store.clone())?;
+    let poller = NewsPoller::new(
+        k.news.clone(),
+        &settings.symbols,
+        embedder.clone(),
+        vectors.clone(),
+        store.clone(),
+        &identity,
+    )?;
     let last_poll = poller.last();
     let schedule = NewsSchedule { poll_every: k.news.poll_every, ..NewsSchedule::default() };
     let (stop, stopped) = oneshot::channel();

@@ -47,14 +47,6 @@ impl AnyVectorStore {
         }
     }
 
-    /// Where the news collection lives, for keys that must change when the store does.
-    pub fn identity(&self) -> String {
-        match self {
-            Self::Local(v) => format!("local:{}:{}", v.location(), v.model().name),
-            Self::Milvus(m) => format!("milvus:{}:{}", m.collection_name(Collection::News), m.model().name),
-        }
-    }
-
     /// Whether the news collection is known to be empty (only the embedded index can tell
     /// cheaply; Milvus answers `false`).
     pub fn news_is_empty(&self) -> bool {
@@ -69,6 +61,24 @@ impl AnyVectorStore {
             Self::Local(_) => "embedded",
             Self::Milvus(_) => "milvus",
         }
+    }
+}
+
+/// Which store and model the vectors go to, for ledger keys that must change when either does
+/// ("ingested the sample into …", "backfilled the rationales to …"). Holds no credentials:
+/// `MILVUS_ADDRESS` is refused with any.
+pub fn store_identity(milvus: Option<&MilvusSettings>, model: &EmbeddingModel) -> String {
+    match milvus {
+        // The embedded index lives beside the ledger that holds these keys: it moves with them.
+        None => format!("local:{}", model.name),
+        Some(m) => format!(
+            "milvus:{}/{}/{}+{}:{}",
+            m.address,
+            m.database.as_deref().unwrap_or("default"),
+            m.news_collection,
+            m.rationales_collection,
+            model.name
+        ),
     }
 }
 
@@ -96,5 +106,35 @@ impl VectorStore for AnyVectorStore {
             Self::Local(v) => v.delete_older_than(collection, cutoff).await,
             Self::Milvus(m) => m.delete_older_than(collection, cutoff).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_identity_follows_the_store_and_model_and_holds_no_password() {
+        let model = EmbeddingModel { name: "m1".into(), dimension: 3 };
+        let a = MilvusSettings::from_lookup(&|k| match k {
+            "MILVUS_ADDRESS" => Some("http://127.0.0.1:19530".into()),
+            "MILVUS_USERNAME" => Some("root".into()),
+            "MILVUS_PASSWORD" => Some("pw-never-in-a-key".into()),
+            _ => None,
+        })
+        .and_then(Result::ok)
+        .expect("valid settings");
+        let b = MilvusSettings::new("http://milvus-b:19530");
+        let ids = [
+            store_identity(None, &model),
+            store_identity(Some(&a), &model),
+            store_identity(Some(&b), &model),
+            store_identity(Some(&b), &EmbeddingModel { name: "m2".into(), dimension: 3 }),
+        ];
+        assert_eq!(ids[0], "local:m1");
+        assert_eq!(ids[1], "milvus:http://127.0.0.1:19530/default/news_chunks+rationales:m1");
+        let distinct: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(distinct.len(), 4);
+        assert!(ids.iter().all(|i| !i.contains("pw-never")));
     }
 }
