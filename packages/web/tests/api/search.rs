@@ -101,3 +101,26 @@ async fn the_web_tier_searches_through_a_remote_worker() {
     let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
     assert_eq!(ids, ["rationales-3", "rationales-2"], "the worker sorts and cuts too");
 }
+
+#[tokio::test]
+async fn the_control_api_serves_searches_to_the_service_token_only_and_validates_them() {
+    let backend = FakeBackend::new();
+    let call_api = |req| {
+        let backend = backend.clone();
+        async move {
+            let resp = mirai_web::handle_control_api(backend.as_ref(), SERVICE_TOKEN, req).await;
+            (resp.status(), String::from_utf8(resp.body().to_vec()).expect("UTF-8"))
+        }
+    };
+    let (status, _) = call_api(get("/internal/v1/news/search?q=etf", None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) =
+        call_api(get("/internal/v1/rationales/search?q=sell&limit=2", Some(SERVICE_TOKEN))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("rationales-3"), "{body}");
+    let (status, _) = call_api(get("/internal/v1/news/search?q=etf&limit=0", Some(SERVICE_TOKEN))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = call_api(post("/internal/v1/news/search?q=etf", Some(SERVICE_TOKEN), "")).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(backend.searches().len(), 1, "only the valid search reached the backend");
+}
