@@ -173,6 +173,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                 last_event_at: None,
                 trades_today: 0,
                 outbox: Vec::new(),
+                news: None,
             },
             positions: Vec::new(),
         },

@@ -95,6 +95,7 @@ impl Backend for LocalBackend {
                     last_error: t.last_error,
                 })
                 .collect();
+            status.news = Some(self.knowledge.status());
             Ok(status)
         })
     }

@@ -333,6 +333,7 @@ impl<E: Executor> Trader<E> {
                 last_event_at: self.last_event_at,
                 trades_today: risk.trades_today,
                 outbox: Vec::new(),
+                news: None,
             },
             positions,
         }

@@ -10,7 +10,7 @@ mod vectors;
 
 pub use error::KnowledgeError;
 pub use mirai_llm::AnyEmbedder;
-pub use news_job::{LastPoll, NewsPoller};
+pub use news_job::{LastPoll, NewsPoller, PollRecord};
 pub use service::{Knowledge, start};
 pub use settings::KnowledgeSettings;
 pub use vectors::AnyVectorStore;

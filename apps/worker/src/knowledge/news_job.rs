@@ -18,8 +18,15 @@ use crate::news::{NewsJob, NewsRun};
 
 const KV_SAMPLE_PREFIX: &str = "news.sample_ingested.";
 
-/// The last poll's outcome, readable while the task runs.
-pub type LastPoll = Arc<Mutex<Option<Result<NewsRun, String>>>>;
+/// The last poll: when it ended and how it went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PollRecord {
+    pub at: Timestamp,
+    pub outcome: Result<NewsRun, String>,
+}
+
+/// The last poll, readable while the task runs.
+pub type LastPoll = Arc<Mutex<Option<PollRecord>>>;
 
 #[derive(Debug)]
 pub struct NewsPoller {
@@ -54,8 +61,8 @@ impl NewsPoller {
         self.last.clone()
     }
 
-    fn record(&self, outcome: Result<NewsRun, String>) {
-        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
+    fn record(&self, at: Timestamp, outcome: Result<NewsRun, String>) {
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(PollRecord { at, outcome });
     }
 }
 
@@ -64,7 +71,7 @@ impl NewsJob for NewsPoller {
         let report = match self.service.poll(now).await {
             Ok(r) => r,
             Err(e) => {
-                self.record(Err(e.to_string()));
+                self.record(now, Err(e.to_string()));
                 return Err(e.into());
             }
         };
@@ -77,7 +84,7 @@ impl NewsJob for NewsPoller {
             issues: report.issues.len(),
             failures: report.failures,
         };
-        self.record(Ok(run.clone()));
+        self.record(now, Ok(run.clone()));
         Ok(run)
     }
 

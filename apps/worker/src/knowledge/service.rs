@@ -10,10 +10,11 @@ use mirai_llm::AnyEmbedder;
 use mirai_news::{NewsError, TextQuery, search_text};
 use mirai_outbox::RationaleSink;
 use mirai_store_local::LocalStore;
+use mirai_web::NewsStatusView;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::news_job::{LastPoll, NewsPoller};
+use super::news_job::{LastPoll, NewsPoller, PollRecord};
 use super::vectors::store_identity;
 use super::{AnyVectorStore, KnowledgeError};
 use crate::app::SystemClock;
@@ -97,9 +98,27 @@ impl Knowledge {
         &self.embedder
     }
 
-    /// The last news poll's outcome; `None` before the first one ends.
-    pub fn last_poll(&self) -> Option<Result<crate::news::NewsRun, String>> {
+    /// The last news poll; `None` before the first one ends.
+    pub fn last_poll(&self) -> Option<PollRecord> {
         self.last_poll.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// What `/api/status` shows about news and the vector store.
+    pub fn status(&self) -> NewsStatusView {
+        let last = self.last_poll();
+        let (items, failures, error) = match last.as_ref().map(|r| &r.outcome) {
+            None => (0, Vec::new(), None),
+            Some(Ok(run)) => (run.items as u64, run.failures.clone(), None),
+            Some(Err(e)) => (0, Vec::new(), Some(e.clone())),
+        };
+        NewsStatusView {
+            vector_store: self.vectors.kind().to_owned(),
+            embedding_model: self.embedder.model().name.clone(),
+            last_poll_at: last.map(|r| r.at),
+            last_poll_items: items,
+            last_poll_failures: failures,
+            last_error: error,
+        }
     }
 
     /// Stops the news task; a poll in progress finishes first (bounded at 10 s).

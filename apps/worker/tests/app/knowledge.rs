@@ -143,6 +143,10 @@ async fn rationale_search_works(app: &TestApp) {
     assert_eq!(r["parked"], 0);
     assert!(r["shipped"].as_u64().expect("shipped") >= 1, "{r}");
     assert!(r["pending"].is_u64() && r["lag_ms"].is_i64(), "{r}");
+    let news = &status["news"];
+    assert!(news["vector_store"] == "embedded" || news["vector_store"] == "milvus", "{news}");
+    assert_eq!(news["embedding_model"], "mirai-local-hash-v1");
+    assert!(news["last_poll_at"].is_i64() && news["last_error"].is_null(), "{news}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,8 +164,8 @@ async fn with_nothing_configured_news_and_rationales_are_searchable_in_the_embed
     assert_eq!(results(&body).len(), 1, "indexed news survives a restart at once");
     let deadline = Instant::now() + Duration::from_secs(30);
     let run = loop {
-        if let Some(run) = app.running.knowledge.last_poll() {
-            break run.expect("the news poll succeeds");
+        if let Some(record) = app.running.knowledge.last_poll() {
+            break record.outcome.expect("the news poll succeeds");
         }
         assert!(Instant::now() < deadline, "no news poll within 30 s");
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -3,7 +3,7 @@
 use mirai_core::{Amount, Symbol, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use super::{Mode, OutboxView};
+use super::{Mode, NewsStatusView, OutboxView};
 
 /// Everything the dashboard's header shows. Amounts are decimal strings in the quote currency;
 /// times are milliseconds since the Unix epoch.
@@ -28,4 +28,7 @@ pub struct StatusView {
     /// Each shipping destination's backlog and lag (empty until the worker reports them).
     #[serde(default)]
     pub outbox: Vec<OutboxView>,
+    /// The vector store, the embedder and the last news poll (`None` until the worker reports them).
+    #[serde(default)]
+    pub news: Option<NewsStatusView>,
 }

@@ -86,6 +86,7 @@ impl FakeBackend {
                 last_event_at: Some(Timestamp::from_millis(T0 - 1_000)),
                 trades_today: 3,
                 outbox: Vec::new(),
+                news: None,
             }),
             positions: vec![PositionView {
                 symbol: Symbol::new("BTCUSDT"),
