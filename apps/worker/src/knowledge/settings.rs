@@ -122,6 +122,24 @@ mod tests {
     }
 
     #[test]
+    fn the_example_env_file_is_valid_and_means_the_defaults() {
+        let example = include_str!("../../../../.env.example");
+        let pairs: Vec<(&str, &str)> = example
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .filter_map(|l| l.split_once('='))
+            .collect();
+        for key in ["OPENAI_API_KEY", "MILVUS_ADDRESS", "POLYGON_API_KEY", "NEWS_POLL_MINUTES", "NEWS_SAMPLE"]
+        {
+            assert!(pairs.iter().any(|(k, _)| *k == key), "{key} missing from .env.example");
+        }
+        let s = read(&pairs).unwrap();
+        assert!(matches!(s.embedder, EmbedderSettings::Local) && s.milvus.is_none());
+        assert!(s.news.sample && s.news.polygon.is_none());
+        assert_eq!(s.news.poll_every, Duration::from_secs(15 * 60));
+    }
+
+    #[test]
     fn every_problem_of_every_part_at_once_and_no_secret_echoed() {
         let errors = read(&[
             ("OPENAI_API_KEY", "sk-secret-openai-999"),
