@@ -67,8 +67,7 @@ pub async fn start(
     }
     tracing::info!("{}", k.describe());
 
-    shipping.spawn_to(RationaleSink::new(vectors.clone(), embedder.clone()), &identity)?;
-
+    // Everything fallible before anything starts, so a refusal leaves no task behind.
     let poller = NewsPoller::new(
         k.news.clone(),
         &settings.symbols,
@@ -77,6 +76,7 @@ pub async fn start(
         store.clone(),
         &identity,
     )?;
+    shipping.spawn_to(RationaleSink::new(vectors.clone(), embedder.clone()), &identity)?;
     let last_poll = poller.last();
     let schedule = NewsSchedule { poll_every: k.news.poll_every, ..NewsSchedule::default() };
     let (stop, stopped) = oneshot::channel();
