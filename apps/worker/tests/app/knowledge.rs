@@ -215,6 +215,7 @@ async fn with_milvus_configured_the_same_searches_work_against_milvus() {
     .await;
     news_search_works(&app).await;
     rationale_search_works(&app).await;
+    let vectors = app.running.knowledge.vectors().clone();
     app.stop().await;
     assert!(!dir.path().join("vectors.db").exists(), "Milvus replaces the embedded index");
 
@@ -234,6 +235,12 @@ async fn with_milvus_configured_the_same_searches_work_against_milvus() {
     let text = format!("{err:#}");
     assert!(text.contains("mirai-local-hash-v1") && text.contains("text-embedding-3-small"), "{text}");
     assert!(text.contains(&news) || text.contains(&rationales), "names the collection: {text}");
+    // The shared server outlives this test: its collections go.
+    if let mirai_worker::knowledge::AnyVectorStore::Milvus(m) = &*vectors {
+        for c in [mirai_core::Collection::News, mirai_core::Collection::Rationales] {
+            m.drop_collection(c).await.expect("drop a test collection");
+        }
+    }
 }
 
 /// The rationales destination's entry in `/api/status`.
