@@ -3,6 +3,8 @@
 //! queries get clear errors, the same works against Milvus (milvus-lite), and a store built
 //! with another embedding model refuses to start.
 
+mod fakes;
+
 use std::time::{Duration, Instant};
 
 use mirai_core::Decision;
@@ -117,7 +119,7 @@ async fn a_decision(app: &TestApp) -> Decision {
 
 /// A decision's rationale is found by its own words, through the outbox; status shows the
 /// rationales destination with its backlog.
-async fn rationale_search_works(app: &TestApp) {
+async fn rationale_search_works(app: &TestApp, model: &str) {
     app.wait_for_trades(1, 60).await;
     let d = a_decision(app).await;
     let path = format!("/api/rationales/search?q={}&symbol={}&limit=50", encode(&d.rationale), d.symbol);
@@ -145,7 +147,7 @@ async fn rationale_search_works(app: &TestApp) {
     assert!(r["pending"].is_u64() && r["lag_ms"].is_i64(), "{r}");
     let news = &status["news"];
     assert!(news["vector_store"] == "embedded" || news["vector_store"] == "milvus", "{news}");
-    assert_eq!(news["embedding_model"], "mirai-local-hash-v1");
+    assert_eq!(news["embedding_model"], model);
     assert!(news["last_poll_at"].is_i64() && news["last_error"].is_null(), "{news}");
 }
 
@@ -154,7 +156,7 @@ async fn with_nothing_configured_news_and_rationales_are_searchable_in_the_embed
     let dir = tempfile::tempdir().unwrap();
     let app = spawn(dir.path()).await;
     news_search_works(&app).await;
-    rationale_search_works(&app).await;
+    rationale_search_works(&app, "mirai-local-hash-v1").await;
     app.stop().await;
     assert!(dir.path().join("vectors.db").exists());
 
@@ -214,7 +216,7 @@ async fn with_milvus_configured_the_same_searches_work_against_milvus() {
     )
     .await;
     news_search_works(&app).await;
-    rationale_search_works(&app).await;
+    rationale_search_works(&app, "mirai-local-hash-v1").await;
     let vectors = app.running.knowledge.vectors().clone();
     app.stop().await;
     assert!(!dir.path().join("vectors.db").exists(), "Milvus replaces the embedded index");
@@ -438,5 +440,59 @@ async fn service_keys_never_reach_logs_responses_or_the_ledger() {
         assert!(!logs.contains(secret), "the {name} appears in the logs");
         assert!(!bodies.contains(secret), "the {name} appears in a response body");
         assert!(!db.contains(secret), "the {name} is in the ledger");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_openai_and_polygon_keys_set_those_services_are_used() {
+    const OPENAI_KEY: &str = "sk-fake-openai-key-for-this-test-0000";
+    const POLYGON_KEY: &str = "pk-fake-polygon-key-for-this-test-0000";
+    let openai = fakes::openai().await;
+    let polygon = fakes::polygon().await;
+    let dir = tempfile::tempdir().unwrap();
+    let openai_url = format!("{}/v1", openai.base);
+    let app = spawn_with(
+        dir.path(),
+        &[
+            ("OPENAI_API_KEY", OPENAI_KEY),
+            ("OPENAI_BASE_URL", &openai_url),
+            ("OPENAI_EMBEDDING_DIMENSIONS", "64"),
+            ("POLYGON_API_KEY", POLYGON_KEY),
+            ("POLYGON_BASE_URL", &polygon.base),
+        ],
+    )
+    .await;
+
+    // Polygon's article is found through OpenAI embeddings; the sample is off with a real source.
+    let hits = search_until_found(&app, "/api/news/search?q=zeppelin+lighthouse&symbol=BTCUSDT", 30).await;
+    assert_eq!(hits[0]["title"], "Lighthouse miners hoard zeppelin bitcoin", "{hits:#?}");
+    assert_eq!(hits[0]["url"], "https://news.example.com/zeppelin");
+    assert_eq!(hits[0]["source"], "Fake Wire");
+    let (_, body) = get_raw(&app, "/api/news/search?q=spot+bitcoin+ETF+inflows&limit=50").await;
+    let all = results(&body);
+    assert!(all.iter().all(|h| !h["source"].as_str().unwrap_or_default().contains("sample")), "{all:#?}");
+    rationale_search_works(&app, "text-embedding-3-small").await;
+    app.stop().await;
+
+    // Each key went to its own service only, in the Authorization header.
+    let asked = openai.seen();
+    assert!(!asked.is_empty());
+    for (request, auth) in &asked {
+        assert_eq!(auth, &format!("Bearer {OPENAI_KEY}"));
+        assert_eq!(
+            (&request["model"], &request["dimensions"]),
+            (&Value::from("text-embedding-3-small"), &Value::from(64))
+        );
+    }
+    let polled = polygon.seen();
+    for ticker in ["X%3ABTCUSD", "X%3AETHUSD"] {
+        assert!(
+            polled.iter().any(|(q, _)| q.as_str().is_some_and(|q| q.contains(ticker))),
+            "{ticker}: {polled:?}"
+        );
+    }
+    for (query, auth) in &polled {
+        assert_eq!(auth, &format!("Bearer {POLYGON_KEY}"));
+        assert!(!query.to_string().contains(POLYGON_KEY), "the key stays out of the url");
     }
 }
