@@ -69,11 +69,9 @@ impl Shipping {
             self.topics.push(topic);
         }
         self.store.enable_outbox(&self.topics)?;
-        let key = match destination {
-            "" => format!("{KV_BACKFILLED_PREFIX}{topic}"),
-            d => format!("{KV_BACKFILLED_PREFIX}{topic}.{d}"),
-        };
-        if self.store.get_kv(&key)?.is_none() {
+        let key = backfill_key(topic, destination);
+        // An empty value is a backfill forgotten on purpose (see `forget_backfill`).
+        if self.store.get_kv(&key)?.is_none_or(|v| v.is_empty()) {
             let n = self.store.outbox_backfill(topic)?;
             self.store.set_kv(&key, &n.to_string())?;
         }
@@ -82,6 +80,13 @@ impl Shipping {
         let task = tokio::spawn(shipper.run(self.stop.subscribe()));
         self.tasks.lock().unwrap_or_else(PoisonError::into_inner).push(task);
         Ok(())
+    }
+
+    /// Makes the next [`Shipping::spawn_to`] for `topic` and `destination` queue the history
+    /// again: for a destination known to have lost what it had (an embedded index deleted to
+    /// re-index). Harmless if it had not: destinations are idempotent.
+    pub fn forget_backfill(&self, topic: OutboxTopic, destination: &str) -> Result<(), ShippingError> {
+        Ok(self.store.set_kv(&backfill_key(topic, destination), "")?)
     }
 
     /// Backlog, lag and the last error of each destination, for the status page.
@@ -99,6 +104,13 @@ impl Shipping {
                 tracing::warn!("an outbox shipper did not stop within 10 s");
             }
         }
+    }
+}
+
+fn backfill_key(topic: OutboxTopic, destination: &str) -> String {
+    match destination {
+        "" => format!("{KV_BACKFILLED_PREFIX}{topic}"),
+        d => format!("{KV_BACKFILLED_PREFIX}{topic}.{d}"),
     }
 }
 
@@ -210,6 +222,13 @@ mod tests {
         assert!(first >= 2, "{first}");
         assert_eq!(same, first, "the same destination is not backfilled twice");
         assert_eq!(after_move, first * 2, "a new destination gets the history");
+
+        // A destination that lost its data gets it again once asked to.
+        let mut lost = Shipping::new(store.clone(), config).unwrap();
+        lost.forget_backfill(OutboxTopic::Analytics, "local").unwrap();
+        lost.spawn_to(Memory::default(), "local").unwrap();
+        assert_eq!(pending(), first * 3);
+        lost.stop().await;
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use mirai_core::{Collection, Embedder, VectorHit};
 use mirai_llm::AnyEmbedder;
 use mirai_news::{NewsError, TextQuery, search_text};
-use mirai_outbox::RationaleSink;
+use mirai_outbox::{OutboxTopic, RationaleSink};
 use mirai_store_local::LocalStore;
 use mirai_web::NewsStatusView;
 use tokio::sync::oneshot;
@@ -76,6 +76,10 @@ pub async fn start(
         store.clone(),
         &identity,
     )?;
+    if vectors.rationales_are_empty() {
+        // A fresh or deleted embedded index: every decision in the ledger goes in (again).
+        shipping.forget_backfill(OutboxTopic::Rationales, &identity)?;
+    }
     shipping.spawn_to(RationaleSink::new(vectors.clone(), embedder.clone()), &identity)?;
     let last_poll = poller.last();
     let schedule = NewsSchedule { poll_every: k.news.poll_every, ..NewsSchedule::default() };

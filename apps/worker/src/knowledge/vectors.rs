@@ -56,6 +56,14 @@ impl AnyVectorStore {
         }
     }
 
+    /// Whether the rationales collection is known to be empty (as [`AnyVectorStore::news_is_empty`]).
+    pub fn rationales_are_empty(&self) -> bool {
+        match self {
+            Self::Local(v) => v.len(Collection::Rationales) == 0,
+            Self::Milvus(_) => false,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Local(_) => "embedded",

@@ -173,6 +173,26 @@ async fn with_nothing_configured_news_and_rationales_are_searchable_in_the_embed
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(run.items, 0, "the sample is ingested once per store: {run:?}");
+    let d = a_decision(&app).await;
+    app.stop().await;
+
+    // The embedded index deleted (to re-index, say): the next start puts the sample news and
+    // every rationale in the ledger back.
+    for file in ["vectors.db", "vectors.db-wal", "vectors.db-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(file));
+    }
+    let app = spawn(dir.path()).await;
+    search_until_found(&app, "/api/news/search?q=spot+bitcoin+ETF+inflows&limit=1", 30).await;
+    let path = format!("/api/rationales/search?q={}&symbol={}&limit=50", encode(&d.rationale), d.symbol);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, body) = get_raw(&app, &path).await;
+        if results(&body).iter().any(|h| h["id"] == d.id.as_str()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the rationale of {} did not come back", d.id.as_str());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     app.stop().await;
 }
 
