@@ -93,3 +93,44 @@ impl NewsJob for NewsPoller {
         Ok(r.news_deleted + r.rationales_deleted)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use mirai_core::{Embedder, Symbol};
+    use mirai_llm::LocalEmbedder;
+    use mirai_store_local::vectors::LocalVectorIndex;
+
+    use super::*;
+
+    const DAY: i64 = 86_400_000;
+
+    #[tokio::test]
+    async fn the_sample_goes_in_once_per_store_and_retention_deletes_by_age() {
+        let symbols = [Symbol::new("BTCUSDT"), Symbol::new("ETHUSDT")];
+        let embedder = Arc::new(AnyEmbedder::Local(LocalEmbedder::new()));
+        let index = LocalVectorIndex::open_in_memory(embedder.model().clone()).unwrap();
+        let vectors = Arc::new(AnyVectorStore::Local(Box::new(index)));
+        let store = Arc::new(LocalStore::open_in_memory().unwrap());
+        let settings = mirai_news::NewsSettings::new(&symbols);
+        let poller = |id: &str| {
+            NewsPoller::new(settings.clone(), &symbols, embedder.clone(), vectors.clone(), store.clone(), id)
+                .unwrap()
+        };
+        // 2026-12-01: after the sample's newest article.
+        let now = Timestamp::from_millis(1_796_083_200_000);
+
+        let mut first = poller("local:test");
+        let run = first.poll(now).await.unwrap();
+        assert!(run.items >= 30 && run.chunks >= run.items, "{run:?}");
+        assert_eq!(first.last().lock().unwrap().as_ref().map(|r| r.at), Some(now));
+        assert_eq!(first.poll(now).await.unwrap().items, 0, "not twice in one process");
+        assert_eq!(poller("local:test").poll(now).await.unwrap().items, 0, "nor after a restart");
+        assert!(poller("milvus:elsewhere").poll(now).await.unwrap().items >= 30, "another store gets it");
+
+        // Nothing is two years old yet; two years and a day later, everything is.
+        assert_eq!(first.retain(now).await.unwrap(), 0);
+        let deleted = first.retain(now.plus_millis(731 * DAY)).await.unwrap();
+        assert!(deleted as usize >= run.chunks, "{deleted}");
+        assert!(vectors.news_is_empty());
+    }
+}
