@@ -378,69 +378,35 @@ async fn every_rationale_reaches_milvus_once_across_an_outage() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn service_keys_never_reach_logs_responses_or_the_ledger() {
-    use std::io::{BufRead, BufReader, Read};
-    use std::process::{Command, Stdio};
-
     const OPENAI: &str = "sk-openai-Q7wE4rT1yU8iO5pA-unique";
     const MILVUS: &str = "milvus-pw-Z3xC6vB9nM2kJ5hG-unique";
     const POLYGON: &str = "polygon-key-L4kJ7hG1fD9sA3qW-unique";
     let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
     // Every service points at a closed port on this machine, so every call fails and is logged.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mirai"))
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PORT", "0")
-        .env("DATA_DIR", dir.path().join("data"))
-        .env("WEB_PASS", PASSWORD)
-        .env("JWT_SECRET", JWT_SECRET)
-        .env("REPLAY_BARS_PER_SECOND", "400")
-        .env("RUST_LOG", "debug")
-        .env("OPENAI_API_KEY", OPENAI)
-        .env("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-        .env("OPENAI_TIMEOUT_SECS", "2")
-        .env("MILVUS_ADDRESS", "http://127.0.0.1:9")
-        .env("MILVUS_USERNAME", "root")
-        .env("MILVUS_PASSWORD", MILVUS)
-        .env("MILVUS_TIMEOUT_SECS", "2")
-        .env("POLYGON_API_KEY", POLYGON)
-        .env("POLYGON_BASE_URL", "http://127.0.0.1:9")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("mirai binary starts");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut stderr = child.stderr.take().unwrap();
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
-    let (tx, rx) = std::sync::mpsc::channel();
-    let out_reader = std::thread::spawn(move || {
-        let (mut all, mut line) = (String::new(), String::new());
-        while stdout.read_line(&mut line).unwrap_or(0) > 0 {
-            if let Some(addr) = line.trim().strip_prefix("Dashboard: http://") {
-                let _ = tx.send(addr.to_owned());
-            }
-            all.push_str(&line);
-            line.clear();
-        }
-        all
-    });
-    let addr = rx.recv_timeout(Duration::from_secs(60)).expect("the dashboard address is printed");
-    let base = format!("http://{addr}");
+    let mirai = Binary::start(
+        dir.path(),
+        &[
+            ("PORT", "0"),
+            ("DATA_DIR", data.to_str().expect("utf-8 temp path")),
+            ("WEB_PASS", PASSWORD),
+            ("JWT_SECRET", JWT_SECRET),
+            ("REPLAY_BARS_PER_SECOND", "400"),
+            ("RUST_LOG", "debug"),
+            ("OPENAI_API_KEY", OPENAI),
+            ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1"),
+            ("OPENAI_TIMEOUT_SECS", "2"),
+            ("MILVUS_ADDRESS", "http://127.0.0.1:9"),
+            ("MILVUS_USERNAME", "root"),
+            ("MILVUS_PASSWORD", MILVUS),
+            ("MILVUS_TIMEOUT_SECS", "2"),
+            ("POLYGON_API_KEY", POLYGON),
+            ("POLYGON_BASE_URL", "http://127.0.0.1:9"),
+        ],
+    );
+    let base = mirai.base.clone();
     let c = reqwest::Client::new();
-    let login: Value = c
-        .post(format!("{base}/api/auth/login"))
-        .json(&serde_json::json!({"username": "admin", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = mirai.login(&c).await;
     tokio::time::sleep(Duration::from_secs(4)).await;
 
     let mut bodies = String::new();
@@ -449,14 +415,12 @@ async fn service_keys_never_reach_logs_responses_or_the_ledger() {
         assert!(r.status() != 500, "{path}");
         bodies.push_str(&r.text().await.unwrap());
     }
-    child.kill().unwrap();
-    let _ = child.wait();
-    let logs = out_reader.join().unwrap() + &err_reader.join().unwrap();
+    let logs = mirai.stop();
     for exercised in ["news poll had problems", "shipping failed", "vector store unreachable at start"] {
         assert!(logs.contains(exercised), "{exercised:?} was not logged:\n{logs}");
     }
     assert!(bodies.contains("\"consecutive_failures\""), "{bodies}");
-    let db = std::fs::read(dir.path().join("data").join("mirai.db")).unwrap_or_default();
+    let db = std::fs::read(data.join("mirai.db")).unwrap_or_default();
     let db = String::from_utf8_lossy(&db);
     for (name, secret) in [("OpenAI key", OPENAI), ("Milvus password", MILVUS), ("Polygon key", POLYGON)] {
         assert!(!logs.contains(secret), "the {name} appears in the logs");
