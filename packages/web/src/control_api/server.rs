@@ -1,6 +1,6 @@
 //! `handle_control_api`: serves `/internal/v1/{status,positions,trades,control,backtests}` and
-//! `/internal/v1/{news,rationales}/search` to holders of
-//! the service token (a secret distinct from user JWTs), for the worker to mount.
+//! `/internal/v1/{news,rationales}/search` to holders of the service token (a secret distinct
+//! from user JWTs), for the worker to mount.
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
