@@ -181,7 +181,10 @@ mod tests {
                 }
             }
         }
-        assert_eq!(routes, 7, "health, status, positions, trades, control, login, dashboard");
+        assert_eq!(
+            routes, 9,
+            "health, status, positions, trades, control, login, dashboard, news/search, rationales/search"
+        );
         assert!(manifest.contains("path = \"api/_lambda.rs\""));
 
         let vercel = std::fs::read_to_string(root.join("vercel.json")).expect("vercel.json");

@@ -45,6 +45,7 @@ pub struct Running {
     pub generated_password: Option<Secret>,
     pub store: Arc<LocalStore>,
     pub shipping: Arc<Shipping>,
+    pub knowledge: Arc<crate::knowledge::Knowledge>,
     shutdown: oneshot::Sender<()>,
     trader_stop: oneshot::Sender<()>,
     trader: JoinHandle<()>,
@@ -62,6 +63,7 @@ impl Running {
         }
         self.feed.abort();
         let _ = self.feed.await;
+        self.knowledge.stop().await;
         self.shipping.stop().await;
         let _ = self.shutdown.send(());
         let _ = self.server.await;
@@ -135,6 +137,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             .context("starting the Snowflake shipper")?;
         tracing::info!("shipping history to Snowflake");
     }
+    let knowledge =
+        crate::knowledge::start(&settings, &store, &mut shipping).await.context("news and vector search")?;
     let shipping = Arc::new(shipping);
 
     let (event_tx, event_rx) = mpsc::channel(1024);
@@ -156,6 +160,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                 last_event_at: None,
                 trades_today: 0,
                 blocked_reason: binance.as_ref().and_then(|b| b.blocked_reason()),
+                outbox: Vec::new(),
+                news: None,
             },
             positions: Vec::new(),
         },
@@ -187,7 +193,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     };
     let auth = Auth::new(&settings.web_user, password.expose(), jwt_secret.expose().as_bytes())
         .context("setting up login")?;
-    let backend: Arc<dyn Backend> = Arc::new(LocalBackend(shared_placeholder.clone()));
+    let backend: Arc<dyn Backend> =
+        Arc::new(LocalBackend::new(shared_placeholder.clone(), knowledge.clone(), shipping.clone()));
     let ctx = Arc::new(Ctx::new(auth, backend.clone()));
     let app = crate::server::router(ctx, backend, settings.service_token.clone());
     let listener = tokio::net::TcpListener::bind((settings.bind, settings.port))
@@ -229,6 +236,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         generated_password,
         store,
         shipping,
+        knowledge,
         shutdown: shutdown_tx,
         trader_stop: trader_stop_tx,
         trader: trader_task,

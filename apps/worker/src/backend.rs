@@ -1,38 +1,112 @@
 //! `LocalBackend`: the web tier's `Backend` inside the worker process — reads the published
 //! snapshot and the store, hands commands to the trading task, waiting until they apply, and
-//! runs backtests off that task (`crate::backtests`).
+//! runs backtests off that task (`crate::backtests`), and searches news and rationales
+//! (`crate::knowledge`). The status it reports includes each shipping destination's backlog.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use mirai_core::{Collection, VectorError};
+use mirai_news::{NewsError, TextQuery};
 use mirai_web::{
     Backend, BackendError, BackendFuture, BacktestJobView, BacktestRequest, BacktestResultView,
-    ControlAction, PositionView, StatusView, TradeView,
+    ControlAction, OutboxView, PositionView, SearchHitView, SearchRequest, StatusView, TradeView,
 };
 use tokio::sync::oneshot;
 
 use crate::backtests::BacktestJobs;
+use crate::knowledge::Knowledge;
 use crate::shared::{Command, Shared};
+use crate::shipping::Shipping;
 
 /// How long a command may wait for the trading task; it serves commands before market data, so
 /// this is only reached if the task is gone or stuck.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone)]
-pub struct LocalBackend(pub Arc<Shared>);
+pub struct LocalBackend {
+    shared: Arc<Shared>,
+    knowledge: Arc<Knowledge>,
+    shipping: Arc<Shipping>,
+}
+
+impl LocalBackend {
+    pub fn new(shared: Arc<Shared>, knowledge: Arc<Knowledge>, shipping: Arc<Shipping>) -> Self {
+        Self { shared, knowledge, shipping }
+    }
+
+    async fn search(
+        &self,
+        collection: Collection,
+        r: SearchRequest,
+    ) -> Result<Vec<SearchHitView>, BackendError> {
+        let q = TextQuery {
+            text: r.q,
+            symbol: r.symbol,
+            since: r.since,
+            until: r.until,
+            top_k: r.limit as usize,
+        };
+        let hits = self.knowledge.search(collection, &q).await.map_err(search_error)?;
+        Ok(hits
+            .into_iter()
+            .map(|h| SearchHitView {
+                id: h.doc.id,
+                symbol: h.doc.symbol,
+                published_at: h.doc.published_at,
+                source: h.doc.source,
+                url: h.doc.url,
+                title: h.doc.title,
+                text: h.doc.text,
+                score: h.score,
+            })
+            .collect())
+    }
+}
+
+/// A bad request is the caller's to fix (422 with its message); a store or embedder that is
+/// down is a 503; anything else (a model mismatch that appeared after start) is logged only.
+fn search_error(e: NewsError) -> BackendError {
+    match e {
+        NewsError::Query(m) | NewsError::Vector(VectorError::Invalid(m)) => BackendError::Invalid(m),
+        e if e.is_retryable() => BackendError::Unavailable(e.to_string()),
+        e => BackendError::Internal(e.to_string()),
+    }
+}
 
 impl Backend for LocalBackend {
     fn status(&self) -> BackendFuture<'_, StatusView> {
-        Box::pin(async move { Ok(self.0.snapshot().status) })
+        Box::pin(async move {
+            let mut status = self.shared.snapshot().status;
+            status.outbox = self
+                .shipping
+                .status()
+                .into_iter()
+                .map(|t| OutboxView {
+                    topic: t.topic.to_string(),
+                    destination: t.destination,
+                    pending: t.pending,
+                    parked: t.parked,
+                    lag_ms: t.lag_ms,
+                    oldest_queued_at: t.oldest_queued_at,
+                    shipped: t.shipped,
+                    last_shipped_at: t.last_shipped_at,
+                    consecutive_failures: t.consecutive_failures,
+                    last_error: t.last_error,
+                })
+                .collect();
+            status.news = Some(self.knowledge.status());
+            Ok(status)
+        })
     }
 
     fn positions(&self) -> BackendFuture<'_, Vec<PositionView>> {
-        Box::pin(async move { Ok(self.0.snapshot().positions) })
+        Box::pin(async move { Ok(self.shared.snapshot().positions) })
     }
 
     fn trades(&self, limit: u32) -> BackendFuture<'_, Vec<TradeView>> {
         Box::pin(async move {
-            let store = self.0.store.clone();
+            let store = self.shared.store.clone();
             let fills = tokio::task::spawn_blocking(move || store.fills(limit as usize, None))
                 .await
                 .map_err(|e| BackendError::Internal(e.to_string()))?
@@ -44,13 +118,13 @@ impl Backend for LocalBackend {
     fn control(&self, action: ControlAction) -> BackendFuture<'_, StatusView> {
         Box::pin(async move {
             let (reply, answer) = oneshot::channel();
-            self.0
+            self.shared
                 .commands
                 .send(Command { action, reply })
                 .await
                 .map_err(|_| BackendError::Unavailable("the trading task has stopped".into()))?;
             match tokio::time::timeout(COMMAND_TIMEOUT, answer).await {
-                Ok(Ok(Ok(()))) => Ok(self.0.snapshot().status),
+                Ok(Ok(Ok(()))) => self.status().await,
                 Ok(Ok(Err(e))) => Err(BackendError::Internal(e)),
                 Ok(Err(_)) | Err(_) => {
                     Err(BackendError::Unavailable("the trading task did not answer".into()))
@@ -71,5 +145,13 @@ impl Backend for LocalBackend {
     fn backtest_result(&self, id: &str) -> BackendFuture<'_, BacktestResultView> {
         let found = BacktestJobs::process().result(id);
         Box::pin(async move { found })
+    }
+
+    fn search_news(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>> {
+        Box::pin(self.search(Collection::News, request))
+    }
+
+    fn search_rationales(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>> {
+        Box::pin(self.search(Collection::Rationales, request))
     }
 }

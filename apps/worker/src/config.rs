@@ -48,6 +48,8 @@ pub struct Settings {
     pub limits: RiskLimits,
     /// Set when any `SNOWFLAKE_*` variable is: the history is then shipped to Snowflake.
     pub snowflake: Option<mirai_store_snowflake::SnowflakeSettings>,
+    /// Embedder, vector store (embedded or Milvus) and news sources.
+    pub knowledge: crate::knowledge::KnowledgeSettings,
 }
 
 /// Every invalid setting, one line each.
@@ -228,6 +230,11 @@ impl Settings {
             None
         });
 
+        let knowledge = crate::knowledge::KnowledgeSettings::from_lookup(get, &symbols).unwrap_or_else(|e| {
+            r.errors.extend(e);
+            crate::knowledge::KnowledgeSettings::defaults(&symbols)
+        });
+
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
         }
@@ -254,6 +261,7 @@ impl Settings {
             position_size,
             limits,
             snowflake,
+            knowledge,
         })
     }
 

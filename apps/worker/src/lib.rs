@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod feed;
+pub mod knowledge;
 pub mod news;
 pub mod secret;
 pub mod server;

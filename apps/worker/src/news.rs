@@ -3,8 +3,9 @@
 //! vector store or embedder is failing, and stops when told.
 //!
 //! The task is generic over [`NewsJob`] so the schedule is tested without a network;
-//! `app.rs` hands it `mirai_news::NewsService` (see the `NewsJob` impl there), which picks its
-//! sources (bundled sample, import files, Polygon) from the settings.
+//! `crate::knowledge` hands it a `NewsPoller` (`knowledge/news_job.rs`) over
+//! `mirai_news::NewsService`, which picks its sources (bundled sample, import files, Polygon)
+//! from the settings.
 
 use std::future::Future;
 use std::time::Duration;

@@ -57,13 +57,21 @@ impl Shipping {
     /// Starts shipping `sink`'s topic in a background task. Records written from now on are
     /// queued for it; on the topic's first use ever, the stored history is queued as well.
     pub fn spawn<S: Sink>(&mut self, sink: S) -> Result<(), ShippingError> {
+        self.spawn_to(sink, "")
+    }
+
+    /// As [`Shipping::spawn`], with the history queued again the first time the topic ships to
+    /// `destination` (the vector store's identity, say): moving rationales from the embedded
+    /// index to Milvus brings the past ones along.
+    pub fn spawn_to<S: Sink>(&mut self, sink: S, destination: &str) -> Result<(), ShippingError> {
         let topic = sink.topic();
         if !self.topics.contains(&topic) {
             self.topics.push(topic);
         }
         self.store.enable_outbox(&self.topics)?;
-        let key = format!("{KV_BACKFILLED_PREFIX}{topic}");
-        if self.store.get_kv(&key)?.is_none() {
+        let key = backfill_key(topic, destination);
+        // An empty value is a backfill forgotten on purpose (see `forget_backfill`).
+        if self.store.get_kv(&key)?.is_none_or(|v| v.is_empty()) {
             let n = self.store.outbox_backfill(topic)?;
             self.store.set_kv(&key, &n.to_string())?;
         }
@@ -72,6 +80,13 @@ impl Shipping {
         let task = tokio::spawn(shipper.run(self.stop.subscribe()));
         self.tasks.lock().unwrap_or_else(PoisonError::into_inner).push(task);
         Ok(())
+    }
+
+    /// Makes the next [`Shipping::spawn_to`] for `topic` and `destination` queue the history
+    /// again: for a destination known to have lost what it had (an embedded index deleted to
+    /// re-index). Harmless if it had not: destinations are idempotent.
+    pub fn forget_backfill(&self, topic: OutboxTopic, destination: &str) -> Result<(), ShippingError> {
+        Ok(self.store.set_kv(&backfill_key(topic, destination), "")?)
     }
 
     /// Backlog, lag and the last error of each destination, for the status page.
@@ -89,6 +104,13 @@ impl Shipping {
                 tracing::warn!("an outbox shipper did not stop within 10 s");
             }
         }
+    }
+}
+
+fn backfill_key(topic: OutboxTopic, destination: &str) -> String {
+    match destination {
+        "" => format!("{KV_BACKFILLED_PREFIX}{topic}"),
+        d => format!("{KV_BACKFILLED_PREFIX}{topic}.{d}"),
     }
 }
 
@@ -175,6 +197,38 @@ mod tests {
         assert_eq!(store.outbox_backlog(OutboxTopic::Analytics).unwrap().pending, 0);
         again.stop().await;
         assert_eq!(sink.0.lock().unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn history_is_queued_again_for_a_new_destination_only() {
+        let store = Arc::new(LocalStore::open_in_memory().unwrap());
+        store.insert_decision(&decision(1)).unwrap();
+        store.insert_decision(&decision(2)).unwrap();
+        // A shipper that never runs in time: only the queue is observed.
+        let config = ShipperConfig { poll_interval: Duration::from_secs(3600), ..ShipperConfig::default() };
+        let pending = || store.outbox_backlog(OutboxTopic::Analytics).unwrap().pending;
+        let mut shipping = Shipping::new(store.clone(), config).unwrap();
+        shipping.spawn_to(Memory::default(), "local").unwrap();
+        let first = pending();
+        shipping.stop().await;
+        let mut again = Shipping::new(store.clone(), config).unwrap();
+        again.spawn_to(Memory::default(), "local").unwrap();
+        let same = pending();
+        again.stop().await;
+        let mut moved = Shipping::new(store.clone(), config).unwrap();
+        moved.spawn_to(Memory::default(), "milvus").unwrap();
+        let after_move = pending();
+        moved.stop().await;
+        assert!(first >= 2, "{first}");
+        assert_eq!(same, first, "the same destination is not backfilled twice");
+        assert_eq!(after_move, first * 2, "a new destination gets the history");
+
+        // A destination that lost its data gets it again once asked to.
+        let mut lost = Shipping::new(store.clone(), config).unwrap();
+        lost.forget_backfill(OutboxTopic::Analytics, "local").unwrap();
+        lost.spawn_to(Memory::default(), "local").unwrap();
+        assert_eq!(pending(), first * 3);
+        lost.stop().await;
     }
 
     #[test]

@@ -463,6 +463,8 @@ impl<E: Executor> Trader<E> {
                 last_event_at: self.last_event_at,
                 trades_today: risk.trades_today,
                 blocked_reason: self.blocked.as_ref().and_then(|f| f()),
+                outbox: Vec::new(),
+                news: None,
             },
             positions,
         }

@@ -64,6 +64,8 @@ fn trader(store: Arc<LocalStore>, exec: Scripted) -> Trader<Scripted> {
         last_event_at: None,
         trades_today: 0,
         blocked_reason: None,
+        outbox: Vec::new(),
+        news: None,
     };
     let shared = Arc::new(Shared::new(Snapshot { status, positions: Vec::new() }, store.clone(), tx));
     Trader::new(

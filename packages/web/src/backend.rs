@@ -6,7 +6,8 @@ use std::pin::Pin;
 use thiserror::Error;
 
 use crate::views::{
-    BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, PositionView, StatusView, TradeView,
+    BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, PositionView, SearchHitView,
+    SearchRequest, StatusView, TradeView,
 };
 
 /// The boxed future every `Backend` method returns; boxing keeps the trait object-safe.
@@ -27,6 +28,10 @@ pub trait Backend: Send + Sync {
     fn backtest(&self, id: &str) -> BackendFuture<'_, BacktestJobView>;
     /// A finished backtest's results; `Refused` while it is still running.
     fn backtest_result(&self, id: &str) -> BackendFuture<'_, BacktestResultView>;
+    /// Stored news most similar to the request's text, best first, at most `limit`.
+    fn search_news(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>>;
+    /// Decision rationales most similar to the request's text, best first, at most `limit`.
+    fn search_rationales(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>>;
 }
 
 /// Why the worker could not answer. Only `Refused` carries a message meant for the user.

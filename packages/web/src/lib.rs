@@ -23,6 +23,7 @@ pub use error::{ApiError, FieldError};
 pub use plumbing::MAX_BODY_BYTES;
 pub use routes::{DASHBOARD_HTML, content_security_policy, handle};
 pub use views::{
-    BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, DataSource, FillView, JobStatus,
-    MAX_GENERATED_BARS, Mode, ParamValue, PositionView, SizingView, StatusView, TradeView,
+    BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, DEFAULT_SEARCH_LIMIT, DataSource,
+    FillView, JobStatus, MAX_GENERATED_BARS, MAX_SEARCH_CHARS, MAX_SEARCH_LIMIT, Mode, NewsStatusView,
+    OutboxView, ParamValue, PositionView, SearchHitView, SearchRequest, SizingView, StatusView, TradeView,
 };

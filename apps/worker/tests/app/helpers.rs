@@ -109,3 +109,71 @@ impl TestApp {
 pub fn trade_ids(trades: &[Value]) -> Vec<String> {
     trades.iter().map(|t| t["trade_id"].as_str().expect("trade id").to_owned()).collect()
 }
+
+/// The real `mirai` binary, run with only the given environment (and `PATH`), its output kept.
+pub struct Binary {
+    pub base: String,
+    child: std::process::Child,
+    out: std::thread::JoinHandle<String>,
+    err: std::thread::JoinHandle<String>,
+}
+
+impl Binary {
+    /// Starts it in `dir` and waits (up to 60 s) for the dashboard address it prints.
+    pub fn start(dir: &Path, vars: &[(&str, &str)]) -> Self {
+        use std::io::{BufRead, BufReader, Read};
+        use std::process::{Command, Stdio};
+
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mirai"))
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(vars.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("mirai binary starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut stderr = child.stderr.take().expect("stderr");
+        let err = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stderr.read_to_string(&mut s);
+            s
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        let out = std::thread::spawn(move || {
+            let (mut all, mut line) = (String::new(), String::new());
+            while stdout.read_line(&mut line).unwrap_or(0) > 0 {
+                if let Some(addr) = line.trim().strip_prefix("Dashboard: http://") {
+                    let _ = tx.send(addr.to_owned());
+                }
+                all.push_str(&line);
+                line.clear();
+            }
+            all
+        });
+        let addr = rx.recv_timeout(Duration::from_secs(60)).expect("the dashboard address is printed");
+        Self { base: format!("http://{addr}"), child, out, err }
+    }
+
+    /// Logs in with [`PASSWORD`] and returns the token.
+    pub async fn login(&self, client: &reqwest::Client) -> String {
+        let login: Value = client
+            .post(format!("{}/api/auth/login", self.base))
+            .json(&json!({ "username": "admin", "password": PASSWORD }))
+            .send()
+            .await
+            .expect("login request")
+            .json()
+            .await
+            .expect("login json");
+        login["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Kills the process and returns everything it printed, stdout then stderr.
+    pub fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.out.join().unwrap_or_default() + &self.err.join().unwrap_or_default()
+    }
+}

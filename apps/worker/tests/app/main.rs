@@ -6,6 +6,7 @@ mod helpers;
 mod api;
 mod binance;
 mod kill_switch;
+mod knowledge;
 mod restart;
 mod secrets;
 mod trading;

@@ -11,10 +11,11 @@ use serde_json::json;
 use thiserror::Error;
 
 use super::server::MIN_SERVICE_TOKEN_BYTES;
-use super::wire::{self, ErrorBody, PositionsBody, TradesBody};
+use super::wire::{self, ErrorBody, PositionsBody, SearchBody, TradesBody};
 use crate::backend::{Backend, BackendError, BackendFuture};
 use crate::views::{
-    BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, PositionView, StatusView, TradeView,
+    BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, PositionView, SearchHitView,
+    SearchRequest, StatusView, TradeView,
 };
 
 /// The limit on one call to the worker, connection included; Vercel allows 10 s per request.
@@ -130,6 +131,27 @@ fn backtest_path(id: &str, suffix: &str) -> Result<String, BackendError> {
     }
 }
 
+/// The control-API path and query of a search, every value URL-encoded.
+fn search_path(path: &str, r: &SearchRequest) -> String {
+    let mut url = Url::parse("http://worker.invalid").unwrap_or_else(|_| unreachable!("a literal URL"));
+    url.set_path(path);
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("q", &r.q);
+        if let Some(s) = r.symbol {
+            q.append_pair("symbol", s.as_str());
+        }
+        if let Some(t) = r.since {
+            q.append_pair("since", &t.millis().to_string());
+        }
+        if let Some(t) = r.until {
+            q.append_pair("until", &t.millis().to_string());
+        }
+        q.append_pair("limit", &r.limit.to_string());
+    }
+    format!("{}?{}", url.path(), url.query().unwrap_or_default())
+}
+
 /// An error and its sources on one line, for the logs (the URL holds no credentials).
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
@@ -178,6 +200,21 @@ impl Backend for RemoteBackend {
         let path = backtest_path(id, "/result");
         Box::pin(async move { self.get(&path?).await })
     }
+
+    fn search_news(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>> {
+        Box::pin(async move { self.search(wire::NEWS_SEARCH, &request).await })
+    }
+
+    fn search_rationales(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>> {
+        Box::pin(async move { self.search(wire::RATIONALES_SEARCH, &request).await })
+    }
+}
+
+impl RemoteBackend {
+    async fn search(&self, path: &str, request: &SearchRequest) -> Result<Vec<SearchHitView>, BackendError> {
+        let body: SearchBody = self.get(&search_path(path, request)).await?;
+        Ok(body.results)
+    }
 }
 
 impl fmt::Debug for RemoteBackend {
@@ -203,6 +240,20 @@ mod tests {
         assert!(check_base_url("http://user:pw@x").is_err());
         assert!(check_base_url("http://x/?a=1").is_err());
         assert!(check_base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn search_paths_encode_every_value() {
+        let r = SearchRequest {
+            q: "etf & flows=up #1".into(),
+            symbol: Some(mirai_core::Symbol::new("BTCUSDT")),
+            since: Some(mirai_core::Timestamp::from_millis(5)),
+            until: None,
+            limit: 7,
+        };
+        let path = search_path(wire::NEWS_SEARCH, &r);
+        assert_eq!(path, "/internal/v1/news/search?q=etf+%26+flows%3Dup+%231&symbol=BTCUSDT&since=5&limit=7");
+        assert_eq!(crate::routes::search::parse_search(path.split_once('?').map(|p| p.1)).unwrap(), r);
     }
 
     #[test]

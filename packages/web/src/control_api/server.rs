@@ -1,5 +1,6 @@
-//! `handle_control_api`: serves `/internal/v1/{status,positions,trades,control,backtests}` to holders of
-//! the service token (a secret distinct from user JWTs), for the worker to mount.
+//! `handle_control_api`: serves `/internal/v1/{status,positions,trades,control,backtests}` and
+//! `/internal/v1/{news,rationales}/search` to holders of the service token (a secret distinct
+//! from user JWTs), for the worker to mount.
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
@@ -10,6 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::plumbing::request::{bearer_token, check_body_size, json_body};
 use crate::plumbing::response::json;
 use crate::routes::backtests;
+use crate::routes::search::{self, Corpus};
 use crate::routes::{ControlRequest, parse_limit};
 use crate::secret_eq::secret_eq;
 
@@ -61,6 +63,17 @@ async fn dispatch(
         }
         check_body_size(req.body())?;
         return backtests::create(backend, wire::BACKTESTS, req).await;
+    }
+    let corpus = match path {
+        wire::NEWS_SEARCH => Some(Corpus::News),
+        wire::RATIONALES_SEARCH => Some(Corpus::Rationales),
+        _ => None,
+    };
+    if let Some(corpus) = corpus {
+        if req.method() != Method::GET {
+            return Err(ApiError::MethodNotAllowed { allow: "GET" });
+        }
+        return search::search(backend, corpus, req).await;
     }
     let (method, allow) = match path {
         wire::STATUS | wire::POSITIONS | wire::TRADES => (Method::GET, "GET"),

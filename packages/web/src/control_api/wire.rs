@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::views::{PositionView, TradeView};
+use crate::views::{PositionView, SearchHitView, TradeView};
 
 pub(crate) const STATUS: &str = "/internal/v1/status";
 pub(crate) const POSITIONS: &str = "/internal/v1/positions";
@@ -10,6 +10,9 @@ pub(crate) const TRADES: &str = "/internal/v1/trades";
 pub(crate) const CONTROL: &str = "/internal/v1/control";
 /// `POST` creates; `/{id}` and `/{id}/result` read.
 pub(crate) const BACKTESTS: &str = "/internal/v1/backtests";
+/// `GET` with the public route's query string.
+pub(crate) const NEWS_SEARCH: &str = "/internal/v1/news/search";
+pub(crate) const RATIONALES_SEARCH: &str = "/internal/v1/rationales/search";
 
 #[derive(Serialize, Deserialize)]
 pub(crate) struct PositionsBody {
@@ -19,6 +22,11 @@ pub(crate) struct PositionsBody {
 #[derive(Serialize, Deserialize)]
 pub(crate) struct TradesBody {
     pub(crate) trades: Vec<TradeView>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct SearchBody {
+    pub(crate) results: Vec<SearchHitView>,
 }
 
 /// The error envelope every non-2xx answer carries.

@@ -1,5 +1,6 @@
 //! HTTP plumbing shared by the routes: reading requests, building responses, validation.
 
+pub(crate) mod decode;
 pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod validation;

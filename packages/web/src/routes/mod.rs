@@ -8,6 +8,7 @@ mod health;
 mod login;
 mod positions;
 mod router;
+pub(crate) mod search;
 mod status;
 mod trades;
 

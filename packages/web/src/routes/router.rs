@@ -5,7 +5,8 @@ use bytes::Bytes;
 use http::{Method, Request, Response};
 
 use super::auth_guard::authorize;
-use super::{backtests, control, dashboard, health, login, positions, status, trades};
+use super::search::Corpus;
+use super::{backtests, control, dashboard, health, login, positions, search, status, trades};
 use crate::ctx::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::plumbing::request::check_body_size;
@@ -24,6 +25,7 @@ enum Route<'a> {
     NewBacktest,
     Backtest(&'a str),
     BacktestResult(&'a str),
+    Search(Corpus),
 }
 
 impl<'a> Route<'a> {
@@ -41,6 +43,8 @@ impl<'a> Route<'a> {
             "/api/positions" => Route::Positions,
             "/api/trades" => Route::Trades,
             "/api/control" => Route::Control,
+            "/api/news/search" => Route::Search(Corpus::News),
+            "/api/rationales/search" => Route::Search(Corpus::Rationales),
             BACKTESTS => Route::NewBacktest,
             _ => return Err(ApiError::NotFound),
         })
@@ -102,6 +106,10 @@ async fn dispatch(ctx: &Ctx, req: &Request<Bytes>) -> ApiResult<Response<Bytes>>
         Route::BacktestResult(id) => {
             authorize(ctx, req)?;
             backtests::result(ctx.backend.as_ref(), id).await
+        }
+        Route::Search(corpus) => {
+            authorize(ctx, req)?;
+            search::search(ctx.backend.as_ref(), corpus, req).await
         }
     }
 }

@@ -3,7 +3,10 @@
 mod backtest;
 mod control;
 mod mode;
+mod news_status;
+mod outbox;
 mod position;
+mod search;
 mod status;
 mod trade;
 
@@ -13,6 +16,9 @@ pub use backtest::{
 };
 pub use control::ControlAction;
 pub use mode::Mode;
+pub use news_status::NewsStatusView;
+pub use outbox::OutboxView;
 pub use position::PositionView;
+pub use search::{DEFAULT_SEARCH_LIMIT, MAX_SEARCH_CHARS, MAX_SEARCH_LIMIT, SearchHitView, SearchRequest};
 pub use status::StatusView;
 pub use trade::TradeView;

@@ -3,7 +3,7 @@
 use mirai_core::{Amount, Symbol, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use super::Mode;
+use super::{Mode, NewsStatusView, OutboxView};
 
 /// Everything the dashboard's header shows. Amounts are decimal strings in the quote currency;
 /// times are milliseconds since the Unix epoch.
@@ -30,4 +30,10 @@ pub struct StatusView {
     /// Absent in answers from older workers.
     #[serde(default)]
     pub blocked_reason: Option<String>,
+    /// Each shipping destination's backlog and lag (empty until the worker reports them).
+    #[serde(default)]
+    pub outbox: Vec<OutboxView>,
+    /// The vector store, the embedder and the last news poll (`None` until the worker reports them).
+    #[serde(default)]
+    pub news: Option<NewsStatusView>,
 }

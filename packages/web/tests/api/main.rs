@@ -9,3 +9,4 @@ mod config;
 mod control_api;
 mod remote;
 mod routes;
+mod search;

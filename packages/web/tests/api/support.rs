@@ -8,7 +8,7 @@ use http::{HeaderMap, Method, Request, StatusCode, header};
 use mirai_core::{Amount, ClientOrderId, Clock, Price, Qty, Side, Symbol, Timestamp, TradeId};
 use mirai_web::{
     Auth, Backend, BackendError, BackendFuture, BacktestJobView, BacktestRequest, BacktestResultView,
-    ControlAction, Ctx, JobStatus, Mode, PositionView, StatusView, TradeView,
+    ControlAction, Ctx, JobStatus, Mode, PositionView, SearchHitView, SearchRequest, StatusView, TradeView,
 };
 
 pub const USER: &str = "admin";
@@ -52,6 +52,7 @@ pub struct FakeBackend {
     pub fail_with: Mutex<Option<BackendError>>,
     /// Backtests asked for; each starts running and finishes when a test says so.
     pub backtests: Mutex<Vec<BacktestJobView>>,
+    pub searches: Mutex<Vec<(&'static str, SearchRequest)>>,
 }
 
 pub fn trade(id: &str, ts: i64, side: Side) -> TradeView {
@@ -85,6 +86,8 @@ impl FakeBackend {
                 last_event_at: Some(Timestamp::from_millis(T0 - 1_000)),
                 trades_today: 3,
                 blocked_reason: None,
+                outbox: Vec::new(),
+                news: None,
             }),
             positions: vec![PositionView {
                 symbol: Symbol::new("BTCUSDT"),
@@ -105,7 +108,31 @@ impl FakeBackend {
             limits: Mutex::new(Vec::new()),
             fail_with: Mutex::new(None),
             backtests: Mutex::new(Vec::new()),
+            searches: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The searches received, each with the corpus it asked.
+    pub fn searches(&self) -> Vec<(&'static str, SearchRequest)> {
+        lock(&self.searches).clone()
+    }
+
+    fn search(&self, corpus: &'static str, r: SearchRequest) -> Result<Vec<SearchHitView>, BackendError> {
+        self.check()?;
+        lock(&self.searches).push((corpus, r.clone()));
+        // Worst first and more than asked: the web tier must sort and cut.
+        Ok((0..r.limit + 2)
+            .map(|i| SearchHitView {
+                id: format!("{corpus}-{i}"),
+                symbol: r.symbol,
+                published_at: Timestamp::from_millis(T0 - i64::from(i)),
+                source: "fake".into(),
+                url: None,
+                title: format!("<b>{corpus} {i}</b>"),
+                text: r.q.clone(),
+                score: i as f32 / 100.0,
+            })
+            .collect())
     }
 
     pub fn fail(&self, e: BackendError) {
@@ -144,6 +171,14 @@ fn find_job(jobs: &[BacktestJobView], id: &str) -> Result<BacktestJobView, Backe
 }
 
 impl Backend for FakeBackend {
+    fn search_news(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>> {
+        Box::pin(async move { self.search("news", request) })
+    }
+
+    fn search_rationales(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>> {
+        Box::pin(async move { self.search("rationales", request) })
+    }
+
     fn create_backtest(&self, request: BacktestRequest) -> BackendFuture<'_, BacktestJobView> {
         Box::pin(async move {
             self.check()?;

@@ -1,0 +1,153 @@
+//! `GET /api/news/search` and `GET /api/rationales/search`: text search over the news the
+//! worker ingested and over its decisions' rationales.
+//!
+//! Query: `q` (required, 1 to 1000 characters), `symbol` (`BTCUSDT`), `since` and `until`
+//! (inclusive; epoch ms, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ`), `limit` (1 to 50, default 10).
+//! A value that cannot be read is a 400; a readable one that breaks a rule is a 422.
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use mirai_core::Symbol;
+use serde_json::json;
+use validator::Validate;
+
+use crate::backend::Backend;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::plumbing::decode::{parse_time, percent_decode};
+use crate::plumbing::request::query_param;
+use crate::plumbing::response::json;
+use crate::plumbing::validation::validate;
+use crate::views::{DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, SearchHitView, SearchRequest};
+
+/// Which collection a search reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Corpus {
+    News,
+    Rationales,
+}
+
+#[derive(Validate)]
+struct Rules<'a> {
+    #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters (not blank)"))]
+    q: &'a str,
+    #[validate(range(min = 1, max = 50, message = "must be from 1 to 50"))]
+    limit: u32,
+}
+
+/// The decoded value of query parameter `name`.
+fn param(query: Option<&str>, name: &str) -> ApiResult<Option<String>> {
+    match query_param(query, name)? {
+        None => Ok(None),
+        Some(raw) => percent_decode(raw).map(Some).ok_or_else(|| {
+            ApiError::BadRequest(format!("query parameter `{name}` is not valid URL-encoded UTF-8"))
+        }),
+    }
+}
+
+/// Reads and checks a search's query string.
+pub(crate) fn parse_search(query: Option<&str>) -> ApiResult<SearchRequest> {
+    let q = param(query, "q")?.unwrap_or_default().trim().to_owned();
+    let symbol = match param(query, "symbol")?.filter(|s| !s.trim().is_empty()) {
+        None => None,
+        Some(s) => Some(Symbol::new_checked(&s).map_err(|_| {
+            ApiError::BadRequest("query parameter `symbol` must be a symbol such as BTCUSDT".into())
+        })?),
+    };
+    let time = |name: &str| -> ApiResult<_> {
+        match param(query, name)?.filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => parse_time(&s).map(Some).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "query parameter `{name}` must be epoch milliseconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"
+                ))
+            }),
+        }
+    };
+    let (since, until) = (time("since")?, time("until")?);
+    let limit = match param(query, "limit")?.filter(|s| !s.is_empty()) {
+        None => DEFAULT_SEARCH_LIMIT,
+        Some(raw) => raw.parse::<u32>().map_err(|_| {
+            ApiError::BadRequest(format!(
+                "query parameter `limit` must be an integer from 1 to {MAX_SEARCH_LIMIT}"
+            ))
+        })?,
+    };
+    let mut fields = match validate(&Rules { q: &q, limit }) {
+        Ok(()) => Vec::new(),
+        Err(ApiError::Validation(f)) => f,
+        Err(other) => return Err(other),
+    };
+    if let (Some(s), Some(u)) = (since, until)
+        && s > u
+    {
+        fields.push(FieldError {
+            field: "since".into(),
+            code: "order".into(),
+            message: "must not be after `until`".into(),
+        });
+    }
+    if !fields.is_empty() {
+        fields.sort();
+        return Err(ApiError::Validation(fields));
+    }
+    Ok(SearchRequest { q, symbol, since, until, limit })
+}
+
+/// Best first and at most `limit`, whatever the backend returned.
+pub(crate) fn best_first(mut hits: Vec<SearchHitView>, limit: u32) -> Vec<SearchHitView> {
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+    hits.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    hits
+}
+
+pub(crate) async fn search(
+    backend: &dyn Backend,
+    corpus: Corpus,
+    req: &Request<Bytes>,
+) -> ApiResult<Response<Bytes>> {
+    let request = parse_search(req.uri().query())?;
+    let limit = request.limit;
+    let hits = match corpus {
+        Corpus::News => backend.search_news(request).await?,
+        Corpus::Rationales => backend.search_rationales(request).await?,
+    };
+    Ok(json(StatusCode::OK, &json!({ "results": best_first(hits, limit) })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(q: &str) -> u16 {
+        parse_search(Some(q)).map_or_else(|e| e.status().as_u16(), |_| 200)
+    }
+
+    #[test]
+    fn a_full_query_is_read() {
+        let r = parse_search(Some(
+            "q=bitcoin+etf%20flows&symbol=btcusdt&since=2026-10-01&until=1800000000000&limit=5",
+        ))
+        .unwrap();
+        assert_eq!(r.q, "bitcoin etf flows");
+        assert_eq!(r.symbol, Some(Symbol::new("BTCUSDT")));
+        assert_eq!(r.since.map(|t| t.millis()), Some(1_790_812_800_000));
+        assert_eq!(r.until.map(|t| t.millis()), Some(1_800_000_000_000));
+        assert_eq!(r.limit, 5);
+        assert_eq!(parse_search(Some("q=x")).unwrap().limit, DEFAULT_SEARCH_LIMIT);
+    }
+
+    #[test]
+    fn unreadable_values_are_400_and_broken_rules_422() {
+        assert_eq!(status("symbol=BTCUSDT"), 422, "q is required");
+        assert_eq!(status("q=+++"), 422, "blank");
+        assert_eq!(status(&format!("q={}", "a".repeat(1001))), 422);
+        assert_eq!(status("q=x&limit=0"), 422);
+        assert_eq!(status("q=x&limit=51"), 422);
+        assert_eq!(status("q=x&since=2026-10-02&until=2026-10-01"), 422);
+        assert_eq!(status("q=x&limit=ten"), 400);
+        assert_eq!(status("q=x&symbol=BTC-USDT"), 400);
+        assert_eq!(status("q=x&since=yesterday"), 400);
+        assert_eq!(status("q=%ff"), 400);
+        assert_eq!(status("q=x&q=y"), 400);
+    }
+}
