@@ -181,7 +181,15 @@ mod tests {
                 }
             }
         }
-        assert_eq!(routes, 7, "health, status, positions, trades, control, login, dashboard");
+        assert_eq!(
+            routes, 10,
+            "health, status, positions, trades, control, login, dashboard, and the three backtest routes"
+        );
+        // Vercel maps `/api/backtests/{id}` and `/api/backtests/{id}/result` to these files by
+        // its dynamic-segment convention; the router answers the same paths.
+        for file in ["api/backtests.rs", "api/backtests/[id].rs", "api/backtests/[id]/result.rs"] {
+            assert!(root.join(file).is_file(), "{file} is missing");
+        }
         assert!(manifest.contains("path = \"api/_lambda.rs\""));
 
         let vercel = std::fs::read_to_string(root.join("vercel.json")).expect("vercel.json");

@@ -200,7 +200,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     };
     let auth = Auth::new(&settings.web_user, password.expose(), jwt_secret.expose().as_bytes())
         .context("setting up login")?;
-    let backend: Arc<dyn Backend> = Arc::new(LocalBackend(shared_placeholder.clone()));
+    let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(shared_placeholder.clone()));
     let ctx = Arc::new(Ctx::new(auth, backend.clone()));
     let app = crate::server::router(ctx, backend, settings.service_token.clone());
     let listener = tokio::net::TcpListener::bind((settings.bind, settings.port))

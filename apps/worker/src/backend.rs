@@ -11,15 +11,26 @@ use mirai_web::{
 };
 use tokio::sync::oneshot;
 
-use crate::backtests::BacktestJobs;
+use crate::backtests::{BacktestJobs, Limits};
 use crate::shared::{Command, Shared};
 
 /// How long a command may wait for the trading task; it serves commands before market data, so
 /// this is only reached if the task is gone or stuck.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// The shared state and this backend's own backtest jobs (never another backend's, even in the
+/// same process).
 #[derive(Debug, Clone)]
-pub struct LocalBackend(pub Arc<Shared>);
+pub struct LocalBackend(pub Arc<Shared>, pub Arc<BacktestJobs>);
+
+impl LocalBackend {
+    /// A backend over `shared`, with a fresh backtest registry that records finished runs in
+    /// the shared store's outbox.
+    pub fn new(shared: Arc<Shared>) -> Self {
+        let jobs = BacktestJobs::new(Limits::default()).recording_to(shared.store.clone());
+        Self(shared, Arc::new(jobs))
+    }
+}
 
 impl Backend for LocalBackend {
     fn status(&self) -> BackendFuture<'_, StatusView> {
@@ -60,16 +71,16 @@ impl Backend for LocalBackend {
     }
 
     fn create_backtest(&self, request: BacktestRequest) -> BackendFuture<'_, BacktestJobView> {
-        Box::pin(async move { BacktestJobs::process().create(request) })
+        Box::pin(async move { self.1.create(request) })
     }
 
     fn backtest(&self, id: &str) -> BackendFuture<'_, BacktestJobView> {
-        let found = BacktestJobs::process().view(id);
+        let found = self.1.view(id);
         Box::pin(async move { found })
     }
 
     fn backtest_result(&self, id: &str) -> BackendFuture<'_, BacktestResultView> {
-        let found = BacktestJobs::process().result(id);
+        let found = self.1.result(id);
         Box::pin(async move { found })
     }
 }

@@ -169,7 +169,8 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         // The common case returns here: no signal, and no stop to watch. (An `Option<Outcome>`
         // is some 400 bytes; not building one until there is something to say keeps a quiet
         // bar to a few dozen instructions.)
-        let strategy_signal = self.slots[idx].strategy.on_candle(c);
+        let wanted = self.wanted(idx, entry);
+        let strategy_signal = self.slots[idx].strategy.on_candle_for(c, wanted);
         let slot = &self.slots[idx];
         if strategy_signal.is_none() && slot.stop_loss.is_none() && slot.take_profit.is_none() {
             return None;
@@ -182,11 +183,22 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     #[cold]
     fn on_closed_candle_after_deferred(&mut self, c: &Candle, entry: usize, idx: usize) -> Option<Outcome> {
         let stale = self.act_on_deferred(idx, c.open);
-        let strategy_signal = self.slots[idx].strategy.on_candle(c);
+        let wanted = self.wanted(idx, entry);
+        let strategy_signal = self.slots[idx].strategy.on_candle_for(c, wanted);
         let now = self.act_on_close(c, entry, idx, strategy_signal);
         // At most one outcome per event: a decision taken now waits behind the stale one only
         // when the stale one led to no order (then its slot is free again).
         stale.or(now)
+    }
+
+    /// The only strategy signal [`Engine::act_on_close`] can act on now: none while an order is
+    /// open, a buy when flat, a sell when holding. Strategies skip building the others.
+    #[inline]
+    fn wanted(&self, idx: usize, entry: usize) -> Option<Action> {
+        if self.slots[idx].pending.is_some() {
+            return None;
+        }
+        Some(if self.portfolio.held_at(entry).is_zero() { Action::Buy } else { Action::Sell })
     }
 
     /// What the bar's close (a strategy signal, or a stop) leads to, if it fits the position.

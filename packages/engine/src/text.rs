@@ -7,23 +7,48 @@ use std::fmt::Write as _;
 use mirai_core::Decimal;
 
 /// Writes `mantissa × 10^-scale` with exactly `scale` decimals, as `Decimal`'s `Display` does.
+/// Digits are produced into a stack buffer, then appended; a magnitude that fits 64 bits (every
+/// price and ratio in practice) is divided in 64 bits, since each 128-bit division by ten is a
+/// library call that cost more than the rest of a rationale put together.
 pub(crate) fn push_fixed(out: &mut String, mantissa: i128, scale: u32) {
-    if mantissa < 0 {
-        out.push('-');
-    }
-    let mut digits = [0u8; 40];
-    let mut n = mantissa.unsigned_abs();
-    let mut len = 0;
-    while n > 0 || len <= scale as usize {
-        digits[len] = b'0' + (n % 10) as u8;
-        n /= 10;
-        len += 1;
-    }
-    for i in (0..len).rev() {
-        out.push(char::from(digits[i]));
-        if i == scale as usize && scale > 0 {
-            out.push('.');
+    // 39 digits of an i128, a sign, a point and the zeros `scale` may ask for before the digits.
+    let mut buf = [0u8; 72];
+    let scale = (scale as usize).min(buf.len() - 3);
+    let mut at = buf.len();
+    let mut digits = 0usize;
+    let put = |buf: &mut [u8; 72], at: &mut usize, digits: &mut usize, d: u8| {
+        if *digits == scale && scale > 0 {
+            *at -= 1;
+            buf[*at] = b'.';
         }
+        *at -= 1;
+        buf[*at] = b'0' + d;
+        *digits += 1;
+    };
+    let n = mantissa.unsigned_abs();
+    match u64::try_from(n) {
+        Ok(mut n) => {
+            while n > 0 || digits <= scale {
+                put(&mut buf, &mut at, &mut digits, (n % 10) as u8);
+                n /= 10;
+            }
+        }
+        Err(_) => {
+            let mut n = n;
+            while n > 0 || digits <= scale {
+                put(&mut buf, &mut at, &mut digits, (n % 10) as u8);
+                n /= 10;
+            }
+        }
+    }
+    if mantissa < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    // ASCII only, so each byte is one char; a per-slice `from_utf8` cost more than these pushes.
+    out.reserve(buf.len() - at);
+    for &b in &buf[at..] {
+        out.push(char::from(b));
     }
 }
 
