@@ -260,10 +260,13 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             Action::Sell => Some(Side::Sell),
             Action::Hold => None,
         };
+        // Valued once for sizing and the gates (each valuation multiplies every holding).
+        let holdings = self.portfolio.holdings_value();
+        let equity = self.portfolio.cash() + holdings;
         let qty = match side {
             Some(Side::Buy) => self.config.sizing.buy_qty(
                 self.portfolio.cash(),
-                self.portfolio.equity(),
+                equity,
                 signal.price,
                 self.config.fee_rate,
                 self.slots[idx].rules.as_ref(),
@@ -302,11 +305,8 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             reference_price: signal.price,
             created_at: now,
         };
-        let exposure = Exposure {
-            equity: self.portfolio.equity(),
-            symbol_value: self.portfolio.symbol_value(symbol),
-            total_value: self.portfolio.holdings_value(),
-        };
+        let exposure =
+            Exposure { equity, symbol_value: self.portfolio.symbol_value(symbol), total_value: holdings };
         let verdict = self.risk.check(order, decision.confidence, &exposure, now);
         if let Ok(approved) = &verdict {
             let slot = &mut self.slots[idx];

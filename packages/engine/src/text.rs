@@ -7,48 +7,67 @@ use std::fmt::Write as _;
 use mirai_core::Decimal;
 
 /// Writes `mantissa × 10^-scale` with exactly `scale` decimals, as `Decimal`'s `Display` does.
-/// Digits are produced into a stack buffer, then appended; a magnitude that fits 64 bits (every
-/// price and ratio in practice) is divided in 64 bits, since each 128-bit division by ten is a
-/// library call that cost more than the rest of a rationale put together.
+/// A magnitude that fits 64 bits (every price and ratio in practice) is written from a stack
+/// buffer in two slices; each 128-bit division by ten is a library call, which made this the
+/// largest cost of a rationale.
 pub(crate) fn push_fixed(out: &mut String, mantissa: i128, scale: u32) {
-    // 39 digits of an i128, a sign, a point and the zeros `scale` may ask for before the digits.
-    let mut buf = [0u8; 72];
-    let scale = (scale as usize).min(buf.len() - 3);
-    let mut at = buf.len();
-    let mut digits = 0usize;
-    let put = |buf: &mut [u8; 72], at: &mut usize, digits: &mut usize, d: u8| {
-        if *digits == scale && scale > 0 {
-            *at -= 1;
-            buf[*at] = b'.';
-        }
-        *at -= 1;
-        buf[*at] = b'0' + d;
-        *digits += 1;
+    let scale = scale as usize;
+    let Ok(mut n) = u64::try_from(mantissa.unsigned_abs()) else {
+        return push_fixed_wide(out, mantissa, scale);
     };
-    let n = mantissa.unsigned_abs();
-    match u64::try_from(n) {
-        Ok(mut n) => {
-            while n > 0 || digits <= scale {
-                put(&mut buf, &mut at, &mut digits, (n % 10) as u8);
-                n /= 10;
-            }
-        }
-        Err(_) => {
-            let mut n = n;
-            while n > 0 || digits <= scale {
-                put(&mut buf, &mut at, &mut digits, (n % 10) as u8);
-                n /= 10;
-            }
-        }
+    if scale >= 20 {
+        return push_fixed_wide(out, mantissa, scale);
     }
-    if mantissa < 0 {
+    // 20 digits hold any u64; pre-filled with zeros for the leading ones a scale asks for.
+    let mut buf = [b'0'; 21];
+    let mut at = buf.len();
+    loop {
         at -= 1;
-        buf[at] = b'-';
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
     }
-    // ASCII only, so each byte is one char; a per-slice `from_utf8` cost more than these pushes.
-    out.reserve(buf.len() - at);
-    for &b in &buf[at..] {
-        out.push(char::from(b));
+    let at = at.min(buf.len() - scale - 1);
+    let (whole, frac) = buf[at..].split_at(buf.len() - at - scale);
+    if mantissa < 0 {
+        out.push('-');
+    }
+    push_ascii(out, whole);
+    if scale > 0 {
+        out.push('.');
+        push_ascii(out, frac);
+    }
+}
+
+/// ASCII digits, one char each: for a handful of bytes this beats `from_utf8` and `push_str`,
+/// whose validation and copy cost more than the digits themselves.
+#[inline]
+fn push_ascii(out: &mut String, digits: &[u8]) {
+    out.reserve(digits.len());
+    for &d in digits {
+        out.push(char::from(d));
+    }
+}
+
+/// [`push_fixed`] for magnitudes beyond 64 bits, digit by digit in 128 bits.
+#[cold]
+fn push_fixed_wide(out: &mut String, mantissa: i128, scale: usize) {
+    if mantissa < 0 {
+        out.push('-');
+    }
+    let mut digits = Vec::with_capacity(40);
+    let mut n = mantissa.unsigned_abs();
+    while n > 0 || digits.len() <= scale {
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+    }
+    for (i, d) in digits.iter().enumerate().rev() {
+        out.push(char::from(*d));
+        if i == scale && scale > 0 {
+            out.push('.');
+        }
     }
 }
 
@@ -124,6 +143,12 @@ mod tests {
             dec!(123456789.987654321),
             Decimal::MAX,
             Decimal::MIN,
+            dec!(-0.05),
+            Decimal::from_i128_with_scale(i128::from(u64::MAX), 19),
+            Decimal::from_i128_with_scale(-i128::from(u64::MAX), 0),
+            Decimal::from_i128_with_scale(i128::from(u64::MAX) + 1, 28),
+            Decimal::from_i128_with_scale(7, 28),
+            Decimal::from_i128_with_scale(-7, 20),
         ] {
             assert_eq!(text(|s| push_decimal(s, d)), d.to_string());
         }
