@@ -131,7 +131,6 @@ impl Amount {
     pub const ZERO: Self = Self(Decimal::ZERO);
 
     #[inline]
-
     pub const fn new(value: Decimal) -> Self {
         Self(value)
     }
@@ -143,19 +142,16 @@ impl Amount {
     }
 
     #[inline]
-
     pub fn get(self) -> Decimal {
         self.0
     }
 
     #[inline]
-
     pub fn is_negative(self) -> bool {
         self.0.is_sign_negative() && !self.0.is_zero()
     }
 
     #[inline]
-
     pub fn abs(self) -> Self {
         Self(self.0.abs())
     }
