@@ -138,7 +138,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn on_event(&mut self, event: &MarketEvent) -> Option<Outcome> {
         match event {
             MarketEvent::Candle(c) => {
@@ -160,7 +160,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_closed_candle(&mut self, c: &Candle, entry: usize) -> Option<Outcome> {
         let idx = self.slots.iter().position(|s| s.symbol == c.symbol)?;
         if self.slots[idx].deferred.is_some() {

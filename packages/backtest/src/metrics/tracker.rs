@@ -28,6 +28,8 @@ pub struct CurvePoint {
 const CURVE_POINTS: usize = 2_048;
 /// Timestamps kept to find the data's period, as backtesting.py does with the last 100.
 pub const RECENT: usize = 100;
+/// The ring that keeps them: the next power of two.
+const RING: usize = RECENT.next_power_of_two();
 
 #[derive(Clone, Debug)]
 pub struct EquityTracker {
@@ -50,8 +52,8 @@ pub struct EquityTracker {
     last_time: i64,
     day_end: i64,
     days: Vec<Day>,
-    recent: [i64; RECENT],
-    recent_at: usize,
+    /// The last bar times, at `bars % RING` (a power of two: a mask, no bounds check, no branch).
+    recent: [i64; RING],
     curve: Vec<CurvePoint>,
     stride: u64,
     countdown: u64,
@@ -76,8 +78,7 @@ impl Default for EquityTracker {
             last_time: 0,
             day_end: i64::MIN,
             days: Vec::new(),
-            recent: [0; RECENT],
-            recent_at: 0,
+            recent: [0; RING],
             curve: Vec::with_capacity(CURVE_POINTS),
             stride: 1,
             countdown: 1,
@@ -117,8 +118,7 @@ impl EquityTracker {
             d.equity = equity;
             d.bars += 1;
         }
-        self.recent[self.recent_at] = time;
-        self.recent_at = if self.recent_at + 1 == RECENT { 0 } else { self.recent_at + 1 };
+        self.recent[self.bars as usize & (RING - 1)] = time;
         self.countdown -= 1;
         if self.countdown == 0 {
             self.sample(time, equity, 1.0 - ratio);
@@ -162,8 +162,9 @@ impl EquityTracker {
             self.curve.push(CurvePoint { time: self.last_time, equity: self.last, drawdown: dd.max(0.0) });
         }
         let n = self.bars.min(RECENT as u64) as usize;
-        let start = if self.bars as usize > RECENT { self.recent_at } else { 0 };
-        let recent: Vec<i64> = (0..n).map(|i| self.recent[(start + i) % RECENT]).collect();
+        // Bars `bars - n .. bars`, oldest first.
+        let first = self.bars as usize - n;
+        let recent: Vec<i64> = (first..first + n).map(|b| self.recent[b & (RING - 1)]).collect();
         TrackerSummary {
             bars: self.bars,
             exposed: self.exposed,

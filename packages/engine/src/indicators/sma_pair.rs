@@ -54,7 +54,7 @@ impl SmaPair {
         self.slow
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn update(&mut self, value: Decimal) {
         if let Repr::Shared { scale, .. } = &self.repr
             && value.scale() == *scale
@@ -67,7 +67,7 @@ impl SmaPair {
 
     /// Adds a mantissa at the window's scale; false (nothing changed) if a sum would leave the
     /// safe range.
-    #[inline]
+    #[inline(always)]
     fn push_shared(&mut self, m: i128) -> bool {
         let (fast, slow) = (self.fast, self.slow);
         let Repr::Shared { ring, pos, filled, fast_sum, slow_sum, .. } = &mut self.repr else {
@@ -140,7 +140,7 @@ impl SmaPair {
     }
 
     /// Both windows are full.
-    #[inline]
+    #[inline(always)]
     pub fn is_ready(&self) -> bool {
         match &self.repr {
             Repr::Shared { filled, .. } => *filled == self.slow,
@@ -149,7 +149,7 @@ impl SmaPair {
     }
 
     /// The fast average against the slow one, exactly (cross-multiplied, no division).
-    #[inline]
+    #[inline(always)]
     pub fn cmp_means(&self) -> Ordering {
         match &self.repr {
             // Both sums are below 2^95 and the periods below 2^32: the products fit.

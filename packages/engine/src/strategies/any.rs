@@ -90,7 +90,7 @@ impl Strategy for AnyStrategy {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_candle_for(&mut self, candle: &Candle, wanted: Option<Action>) -> Option<Signal> {
         match self {
             AnyStrategy::SmaCross(s) => s.on_candle_for(candle, wanted),

@@ -57,7 +57,7 @@ impl Strategy for SmaCross {
         Some(self.signal(c, action))
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_candle_for(&mut self, c: &Candle, wanted: Option<Action>) -> Option<Signal> {
         let action = self.cross(c).filter(|a| Some(*a) == wanted)?;
         Some(self.signal(c, action))
@@ -66,7 +66,7 @@ impl Strategy for SmaCross {
 
 impl SmaCross {
     /// Updates the averages with the bar's close; the direction of a cross, if this bar is one.
-    #[inline]
+    #[inline(always)]
     fn cross(&mut self, c: &Candle) -> Option<Action> {
         let close = c.close.get();
         self.sma.update(close);
