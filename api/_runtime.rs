@@ -182,9 +182,14 @@ mod tests {
             }
         }
         assert_eq!(
-            routes, 9,
-            "health, status, positions, trades, control, login, dashboard, news/search, rationales/search"
+            routes, 12,
+            "health, status, positions, trades, control, login, dashboard, news/search, rationales/search and the three backtest routes"
         );
+        // Vercel maps `/api/backtests/{id}` and `/api/backtests/{id}/result` to these files by
+        // its dynamic-segment convention; the router answers the same paths.
+        for file in ["api/backtests.rs", "api/backtests/[id].rs", "api/backtests/[id]/result.rs"] {
+            assert!(root.join(file).is_file(), "{file} is missing");
+        }
         assert!(manifest.contains("path = \"api/_lambda.rs\""));
 
         let vercel = std::fs::read_to_string(root.join("vercel.json")).expect("vercel.json");

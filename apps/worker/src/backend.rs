@@ -14,7 +14,7 @@ use mirai_web::{
 };
 use tokio::sync::oneshot;
 
-use crate::backtests::BacktestJobs;
+use crate::backtests::{BacktestJobs, Limits};
 use crate::knowledge::Knowledge;
 use crate::shared::{Command, Shared};
 use crate::shipping::Shipping;
@@ -23,16 +23,22 @@ use crate::shipping::Shipping;
 /// this is only reached if the task is gone or stuck.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// The shared state and this backend's own backtest jobs (never another backend's, even in the
+/// same process).
 #[derive(Debug, Clone)]
 pub struct LocalBackend {
     shared: Arc<Shared>,
     knowledge: Arc<Knowledge>,
     shipping: Arc<Shipping>,
+    jobs: Arc<BacktestJobs>,
 }
 
 impl LocalBackend {
+    /// A backend over `shared`, with a fresh backtest registry that records finished runs in
+    /// the shared store's outbox.
     pub fn new(shared: Arc<Shared>, knowledge: Arc<Knowledge>, shipping: Arc<Shipping>) -> Self {
-        Self { shared, knowledge, shipping }
+        let jobs = Arc::new(BacktestJobs::new(Limits::default()).recording_to(shared.store.clone()));
+        Self { shared, knowledge, shipping, jobs }
     }
 
     async fn search(
@@ -134,16 +140,16 @@ impl Backend for LocalBackend {
     }
 
     fn create_backtest(&self, request: BacktestRequest) -> BackendFuture<'_, BacktestJobView> {
-        Box::pin(async move { BacktestJobs::process().create(request) })
+        Box::pin(async move { self.jobs.create(request) })
     }
 
     fn backtest(&self, id: &str) -> BackendFuture<'_, BacktestJobView> {
-        let found = BacktestJobs::process().view(id);
+        let found = self.jobs.view(id);
         Box::pin(async move { found })
     }
 
     fn backtest_result(&self, id: &str) -> BackendFuture<'_, BacktestResultView> {
-        let found = BacktestJobs::process().result(id);
+        let found = self.jobs.result(id);
         Box::pin(async move { found })
     }
 

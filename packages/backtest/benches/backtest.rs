@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let n: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(1_000_000);
-    // `-- N backtest|csv|sweep` runs one part only (for profiling).
+    // `-- N backtest|quiet|csv|sweep` runs one part only (for profiling).
     let parts = ["backtest", "quiet", "csv", "sweep"];
     let only =
         |part: &str| !args.iter().any(|a| parts.contains(&a.as_str())) || args.iter().any(|a| a == part);
@@ -36,9 +36,12 @@ fn main() {
         ..BacktestConfig::default()
     };
 
-    for fill in [FillAt::NextOpen, FillAt::Close].into_iter().filter(|_| only("backtest")) {
+    // `once`: a single next-open run (for callgrind, which is slow).
+    let once = args.iter().any(|a| a == "once");
+    let fills = if once { &[FillAt::NextOpen][..] } else { &[FillAt::NextOpen, FillAt::Close][..] };
+    for &fill in fills.iter().filter(|_| only("backtest")) {
         let mut last = None;
-        let (wall, cpu) = median_of(5, || {
+        let (wall, cpu) = median_of(if once { 1 } else { 5 }, || {
             last = Some(run_bars(&config(fill), &bars, 0..bars.len()).expect("backtest runs"))
         });
         let r = last.expect("ran");

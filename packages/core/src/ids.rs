@@ -14,8 +14,20 @@ use crate::{DomainError, Side, Symbol, Timestamp};
 pub struct DecisionId(String);
 
 impl DecisionId {
+    /// `strategy:SYMBOL:millis`. Written straight into one exactly sized `String` (no `format!`
+    /// machinery): every decision of a backtest builds one.
+    #[inline]
     pub fn new(strategy: &str, symbol: Symbol, ts: Timestamp) -> Self {
-        Self(format!("{strategy}:{symbol}:{}", ts.millis()))
+        let mut digits = [0u8; 20];
+        let millis = decimal_digits(ts.millis(), &mut digits);
+        let symbol = symbol.as_str();
+        let mut s = String::with_capacity(strategy.len() + symbol.len() + millis.len() + 2);
+        s.push_str(strategy);
+        s.push(':');
+        s.push_str(symbol);
+        s.push(':');
+        s.push_str(millis);
+        Self(s)
     }
 
     pub fn from_stored(s: String) -> Self {
@@ -54,13 +66,21 @@ impl ClientOrderId {
     /// The id of the order that carries out `decision` on `side`: `mi-` and 16 hex digits of a
     /// stable hash. The same decision always gets the same id, so the exchange rejects a resend as
     /// a duplicate instead of filling it twice.
+    #[inline]
     pub fn for_decision(decision: &DecisionId, side: Side) -> Self {
         let h = fnv1a64(decision.as_str().as_bytes());
-        let s = match side {
-            Side::Buy => 'b',
-            Side::Sell => 's',
+        // `mi-` + 16 lower-case hex digits + `-b`/`-s`: 21 bytes, written without `format!`.
+        let mut id = *b"mi-0000000000000000-b";
+        for (i, byte) in id[3..19].iter_mut().enumerate() {
+            let nibble = ((h >> (60 - 4 * i)) & 0xf) as u8;
+            *byte = if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 };
+        }
+        id[20] = match side {
+            Side::Buy => b'b',
+            Side::Sell => b's',
         };
-        Self(format!("mi-{h:016x}-{s}"))
+        // Only ASCII was written.
+        Self(std::str::from_utf8(&id).unwrap_or_default().to_owned())
     }
 
     pub fn as_str(&self) -> &str {
@@ -92,6 +112,26 @@ impl fmt::Display for TradeId {
     }
 }
 
+/// `n` in decimal, written into the end of `buf`; returns the digits (with a `-` if negative).
+fn decimal_digits(n: i64, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    // Only ASCII digits and '-' were written.
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
+}
+
 /// FNV-1a, 64 bit. Hand-written because the id must stay the same across Rust releases and
 /// machines, which `std`'s `DefaultHasher` does not promise, and it is six lines.
 fn fnv1a64(bytes: &[u8]) -> u64 {
@@ -116,6 +156,17 @@ mod tests {
         let other = DecisionId::new("sma", Symbol::new("BTCUSDT"), Timestamp::from_millis(1_700_000_060_000));
         assert_ne!(a, ClientOrderId::for_decision(&other, Side::Buy));
         assert!(ClientOrderId::new_checked(a.as_str()).is_ok());
+        // The exact text both ids have always had (stored ids and resends depend on it).
+        assert_eq!(d.as_str(), "sma:BTCUSDT:1700000000000");
+        let h = fnv1a64(d.as_str().as_bytes());
+        assert_eq!(a.as_str(), format!("mi-{h:016x}-b"));
+        assert_eq!(ClientOrderId::for_decision(&d, Side::Sell).as_str(), format!("mi-{h:016x}-s"));
+        let early = DecisionId::new("x", Symbol::new("ETHUSDT"), Timestamp::from_millis(-5));
+        assert_eq!(early.as_str(), "x:ETHUSDT:-5");
+        assert_eq!(
+            DecisionId::new("x", Symbol::new("ETHUSDT"), Timestamp::from_millis(i64::MIN)).as_str(),
+            format!("x:ETHUSDT:{}", i64::MIN)
+        );
         // FNV-1a's published test value for "a".
         assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
     }

@@ -138,7 +138,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn on_event(&mut self, event: &MarketEvent) -> Option<Outcome> {
         match event {
             MarketEvent::Candle(c) => {
@@ -160,7 +160,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_closed_candle(&mut self, c: &Candle, entry: usize) -> Option<Outcome> {
         let idx = self.slots.iter().position(|s| s.symbol == c.symbol)?;
         if self.slots[idx].deferred.is_some() {
@@ -169,7 +169,8 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         // The common case returns here: no signal, and no stop to watch. (An `Option<Outcome>`
         // is some 400 bytes; not building one until there is something to say keeps a quiet
         // bar to a few dozen instructions.)
-        let strategy_signal = self.slots[idx].strategy.on_candle(c);
+        let wanted = self.wanted(idx, entry);
+        let strategy_signal = self.slots[idx].strategy.on_candle_for(c, wanted);
         let slot = &self.slots[idx];
         if strategy_signal.is_none() && slot.stop_loss.is_none() && slot.take_profit.is_none() {
             return None;
@@ -182,11 +183,22 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     #[cold]
     fn on_closed_candle_after_deferred(&mut self, c: &Candle, entry: usize, idx: usize) -> Option<Outcome> {
         let stale = self.act_on_deferred(idx, c.open);
-        let strategy_signal = self.slots[idx].strategy.on_candle(c);
+        let wanted = self.wanted(idx, entry);
+        let strategy_signal = self.slots[idx].strategy.on_candle_for(c, wanted);
         let now = self.act_on_close(c, entry, idx, strategy_signal);
         // At most one outcome per event: a decision taken now waits behind the stale one only
         // when the stale one led to no order (then its slot is free again).
         stale.or(now)
+    }
+
+    /// The only strategy signal [`Engine::act_on_close`] can act on now: none while an order is
+    /// open, a buy when flat, a sell when holding. Strategies skip building the others.
+    #[inline]
+    fn wanted(&self, idx: usize, entry: usize) -> Option<Action> {
+        if self.slots[idx].pending.is_some() {
+            return None;
+        }
+        Some(if self.portfolio.held_at(entry).is_zero() { Action::Buy } else { Action::Sell })
     }
 
     /// What the bar's close (a strategy signal, or a stop) leads to, if it fits the position.
@@ -248,10 +260,13 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             Action::Sell => Some(Side::Sell),
             Action::Hold => None,
         };
+        // Valued once for sizing and the gates (each valuation multiplies every holding).
+        let holdings = self.portfolio.holdings_value();
+        let equity = self.portfolio.cash() + holdings;
         let qty = match side {
             Some(Side::Buy) => self.config.sizing.buy_qty(
                 self.portfolio.cash(),
-                self.portfolio.equity(),
+                equity,
                 signal.price,
                 self.config.fee_rate,
                 self.slots[idx].rules.as_ref(),
@@ -290,11 +305,8 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             reference_price: signal.price,
             created_at: now,
         };
-        let exposure = Exposure {
-            equity: self.portfolio.equity(),
-            symbol_value: self.portfolio.symbol_value(symbol),
-            total_value: self.portfolio.holdings_value(),
-        };
+        let exposure =
+            Exposure { equity, symbol_value: self.portfolio.symbol_value(symbol), total_value: holdings };
         let verdict = self.risk.check(order, decision.confidence, &exposure, now);
         if let Ok(approved) = &verdict {
             let slot = &mut self.slots[idx];

@@ -43,6 +43,11 @@ impl Sizing {
             Sizing::AllCash { .. } => cash,
         };
         let per_unit = price.get() * (Decimal::ONE + fee_rate);
+        if *self == (Sizing::AllCash { whole_units: true }) && budget.get() < per_unit {
+            // Not one whole unit affordable: answered by a comparison, not a division (a drained
+            // account meets this on every buy signal for the rest of a backtest).
+            return Qty::ZERO;
+        }
         let raw = (budget.get() / per_unit).max(Decimal::ZERO);
         match (self, rules) {
             (Sizing::AllCash { whole_units: true }, _) => Qty::new(raw.floor()),

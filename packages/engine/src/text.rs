@@ -7,21 +7,65 @@ use std::fmt::Write as _;
 use mirai_core::Decimal;
 
 /// Writes `mantissa × 10^-scale` with exactly `scale` decimals, as `Decimal`'s `Display` does.
+/// A magnitude that fits 64 bits (every price and ratio in practice) is written from a stack
+/// buffer in two slices; each 128-bit division by ten is a library call, which made this the
+/// largest cost of a rationale.
 pub(crate) fn push_fixed(out: &mut String, mantissa: i128, scale: u32) {
+    let scale = scale as usize;
+    let Ok(mut n) = u64::try_from(mantissa.unsigned_abs()) else {
+        return push_fixed_wide(out, mantissa, scale);
+    };
+    if scale >= 20 {
+        return push_fixed_wide(out, mantissa, scale);
+    }
+    // 20 digits hold any u64; pre-filled with zeros for the leading ones a scale asks for.
+    let mut buf = [b'0'; 21];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let at = at.min(buf.len() - scale - 1);
+    let (whole, frac) = buf[at..].split_at(buf.len() - at - scale);
     if mantissa < 0 {
         out.push('-');
     }
-    let mut digits = [0u8; 40];
-    let mut n = mantissa.unsigned_abs();
-    let mut len = 0;
-    while n > 0 || len <= scale as usize {
-        digits[len] = b'0' + (n % 10) as u8;
-        n /= 10;
-        len += 1;
+    push_ascii(out, whole);
+    if scale > 0 {
+        out.push('.');
+        push_ascii(out, frac);
     }
-    for i in (0..len).rev() {
-        out.push(char::from(digits[i]));
-        if i == scale as usize && scale > 0 {
+}
+
+/// ASCII digits, one char each: for a handful of bytes this beats `from_utf8` and `push_str`,
+/// whose validation and copy cost more than the digits themselves.
+#[inline]
+fn push_ascii(out: &mut String, digits: &[u8]) {
+    out.reserve(digits.len());
+    for &d in digits {
+        out.push(char::from(d));
+    }
+}
+
+/// [`push_fixed`] for magnitudes beyond 64 bits, digit by digit in 128 bits.
+#[cold]
+fn push_fixed_wide(out: &mut String, mantissa: i128, scale: usize) {
+    if mantissa < 0 {
+        out.push('-');
+    }
+    let mut digits = Vec::with_capacity(40);
+    let mut n = mantissa.unsigned_abs();
+    while n > 0 || digits.len() <= scale {
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+    }
+    for (i, d) in digits.iter().enumerate().rev() {
+        out.push(char::from(*d));
+        if i == scale && scale > 0 {
             out.push('.');
         }
     }
@@ -99,6 +143,12 @@ mod tests {
             dec!(123456789.987654321),
             Decimal::MAX,
             Decimal::MIN,
+            dec!(-0.05),
+            Decimal::from_i128_with_scale(i128::from(u64::MAX), 19),
+            Decimal::from_i128_with_scale(-i128::from(u64::MAX), 0),
+            Decimal::from_i128_with_scale(i128::from(u64::MAX) + 1, 28),
+            Decimal::from_i128_with_scale(7, 28),
+            Decimal::from_i128_with_scale(-7, 20),
         ] {
             assert_eq!(text(|s| push_decimal(s, d)), d.to_string());
         }

@@ -11,7 +11,7 @@ impl PaperExchange {
     /// oldest first, at the order's limit price. A buy fills when the candle's low (or the ask)
     /// is at or below its limit; a sell when the high (or the bid) is at or above. An event older
     /// than an order cannot fill it: the order did not exist yet.
-    #[inline]
+    #[inline(always)]
     pub fn on_market(&mut self, event: &MarketEvent) -> Vec<Fill> {
         // Marking is all most events need (a backtest sends one per bar), so it stays small
         // enough to inline; matching resting orders is out of line.

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use mirai_backtest::data::CsvReader;
 use mirai_backtest::{Backtest, BacktestError, BacktestReport};
-use mirai_core::{Clock, MarketEvent, Timestamp};
+use mirai_core::{AnalyticsRecord, BacktestRunRecord, Clock, MarketEvent, Timestamp};
+use mirai_store_local::LocalStore;
 use mirai_web::{BacktestJobView, BacktestRequest, BacktestResultView, JobStatus};
 
 use super::spec::{Source, Spec};
@@ -84,13 +85,17 @@ impl Job {
         }
     }
 
-    /// Runs the backtest to its end, on the calling (blocking) thread.
-    pub(super) fn run(&self, spec: &Spec) {
+    /// Runs the backtest to its end, on the calling (blocking) thread; a finished run is
+    /// recorded in `store`'s outbox for analytics.
+    pub(super) fn run(&self, spec: &Spec, store: Option<&LocalStore>) {
         self.lock().0 = State::Running;
         let outcome = catch_unwind(AssertUnwindSafe(|| self.backtest(spec)));
         let state = match outcome {
             Ok(Ok(report)) => {
                 self.bars_done.store(self.bars_total, Ordering::Relaxed);
+                if let Some(store) = store {
+                    self.record(store, &report);
+                }
                 State::Done(Box::new(result_view(&self.id, &report)))
             }
             Ok(Err(e)) => State::Failed(e.to_string()),
@@ -101,6 +106,16 @@ impl Job {
         };
         *self.lock() = (state, Some(SystemClock.now()));
         tracing::info!(id = %self.id, "backtest finished");
+    }
+
+    /// Queues the run for the analytics store. A failure to queue is logged, not the job's
+    /// failure: the result is still there for whoever asked.
+    fn record(&self, store: &LocalStore, report: &BacktestReport) {
+        let record =
+            AnalyticsRecord::BacktestRun(run_record(&self.id, self.created_at, &self.request, report));
+        if let Err(e) = store.enqueue(&record) {
+            tracing::warn!(id = %self.id, error = %e, "backtest run not queued for analytics");
+        }
     }
 
     fn backtest(&self, spec: &Spec) -> Result<BacktestReport, BacktestError> {
@@ -122,6 +137,33 @@ impl Job {
             }
         }
         bt.finish()
+    }
+}
+
+/// What analysts get of a run: the request's strategy, parameters and data as asked, and every
+/// statistic (the same JSON as the result's `stats`).
+fn run_record(
+    id: &str,
+    created_at: Timestamp,
+    request: &BacktestRequest,
+    r: &BacktestReport,
+) -> BacktestRunRecord {
+    let json = |v: serde_json::Result<String>| v.unwrap_or_else(|_| "null".to_owned());
+    let settings = serde_json::json!({
+        "params": request.params,
+        "cash": request.cash,
+        "fee": request.fee,
+        "slippage_bps": request.slippage_bps,
+        "fill": request.fill,
+        "sizing": request.sizing,
+    });
+    BacktestRunRecord {
+        id: id.to_owned(),
+        created_at,
+        strategy: request.strategy.clone(),
+        params_json: json(serde_json::to_string(&settings)),
+        data_source: json(serde_json::to_string(&request.data)),
+        metrics_json: json(serde_json::to_string(&r.stats)),
     }
 }
 

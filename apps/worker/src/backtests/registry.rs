@@ -1,11 +1,14 @@
-//! `BacktestJobs`: the jobs the worker knows, bounded: at most `max_active` queued or running
+//! `BacktestJobs`: the jobs one backend knows, bounded: at most `max_active` queued or running
 //! (more are refused, not queued, so a burst of requests cannot starve the machine), and the
-//! `max_kept` most recent kept in all.
+//! `max_kept` most recent kept in all. Each `LocalBackend` owns its registry, so two workers in
+//! one process (tests) never see each other's jobs. With a store attached, every finished run is
+//! queued in its outbox as an analytics record (Snowflake's `BACKTEST_RUNS`).
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use mirai_core::Clock;
+use mirai_store_local::LocalStore;
 use mirai_web::{BackendError, BacktestJobView, BacktestRequest, BacktestResultView};
 
 use super::job::Job;
@@ -33,18 +36,20 @@ impl Default for Limits {
 pub struct BacktestJobs {
     limits: Limits,
     jobs: Mutex<VecDeque<Arc<Job>>>,
+    /// Where finished runs are recorded for analytics; none records nothing.
+    store: Option<Arc<LocalStore>>,
 }
 
 impl BacktestJobs {
     pub fn new(limits: Limits) -> Self {
-        Self { limits, jobs: Mutex::new(VecDeque::new()) }
+        Self { limits, jobs: Mutex::new(VecDeque::new()), store: None }
     }
 
-    /// The worker process's jobs. `app.rs` builds the in-process backend as
-    /// `LocalBackend(shared)`, which has no room for them yet, hence one per process.
-    pub fn process() -> Arc<Self> {
-        static JOBS: OnceLock<Arc<BacktestJobs>> = OnceLock::new();
-        JOBS.get_or_init(|| Arc::new(BacktestJobs::new(Limits::default()))).clone()
+    /// Records each finished run in `store`'s outbox (as `AnalyticsRecord::BacktestRun`), from
+    /// where the shipper sends it to the analytics store with everything else.
+    pub fn recording_to(mut self, store: Arc<LocalStore>) -> Self {
+        self.store = Some(store);
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Arc<Job>>> {
@@ -79,7 +84,8 @@ impl BacktestJobs {
         }
         let view = job.view();
         tracing::info!(id = %job.id, "backtest started");
-        handle.spawn_blocking(move || job.run(&spec));
+        let store = self.store.clone();
+        handle.spawn_blocking(move || job.run(&spec, store.as_deref()));
         Ok(view)
     }
 

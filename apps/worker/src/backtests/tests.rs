@@ -129,3 +129,56 @@ async fn jobs_are_bounded_in_number_and_the_oldest_finished_are_forgotten() {
     assert!(matches!(jobs.view(&first.id), Err(BackendError::NotFound(_))), "the oldest went first");
     assert!(jobs.view(&second.id).is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_in_one_process_keep_their_own_backtests() {
+    let (dir_a, dir_b) = (tempfile::tempdir().expect("tempdir"), tempfile::tempdir().expect("tempdir"));
+    let (a, client, base_a, token_a) = app(dir_a.path()).await;
+    let (b, _, base_b, token_b) = app(dir_b.path()).await;
+    let body = json!({ "data": { "generated": { "bars": 100, "seed": 1 } } });
+    let (status, job) = send(client.post(format!("{base_a}/api/backtests")).json(&body), &token_a).await;
+    assert_eq!(status, 202, "{job}");
+    let id = job["id"].as_str().expect("id").to_owned();
+    let (status, _) = send(client.get(format!("{base_a}/api/backtests/{id}")), &token_a).await;
+    assert_eq!(status, 200, "the worker that runs it knows it");
+    let (status, err) = send(client.get(format!("{base_b}/api/backtests/{id}")), &token_b).await;
+    assert_eq!(status, 404, "another worker in the same process must not see it: {err}");
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_run_is_queued_for_analytics() {
+    use mirai_core::AnalyticsRecord;
+    use mirai_store_local::LocalStore;
+    use mirai_store_local::outbox::OutboxTopic;
+
+    let store = std::sync::Arc::new(LocalStore::open_in_memory().expect("store"));
+    store.enable_outbox(&[OutboxTopic::Analytics]).expect("outbox on");
+    let jobs = BacktestJobs::new(Limits::default()).recording_to(store.clone());
+    let job = jobs.create(generated(2_000)).expect("job");
+    wait_done(&jobs, &job.id).await;
+    let result = jobs.result(&job.id).expect("result");
+
+    let queued = store.outbox_next(OutboxTopic::Analytics, 10).expect("outbox");
+    assert_eq!(queued.len(), 1, "one record per finished run");
+    let AnalyticsRecord::BacktestRun(run) = &queued[0].record else {
+        panic!("not a backtest run: {:?}", queued[0].record)
+    };
+    assert_eq!(run.id, job.id);
+    assert_eq!(run.created_at, job.created_at);
+    assert_eq!(run.strategy, "sma-cross");
+    let metrics: Value = serde_json::from_str(&run.metrics_json).expect("metrics JSON");
+    assert_eq!(metrics["trades"].as_u64(), Some(result.trades));
+    assert_eq!(metrics["final_equity"], json!(result.final_equity));
+    let data: Value = serde_json::from_str(&run.data_source).expect("data JSON");
+    assert_eq!(data["generated"]["bars"], 2_000);
+    let settings: Value = serde_json::from_str(&run.params_json).expect("params JSON");
+    assert_eq!(settings["fill"], "next-open", "{settings}");
+
+    // A registry without a store records nothing, and a failed run is not a finished one.
+    let quiet = BacktestJobs::new(Limits::default());
+    let other = quiet.create(generated(100)).expect("job");
+    wait_done(&quiet, &other.id).await;
+    assert_eq!(store.outbox_next(OutboxTopic::Analytics, 10).expect("outbox").len(), 1);
+}

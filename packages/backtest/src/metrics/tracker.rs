@@ -28,6 +28,8 @@ pub struct CurvePoint {
 const CURVE_POINTS: usize = 2_048;
 /// Timestamps kept to find the data's period, as backtesting.py does with the last 100.
 pub const RECENT: usize = 100;
+/// The ring that keeps them: the next power of two.
+const RING: usize = RECENT.next_power_of_two();
 
 #[derive(Clone, Debug)]
 pub struct EquityTracker {
@@ -38,11 +40,14 @@ pub struct EquityTracker {
     peak: f64,
     /// The lowest equity / running peak seen: 1 - max drawdown.
     min_ratio: f64,
-    /// The last bar at its running peak (drawdown exactly zero), its time, and the lowest ratio
-    /// since: one open drawdown period.
+    /// The last bar at its running peak (drawdown exactly zero), its time, and the lowest equity
+    /// since (infinite while there is none): one open drawdown period. Keeping the lowest equity
+    /// rather than the lowest equity / peak saves a division a bar, and gives the same ratio:
+    /// the peak is constant through a period and division by it is monotonic, so
+    /// min(e / peak) = min(e) / peak exactly, rounding included.
     zero_bar: u64,
     zero_time: i64,
-    period_min_ratio: f64,
+    period_low: f64,
     periods: u64,
     sum_period_dd: f64,
     sum_period_ms: f64,
@@ -50,8 +55,8 @@ pub struct EquityTracker {
     last_time: i64,
     day_end: i64,
     days: Vec<Day>,
-    recent: [i64; RECENT],
-    recent_at: usize,
+    /// The last bar times, at `bars % RING` (a power of two: a mask, no bounds check, no branch).
+    recent: [i64; RING],
     curve: Vec<CurvePoint>,
     stride: u64,
     countdown: u64,
@@ -68,7 +73,7 @@ impl Default for EquityTracker {
             min_ratio: 1.0,
             zero_bar: 0,
             zero_time: 0,
-            period_min_ratio: 1.0,
+            period_low: f64::INFINITY,
             periods: 0,
             sum_period_dd: 0.0,
             sum_period_ms: 0.0,
@@ -76,8 +81,7 @@ impl Default for EquityTracker {
             last_time: 0,
             day_end: i64::MIN,
             days: Vec::new(),
-            recent: [0; RECENT],
-            recent_at: 0,
+            recent: [0; RING],
             curve: Vec::with_capacity(CURVE_POINTS),
             stride: 1,
             countdown: 1,
@@ -94,19 +98,20 @@ impl EquityTracker {
             self.first = equity;
         }
         // backtesting.py's drawdown periods run between bars at the running peak (drawdown
-        // exactly zero) that are more than one bar apart.
-        let ratio = if equity >= self.peak { 1.0 } else { equity / self.peak };
-        if ratio >= 1.0 {
-            self.peak = self.peak.max(equity);
-            if self.bars > self.zero_bar + 1 {
-                self.close_period(time);
+        // exactly zero) that are more than one bar apart. (Below the peak, equity / peak never
+        // rounds up to 1: the gap is at least one ulp of the peak, more than 2^-53 of it, and
+        // 1 - 2^-53 is a double. So the comparison says what the ratio would.)
+        if equity >= self.peak {
+            if self.period_low < f64::INFINITY {
+                self.end_dip(time);
+            } else if self.bars > self.zero_bar + 1 {
+                self.close_period(time, 1.0);
             }
+            self.peak = self.peak.max(equity);
             self.zero_bar = self.bars;
             self.zero_time = time;
-            self.period_min_ratio = 1.0;
         } else {
-            self.period_min_ratio = self.period_min_ratio.min(ratio);
-            self.min_ratio = self.min_ratio.min(ratio);
+            self.period_low = self.period_low.min(equity);
         }
         if time >= self.day_end {
             let day = time.div_euclid(MS_PER_DAY);
@@ -117,11 +122,10 @@ impl EquityTracker {
             d.equity = equity;
             d.bars += 1;
         }
-        self.recent[self.recent_at] = time;
-        self.recent_at = if self.recent_at + 1 == RECENT { 0 } else { self.recent_at + 1 };
+        self.recent[self.bars as usize & (RING - 1)] = time;
         self.countdown -= 1;
         if self.countdown == 0 {
-            self.sample(time, equity, 1.0 - ratio);
+            self.sample(time, equity);
         }
         self.exposed += u64::from(exposed);
         self.last = equity;
@@ -129,18 +133,36 @@ impl EquityTracker {
         self.bars += 1;
     }
 
+    /// The lowest equity / peak of the open drawdown period (1 when there was no dip).
+    fn period_ratio(&self) -> f64 {
+        if self.period_low < f64::INFINITY { self.period_low / self.peak } else { 1.0 }
+    }
+
+    /// The bar is back at the peak after a dip: the dip counts towards the maximum drawdown, and
+    /// ends a drawdown period if it lasted more than one bar.
     #[cold]
-    fn close_period(&mut self, time: i64) {
+    fn end_dip(&mut self, time: i64) {
+        let ratio = self.period_ratio();
+        self.min_ratio = self.min_ratio.min(ratio);
+        if self.bars > self.zero_bar + 1 {
+            self.close_period(time, ratio);
+        }
+        self.period_low = f64::INFINITY;
+    }
+
+    #[cold]
+    fn close_period(&mut self, time: i64, min_ratio: f64) {
         let ms = time - self.zero_time;
         self.periods += 1;
-        self.sum_period_dd += 1.0 - self.period_min_ratio;
+        self.sum_period_dd += 1.0 - min_ratio;
         self.sum_period_ms += ms as f64;
         self.max_period_ms = self.max_period_ms.max(ms);
     }
 
     #[cold]
-    fn sample(&mut self, time: i64, equity: f64, drawdown: f64) {
-        self.curve.push(CurvePoint { time, equity, drawdown });
+    fn sample(&mut self, time: i64, equity: f64) {
+        let ratio = if equity >= self.peak { 1.0 } else { equity / self.peak };
+        self.curve.push(CurvePoint { time, equity, drawdown: 1.0 - ratio });
         if self.curve.len() == CURVE_POINTS {
             let kept: Vec<CurvePoint> = self.curve.iter().copied().step_by(2).collect();
             self.curve = kept;
@@ -153,17 +175,20 @@ impl EquityTracker {
     /// period end) and returns the summary.
     pub fn finish(mut self) -> TrackerSummary {
         let last_bar = self.bars.saturating_sub(1);
+        let open_ratio = self.period_ratio();
+        self.min_ratio = self.min_ratio.min(open_ratio);
         if self.bars > 0 && self.zero_bar != last_bar && last_bar > self.zero_bar + 1 {
             let t = self.last_time;
-            self.close_period(t);
+            self.close_period(t, open_ratio);
         }
         if self.curve.last().is_none_or(|p| p.time != self.last_time) && self.bars > 0 {
             let dd = if self.peak > 0.0 { 1.0 - self.last / self.peak } else { 0.0 };
             self.curve.push(CurvePoint { time: self.last_time, equity: self.last, drawdown: dd.max(0.0) });
         }
         let n = self.bars.min(RECENT as u64) as usize;
-        let start = if self.bars as usize > RECENT { self.recent_at } else { 0 };
-        let recent: Vec<i64> = (0..n).map(|i| self.recent[(start + i) % RECENT]).collect();
+        // Bars `bars - n .. bars`, oldest first.
+        let first = self.bars as usize - n;
+        let recent: Vec<i64> = (first..first + n).map(|b| self.recent[b & (RING - 1)]).collect();
         TrackerSummary {
             bars: self.bars,
             exposed: self.exposed,
@@ -205,6 +230,72 @@ pub struct TrackerSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The drawdown statistics as first written: a ratio to the running peak on every bar.
+    /// The tracker must give these bit for bit.
+    fn per_bar_ratios(equity: &[f64]) -> (f64, u64, f64, f64, i64) {
+        let (mut peak, mut min_ratio, mut period_min) = (f64::NEG_INFINITY, 1.0f64, 1.0f64);
+        let (mut zero_bar, mut zero_time, mut periods, mut sum_dd, mut sum_ms, mut max_ms) =
+            (0u64, 0i64, 0u64, 0.0, 0.0, 0i64);
+        let mut close = |time: i64, zero_time: i64, period_min: f64| {
+            periods += 1;
+            sum_dd += 1.0 - period_min;
+            sum_ms += (time - zero_time) as f64;
+            max_ms = max_ms.max(time - zero_time);
+        };
+        for (bar, &e) in equity.iter().enumerate() {
+            let (bar, time) = (bar as u64, bar as i64 * MS_PER_DAY);
+            let ratio = if e >= peak { 1.0 } else { e / peak };
+            if ratio >= 1.0 {
+                peak = peak.max(e);
+                if bar > zero_bar + 1 {
+                    close(time, zero_time, period_min);
+                }
+                (zero_bar, zero_time, period_min) = (bar, time, 1.0);
+            } else {
+                period_min = period_min.min(ratio);
+                min_ratio = min_ratio.min(ratio);
+            }
+        }
+        let last = equity.len() as u64 - 1;
+        if zero_bar != last && last > zero_bar + 1 {
+            close(last as i64 * MS_PER_DAY, zero_time, period_min);
+        }
+        (1.0 - min_ratio, periods, sum_dd, sum_ms, max_ms)
+    }
+
+    proptest::proptest! {
+        /// Lowest equity per period instead of a ratio per bar changes no bit of the result,
+        /// peaks matched exactly or within a rounding of them included.
+        #[test]
+        fn drawdowns_match_a_ratio_per_bar_bit_for_bit(
+            steps in proptest::collection::vec((0u8..6, 0.0f64..0.05), 2..400),
+        ) {
+            let mut equity = vec![100.0f64];
+            let mut peak = 100.0f64;
+            for (kind, x) in steps {
+                let last = *equity.last().unwrap_or(&100.0);
+                let next = match kind {
+                    0 => peak,                                   // back to the peak exactly
+                    1 => peak * (1.0 - f64::EPSILON / 2.0),      // one ulp below the peak
+                    2 => peak * (1.0 - f64::EPSILON),            // just below
+                    3 => last * (1.0 + x),
+                    _ => last * (1.0 - x),
+                };
+                peak = peak.max(next);
+                equity.push(next);
+            }
+            let (max_dd, periods, sum_dd, sum_ms, max_ms) = per_bar_ratios(&equity);
+            let s = track(&equity);
+            proptest::prop_assert_eq!(s.max_drawdown.to_bits(), max_dd.to_bits());
+            proptest::prop_assert_eq!(s.drawdown_periods, periods);
+            if periods > 0 {
+                proptest::prop_assert_eq!(s.avg_drawdown.to_bits(), (sum_dd / periods as f64).to_bits());
+                proptest::prop_assert_eq!(s.avg_drawdown_ms.to_bits(), (sum_ms / periods as f64).to_bits());
+                proptest::prop_assert_eq!(s.max_drawdown_ms.to_bits(), (max_ms as f64).to_bits());
+            }
+        }
+    }
 
     fn track(equity: &[f64]) -> TrackerSummary {
         let mut t = EquityTracker::default();

@@ -186,13 +186,11 @@ impl Backtest {
                 let id = approved.inner().client_order_id.clone();
                 match self.exchange.submit(&approved, now) {
                     Ok(report) => self.book_fills(&report.fills),
-                    Err(e) => *self.counts.rejected.entry(e.msg).or_default() += 1,
+                    Err(e) => count(&mut self.counts.rejected, &e.msg),
                 }
                 self.engine.on_order_closed(&id);
             }
-            Some(Err(refused)) => {
-                *self.counts.refused.entry(refused.reason.gate().to_owned()).or_default() += 1
-            }
+            Some(Err(refused)) => count(&mut self.counts.refused, refused.reason.gate()),
             None => {}
         }
     }
@@ -252,6 +250,17 @@ impl Backtest {
             open_trade_list,
             curve: summary.curve,
         })
+    }
+}
+
+/// One more of `key`, allocating its name only the first time (a drained account has its
+/// buys refused by the same gate tens of thousands of times).
+fn count(counts: &mut std::collections::BTreeMap<String, u64>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_owned(), 1);
+        }
     }
 }
 

@@ -4,6 +4,8 @@
 mod fixed;
 mod rsi;
 mod sma;
+mod sma_pair;
 
 pub use rsi::Rsi;
 pub use sma::Sma;
+pub use sma_pair::SmaPair;

@@ -4,7 +4,7 @@
 
 use std::str::FromStr;
 
-use mirai_core::{Candle, Decimal, Signal};
+use mirai_core::{Action, Candle, Decimal, Signal};
 
 use super::{RsiReversion, SmaCross, Strategy, StrategyError, rsi_reversion, sma_cross};
 
@@ -87,6 +87,14 @@ impl Strategy for AnyStrategy {
         match self {
             AnyStrategy::SmaCross(s) => s.on_candle(candle),
             AnyStrategy::RsiReversion(s) => s.on_candle(candle),
+        }
+    }
+
+    #[inline(always)]
+    fn on_candle_for(&mut self, candle: &Candle, wanted: Option<Action>) -> Option<Signal> {
+        match self {
+            AnyStrategy::SmaCross(s) => s.on_candle_for(candle, wanted),
+            AnyStrategy::RsiReversion(s) => s.on_candle_for(candle, wanted),
         }
     }
 }

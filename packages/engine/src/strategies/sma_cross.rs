@@ -9,15 +9,15 @@
 use mirai_core::{Action, Candle, Confidence, Decimal, Signal};
 
 use super::{Strategy, StrategyError};
-use crate::indicators::Sma;
+use crate::indicators::SmaPair;
 use crate::text::{push_normalized, push_ratio, push_u64};
 
 pub const NAME: &str = "sma-cross";
 
 #[derive(Clone, Debug)]
 pub struct SmaCross {
-    fast: Sma,
-    slow: Sma,
+    /// Both averages over one shared window.
+    sma: SmaPair,
     /// Sign of (fast - slow) on the previous bar: -1, 0 or 1; None until both are ready.
     prev: Option<i8>,
 }
@@ -38,7 +38,7 @@ impl SmaCross {
                 why: format!("fast ({fast}) must be shorter than slow ({slow})"),
             });
         }
-        Ok(Self { fast: Sma::new(fast), slow: Sma::new(slow), prev: None })
+        Ok(Self { sma: SmaPair::new(fast, slow), prev: None })
     }
 }
 
@@ -48,75 +48,88 @@ impl Strategy for SmaCross {
     }
 
     fn warm_up_bars(&self) -> usize {
-        self.slow.period() - 1
+        self.sma.slow_period() - 1
     }
 
     #[inline]
     fn on_candle(&mut self, c: &Candle) -> Option<Signal> {
-        let close = c.close.get();
-        self.fast.update(close);
-        self.slow.update(close);
-        if !self.slow.is_ready() {
-            return None;
-        }
-        let now: i8 = match self.fast.cmp_mean(&self.slow) {
-            std::cmp::Ordering::Less => -1,
-            std::cmp::Ordering::Equal => 0,
-            std::cmp::Ordering::Greater => 1,
-        };
-        let prev = self.prev.replace(now)?;
-        let action = match (prev, now) {
-            (-1, 1) => Action::Buy,
-            (1, -1) => Action::Sell,
-            _ => return None,
-        };
+        let action = self.cross(c)?;
+        Some(self.signal(c, action))
+    }
+
+    #[inline(always)]
+    fn on_candle_for(&mut self, c: &Candle, wanted: Option<Action>) -> Option<Signal> {
+        let action = self.cross(c).filter(|a| Some(*a) == wanted)?;
         Some(self.signal(c, action))
     }
 }
 
 impl SmaCross {
+    /// Updates the averages with the bar's close; the direction of a cross, if this bar is one.
+    #[inline(always)]
+    fn cross(&mut self, c: &Candle) -> Option<Action> {
+        let close = c.close.get();
+        self.sma.update(close);
+        if !self.sma.is_ready() {
+            return None;
+        }
+        let now: i8 = match self.sma.cmp_means() {
+            std::cmp::Ordering::Less => -1,
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Greater => 1,
+        };
+        match (self.prev.replace(now)?, now) {
+            (-1, 1) => Some(Action::Buy),
+            (1, -1) => Some(Action::Sell),
+            _ => None,
+        }
+    }
+
     /// The signal of a cross, with its strength (how far the close already sits from the slow
     /// average, in units of 0.5 %) and its reason in words.
     #[cold]
     fn signal(&self, c: &Candle, action: Action) -> Signal {
         let dir = if action == Action::Buy { "above" } else { "below" };
-        let (fp, sp) = (self.fast.period() as i128, self.slow.period() as i128);
+        let (fp, sp) = (self.sma.fast_period() as i128, self.sma.slow_period() as i128);
         let mut reason = String::with_capacity(112);
-        let strength =
-            match (self.fast.fixed_sum(), self.slow.fixed_sum(), fixed_close(c, self.slow.fixed_sum())) {
-                (Some((fs, scale)), Some((ss, scale2)), Some(close)) if scale == scale2 && ss > 0 => {
-                    // Exact integers: mean = sum / (period × 10^scale); the close's distance from the
-                    // slow mean is |close × period - sum| / sum.
-                    let unit = 10i128.pow(scale);
-                    let gap = (close * sp - ss).abs();
-                    reason.push_str("SMA(");
-                    push_u64(&mut reason, fp as u64);
-                    reason.push_str(") ");
-                    push_ratio(&mut reason, fs, fp * unit, 4);
-                    reason.push_str(" crossed ");
-                    reason.push_str(dir);
-                    reason.push_str(" SMA(");
-                    push_u64(&mut reason, sp as u64);
-                    reason.push_str(") ");
-                    push_ratio(&mut reason, ss, sp * unit, 4);
-                    reason.push_str("; close ");
-                    push_normalized(&mut reason, c.close.get());
-                    reason.push_str(" is ");
-                    push_ratio(&mut reason, gap * 100, ss, 3);
-                    reason.push_str("% from the slow average");
-                    // 200 × gap / sum is the distance in units of 0.5 %; at or past 1 it clamps.
-                    // Eight decimals, truncated, by integer division: the advisor's confidence
-                    // rounds to four, whose thresholds 8-decimal truncation never crosses.
-                    match gap.checked_mul(200) {
-                        Some(g) if g < ss => g
-                            .checked_mul(100_000_000)
-                            .and_then(|n| Decimal::try_from_i128_with_scale(n / ss, 8).ok())
-                            .unwrap_or(Decimal::ONE),
-                        _ => Decimal::ONE,
-                    }
+        let strength = match self
+            .sma
+            .fixed_sums()
+            .and_then(|(fs, ss, scale)| Some((fs, ss, scale, fixed_close(c, scale)?)))
+        {
+            Some((fs, ss, scale, close)) if ss > 0 => {
+                // Exact integers: mean = sum / (period × 10^scale); the close's distance from the
+                // slow mean is |close × period - sum| / sum.
+                let unit = 10i128.pow(scale);
+                let gap = (close * sp - ss).abs();
+                reason.push_str("SMA(");
+                push_u64(&mut reason, fp as u64);
+                reason.push_str(") ");
+                push_ratio(&mut reason, fs, fp * unit, 4);
+                reason.push_str(" crossed ");
+                reason.push_str(dir);
+                reason.push_str(" SMA(");
+                push_u64(&mut reason, sp as u64);
+                reason.push_str(") ");
+                push_ratio(&mut reason, ss, sp * unit, 4);
+                reason.push_str("; close ");
+                push_normalized(&mut reason, c.close.get());
+                reason.push_str(" is ");
+                push_ratio(&mut reason, gap * 100, ss, 3);
+                reason.push_str("% from the slow average");
+                // 200 × gap / sum is the distance in units of 0.5 %; at or past 1 it clamps.
+                // Eight decimals, truncated, by integer division: the advisor's confidence
+                // rounds to four, whose thresholds 8-decimal truncation never crosses.
+                match gap.checked_mul(200) {
+                    Some(g) if g < ss => g
+                        .checked_mul(100_000_000)
+                        .and_then(|n| Decimal::try_from_i128_with_scale(n / ss, 8).ok())
+                        .unwrap_or(Decimal::ONE),
+                    _ => Decimal::ONE,
                 }
-                _ => self.strength_in_decimal(c, dir, &mut reason),
-            };
+            }
+            _ => self.strength_in_decimal(c, dir, &mut reason),
+        };
         Signal {
             symbol: c.symbol,
             ts: c.close_time,
@@ -131,14 +144,14 @@ impl SmaCross {
     /// The same in `Decimal`, for averages that left fixed point.
     fn strength_in_decimal(&self, c: &Candle, dir: &str, reason: &mut String) -> Decimal {
         let close = c.close.get();
-        let fast = self.fast.value().unwrap_or_default();
-        let slow = self.slow.value().unwrap_or_default();
+        let (fast, slow) = self.sma.values();
+        let (fast, slow) = (fast.unwrap_or_default(), slow.unwrap_or_default());
         let distance = if slow.is_zero() { Decimal::ZERO } else { (close / slow - Decimal::ONE).abs() };
         reason.push_str(&format!(
             "SMA({}) {} crossed {dir} SMA({}) {}; close {} is {}% from the slow average",
-            self.fast.period(),
+            self.sma.fast_period(),
             fast.round_dp(4),
-            self.slow.period(),
+            self.sma.slow_period(),
             slow.round_dp(4),
             c.close,
             (distance * Decimal::ONE_HUNDRED).round_dp(3),
@@ -148,8 +161,7 @@ impl SmaCross {
 }
 
 /// The close as a mantissa at the averages' scale, if it has one.
-fn fixed_close(c: &Candle, sum: Option<(i128, u32)>) -> Option<i128> {
-    let (_, scale) = sum?;
+fn fixed_close(c: &Candle, scale: u32) -> Option<i128> {
     let d = c.close.get();
     d.mantissa().checked_mul(10i128.checked_pow(scale.checked_sub(d.scale())?)?)
 }

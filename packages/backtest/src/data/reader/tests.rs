@@ -165,3 +165,41 @@ fn the_word_at_a_time_search_finds_the_first_match_anywhere() {
     assert_eq!(find(b"\x80\x81,", b','), Some(2), "high bytes are no false match");
     assert_eq!(find(b"", b','), None);
 }
+
+#[test]
+fn bad_binance_kline_lines_are_named_too() {
+    const K: &str = "1499040000000,1,2,1,1,1,1499040059999\n";
+    let cases: &[(&str, &str)] = &[
+        (&format!("{K}1499040060000,1,2,1,x,1,1499040119999\n"), "line 2: close \"x\" is not a number"),
+        (&format!("{K}1499040060000,1,2,3,1,1,1499040119999\n"), "line 2: high 2 is below low 3"),
+        (&format!("{K}1499040000000,1,2,1,1,1,1499040059999\n"), "line 2: duplicate timestamp"),
+        (&format!("{K}1499039940000,1,2,1,1,1,1499039999999\n"), "line 2: timestamp"),
+        (&format!("{K}1499040060000,1,2,1,1\n"), "line 2:"),
+        (&format!("{K}soon,1,2,1,1,1,1499040119999\n"), "line 2:"),
+    ];
+    for (text, want) in cases {
+        let got = error(text);
+        assert!(got.contains(want), "for {text:?}\n  got:  {got}\n  want: {want}");
+    }
+}
+
+proptest::proptest! {
+    /// Whatever a file holds (a good file with any one line replaced by arbitrary text), reading
+    /// it never panics, and a refused line is named by its number.
+    #[test]
+    fn any_damaged_line_is_named_never_a_panic(
+        at in 1usize..6,
+        junk in "[ -~]{0,60}",
+    ) {
+        let mut lines: Vec<String> = (0..6)
+            .map(|i| format!("2024-01-0{}T00:00:00Z,10,12,9,11,5", i + 1))
+            .collect();
+        lines.insert(0, HEADER.trim_end().to_owned());
+        lines[at] = junk.clone();
+        let text = lines.join("\n");
+        if let Err(e) = read_all(&text) {
+            let msg = e.to_string();
+            proptest::prop_assert!(e.line().is_some() && msg.contains("line "), "{junk:?}: {msg}");
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! `SmaPair`: a fast and a slow simple moving average of one series, sharing one window.
+//!
+//! A crossover strategy needs both averages of every close and their comparison. Two separate
+//! [`Sma`]s keep two windows and check scales and overflow twice; the pair keeps the last `slow`
+//! mantissas once, at one scale, and updates both sums from it: the value leaving the fast
+//! window is the one written `fast` bars ago. Exactly the same sums, in about a third of the
+//! instructions (the strategy was the largest single cost of a quiet backtest bar). Anything
+//! unusual — a value at a finer scale that does not fit, sums past 2^95 — moves the pair to two
+//! plain [`Sma`]s, replaying the window, so results stay exact.
+
+use std::cmp::Ordering;
+
+use mirai_core::Decimal;
+
+use super::Sma;
+use super::fixed::{pow10, to_decimal};
+
+/// Below 2^95, a sum times a period below 2^32 cannot overflow an `i128`.
+const SAFE: u128 = 1 << 95;
+
+#[derive(Clone, Debug)]
+pub struct SmaPair {
+    fast: usize,
+    slow: usize,
+    repr: Repr,
+}
+
+#[derive(Clone, Debug)]
+enum Repr {
+    /// `ring` holds the last `slow` mantissas at `scale` (zeros before it fills); `pos` is where
+    /// the next one goes. The sums are exactly the sums of the last `fast` and `slow` values.
+    Shared { ring: Vec<i128>, pos: usize, filled: usize, scale: u32, fast_sum: i128, slow_sum: i128 },
+    /// The fallback: two independent averages.
+    Apart { fast: Sma, slow: Sma },
+}
+
+impl SmaPair {
+    /// Periods of at least 1; `fast` should be the shorter (strategies validate this).
+    pub fn new(fast: usize, slow: usize) -> Self {
+        let (fast, slow) = (fast.max(1), slow.max(1));
+        let repr = if fast <= slow && u32::try_from(slow).is_ok() {
+            Repr::Shared { ring: vec![0; slow], pos: 0, filled: 0, scale: 0, fast_sum: 0, slow_sum: 0 }
+        } else {
+            Repr::Apart { fast: Sma::new(fast), slow: Sma::new(slow) }
+        };
+        Self { fast, slow, repr }
+    }
+
+    pub fn fast_period(&self) -> usize {
+        self.fast
+    }
+
+    pub fn slow_period(&self) -> usize {
+        self.slow
+    }
+
+    #[inline(always)]
+    pub fn update(&mut self, value: Decimal) {
+        if let Repr::Shared { scale, .. } = &self.repr
+            && value.scale() == *scale
+            && self.push_shared(value.mantissa())
+        {
+            return;
+        }
+        self.update_rare(value);
+    }
+
+    /// Adds a mantissa at the window's scale; false (nothing changed) if a sum would leave the
+    /// safe range.
+    #[inline(always)]
+    fn push_shared(&mut self, m: i128) -> bool {
+        let (fast, slow) = (self.fast, self.slow);
+        let Repr::Shared { ring, pos, filled, fast_sum, slow_sum, .. } = &mut self.repr else {
+            return false;
+        };
+        let p = *pos;
+        let leaving_fast = if p >= fast { p - fast } else { p + slow - fast };
+        let (Some(&old_slow), Some(&old_fast)) = (ring.get(p), ring.get(leaving_fast)) else {
+            return false;
+        };
+        let f = m.checked_sub(old_fast).and_then(|d| fast_sum.checked_add(d));
+        let s = m.checked_sub(old_slow).and_then(|d| slow_sum.checked_add(d));
+        let (Some(f), Some(s)) = (f, s) else { return false };
+        if f.unsigned_abs() >= SAFE || s.unsigned_abs() >= SAFE {
+            return false;
+        }
+        *fast_sum = f;
+        *slow_sum = s;
+        ring[p] = m;
+        *pos = if p + 1 == slow { 0 } else { p + 1 };
+        *filled += usize::from(*filled < slow);
+        true
+    }
+
+    /// A value at another scale, sums leaving the safe range, or the fallback already taken.
+    #[cold]
+    #[inline(never)]
+    fn update_rare(&mut self, value: Decimal) {
+        if matches!(self.repr, Repr::Shared { .. }) {
+            if let Some(m) = self.fit_shared(value)
+                && self.push_shared(m)
+            {
+                return;
+            }
+            self.repr = self.apart();
+        }
+        if let Repr::Apart { fast, slow } = &mut self.repr {
+            fast.update(value);
+            slow.update(value);
+        }
+    }
+
+    /// `value` as a mantissa at the window's scale, moving the window to a finer scale first
+    /// if the value needs one and everything still fits.
+    fn fit_shared(&mut self, value: Decimal) -> Option<i128> {
+        let Repr::Shared { ring, scale, fast_sum, slow_sum, .. } = &mut self.repr else { return None };
+        if value.scale() > *scale {
+            let f = pow10(value.scale() - *scale)?;
+            let fs = fast_sum.checked_mul(f).filter(|v| v.unsigned_abs() < SAFE)?;
+            let ss = slow_sum.checked_mul(f).filter(|v| v.unsigned_abs() < SAFE)?;
+            let moved = ring.iter().map(|m| m.checked_mul(f)).collect::<Option<Vec<i128>>>()?;
+            (*fast_sum, *slow_sum, *ring, *scale) = (fs, ss, moved, value.scale());
+        }
+        value.mantissa().checked_mul(pow10(*scale - value.scale())?)
+    }
+
+    /// The same state as two plain averages: the window replayed oldest first.
+    fn apart(&self) -> Repr {
+        let (mut fast, mut slow) = (Sma::new(self.fast), Sma::new(self.slow));
+        if let Repr::Shared { ring, pos, filled, scale, .. } = &self.repr {
+            for i in 0..*filled {
+                let at = (pos + self.slow - filled + i) % self.slow;
+                // Every mantissa came from a `Decimal` (times a power of ten that fitted).
+                let v = to_decimal(ring[at], *scale).unwrap_or_default();
+                fast.update(v);
+                slow.update(v);
+            }
+        }
+        Repr::Apart { fast, slow }
+    }
+
+    /// Both windows are full.
+    #[inline(always)]
+    pub fn is_ready(&self) -> bool {
+        match &self.repr {
+            Repr::Shared { filled, .. } => *filled == self.slow,
+            Repr::Apart { slow, .. } => slow.is_ready(),
+        }
+    }
+
+    /// The fast average against the slow one, exactly (cross-multiplied, no division).
+    #[inline(always)]
+    pub fn cmp_means(&self) -> Ordering {
+        match &self.repr {
+            // Both sums are below 2^95 and the periods below 2^32: the products fit.
+            Repr::Shared { fast_sum, slow_sum, .. } => {
+                (fast_sum * self.slow as i128).cmp(&(slow_sum * self.fast as i128))
+            }
+            Repr::Apart { fast, slow } => fast.cmp_mean(slow),
+        }
+    }
+
+    /// The fast and slow sums as integer mantissas at one scale, while they are in fixed point.
+    pub fn fixed_sums(&self) -> Option<(i128, i128, u32)> {
+        match &self.repr {
+            Repr::Shared { fast_sum, slow_sum, scale, .. } => Some((*fast_sum, *slow_sum, *scale)),
+            Repr::Apart { fast, slow } => match (fast.fixed_sum(), slow.fixed_sum()) {
+                (Some((f, a)), Some((s, b))) if a == b => Some((f, s, a)),
+                _ => None,
+            },
+        }
+    }
+
+    /// The two averages once ready, as decimals (for text only: it divides).
+    pub fn values(&self) -> (Option<Decimal>, Option<Decimal>) {
+        match &self.repr {
+            Repr::Shared { fast_sum, slow_sum, scale, .. } => {
+                let mean = |sum: i128, period: usize| {
+                    to_decimal(sum, *scale).and_then(|s| s.checked_div(Decimal::from(period as u64)))
+                };
+                if self.is_ready() {
+                    (mean(*fast_sum, self.fast), mean(*slow_sum, self.slow))
+                } else {
+                    (None, None)
+                }
+            }
+            Repr::Apart { fast, slow } => (fast.value(), slow.value()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal_macros::dec;
+
+    fn both(pair: &SmaPair) -> (Sma, Sma) {
+        let Repr::Apart { fast, slow } = pair.apart() else { unreachable!() };
+        (fast, slow)
+    }
+
+    #[test]
+    fn huge_and_tiny_values_fall_back_to_two_averages_and_stay_exact() {
+        let mut pair = SmaPair::new(1, 2);
+        let (mut f, mut s) = (Sma::new(1), Sma::new(2));
+        for v in [dec!(0.0000000000000000000000000001), dec!(79228162514264337593543950), dec!(1)] {
+            pair.update(v);
+            f.update(v);
+            s.update(v);
+        }
+        assert!(matches!(pair.repr, Repr::Apart { .. }), "10^56 at scale 28 does not fit");
+        assert_eq!(pair.values(), (f.value(), s.value()));
+        assert_eq!(pair.cmp_means(), f.cmp_mean(&s));
+        assert_eq!(pair.cmp_means(), Ordering::Less);
+    }
+
+    proptest! {
+        /// Whatever the scales of the inputs, the pair agrees with two plain averages: the same
+        /// readiness, the same comparison, the same values.
+        #[test]
+        fn agrees_with_two_plain_averages(
+            values in proptest::collection::vec((1i64..10_000_000_000, 0u32..9), 1..80),
+            fast in 1usize..8,
+            extra in 1usize..8,
+        ) {
+            let slow = fast + extra;
+            let mut pair = SmaPair::new(fast, slow);
+            let (mut f, mut s) = (Sma::new(fast), Sma::new(slow));
+            for (m, sc) in values {
+                let v = Decimal::new(m, sc);
+                pair.update(v);
+                f.update(v);
+                s.update(v);
+                prop_assert_eq!(pair.is_ready(), s.is_ready());
+                if s.is_ready() {
+                    prop_assert_eq!(pair.cmp_means(), f.cmp_mean(&s));
+                    prop_assert_eq!(pair.values(), (f.value(), s.value()));
+                }
+                let (pf, ps) = both(&pair);
+                prop_assert_eq!((pf.sum(), ps.sum()), (f.sum(), s.sum()));
+            }
+        }
+    }
+}
