@@ -63,6 +63,21 @@ struct Slot {
     trip_start_realised: Amount,
     /// With [`OrderTiming::NextOpen`]: a signal waiting for the next price.
     deferred: Option<Signal>,
+    /// The position holds at least one sellable lot. A remainder below the lot step (Binance
+    /// takes a buyer's commission out of the coin bought, so a full sell leaves such dust) can be
+    /// neither sold nor added to by "buy when flat", so it counts as flat: without this the symbol
+    /// would never trade again after its first round trip on a real exchange.
+    holding: bool,
+}
+
+impl Slot {
+    /// Whether `qty` holds at least one lot a market sell can carry.
+    fn sellable(&self, qty: Qty) -> bool {
+        match &self.rules {
+            Some(r) => !r.round_qty_down(qty, true).is_zero(),
+            None => !qty.is_zero(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -107,6 +122,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             take_profit: None,
             trip_start_realised: Amount::ZERO,
             deferred: None,
+            holding: false,
         });
     }
 
@@ -117,6 +133,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         for p in positions {
             if let Some(slot) = self.slots.iter_mut().find(|s| s.symbol == p.symbol) {
                 slot.trip_start_realised = p.realised_pnl;
+                slot.holding = slot.sellable(p.qty);
             }
             self.portfolio.restore_position(p);
         }
@@ -142,9 +159,9 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     pub fn on_event(&mut self, event: &MarketEvent) -> Option<Outcome> {
         match event {
             MarketEvent::Candle(c) => {
-                let entry = self.portfolio.mark_entry(c.symbol, c.close);
+                self.portfolio.mark_entry(c.symbol, c.close);
                 if c.closed {
-                    self.on_closed_candle(c, entry)
+                    self.on_closed_candle(c)
                 } else {
                     // An opening tick: the price a deferred signal waits for.
                     let idx = self.slots.iter().position(|s| s.symbol == c.symbol)?;
@@ -161,31 +178,31 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     }
 
     #[inline(always)]
-    fn on_closed_candle(&mut self, c: &Candle, entry: usize) -> Option<Outcome> {
+    fn on_closed_candle(&mut self, c: &Candle) -> Option<Outcome> {
         let idx = self.slots.iter().position(|s| s.symbol == c.symbol)?;
         if self.slots[idx].deferred.is_some() {
-            return self.on_closed_candle_after_deferred(c, entry, idx);
+            return self.on_closed_candle_after_deferred(c, idx);
         }
         // The common case returns here: no signal, and no stop to watch. (An `Option<Outcome>`
         // is some 400 bytes; not building one until there is something to say keeps a quiet
         // bar to a few dozen instructions.)
-        let wanted = self.wanted(idx, entry);
+        let wanted = self.wanted(idx);
         let strategy_signal = self.slots[idx].strategy.on_candle_for(c, wanted);
         let slot = &self.slots[idx];
         if strategy_signal.is_none() && slot.stop_loss.is_none() && slot.take_profit.is_none() {
             return None;
         }
-        self.act_on_close(c, entry, idx, strategy_signal)
+        self.act_on_close(c, idx, strategy_signal)
     }
 
     /// A deferred signal that no opening tick took is decided at this bar's open, before the
     /// bar's own close is shown to the strategy.
     #[cold]
-    fn on_closed_candle_after_deferred(&mut self, c: &Candle, entry: usize, idx: usize) -> Option<Outcome> {
+    fn on_closed_candle_after_deferred(&mut self, c: &Candle, idx: usize) -> Option<Outcome> {
         let stale = self.act_on_deferred(idx, c.open);
-        let wanted = self.wanted(idx, entry);
+        let wanted = self.wanted(idx);
         let strategy_signal = self.slots[idx].strategy.on_candle_for(c, wanted);
-        let now = self.act_on_close(c, entry, idx, strategy_signal);
+        let now = self.act_on_close(c, idx, strategy_signal);
         // At most one outcome per event: a decision taken now waits behind the stale one only
         // when the stale one led to no order (then its slot is free again).
         stale.or(now)
@@ -194,30 +211,23 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     /// The only strategy signal [`Engine::act_on_close`] can act on now: none while an order is
     /// open, a buy when flat, a sell when holding. Strategies skip building the others.
     #[inline]
-    fn wanted(&self, idx: usize, entry: usize) -> Option<Action> {
+    fn wanted(&self, idx: usize) -> Option<Action> {
         if self.slots[idx].pending.is_some() {
             return None;
         }
-        Some(if self.portfolio.held_at(entry).is_zero() { Action::Buy } else { Action::Sell })
+        Some(if self.slots[idx].holding { Action::Sell } else { Action::Buy })
     }
 
     /// What the bar's close (a strategy signal, or a stop) leads to, if it fits the position.
-    fn act_on_close(
-        &mut self,
-        c: &Candle,
-        entry: usize,
-        idx: usize,
-        strategy_signal: Option<Signal>,
-    ) -> Option<Outcome> {
+    fn act_on_close(&mut self, c: &Candle, idx: usize, strategy_signal: Option<Signal>) -> Option<Outcome> {
         let slot = &self.slots[idx];
         if slot.pending.is_some() {
             return None;
         }
-        let held = self.portfolio.held_at(entry);
         let signal = match strategy_signal {
-            Some(s) if s.action == Action::Buy && held.is_zero() => s,
-            Some(s) if s.action == Action::Sell && !held.is_zero() => s,
-            _ if !held.is_zero() => stop_signal(slot, c)?,
+            Some(s) if s.action == Action::Buy && !slot.holding => s,
+            Some(s) if s.action == Action::Sell && slot.holding => s,
+            _ if slot.holding => stop_signal(slot, c)?,
             _ => return None,
         };
         match self.timing {
@@ -237,10 +247,9 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             return None;
         }
         let mut signal = slot.deferred.take()?;
-        let held = self.portfolio.position(signal.symbol).map_or(Qty::ZERO, |p| p.qty);
         let fits = match signal.action {
-            Action::Buy => held.is_zero(),
-            Action::Sell => !held.is_zero(),
+            Action::Buy => !slot.holding,
+            Action::Sell => slot.holding,
             Action::Hold => false,
         };
         if !fits {
@@ -322,17 +331,20 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     /// Books a fill. When it closes a position, the round trip's result feeds the losing-streak
     /// gate. Returns the P&L the fill realised.
     pub fn on_fill(&mut self, fill: &Fill) -> Result<Amount, PositionError> {
-        let was_flat = self.portfolio.position(fill.symbol).is_none_or(Position::is_flat);
         let before = self.portfolio.position(fill.symbol).map_or(Amount::ZERO, |p| p.realised_pnl);
         let realised = self.portfolio.apply_fill(fill)?;
-        let after = self.portfolio.position(fill.symbol).cloned();
+        let after =
+            self.portfolio.position(fill.symbol).map_or((Qty::ZERO, before), |p| (p.qty, p.realised_pnl));
         if let Some(slot) = self.slots.iter_mut().find(|s| s.symbol == fill.symbol) {
-            if was_flat && fill.side == Side::Buy {
+            let was_holding = slot.holding;
+            slot.holding = slot.sellable(after.0);
+            if !was_holding && fill.side == Side::Buy {
                 slot.trip_start_realised = before;
             }
-            if let Some(p) = after.filter(|p| p.is_flat() && fill.side == Side::Sell) {
-                self.risk.record_round_trip(p.realised_pnl - slot.trip_start_realised, fill.ts);
-                slot.trip_start_realised = p.realised_pnl;
+            // Closed down to dust (see `Slot::holding`) is closed: the round trip is over.
+            if was_holding && !slot.holding && fill.side == Side::Sell {
+                self.risk.record_round_trip(after.1 - slot.trip_start_realised, fill.ts);
+                slot.trip_start_realised = after.1;
                 slot.stop_loss = None;
                 slot.take_profit = None;
             }

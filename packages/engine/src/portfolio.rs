@@ -1,7 +1,7 @@
 //! `Portfolio`: cash, positions and marks, exact in decimals. A handful of symbols is the normal
 //! case, so positions live in a small vector searched linearly, which beats hashing here.
 
-use mirai_core::{Amount, Fill, Position, PositionError, Price, Qty, Symbol};
+use mirai_core::{Amount, Fill, Position, PositionError, Price, Symbol};
 
 #[derive(Clone, Debug)]
 pub struct Portfolio {
@@ -35,18 +35,11 @@ impl Portfolio {
         self.mark_entry(symbol, price);
     }
 
-    /// Marks `symbol` and returns its entry, for [`Portfolio::held_at`] on the same event
-    /// without a second search (entries are never removed, so the index stays valid).
+    /// Marks `symbol` at `price` (the last price its holdings are valued at).
     #[inline]
-    pub(crate) fn mark_entry(&mut self, symbol: Symbol, price: Price) -> usize {
+    pub(crate) fn mark_entry(&mut self, symbol: Symbol, price: Price) {
         let i = self.index(symbol);
         self.entries[i].1 = Some(price);
-        i
-    }
-
-    #[inline]
-    pub(crate) fn held_at(&self, entry: usize) -> Qty {
-        self.entries.get(entry).map_or(Qty::ZERO, |(p, _)| p.qty)
     }
 
     pub fn mark_of(&self, symbol: Symbol) -> Option<Price> {

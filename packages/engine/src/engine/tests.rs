@@ -164,3 +164,68 @@ fn a_deferred_signal_with_no_opening_tick_is_decided_at_the_next_bar_s_open() {
     assert_eq!(o.decision.price.get(), dec!(105));
     assert_eq!(o.order.unwrap().unwrap().inner().reference_price.get(), dec!(105));
 }
+
+/// Binance takes a buyer's commission out of the coin bought, so a full sell (rounded down to the
+/// lot step) leaves dust behind. The dust must not keep the symbol from trading again, and the
+/// round trip it ends must still count for the losing-streak gate.
+#[test]
+fn dust_below_the_lot_step_counts_as_flat() {
+    let rules = SymbolRules::spot(
+        btc(),
+        mirai_core::Asset::new("BTC"),
+        mirai_core::Asset::new("USDT"),
+        Price::new(dec!(0.01)),
+        Qty::new(dec!(0.00001)),
+        Qty::new(dec!(9000)),
+        Price::new(dec!(5)),
+    );
+    let config = EngineConfig { limits: RiskLimits::default(), ..EngineConfig::default() };
+    let mut e = Engine::new(config, RuleBasedAdvisor::without_stops(), ManualClock::default());
+    e.add_symbol(
+        btc(),
+        AnyStrategy::from_spec("sma-cross", &[("fast", "2"), ("slow", "4")]).unwrap(),
+        Some(rules),
+    );
+    // Fills the way Binance books them: a buy's commission (0.1 %) comes off the quantity.
+    let mut fill_no = 0;
+    let mut fill =
+        |e: &mut Engine<RuleBasedAdvisor, ManualClock>, a: &RiskApproved<OrderRequest>, price: Price| {
+            let o = a.inner();
+            fill_no += 1;
+            let qty = match o.side {
+                Side::Buy => Qty::new(o.qty.get() * dec!(0.999)),
+                Side::Sell => o.qty,
+            };
+            let f = Fill {
+                trade_id: mirai_core::TradeId(format!("t{fill_no}")),
+                client_order_id: o.client_order_id.clone(),
+                symbol: o.symbol,
+                side: o.side,
+                qty,
+                price,
+                fee: Amount::ZERO,
+                ts: Timestamp::from_millis(0),
+            };
+            e.on_fill(&f).unwrap();
+            e.on_order_closed(&o.client_order_id);
+            f
+        };
+    // Up (buy at 110), down (sell at 80), up again (a second buy).
+    let prices = [100, 99, 98, 97, 96, 110, 111, 112, 90, 80, 79, 78, 77, 76, 95, 120];
+    let mut fills = Vec::new();
+    for (i, p) in prices.iter().enumerate() {
+        let ev = MarketEvent::Candle(candle(i as i64, Decimal::from(*p)));
+        if let Some(Outcome { order: Some(Ok(approved)), .. }) = e.on_event(&ev) {
+            fills.push(fill(&mut e, &approved, Price::new(Decimal::from(*p))));
+        }
+    }
+    let sides: Vec<Side> = fills.iter().map(|f| f.side).collect();
+    assert_eq!(sides, [Side::Buy, Side::Sell, Side::Buy], "{fills:?}");
+    // The sell carried every whole lot; what stayed behind is dust, below one step.
+    let after_sell = fills[0].qty.get() - fills[1].qty.get();
+    assert!(after_sell > Decimal::ZERO && after_sell < dec!(0.00001), "{after_sell}");
+    assert_eq!(e.risk_state().consecutive_losses, 1, "the losing round trip was counted");
+    // The second buy adds to the dust; nothing is lost from the books.
+    let held = e.portfolio().position(btc()).unwrap().qty;
+    assert_eq!(held.get(), after_sell + fills[2].qty.get());
+}
