@@ -1,12 +1,11 @@
 //! No password, token or secret ever reaches the logs or a response body. Runs the real binary and
 //! reads everything it printed.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::json;
+
+use crate::helpers::Binary;
 
 const PASS: &str = "pw-Zq8xV3nT-unique";
 const JWT: &str = "jwt-secret-K2mP9wLq4sXv7bNc3dRf6hYj-unique";
@@ -15,44 +14,20 @@ const SERVICE: &str = "svc-token-A1sD2fG3hJ4kL5zX6cV7bN8m-unique";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_never_reach_logs_or_responses() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mirai"))
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PORT", "0")
-        .env("DATA_DIR", dir.path().join("data"))
-        .env("WEB_PASS", PASS)
-        .env("JWT_SECRET", JWT)
-        .env("WORKER_SERVICE_TOKEN", SERVICE)
-        .env("REPLAY_BARS_PER_SECOND", "400")
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("mirai binary starts");
-
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut stderr = child.stderr.take().unwrap();
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
-    });
-    let (tx, rx) = mpsc::channel();
-    let out_reader = std::thread::spawn(move || {
-        let mut all = String::new();
-        let mut line = String::new();
-        while stdout.read_line(&mut line).unwrap_or(0) > 0 {
-            if let Some(addr) = line.trim().strip_prefix("Dashboard: http://") {
-                let _ = tx.send(addr.to_owned());
-            }
-            all.push_str(&line);
-            line.clear();
-        }
-        all
-    });
-    let addr = rx.recv_timeout(Duration::from_secs(60)).expect("the dashboard address is printed");
-    let base = format!("http://{addr}");
+    let data = dir.path().join("data");
+    let app = Binary::start(
+        dir.path(),
+        &[
+            ("PORT", "0"),
+            ("DATA_DIR", data.to_str().unwrap()),
+            ("WEB_PASS", PASS),
+            ("JWT_SECRET", JWT),
+            ("WORKER_SERVICE_TOKEN", SERVICE),
+            ("REPLAY_BARS_PER_SECOND", "400"),
+            ("RUST_LOG", "debug"),
+        ],
+    );
+    let base = app.base.clone();
     let c = reqwest::Client::new();
 
     // A failed login that mentions the secrets must not echo them.
@@ -99,9 +74,7 @@ async fn secrets_never_reach_logs_or_responses() {
         .unwrap();
     bodies.push_str(&r.text().await.unwrap());
 
-    child.kill().unwrap();
-    let _ = child.wait();
-    let logs = out_reader.join().unwrap() + &err_reader.join().unwrap();
+    let logs = app.stop();
     assert!(
         logs.contains("order approved") || logs.contains("refused"),
         "the run logged no trading at all:\n{logs}"
@@ -112,10 +85,16 @@ async fn secrets_never_reach_logs_or_responses() {
         assert!(!logs.contains(secret), "the {name} appears in the logs");
         assert!(!bodies.contains(secret), "the {name} appears in a response body");
     }
-    // The local store must not hold them either.
-    let db = std::fs::read(dir.path().join("data").join("mirai.db")).unwrap_or_default();
-    let db = String::from_utf8_lossy(&db);
-    for secret in [PASS, JWT, SERVICE, token.as_str()] {
-        assert!(!db.contains(secret));
+    // The local store must not hold them either, nor its write-ahead log.
+    let mut files = 0;
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        files += 1;
+        for secret in [PASS, JWT, SERVICE, token.as_str()] {
+            assert!(!text.contains(secret), "a secret is in {}", path.display());
+        }
     }
+    assert!(files >= 2, "the data directory holds the store");
 }
