@@ -61,7 +61,9 @@ impl Backtest {
     }
 
     /// As [`Backtest::new`] with a strategy already built (and possibly warmed up).
-    pub fn with_strategy(config: &BacktestConfig, strategy: AnyStrategy) -> Result<Self> {
+    pub fn with_strategy(config: &BacktestConfig, mut strategy: AnyStrategy) -> Result<Self> {
+        // Nobody reads a backtest's signal reasons (see `BacktestConfig::advisor`).
+        strategy.set_reasons(false);
         let warm_up = strategy.warm_up_bars() as u64;
         let clock = Arc::new(ManualClock::default());
         let engine_config = EngineConfig {
