@@ -186,12 +186,11 @@ impl Backtest {
         match outcome.order {
             Some(Ok(approved)) => {
                 self.counts.orders += 1;
-                let id = approved.inner().client_order_id.clone();
                 match self.exchange.submit(&approved, now) {
                     Ok(report) => self.book_fills(&report.fills),
                     Err(e) => count(&mut self.counts.rejected, &e.msg),
                 }
-                self.engine.on_order_closed(&id);
+                self.engine.on_order_closed(&approved.inner().client_order_id);
             }
             Some(Err(refused)) => count(&mut self.counts.refused, refused.reason.gate()),
             None => {}
