@@ -194,8 +194,14 @@ impl BacktestConfig {
         self.fee_rate + slip + self.fee_rate * slip
     }
 
+    /// The advisor of a backtest: the configured stops, and no rationale text (a backtest's
+    /// decisions are counted, never stored or shown; confidence and stops do not depend on it).
     pub fn advisor(&self) -> RuleBasedAdvisor {
-        RuleBasedAdvisor { stop_loss_pct: self.stop_loss_pct, take_profit_pct: self.take_profit_pct }
+        RuleBasedAdvisor {
+            stop_loss_pct: self.stop_loss_pct,
+            take_profit_pct: self.take_profit_pct,
+            explain: false,
+        }
     }
 
     /// `strategy fast=10 slow=20`, for tables and reports.

@@ -10,18 +10,26 @@ pub struct RuleBasedAdvisor {
     /// Stop-loss distance below an entry, as a fraction (0.02 = 2 %); none to place no stop.
     pub stop_loss_pct: Option<Decimal>,
     pub take_profit_pct: Option<Decimal>,
+    /// Whether advice carries a rationale and citations in words. Off only where nobody reads
+    /// them (a backtest's decisions are neither stored nor shown): confidence and stops are the
+    /// same either way, the text is most of what advising costs.
+    pub explain: bool,
 }
 
 impl Default for RuleBasedAdvisor {
     fn default() -> Self {
-        Self { stop_loss_pct: Some(Decimal::new(2, 2)), take_profit_pct: Some(Decimal::new(4, 2)) }
+        Self {
+            stop_loss_pct: Some(Decimal::new(2, 2)),
+            take_profit_pct: Some(Decimal::new(4, 2)),
+            explain: true,
+        }
     }
 }
 
 impl RuleBasedAdvisor {
     /// No stops: what a backtest replicating another engine's plain strategy needs.
     pub fn without_stops() -> Self {
-        Self { stop_loss_pct: None, take_profit_pct: None }
+        Self { stop_loss_pct: None, take_profit_pct: None, explain: true }
     }
 }
 
@@ -38,6 +46,16 @@ impl Advisor for RuleBasedAdvisor {
         };
         let stop_loss = offset(self.stop_loss_pct, -Decimal::ONE).map(round8);
         let take_profit = offset(self.take_profit_pct, Decimal::ONE).map(round8);
+        if !self.explain {
+            return Advice {
+                action: signal.action,
+                confidence,
+                stop_loss,
+                take_profit,
+                rationale: String::new(),
+                citations: Vec::new(),
+            };
+        }
         let mut rationale = String::with_capacity(signal.reason.len() + 160);
         rationale.push_str(if entry { "Buy " } else { "Sell " });
         rationale.push_str(signal.symbol.as_str());

@@ -43,6 +43,15 @@ impl PaperExchange {
         })
     }
 
+    /// Forgets orders that close the moment they arrive (market fills, expiries) once their
+    /// report is returned: `query` no longer finds them and a resend of one is not recognised as
+    /// a duplicate. For a backtest, which never asks and never resends (every decision has its
+    /// own id); it saves storing every order of a long run. Resting orders are kept as always.
+    pub fn without_closed_order_history(mut self) -> Self {
+        self.book.keep_closed_on_arrival = false;
+        self
+    }
+
     /// The state of an order by our id, open or closed. `None` if it never was accepted or
     /// belongs to another symbol.
     pub fn query(&self, symbol: Symbol, client_order_id: &ClientOrderId) -> Option<ExecutionReport> {

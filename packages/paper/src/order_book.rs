@@ -81,6 +81,8 @@ pub(crate) struct OrderBook {
     open: BTreeSet<u64>,
     next_order_id: u64,
     next_trade: u64,
+    /// Whether orders that close on arrival (market fills, expiries) are kept for `query`.
+    pub(crate) keep_closed_on_arrival: bool,
 }
 
 impl Default for OrderBook {
@@ -91,6 +93,7 @@ impl Default for OrderBook {
             open: BTreeSet::new(),
             next_order_id: 1,
             next_trade: 1,
+            keep_closed_on_arrival: true,
         }
     }
 }
@@ -120,6 +123,17 @@ impl OrderBook {
     ) -> ExecutionReport {
         let n = self.next_order_id;
         self.next_order_id += 1;
+        if !self.keep_closed_on_arrival && !status.is_open() {
+            // Nothing will ask about it again: the report is all that remains.
+            let filled_qty = fill.as_ref().map_or(Qty::ZERO, |f| f.qty);
+            return ExecutionReport {
+                client_order_id: request.client_order_id,
+                exchange_order_id: n,
+                status,
+                filled_qty,
+                fills: fill.into_iter().collect(),
+            };
+        }
         self.by_client_id.insert(request.client_order_id.clone(), n);
         if status.is_open() {
             self.open.insert(n);
@@ -170,7 +184,22 @@ impl OrderBook {
     }
 
     pub(crate) fn next_trade_id(&mut self) -> TradeId {
-        let t = TradeId(format!("paper-{}", self.next_trade));
+        // `paper-N`, written without `format!` (one per fill, thousands per backtest).
+        let mut id = String::with_capacity(26);
+        id.push_str("paper-");
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut v = self.next_trade;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        id.extend(digits[at..].iter().map(|&d| char::from(d)));
+        let t = TradeId(id);
         self.next_trade += 1;
         t
     }

@@ -54,7 +54,9 @@ pub struct EquityTracker {
     max_period_ms: i64,
     last_time: i64,
     day_end: i64,
+    /// Finished days; the current one is `today` (a plain field: no vector access per bar).
     days: Vec<Day>,
+    today: Day,
     /// The last bar times, at `bars % RING` (a power of two: a mask, no bounds check, no branch).
     recent: [i64; RING],
     curve: Vec<CurvePoint>,
@@ -81,6 +83,7 @@ impl Default for EquityTracker {
             last_time: 0,
             day_end: i64::MIN,
             days: Vec::new(),
+            today: Day { day: 0, equity: f64::NAN, bars: 0 },
             recent: [0; RING],
             curve: Vec::with_capacity(CURVE_POINTS),
             stride: 1,
@@ -114,14 +117,10 @@ impl EquityTracker {
             self.period_low = self.period_low.min(equity);
         }
         if time >= self.day_end {
-            let day = time.div_euclid(MS_PER_DAY);
-            self.day_end = (day + 1) * MS_PER_DAY;
-            self.days.push(Day { day, equity, bars: 0 });
+            self.new_day(time);
         }
-        if let Some(d) = self.days.last_mut() {
-            d.equity = equity;
-            d.bars += 1;
-        }
+        self.today.equity = equity;
+        self.today.bars += 1;
         self.recent[self.bars as usize & (RING - 1)] = time;
         self.countdown -= 1;
         if self.countdown == 0 {
@@ -159,6 +158,17 @@ impl EquityTracker {
         self.max_period_ms = self.max_period_ms.max(ms);
     }
 
+    /// The bar at `time` starts a calendar day: the previous one (if any) is done.
+    #[cold]
+    fn new_day(&mut self, time: i64) {
+        if self.today.bars > 0 {
+            self.days.push(self.today);
+        }
+        let day = time.div_euclid(MS_PER_DAY);
+        self.day_end = (day + 1) * MS_PER_DAY;
+        self.today = Day { day, equity: f64::NAN, bars: 0 };
+    }
+
     #[cold]
     fn sample(&mut self, time: i64, equity: f64) {
         let ratio = if equity >= self.peak { 1.0 } else { equity / self.peak };
@@ -174,6 +184,9 @@ impl EquityTracker {
     /// Closes the drawdown still open at the last bar (backtesting.py counts the last bar as a
     /// period end) and returns the summary.
     pub fn finish(mut self) -> TrackerSummary {
+        if self.today.bars > 0 {
+            self.days.push(self.today);
+        }
         let last_bar = self.bars.saturating_sub(1);
         let open_ratio = self.period_ratio();
         self.min_ratio = self.min_ratio.min(open_ratio);

@@ -61,7 +61,9 @@ impl Backtest {
     }
 
     /// As [`Backtest::new`] with a strategy already built (and possibly warmed up).
-    pub fn with_strategy(config: &BacktestConfig, strategy: AnyStrategy) -> Result<Self> {
+    pub fn with_strategy(config: &BacktestConfig, mut strategy: AnyStrategy) -> Result<Self> {
+        // Nobody reads a backtest's signal reasons (see `BacktestConfig::advisor`).
+        strategy.set_reasons(false);
         let warm_up = strategy.warm_up_bars() as u64;
         let clock = Arc::new(ManualClock::default());
         let engine_config = EngineConfig {
@@ -84,7 +86,8 @@ impl Backtest {
             rules: vec![rules.clone()],
             balances: vec![(rules.quote, config.cash)],
         })
-        .map_err(|e| BacktestError::Config(e.problems))?;
+        .map_err(|e| BacktestError::Config(e.problems))?
+        .without_closed_order_history();
         let cash = Amount::new(config.cash);
         Ok(Self {
             config: config.clone(),
@@ -183,12 +186,11 @@ impl Backtest {
         match outcome.order {
             Some(Ok(approved)) => {
                 self.counts.orders += 1;
-                let id = approved.inner().client_order_id.clone();
                 match self.exchange.submit(&approved, now) {
                     Ok(report) => self.book_fills(&report.fills),
                     Err(e) => count(&mut self.counts.rejected, &e.msg),
                 }
-                self.engine.on_order_closed(&id);
+                self.engine.on_order_closed(&approved.inner().client_order_id);
             }
             Some(Err(refused)) => count(&mut self.counts.refused, refused.reason.gate()),
             None => {}
@@ -269,7 +271,19 @@ fn count(counts: &mut std::collections::BTreeMap<String, u64>, key: &str) {
 #[inline]
 fn price_f64(p: Price) -> f64 {
     let d: Decimal = p.get();
-    d.mantissa() as f64 / crate::data::POW10_F64.get(d.scale() as usize).copied().unwrap_or(f64::NAN)
+    // Through `i64` when the mantissa fits (always, for prices): the same correctly rounded
+    // value, without the library call an `i128` conversion is.
+    let m = d.mantissa();
+    let m = i64::try_from(m).map_or_else(|_| wide_to_f64(m), |m| m as f64);
+    m / crate::data::POW10_F64.get(d.scale() as usize).copied().unwrap_or(f64::NAN)
+}
+
+/// Out of line, or the compiler runs the `i128` conversion (a library call) on every bar and
+/// throws it away when the `i64` one applies.
+#[cold]
+#[inline(never)]
+fn wide_to_f64(m: i128) -> f64 {
+    m as f64
 }
 
 /// Runs a whole backtest over candles already in memory.

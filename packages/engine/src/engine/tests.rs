@@ -72,6 +72,43 @@ fn the_same_events_give_the_same_decisions() {
 }
 
 #[test]
+fn without_text_the_decisions_are_the_same_but_for_their_words() {
+    // A backtest turns the strategy's reasons and the advisor's rationale off; everything a
+    // trade depends on (actions, prices, confidence, stops, sizes, verdicts) must not change.
+    let run = |explain: bool| {
+        let config = EngineConfig { limits: RiskLimits::default(), ..EngineConfig::default() };
+        let advisor = RuleBasedAdvisor { explain, ..RuleBasedAdvisor::default() };
+        let mut e = Engine::new(config, advisor, ManualClock::default());
+        let mut strategy = AnyStrategy::from_spec("sma-cross", &[("fast", "2"), ("slow", "4")]).unwrap();
+        strategy.set_reasons(explain);
+        e.add_symbol(btc(), strategy, None);
+        RandomWalk::new(btc(), Price::new(dec!(100)), Timestamp::from_millis(0), 60_000, 5)
+            .take(3_000)
+            .filter_map(|c| {
+                let o = e.on_event(&MarketEvent::Candle(c));
+                if let Some(Ok(a)) = o.as_ref().and_then(|o| o.order.clone()) {
+                    e.on_order_closed(&a.inner().client_order_id);
+                }
+                o
+            })
+            .collect::<Vec<_>>()
+    };
+    let (with_text, without) = (run(true), run(false));
+    assert!(with_text.len() > 10, "the walk should cross often: {}", with_text.len());
+    assert!(with_text.iter().all(|o| o.decision.rationale.contains("crossed")));
+    assert!(without.iter().all(|o| o.decision.rationale.is_empty() && o.decision.citations.is_empty()));
+    let blanked: Vec<Outcome> = with_text
+        .into_iter()
+        .map(|mut o| {
+            o.decision.rationale.clear();
+            o.decision.citations.clear();
+            o
+        })
+        .collect();
+    assert_eq!(blanked, without);
+}
+
+#[test]
 fn kill_switch_refuses_the_next_order() {
     let mut e = engine(RiskLimits::default());
     e.halt();

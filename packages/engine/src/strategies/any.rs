@@ -82,6 +82,13 @@ impl Strategy for AnyStrategy {
         }
     }
 
+    fn set_reasons(&mut self, on: bool) {
+        match self {
+            AnyStrategy::SmaCross(s) => s.set_reasons(on),
+            AnyStrategy::RsiReversion(s) => s.set_reasons(on),
+        }
+    }
+
     #[inline]
     fn on_candle(&mut self, candle: &Candle) -> Option<Signal> {
         match self {

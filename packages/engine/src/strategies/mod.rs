@@ -25,6 +25,11 @@ pub trait Strategy {
     fn on_candle_for(&mut self, candle: &Candle, wanted: Option<Action>) -> Option<Signal> {
         self.on_candle(candle).filter(|s| Some(s.action) == wanted)
     }
+    /// Whether signals carry a reason in words (on by default). A caller that never reads
+    /// reasons — a backtest, whose decisions are neither stored nor shown — turns them off; the
+    /// signals are otherwise the same (same bars, actions, prices and strengths). Strategies whose
+    /// reasons are cheap may ignore this.
+    fn set_reasons(&mut self, _on: bool) {}
     /// How many bars pass before the strategy's indicators first have a value (19 for an SMA of
     /// 20): a backtest measures buy-and-hold from there, as backtesting.py does.
     fn warm_up_bars(&self) -> usize {

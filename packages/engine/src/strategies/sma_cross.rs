@@ -20,6 +20,8 @@ pub struct SmaCross {
     sma: SmaPair,
     /// Sign of (fast - slow) on the previous bar: -1, 0 or 1; None until both are ready.
     prev: Option<i8>,
+    /// Whether signals carry their reason in words (see [`Strategy::set_reasons`]).
+    reasons: bool,
 }
 
 impl SmaCross {
@@ -38,7 +40,7 @@ impl SmaCross {
                 why: format!("fast ({fast}) must be shorter than slow ({slow})"),
             });
         }
-        Ok(Self { sma: SmaPair::new(fast, slow), prev: None })
+        Ok(Self { sma: SmaPair::new(fast, slow), prev: None, reasons: true })
     }
 }
 
@@ -49,6 +51,10 @@ impl Strategy for SmaCross {
 
     fn warm_up_bars(&self) -> usize {
         self.sma.slow_period() - 1
+    }
+
+    fn set_reasons(&mut self, on: bool) {
+        self.reasons = on;
     }
 
     #[inline]
@@ -91,7 +97,7 @@ impl SmaCross {
     fn signal(&self, c: &Candle, action: Action) -> Signal {
         let dir = if action == Action::Buy { "above" } else { "below" };
         let (fp, sp) = (self.sma.fast_period() as i128, self.sma.slow_period() as i128);
-        let mut reason = String::with_capacity(112);
+        let mut reason = String::new();
         let strength = match self
             .sma
             .fixed_sums()
@@ -102,21 +108,24 @@ impl SmaCross {
                 // slow mean is |close × period - sum| / sum.
                 let unit = 10i128.pow(scale);
                 let gap = (close * sp - ss).abs();
-                reason.push_str("SMA(");
-                push_u64(&mut reason, fp as u64);
-                reason.push_str(") ");
-                push_ratio(&mut reason, fs, fp * unit, 4);
-                reason.push_str(" crossed ");
-                reason.push_str(dir);
-                reason.push_str(" SMA(");
-                push_u64(&mut reason, sp as u64);
-                reason.push_str(") ");
-                push_ratio(&mut reason, ss, sp * unit, 4);
-                reason.push_str("; close ");
-                push_normalized(&mut reason, c.close.get());
-                reason.push_str(" is ");
-                push_ratio(&mut reason, gap * 100, ss, 3);
-                reason.push_str("% from the slow average");
+                if self.reasons {
+                    reason.reserve(112);
+                    reason.push_str("SMA(");
+                    push_u64(&mut reason, fp as u64);
+                    reason.push_str(") ");
+                    push_ratio(&mut reason, fs, fp * unit, 4);
+                    reason.push_str(" crossed ");
+                    reason.push_str(dir);
+                    reason.push_str(" SMA(");
+                    push_u64(&mut reason, sp as u64);
+                    reason.push_str(") ");
+                    push_ratio(&mut reason, ss, sp * unit, 4);
+                    reason.push_str("; close ");
+                    push_normalized(&mut reason, c.close.get());
+                    reason.push_str(" is ");
+                    push_ratio(&mut reason, gap * 100, ss, 3);
+                    reason.push_str("% from the slow average");
+                }
                 // 200 × gap / sum is the distance in units of 0.5 %; at or past 1 it clamps.
                 // Eight decimals, truncated, by integer division: the advisor's confidence
                 // rounds to four, whose thresholds 8-decimal truncation never crosses.
@@ -147,6 +156,9 @@ impl SmaCross {
         let (fast, slow) = self.sma.values();
         let (fast, slow) = (fast.unwrap_or_default(), slow.unwrap_or_default());
         let distance = if slow.is_zero() { Decimal::ZERO } else { (close / slow - Decimal::ONE).abs() };
+        if !self.reasons {
+            return distance / Decimal::new(5, 3);
+        }
         reason.push_str(&format!(
             "SMA({}) {} crossed {dir} SMA({}) {}; close {} is {}% from the slow average",
             self.sma.fast_period(),

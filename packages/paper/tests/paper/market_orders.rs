@@ -73,3 +73,36 @@ fn the_latest_event_sets_the_price() {
     let buy = ex.submit(&market("b", Side::Buy, dec!(0.01)), T0).expect("funded");
     assert_eq!(buy.fills[0].price, Price::new(dec!(61000)));
 }
+
+#[test]
+fn without_closed_order_history_reports_and_balances_are_the_same() {
+    // A backtest's exchange forgets orders that close on arrival; everything it returns and
+    // every balance must match an exchange that keeps them, and resting orders stay queryable.
+    let run = |ex: &mut mirai_paper::PaperExchange| {
+        ex.on_market(&flat(0, dec!(60000)));
+        let mut reports = Vec::new();
+        for i in 0..12 {
+            let side = if i % 2 == 0 { Side::Buy } else { Side::Sell };
+            let r =
+                ex.submit(&market(&format!("m-{i}"), side, dec!(0.01)), T0.plus_millis(i)).expect("funded");
+            reports.push(r);
+        }
+        let resting = ex
+            .submit(
+                &limit("rest-1", Side::Buy, dec!(50000), dec!(0.01), mirai_core::TimeInForce::Gtc),
+                T0.plus_millis(20),
+            )
+            .expect("funded");
+        reports.push(resting);
+        (reports, balance(ex, "USDT"), balance(ex, "BTC"))
+    };
+    let mut kept = default_exchange();
+    let mut forgetful = default_exchange().without_closed_order_history();
+    let (a, b) = (run(&mut kept), run(&mut forgetful));
+    assert_eq!(a, b);
+    assert_eq!(a.0[10].fills[0].trade_id, TradeId("paper-11".to_owned()));
+    assert!(kept.query(btcusdt(), &id("m-3")).is_some());
+    assert!(forgetful.query(btcusdt(), &id("m-3")).is_none(), "closed on arrival: forgotten");
+    assert_eq!(forgetful.query(btcusdt(), &id("rest-1")).map(|r| r.status), Some(OrderStatus::New));
+    assert_eq!(forgetful.open_orders().len(), 1);
+}
