@@ -38,8 +38,10 @@ pub(super) async fn login(ctx: &Ctx, req: &Request<Bytes>) -> ApiResult<Response
         // send and would otherwise grow the audit log at their pace.
         if first {
             audit(ctx, &body.username, LoginOutcome::Throttled, client).await;
+            tracing::warn!(user = %sanitize_username(&body.username), client = ?client, "login throttled");
+        } else {
+            tracing::debug!(user = %sanitize_username(&body.username), client = ?client, "login throttled");
         }
-        tracing::warn!(user = %sanitize_username(&body.username), client = ?client, "login throttled");
         return Err(ApiError::TooManyRequests { retry_after_secs });
     }
 
