@@ -14,7 +14,7 @@ use mirai_engine::{Engine, EngineConfig, ManualClock, RuleBasedAdvisor, Sizing};
 use mirai_paper::{PaperConfig, PaperExchange, PaperExecutor};
 use mirai_risk::RiskState;
 use mirai_store_local::LocalStore;
-use mirai_web::{Auth, Backend, Ctx, Mode};
+use mirai_web::{Auth, Backend, Ctx, LoginLimiter, Mode};
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -195,7 +195,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         .context("setting up login")?;
     let backend: Arc<dyn Backend> =
         Arc::new(LocalBackend::new(shared_placeholder.clone(), knowledge.clone(), shipping.clone()));
-    let ctx = Arc::new(Ctx::new(auth, backend.clone()));
+    let ctx =
+        Arc::new(Ctx::new(auth, backend.clone()).with_limiter(LoginLimiter::new(settings.login_policy)));
     let app = crate::server::router(ctx, backend, settings.service_token.clone());
     let listener = tokio::net::TcpListener::bind((settings.bind, settings.port))
         .await
@@ -221,6 +222,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
 
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
+        // With the peer address, which the login limiter and audit use.
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = shutdown_rx.await;
         });

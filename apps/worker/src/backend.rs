@@ -1,7 +1,8 @@
 //! `LocalBackend`: the web tier's `Backend` inside the worker process — reads the published
 //! snapshot and the store, hands commands to the trading task, waiting until they apply, and
 //! runs backtests off that task (`crate::backtests`), and searches news and rationales
-//! (`crate::knowledge`). The status it reports includes each shipping destination's backlog.
+//! (`crate::knowledge`), and appends login attempts to the audit log. The status it reports
+//! includes each shipping destination's backlog.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,8 @@ use mirai_core::{Collection, VectorError};
 use mirai_news::{NewsError, TextQuery};
 use mirai_web::{
     Backend, BackendError, BackendFuture, BacktestJobView, BacktestRequest, BacktestResultView,
-    ControlAction, OutboxView, PositionView, SearchHitView, SearchRequest, StatusView, TradeView,
+    ControlAction, LoginEvent, LoginOutcome, OutboxView, PositionView, SearchHitView, SearchRequest,
+    StatusView, TradeView,
 };
 use tokio::sync::oneshot;
 
@@ -160,4 +162,34 @@ impl Backend for LocalBackend {
     fn search_rationales(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>> {
         Box::pin(self.search(Collection::Rationales, request))
     }
+
+    fn record_login(&self, event: LoginEvent) -> BackendFuture<'_, ()> {
+        Box::pin(async move {
+            let store = self.shared.store.clone();
+            tokio::task::spawn_blocking(move || {
+                let (ts, kind, actor, payload) = login_audit_entry(&event);
+                store.append_audit(ts, kind, &actor, &payload)
+            })
+            .await
+            .map_err(|e| BackendError::Internal(e.to_string()))?
+            .map_err(|e| BackendError::Internal(e.to_string()))?;
+            Ok(())
+        })
+    }
+}
+
+/// The audit entry of a login attempt: kind `login`; the actor is the operator on success and
+/// `anonymous` otherwise (a failed attempt proves no identity); the payload holds the outcome,
+/// the username tried (already cleaned by `LoginEvent::new`) and the client address, if known.
+fn login_audit_entry(event: &LoginEvent) -> (mirai_core::Timestamp, &'static str, String, serde_json::Value) {
+    let actor = match event.outcome {
+        LoginOutcome::Success => event.username.clone(),
+        LoginOutcome::Failure | LoginOutcome::Throttled => "anonymous".to_owned(),
+    };
+    let payload = serde_json::json!({
+        "outcome": event.outcome.as_str(),
+        "username": event.username,
+        "client": event.client.map(|ip| ip.to_string()),
+    });
+    (event.at, "login", actor, payload)
 }

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use mirai_binance::Environment;
 use mirai_core::{Amount, Confidence, Decimal, RiskLimits, Symbol};
 use mirai_engine::AnyStrategy;
-use mirai_web::Mode;
+use mirai_web::{LoginPolicy, Mode};
 
 use crate::secret::Secret;
 use crate::venue::BinanceSettings;
@@ -36,6 +36,8 @@ pub struct Settings {
     pub jwt_secret: Option<Secret>,
     /// Enables the `/internal/v1` control API for remote web tiers when set.
     pub service_token: Option<Secret>,
+    /// `LOGIN_MAX_FAILURES` (default 5) and `LOGIN_LOCKOUT_MINUTES` (default 15).
+    pub login_policy: LoginPolicy,
     pub symbols: Vec<Symbol>,
     pub strategy: String,
     pub strategy_params: Vec<(String, String)>,
@@ -155,6 +157,15 @@ impl Settings {
         }
         let jwt_secret = r.secret("JWT_SECRET");
         let service_token = r.secret("WORKER_SERVICE_TOKEN");
+        let login_policy = {
+            let defaults = LoginPolicy::default();
+            let max = r.parse("LOGIN_MAX_FAILURES", defaults.max_failures, "a whole number");
+            let minutes = r.parse("LOGIN_LOCKOUT_MINUTES", defaults.lockout_minutes, "a whole number");
+            LoginPolicy::new(max, minutes).unwrap_or_else(|problems| {
+                r.errors.extend(problems);
+                defaults
+            })
+        };
 
         let symbols_raw = r.raw("SYMBOLS").unwrap_or_else(|| "BTCUSDT,ETHUSDT".into());
         let mut symbols = Vec::new();
@@ -250,6 +261,7 @@ impl Settings {
             web_pass,
             jwt_secret,
             service_token,
+            login_policy,
             symbols,
             strategy,
             strategy_params,
@@ -428,5 +440,22 @@ mod tests {
         let b = s.trading_venue().unwrap();
         assert_eq!(b.endpoints, mirai_binance::Endpoints::local("http://127.0.0.1:9443"));
         assert_eq!((b.recv_window_ms, b.kline_interval), (3_000, mirai_binance::KlineInterval::M5));
+    }
+
+    #[test]
+    fn login_limits_default_and_are_checked_together() {
+        let ok = settings(&[]).expect("defaults");
+        assert_eq!(ok.login_policy, LoginPolicy::default());
+        assert_eq!((ok.login_policy.max_failures, ok.login_policy.lockout_minutes), (5, 15));
+        let custom =
+            settings(&[("LOGIN_MAX_FAILURES", "3"), ("LOGIN_LOCKOUT_MINUTES", "60")]).expect("valid");
+        assert_eq!(custom.login_policy, LoginPolicy::new(3, 60).expect("policy"));
+        let errors =
+            settings(&[("LOGIN_MAX_FAILURES", "0"), ("LOGIN_LOCKOUT_MINUTES", "many"), ("PORT", "x")])
+                .expect_err("invalid")
+                .0;
+        assert!(errors.iter().any(|e| e.starts_with("LOGIN_MAX_FAILURES must be between 1")), "{errors:?}");
+        assert!(errors.iter().any(|e| e.starts_with("LOGIN_LOCKOUT_MINUTES=\"many\" is not")), "{errors:?}");
+        assert!(errors.iter().any(|e| e.starts_with("PORT=")), "{errors:?}");
     }
 }

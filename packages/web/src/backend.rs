@@ -5,6 +5,7 @@ use std::pin::Pin;
 
 use thiserror::Error;
 
+use crate::auth::LoginEvent;
 use crate::views::{
     BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, PositionView, SearchHitView,
     SearchRequest, StatusView, TradeView,
@@ -32,6 +33,9 @@ pub trait Backend: Send + Sync {
     fn search_news(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>>;
     /// Decision rationales most similar to the request's text, best first, at most `limit`.
     fn search_rationales(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>>;
+    /// Appends one login attempt to the worker's audit log. The login answer does not depend on
+    /// it: a failure here is logged by the caller and the attempt answered as usual.
+    fn record_login(&self, event: LoginEvent) -> BackendFuture<'_, ()>;
 }
 
 /// Why the worker could not answer. Only `Refused` carries a message meant for the user.

@@ -1,9 +1,12 @@
-//! `Ctx`: what every request needs — the authenticator and the backend — built once per process.
+//! `Ctx`: what every request needs — the authenticator, the login limiter and the backend —
+//! built once per process.
 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::auth::{Auth, MIN_SECRET_BYTES};
+use crate::auth::{
+    Auth, DEFAULT_LOCKOUT_MINUTES, DEFAULT_MAX_FAILURES, LoginLimiter, LoginPolicy, MIN_SECRET_BYTES,
+};
 use crate::backend::Backend;
 use crate::config::ConfigError;
 use crate::control_api::{MIN_SERVICE_TOKEN_BYTES, RemoteBackend};
@@ -15,17 +18,27 @@ pub const DEFAULT_WEB_USER: &str = "admin";
 
 pub struct Ctx {
     pub auth: Auth,
+    /// Failed-login counters of this process (see SECURITY.md for what that means on serverless).
+    pub limiter: LoginLimiter,
     pub backend: Arc<dyn Backend>,
 }
 
 impl Ctx {
+    /// A context with the default login policy (5 failures, 15 minutes).
     pub fn new(auth: Auth, backend: Arc<dyn Backend>) -> Self {
-        Self { auth, backend }
+        Self { auth, limiter: LoginLimiter::default(), backend }
+    }
+
+    /// Replaces the login limiter (a different policy or table size).
+    pub fn with_limiter(mut self, limiter: LoginLimiter) -> Self {
+        self.limiter = limiter;
+        self
     }
 
     /// The serverless configuration, from the process environment: `JWT_SECRET` (≥ 32 bytes),
     /// `WEB_USER` (default `admin`), `WEB_PASS`, `WORKER_URL` (default `http://127.0.0.1:8080`)
-    /// and `WORKER_SERVICE_TOKEN` (≥ 32 bytes, not the JWT secret). Reports every problem at once.
+    /// and `WORKER_SERVICE_TOKEN` (≥ 32 bytes, not the JWT secret), `LOGIN_MAX_FAILURES` (default
+    /// 5) and `LOGIN_LOCKOUT_MINUTES` (default 15). Reports every problem at once.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
@@ -66,6 +79,19 @@ impl Ctx {
             }
             Some(_) => {}
         }
+        let number = |name: &str, default: u32, problems: &mut Vec<String>| match var(name) {
+            None => default,
+            Some(v) => v.trim().parse().unwrap_or_else(|_| {
+                problems.push(format!("{name} must be a whole number"));
+                default
+            }),
+        };
+        let max_failures = number("LOGIN_MAX_FAILURES", DEFAULT_MAX_FAILURES, &mut problems);
+        let lockout_minutes = number("LOGIN_LOCKOUT_MINUTES", DEFAULT_LOCKOUT_MINUTES, &mut problems);
+        let policy = LoginPolicy::new(max_failures, lockout_minutes).unwrap_or_else(|why| {
+            problems.extend(why);
+            LoginPolicy::default()
+        });
 
         let (Some(secret), Some(pass), Some(service_token), true) =
             (secret, pass, service_token, problems.is_empty())
@@ -76,12 +102,16 @@ impl Ctx {
             Auth::new(&user, &pass, secret.as_bytes()).map_err(|e| ConfigError::new(vec![e.to_string()]))?;
         let backend =
             RemoteBackend::new(&url, &service_token).map_err(|e| ConfigError::new(vec![e.to_string()]))?;
-        Ok(Self::new(auth, Arc::new(backend)))
+        Ok(Self::new(auth, Arc::new(backend)).with_limiter(LoginLimiter::new(policy)))
     }
 }
 
 impl fmt::Debug for Ctx {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Ctx").field("auth", &self.auth).field("backend", &"dyn Backend").finish()
+        f.debug_struct("Ctx")
+            .field("auth", &self.auth)
+            .field("login_policy", &self.limiter.policy())
+            .field("backend", &"dyn Backend")
+            .finish()
     }
 }

@@ -37,6 +37,9 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// Too many failed logins for this username or address; retry after the given seconds.
+    #[error("too many failed login attempts (retry after {retry_after_secs} s)")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error(transparent)]
     Backend(#[from] BackendError),
     /// A bug or a misconfiguration on our side; the detail is logged, never sent.
@@ -65,6 +68,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Backend(BackendError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Backend(BackendError::Refused(_)) => StatusCode::CONFLICT,
             ApiError::Backend(BackendError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -85,6 +89,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Backend(BackendError::Unavailable(_)) => "unavailable",
             ApiError::Backend(BackendError::Refused(_)) => "refused",
             ApiError::Backend(BackendError::Invalid(_)) => "invalid",
@@ -105,6 +110,7 @@ impl ApiError {
                 format!("request body must not exceed {limit} bytes")
             }
             ApiError::UnsupportedMediaType => "content-type must be application/json".to_owned(),
+            ApiError::TooManyRequests { .. } => "too many failed login attempts; try again later".to_owned(),
             ApiError::Backend(BackendError::Unavailable(_)) => {
                 "the trading worker is unavailable; try again shortly".to_owned()
             }
@@ -134,6 +140,9 @@ impl ApiError {
         let mut resp = json(status, &body);
         if let ApiError::MethodNotAllowed { allow } = self {
             resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if let ApiError::TooManyRequests { retry_after_secs } = self {
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut()

@@ -14,7 +14,10 @@ mod routes;
 mod secret_eq;
 pub mod views;
 
-pub use auth::{Auth, AuthError, Claims, IssuedToken, SystemClock, TokenRejection};
+pub use auth::{
+    Auth, AuthError, Claims, ClientAddr, IssuedToken, LoginEvent, LoginLimiter, LoginOutcome, LoginPolicy,
+    SystemClock, TokenRejection,
+};
 pub use backend::{Backend, BackendError, BackendFuture};
 pub use config::ConfigError;
 pub use control_api::{RemoteBackend, RemoteSetupError, handle_control_api};

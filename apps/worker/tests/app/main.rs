@@ -7,6 +7,7 @@ mod api;
 mod binance;
 mod kill_switch;
 mod knowledge;
+mod login_audit;
 mod restart;
 mod secrets;
 mod trading;

@@ -11,7 +11,8 @@ use serde_json::json;
 use thiserror::Error;
 
 use super::server::MIN_SERVICE_TOKEN_BYTES;
-use super::wire::{self, ErrorBody, PositionsBody, SearchBody, TradesBody};
+use super::wire::{self, ErrorBody, PositionsBody, RecordedBody, SearchBody, TradesBody};
+use crate::auth::LoginEvent;
 use crate::backend::{Backend, BackendError, BackendFuture};
 use crate::views::{
     BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, PositionView, SearchHitView,
@@ -207,6 +208,17 @@ impl Backend for RemoteBackend {
 
     fn search_rationales(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>> {
         Box::pin(async move { self.search(wire::RATIONALES_SEARCH, &request).await })
+    }
+
+    fn record_login(&self, event: LoginEvent) -> BackendFuture<'_, ()> {
+        Box::pin(async move {
+            let answer: RecordedBody = self.post(wire::LOGIN_AUDIT, &event).await?;
+            if answer.recorded {
+                Ok(())
+            } else {
+                Err(BackendError::Internal("the worker did not record the login".to_owned()))
+            }
+        })
     }
 }
 

@@ -1,13 +1,14 @@
-//! `handle_control_api`: serves `/internal/v1/{status,positions,trades,control,backtests}` and
-//! `/internal/v1/{news,rationales}/search` to holders of the service token (a secret distinct
+//! `handle_control_api`: serves `/internal/v1/{status,positions,trades,control,backtests}`,
+//! `/internal/v1/{news,rationales}/search` and `/internal/v1/audit/login` to holders of the service token (a secret distinct
 //! from user JWTs), for the worker to mount.
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 
-use super::wire::{self, PositionsBody, TradesBody};
+use super::wire::{self, PositionsBody, RecordedBody, TradesBody};
+use crate::auth::LoginEvent;
 use crate::backend::Backend;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, FieldError};
 use crate::plumbing::request::{bearer_token, check_body_size, json_body};
 use crate::plumbing::response::json;
 use crate::routes::backtests;
@@ -77,7 +78,7 @@ async fn dispatch(
     }
     let (method, allow) = match path {
         wire::STATUS | wire::POSITIONS | wire::TRADES => (Method::GET, "GET"),
-        wire::CONTROL => (Method::POST, "POST"),
+        wire::CONTROL | wire::LOGIN_AUDIT => (Method::POST, "POST"),
         _ => return Err(ApiError::NotFound),
     };
     if req.method() != method {
@@ -95,6 +96,20 @@ async fn dispatch(
             let limit = parse_limit(req.uri().query())?;
             let trades = crate::routes::newest_first(backend.trades(limit).await?, limit);
             Ok(json(StatusCode::OK, &TradesBody { trades }))
+        }
+        wire::LOGIN_AUDIT => {
+            let event: LoginEvent = json_body(req, true)?;
+            if !event.is_well_formed() {
+                return Err(ApiError::Validation(vec![FieldError {
+                    field: "username".to_owned(),
+                    code: "sanitized".to_owned(),
+                    message: "must be at most 64 characters with no control characters, and `at` \
+                              must be after 1970"
+                        .to_owned(),
+                }]));
+            }
+            backend.record_login(event).await?;
+            Ok(json(StatusCode::OK, &RecordedBody { recorded: true }))
         }
         _ => {
             let body: ControlRequest = json_body(req, true)?;

@@ -13,6 +13,8 @@ pub(crate) const BACKTESTS: &str = "/internal/v1/backtests";
 /// `GET` with the public route's query string.
 pub(crate) const NEWS_SEARCH: &str = "/internal/v1/news/search";
 pub(crate) const RATIONALES_SEARCH: &str = "/internal/v1/rationales/search";
+/// `POST` a `LoginEvent`; answered with [`RecordedBody`].
+pub(crate) const LOGIN_AUDIT: &str = "/internal/v1/audit/login";
 
 #[derive(Serialize, Deserialize)]
 pub(crate) struct PositionsBody {
@@ -33,4 +35,10 @@ pub(crate) struct SearchBody {
 #[derive(Deserialize)]
 pub(crate) struct ErrorBody {
     pub(crate) error: String,
+}
+
+/// The answer to a recorded login event.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct RecordedBody {
+    pub(crate) recorded: bool,
 }

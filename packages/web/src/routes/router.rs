@@ -77,7 +77,7 @@ async fn dispatch(ctx: &Ctx, req: &Request<Bytes>) -> ApiResult<Response<Bytes>>
     match route {
         Route::Dashboard => Ok(dashboard::page()),
         Route::Health => Ok(health::health()),
-        Route::Login => login::login(ctx, req),
+        Route::Login => login::login(ctx, req).await,
         Route::Status => {
             authorize(ctx, req)?;
             status::status(ctx).await

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use mirai_web::Ctx;
+use mirai_web::{Ctx, LoginPolicy};
 
 use crate::support::*;
 
@@ -53,6 +53,27 @@ fn a_complete_configuration_builds_with_defaults() {
     ])
     .expect("valid");
     assert_eq!(ctx.auth.username(), "admin");
+    assert_eq!(ctx.limiter.policy(), LoginPolicy::new(5, 15).expect("policy"));
     let dbg = format!("{ctx:?}");
     assert!(!dbg.contains(SECRET) && !dbg.contains(PASSWORD), "{dbg}");
+}
+
+#[test]
+fn login_limits_are_read_and_checked_with_the_rest() {
+    let base = [("JWT_SECRET", SECRET), ("WEB_PASS", PASSWORD), ("WORKER_SERVICE_TOKEN", SERVICE_TOKEN)];
+    let mut vars = base.to_vec();
+    vars.extend([("LOGIN_MAX_FAILURES", "3"), ("LOGIN_LOCKOUT_MINUTES", "30")]);
+    assert_eq!(from(&vars).expect("valid").limiter.policy(), LoginPolicy::new(3, 30).expect("policy"));
+
+    let err = from(&[("LOGIN_MAX_FAILURES", "five"), ("LOGIN_LOCKOUT_MINUTES", "0")]).expect_err("invalid");
+    assert_eq!(
+        err.problems(),
+        [
+            "JWT_SECRET is not set",
+            "WEB_PASS is not set",
+            "WORKER_SERVICE_TOKEN is not set",
+            "LOGIN_MAX_FAILURES must be a whole number",
+            "LOGIN_LOCKOUT_MINUTES must be between 1 and 1440",
+        ]
+    );
 }

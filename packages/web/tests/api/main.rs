@@ -7,6 +7,8 @@ mod auth;
 mod backtests;
 mod config;
 mod control_api;
+mod login_audit;
+mod login_limits;
 mod remote;
 mod routes;
 mod search;

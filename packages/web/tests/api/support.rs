@@ -8,7 +8,8 @@ use http::{HeaderMap, Method, Request, StatusCode, header};
 use mirai_core::{Amount, ClientOrderId, Clock, Price, Qty, Side, Symbol, Timestamp, TradeId};
 use mirai_web::{
     Auth, Backend, BackendError, BackendFuture, BacktestJobView, BacktestRequest, BacktestResultView,
-    ControlAction, Ctx, JobStatus, Mode, PositionView, SearchHitView, SearchRequest, StatusView, TradeView,
+    ControlAction, Ctx, JobStatus, LoginEvent, Mode, PositionView, SearchHitView, SearchRequest, StatusView,
+    TradeView,
 };
 
 pub const USER: &str = "admin";
@@ -53,6 +54,10 @@ pub struct FakeBackend {
     /// Backtests asked for; each starts running and finishes when a test says so.
     pub backtests: Mutex<Vec<BacktestJobView>>,
     pub searches: Mutex<Vec<(&'static str, SearchRequest)>>,
+    /// Login attempts recorded for the audit log.
+    pub logins: Mutex<Vec<LoginEvent>>,
+    /// When set, recording a login fails with this error (an audit log that is down).
+    pub fail_logins_with: Mutex<Option<BackendError>>,
 }
 
 pub fn trade(id: &str, ts: i64, side: Side) -> TradeView {
@@ -109,6 +114,8 @@ impl FakeBackend {
             fail_with: Mutex::new(None),
             backtests: Mutex::new(Vec::new()),
             searches: Mutex::new(Vec::new()),
+            logins: Mutex::new(Vec::new()),
+            fail_logins_with: Mutex::new(None),
         })
     }
 
@@ -133,6 +140,11 @@ impl FakeBackend {
                 score: i as f32 / 100.0,
             })
             .collect())
+    }
+
+    /// The login attempts recorded so far.
+    pub fn logins(&self) -> Vec<LoginEvent> {
+        lock(&self.logins).clone()
     }
 
     pub fn fail(&self, e: BackendError) {
@@ -171,6 +183,16 @@ fn find_job(jobs: &[BacktestJobView], id: &str) -> Result<BacktestJobView, Backe
 }
 
 impl Backend for FakeBackend {
+    fn record_login(&self, event: LoginEvent) -> BackendFuture<'_, ()> {
+        Box::pin(async move {
+            if let Some(e) = lock(&self.fail_logins_with).clone() {
+                return Err(e);
+            }
+            lock(&self.logins).push(event);
+            Ok(())
+        })
+    }
+
     fn search_news(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>> {
         Box::pin(async move { self.search("news", request) })
     }
