@@ -115,11 +115,24 @@ impl Backend for LocalBackend {
     fn trades(&self, limit: u32) -> BackendFuture<'_, Vec<TradeView>> {
         Box::pin(async move {
             let store = self.shared.store.clone();
-            let fills = tokio::task::spawn_blocking(move || store.fills(limit as usize, None))
-                .await
-                .map_err(|e| BackendError::Internal(e.to_string()))?
-                .map_err(|e| BackendError::Internal(e.to_string()))?;
-            Ok(fills.iter().map(TradeView::from).collect())
+            let trades = tokio::task::spawn_blocking(move || {
+                let fills = store.fills(limit as usize, None)?;
+                fills
+                    .iter()
+                    .map(|f| {
+                        let mut view = TradeView::from(f);
+                        if let Some(d) = store.decision_for_order(&f.client_order_id)? {
+                            view.decision_id = Some(d.id);
+                            view.rationale = Some(d.rationale);
+                        }
+                        Ok(view)
+                    })
+                    .collect::<Result<Vec<_>, mirai_store_local::StoreError>>()
+            })
+            .await
+            .map_err(|e| BackendError::Internal(e.to_string()))?
+            .map_err(|e| BackendError::Internal(e.to_string()))?;
+            Ok(trades)
         })
     }
 

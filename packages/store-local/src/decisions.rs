@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use mirai_core::{Confidence, Decimal, Decision, DecisionId, Price, Symbol};
+use mirai_core::{ClientOrderId, Confidence, Decimal, Decision, DecisionId, Price, Symbol};
 use rusqlite::{Row, params};
 
 use crate::codec::{self, action_from, dec, opt_parse, parse, text, timestamp};
@@ -47,6 +47,22 @@ impl LocalStore {
                 citations,
             ])?;
         Ok(n == 1)
+    }
+
+    /// The decision that placed the order `client_order_id`, if both are in the ledger: how the
+    /// dashboard answers "why this trade?" exactly, without a similarity search.
+    pub fn decision_for_order(&self, client_order_id: &ClientOrderId) -> Result<Option<Decision>> {
+        rows::all(
+            &self.conn(),
+            concat!(
+                "SELECT ",
+                columns!(),
+                " FROM decisions WHERE id = (SELECT decision_id FROM orders WHERE client_order_id = ?1)"
+            ),
+            [client_order_id.as_str()],
+            decode,
+        )
+        .map(|mut v| v.pop())
     }
 
     /// The latest `limit` decisions, newest first.

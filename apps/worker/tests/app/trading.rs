@@ -22,6 +22,17 @@ async fn a_fresh_start_trades_on_paper_and_reports_it() {
         let price: rust_decimal::Decimal = t["price"].as_str().unwrap().parse().unwrap();
         assert!(price > rust_decimal::Decimal::ZERO);
     }
+    // Each trade names the decision that placed it, with that decision's own rationale ("why?").
+    let decisions = app.running.store.decisions(10_000).unwrap();
+    for t in &trades {
+        let id = t["decision_id"].as_str().expect("a trade names its decision");
+        let d = decisions.iter().find(|d| d.id.as_str() == id).expect("the decision is in the ledger");
+        assert_eq!(t["rationale"].as_str(), Some(d.rationale.as_str()));
+        assert!(!d.rationale.is_empty());
+        assert_eq!(t["symbol"], d.symbol.as_str());
+        let side = if t["side"] == "BUY" { mirai_core::Side::Buy } else { mirai_core::Side::Sell };
+        assert_eq!(t["client_order_id"], mirai_core::ClientOrderId::for_decision(&d.id, side).as_str());
+    }
     // Cash plus holdings is what the status calls equity, to the last digit. The two reads must
     // come from the same snapshot: retry until no event landed between them.
     let dec = |v: &serde_json::Value| v.as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap();

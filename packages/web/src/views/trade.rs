@@ -1,6 +1,6 @@
 //! `TradeView`: one fill as the dashboard lists it.
 
-use mirai_core::{Amount, ClientOrderId, Fill, Price, Qty, Side, Symbol, Timestamp, TradeId};
+use mirai_core::{Amount, ClientOrderId, DecisionId, Fill, Price, Qty, Side, Symbol, Timestamp, TradeId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +14,12 @@ pub struct TradeView {
     /// Commission in the quote asset.
     pub fee: Amount,
     pub client_order_id: ClientOrderId,
+    /// The decision that placed the order and its written rationale, when the ledger has them
+    /// (absent in answers from older workers).
+    #[serde(default)]
+    pub decision_id: Option<DecisionId>,
+    #[serde(default)]
+    pub rationale: Option<String>,
 }
 
 impl From<&Fill> for TradeView {
@@ -27,6 +33,8 @@ impl From<&Fill> for TradeView {
             price: f.price,
             fee: f.fee,
             client_order_id: f.client_order_id.clone(),
+            decision_id: None,
+            rationale: None,
         }
     }
 }

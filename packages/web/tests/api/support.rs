@@ -70,6 +70,8 @@ pub fn trade(id: &str, ts: i64, side: Side) -> TradeView {
         price: Price::parse("62000.10").expect("price"),
         fee: Amount::parse("0.062").expect("fee"),
         client_order_id: ClientOrderId::new_checked(&format!("mi-{id}-b")).expect("id"),
+        decision_id: None,
+        rationale: None,
     }
 }
 
