@@ -50,6 +50,10 @@ pub struct Outcome {
     pub order: Option<Result<RiskApproved<OrderRequest>, RiskRefused<OrderRequest>>>,
 }
 
+/// Which of an engine's symbols an event is for ([`Engine::slot_index`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlotIndex(usize);
+
 #[derive(Clone, Debug)]
 struct Slot {
     symbol: Symbol,
@@ -68,6 +72,9 @@ struct Slot {
     /// neither sold nor added to by "buy when flat", so it counts as flat: without this the symbol
     /// would never trade again after its first round trip on a real exchange.
     holding: bool,
+    /// Where the symbol's position sits in the portfolio, once it has one (entries are never
+    /// removed, so the position is stable): marking by it skips a search per bar.
+    entry: Option<usize>,
 }
 
 impl Slot {
@@ -123,6 +130,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             trip_start_realised: Amount::ZERO,
             deferred: None,
             holding: false,
+            entry: None,
         });
     }
 
@@ -158,16 +166,13 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     #[inline(always)]
     pub fn on_event(&mut self, event: &MarketEvent) -> Option<Outcome> {
         match event {
-            MarketEvent::Candle(c) => {
-                self.portfolio.mark_entry(c.symbol, c.close);
-                if c.closed {
-                    self.on_closed_candle(c)
-                } else {
-                    // An opening tick: the price a deferred signal waits for.
-                    let idx = self.slots.iter().position(|s| s.symbol == c.symbol)?;
-                    self.act_on_deferred(idx, c.close)
+            MarketEvent::Candle(c) => match self.slot_index(c.symbol) {
+                Some(slot) => self.on_candle_at(slot, c),
+                None => {
+                    self.portfolio.mark_entry(c.symbol, c.close);
+                    None
                 }
-            }
+            },
             MarketEvent::Quote(q) => {
                 let mid = Price::new((q.bid.get() + q.ask.get()) / Decimal::TWO);
                 self.portfolio.mark(q.symbol, mid);
@@ -177,9 +182,42 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         }
     }
 
+    /// The slot trading `symbol`, for [`Engine::on_candle_at`]; stable for the engine's life.
+    #[inline]
+    pub fn slot_index(&self, symbol: Symbol) -> Option<SlotIndex> {
+        self.slots.iter().position(|s| s.symbol == symbol).map(SlotIndex)
+    }
+
+    /// As [`Engine::on_event`] for a candle of the symbol `slot` trades (from
+    /// [`Engine::slot_index`] of this engine): skips the searches by symbol, which a backtest
+    /// would otherwise repeat on every bar.
     #[inline(always)]
-    fn on_closed_candle(&mut self, c: &Candle) -> Option<Outcome> {
-        let idx = self.slots.iter().position(|s| s.symbol == c.symbol)?;
+    pub fn on_candle_at(&mut self, slot: SlotIndex, c: &Candle) -> Option<Outcome> {
+        let idx = slot.0;
+        debug_assert_eq!(self.slots[idx].symbol, c.symbol, "a slot index of another symbol");
+        let entry = match self.slots[idx].entry {
+            Some(e) => e,
+            None => self.first_entry(idx),
+        };
+        self.portfolio.mark_at(entry, c.close);
+        if c.closed {
+            self.on_closed_candle(c, idx)
+        } else {
+            // An opening tick: the price a deferred signal waits for.
+            self.act_on_deferred(idx, c.close)
+        }
+    }
+
+    /// The slot's portfolio position, created (flat, unmarked) on its first price as before.
+    #[cold]
+    fn first_entry(&mut self, idx: usize) -> usize {
+        let e = self.portfolio.index(self.slots[idx].symbol);
+        self.slots[idx].entry = Some(e);
+        e
+    }
+
+    #[inline(always)]
+    fn on_closed_candle(&mut self, c: &Candle, idx: usize) -> Option<Outcome> {
         if self.slots[idx].deferred.is_some() {
             return self.on_closed_candle_after_deferred(c, idx);
         }
@@ -366,6 +404,12 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     #[inline]
     pub fn awaits_next_price(&self) -> bool {
         self.slots.iter().any(|s| s.deferred.is_some())
+    }
+
+    /// Whether a deferred signal waits for the next price of the symbol `slot` trades.
+    #[inline]
+    pub fn awaits_next_price_at(&self, slot: SlotIndex) -> bool {
+        self.slots[slot.0].deferred.is_some()
     }
 
     pub fn halt(&mut self) {

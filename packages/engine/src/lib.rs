@@ -17,7 +17,7 @@ mod text;
 
 pub use advisor::RuleBasedAdvisor;
 pub use clock::ManualClock;
-pub use engine::{Engine, EngineConfig, OrderTiming, Outcome};
+pub use engine::{Engine, EngineConfig, OrderTiming, Outcome, SlotIndex};
 pub use portfolio::Portfolio;
 pub use sizing::Sizing;
 pub use strategies::{AnyStrategy, RsiReversion, SmaCross, Strategy, StrategyError};

@@ -14,8 +14,10 @@ impl Portfolio {
         Self { cash, entries: Vec::new() }
     }
 
+    /// The position of `symbol`'s entry, added flat if it is new. Entries are never removed, so
+    /// a position stays valid for the portfolio's life.
     #[inline]
-    fn index(&mut self, symbol: Symbol) -> usize {
+    pub(crate) fn index(&mut self, symbol: Symbol) -> usize {
         match self.entries.iter().position(|(p, _)| p.symbol == symbol) {
             Some(i) => i,
             None => {
@@ -39,6 +41,12 @@ impl Portfolio {
     #[inline]
     pub(crate) fn mark_entry(&mut self, symbol: Symbol, price: Price) {
         let i = self.index(symbol);
+        self.entries[i].1 = Some(price);
+    }
+
+    /// Marks the entry at `i` (from [`Portfolio::index`]).
+    #[inline]
+    pub(crate) fn mark_at(&mut self, i: usize, price: Price) {
         self.entries[i].1 = Some(price);
     }
 

@@ -20,5 +20,6 @@ pub use balance::{Balance, NegativeBalance};
 pub use config::{ConfigError, PaperConfig};
 pub use exchange::PaperExchange;
 pub use executor::{PaperExecutor, SharedPaper, Unavailable};
+pub use mark::MarketIndex;
 pub use order_book::OpenOrder;
 pub use reject::PaperReject;

@@ -34,20 +34,40 @@ impl Mark {
 
 /// The latest mark per symbol. An exchange trades a handful of symbols and a backtest feeds it
 /// every bar, so a small vector searched linearly beats a tree here (a `BTreeMap` insert per bar
-/// was the largest cost of the paper exchange in a backtest).
+/// was the largest cost of the paper exchange in a backtest). A symbol keeps its position once
+/// known, so a caller that feeds one symbol many times can look it up once ([`MarketIndex`]).
+/// A symbol can be known before its first price (`None`).
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Marks(Vec<(Symbol, Mark)>);
+pub(crate) struct Marks(Vec<(Symbol, Option<Mark>)>);
 
 impl Marks {
     pub(crate) fn get(&self, symbol: &Symbol) -> Option<&Mark> {
-        self.0.iter().find(|(s, _)| s == symbol).map(|(_, m)| m)
+        self.0.iter().find(|(s, _)| s == symbol).and_then(|(_, m)| m.as_ref())
     }
 
+    /// The position of `symbol`, added without a price if it is new.
     #[inline]
-    pub(crate) fn insert(&mut self, symbol: Symbol, mark: Mark) {
-        match self.0.iter_mut().find(|(s, _)| *s == symbol) {
-            Some((_, m)) => *m = mark,
-            None => self.0.push((symbol, mark)),
+    pub(crate) fn index(&mut self, symbol: Symbol) -> MarketIndex {
+        match self.0.iter().position(|(s, _)| *s == symbol) {
+            Some(i) => MarketIndex(i),
+            None => {
+                self.0.push((symbol, None));
+                MarketIndex(self.0.len() - 1)
+            }
         }
     }
+
+    /// The symbol at `at` (from [`Marks::index`], so always present).
+    #[inline]
+    pub(crate) fn set(&mut self, at: MarketIndex, mark: Mark) -> Symbol {
+        let (symbol, m) = &mut self.0[at.0];
+        *m = Some(mark);
+        *symbol
+    }
 }
+
+/// Where a symbol's prices live in one [`crate::PaperExchange`]
+/// ([`crate::PaperExchange::market_index`]): lets a caller that feeds the same symbol on every
+/// event skip the search by symbol. Only meaningful for the exchange that gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketIndex(usize);

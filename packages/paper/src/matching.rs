@@ -1,9 +1,9 @@
 //! Market events: remember the latest prices and fill the resting limit orders they reach.
 
-use mirai_core::{Fill, MarketEvent, OrderKind, OrderStatus, Side};
+use mirai_core::{Fill, MarketEvent, OrderKind, OrderStatus, Side, Symbol};
 
 use crate::exchange::PaperExchange;
-use crate::mark::Mark;
+use crate::mark::{Mark, MarketIndex};
 use crate::submit::crosses;
 
 impl PaperExchange {
@@ -13,19 +13,39 @@ impl PaperExchange {
     /// than an order cannot fill it: the order did not exist yet.
     #[inline(always)]
     pub fn on_market(&mut self, event: &MarketEvent) -> Vec<Fill> {
-        // Marking is all most events need (a backtest sends one per bar), so it stays small
-        // enough to inline; matching resting orders is out of line.
-        let (symbol, buy_touch, sell_touch) = match event {
-            MarketEvent::Candle(c) => {
-                self.marks.insert(c.symbol, Mark::from_candle(c));
-                (c.symbol, c.low, c.high)
-            }
-            MarketEvent::Quote(q) => {
-                self.marks.insert(q.symbol, Mark::from_quote(q));
-                (q.symbol, q.ask, q.bid)
-            }
+        let symbol = match event {
+            MarketEvent::Candle(c) => c.symbol,
+            MarketEvent::Quote(q) => q.symbol,
             MarketEvent::Status(_) => return Vec::new(),
         };
+        let at = self.marks.index(symbol);
+        self.on_market_at(at, event)
+    }
+
+    /// Where `symbol`'s prices are kept, for [`PaperExchange::on_market_at`]. Stable for the
+    /// exchange's life; asking does not give the symbol a price.
+    pub fn market_index(&mut self, symbol: Symbol) -> MarketIndex {
+        self.marks.index(symbol)
+    }
+
+    /// As [`PaperExchange::on_market`], for an event on the symbol `at` stands for (from
+    /// [`PaperExchange::market_index`] of this exchange): the search by symbol is skipped, which
+    /// is a tenth of a quiet backtest bar.
+    #[inline(always)]
+    pub fn on_market_at(&mut self, at: MarketIndex, event: &MarketEvent) -> Vec<Fill> {
+        // Marking is all most events need (a backtest sends one per bar), so it stays small
+        // enough to inline; matching resting orders is out of line.
+        let (mark, buy_touch, sell_touch) = match event {
+            MarketEvent::Candle(c) => (Mark::from_candle(c), c.low, c.high),
+            MarketEvent::Quote(q) => (Mark::from_quote(q), q.ask, q.bid),
+            MarketEvent::Status(_) => return Vec::new(),
+        };
+        let symbol = self.marks.set(at, mark);
+        debug_assert!(
+            matches!(event, MarketEvent::Candle(c) if c.symbol == symbol)
+                || matches!(event, MarketEvent::Quote(q) if q.symbol == symbol),
+            "a market index of another symbol"
+        );
         if !self.book.has_open() {
             return Vec::new();
         }

@@ -101,6 +101,20 @@ impl Bars {
         }
     }
 
+    /// Rewrites `c` as bar `i`, keeping its symbol and `closed` flag: a runner reuses one
+    /// candle for a whole series instead of building and copying one per bar.
+    #[inline]
+    pub fn load_candle(&self, i: usize, c: &mut Candle) {
+        let (r, open_time) = (&self.rows[i], self.open_time[i]);
+        c.open_time = Timestamp::from_millis(open_time);
+        c.close_time = Timestamp::from_millis(r.close_time);
+        c.open = r.open;
+        c.high = r.high;
+        c.low = r.low;
+        c.close = r.close;
+        c.volume = r.volume;
+    }
+
     /// The bars in `range` as closed candles of `symbol`.
     pub fn candles(&self, symbol: Symbol, range: Range<usize>) -> impl Iterator<Item = Candle> + '_ {
         range.map(move |i| self.candle(i, symbol))

@@ -15,9 +15,10 @@ use std::sync::Arc;
 
 use mirai_core::{Amount, Candle, Decimal, MarketEvent, Price, Qty, Timestamp};
 use mirai_engine::{
-    AnyStrategy, Engine, EngineConfig, ManualClock, OrderTiming, Outcome, RuleBasedAdvisor, Sizing, Strategy,
+    AnyStrategy, Engine, EngineConfig, ManualClock, OrderTiming, Outcome, RuleBasedAdvisor, Sizing,
+    SlotIndex, Strategy,
 };
-use mirai_paper::{PaperConfig, PaperExchange};
+use mirai_paper::{MarketIndex, PaperConfig, PaperExchange};
 
 use super::trades::{TradeBook, to_f64};
 use super::{BacktestReport, Counts};
@@ -33,6 +34,10 @@ pub struct Backtest {
     config: BacktestConfig,
     engine: Engine<RuleBasedAdvisor, Arc<ManualClock>>,
     exchange: PaperExchange,
+    /// The test's symbol, resolved once in the engine and the exchange: its bars skip the
+    /// searches by symbol (three per bar otherwise).
+    slot: SlotIndex,
+    market: MarketIndex,
     clock: Arc<ManualClock>,
     book: TradeBook,
     tracker: EquityTracker,
@@ -80,7 +85,7 @@ impl Backtest {
             Engine::new(engine_config, config.advisor(), clock.clone()).with_order_timing(timing);
         let rules = config.rules();
         engine.add_symbol(config.symbol, strategy, Some(rules.clone()));
-        let exchange = PaperExchange::new(PaperConfig {
+        let mut exchange = PaperExchange::new(PaperConfig {
             fee_rate: config.fee_rate,
             slippage_bps: config.slippage_bps,
             rules: vec![rules.clone()],
@@ -88,11 +93,17 @@ impl Backtest {
         })
         .map_err(|e| BacktestError::Config(e.problems))?
         .without_closed_order_history();
+        let market = exchange.market_index(config.symbol);
+        let slot = engine
+            .slot_index(config.symbol)
+            .ok_or_else(|| BacktestError::Config(vec![format!("no strategy for {}", config.symbol)]))?;
         let cash = Amount::new(config.cash);
         Ok(Self {
             config: config.clone(),
             engine,
             exchange,
+            slot,
+            market,
             clock,
             book: TradeBook::default(),
             tracker: EquityTracker::default(),
@@ -128,20 +139,38 @@ impl Backtest {
     #[inline]
     pub fn step_event(&mut self, event: &MarketEvent) {
         let MarketEvent::Candle(candle) = event else { return };
+        let own = candle.symbol == self.config.symbol;
+        self.step_candle(event, candle, own);
+    }
+
+    /// One closed candle of the test's symbol (the loaders build them so), without checking.
+    #[inline(always)]
+    fn step_own(&mut self, event: &MarketEvent) {
+        let MarketEvent::Candle(candle) = event else { return };
+        self.step_candle(event, candle, true);
+    }
+
+    /// `own`: the candle is of the test's symbol, so the indices resolved at the start apply;
+    /// otherwise the engine and exchange look the symbol up as the worker's events do.
+    #[inline(always)]
+    fn step_candle(&mut self, event: &MarketEvent, candle: &Candle, own: bool) {
         if self.bar == 0 {
             self.first_time = candle.open_time.millis();
         }
         self.bar_time = candle.open_time;
         let held_before = !self.qty.is_zero();
-        if self.next_open && self.engine.awaits_next_price() {
+        if self.next_open && self.engine.awaits_next_price_at(self.slot) {
             self.opening_tick(candle);
         }
         self.clock.set(candle.close_time);
-        let fills = self.exchange.on_market(event);
+        let fills =
+            if own { self.exchange.on_market_at(self.market, event) } else { self.exchange.on_market(event) };
         if !fills.is_empty() {
             self.book_fills(&fills);
         }
-        if let Some(outcome) = self.engine.on_event(event) {
+        let outcome =
+            if own { self.engine.on_candle_at(self.slot, candle) } else { self.engine.on_event(event) };
+        if let Some(outcome) = outcome {
             self.handle(outcome, candle.close_time);
         }
         let close = candle.close;
@@ -302,8 +331,16 @@ pub fn run_bars(
     range: std::ops::Range<usize>,
 ) -> Result<BacktestReport> {
     let mut bt = Backtest::new(config)?;
-    for i in range {
-        bt.step_event(&MarketEvent::Candle(bars.candle(i, config.symbol)));
+    if let Some(first) = range.clone().next() {
+        // One event for the whole series, rewritten in place: its symbol and `closed` flag never
+        // change, and no candle is built and copied per bar.
+        let mut event = MarketEvent::Candle(bars.candle(first, config.symbol));
+        for i in range {
+            if let MarketEvent::Candle(c) = &mut event {
+                bars.load_candle(i, c);
+            }
+            bt.step_own(&event);
+        }
     }
     bt.finish()
 }
@@ -326,7 +363,7 @@ pub fn run_csv(
         for chunk in rx {
             let (bars, bytes) = chunk?;
             for bar in &bars {
-                bt.step_event(&MarketEvent::Candle(bar.candle(symbol)));
+                bt.step_own(&MarketEvent::Candle(bar.candle(symbol)));
             }
             progress(bytes);
         }

@@ -266,3 +266,46 @@ fn dust_below_the_lot_step_counts_as_flat() {
     let held = e.portfolio().position(btc()).unwrap().qty;
     assert_eq!(held.get(), after_sell + fills[2].qty.get());
 }
+
+#[test]
+fn candles_fed_by_slot_index_decide_exactly_as_events_fed_by_symbol() {
+    // A backtest resolves its symbol once and feeds every bar (and opening tick) by index; the
+    // decisions, verdicts, marks and waiting signals must be those of the worker's path.
+    let run = |by_index: bool| {
+        let mut e = engine(RiskLimits::default()).with_order_timing(OrderTiming::NextOpen);
+        let slot = e.slot_index(btc()).expect("BTCUSDT is traded");
+        let mut seen = Vec::new();
+        let walk = RandomWalk::new(btc(), Price::new(dec!(100)), Timestamp::from_millis(0), 60_000, 7);
+        for (i, c) in walk.take(2_000).enumerate() {
+            let waiting = e.awaits_next_price();
+            assert_eq!(e.awaits_next_price_at(slot), waiting);
+            let mut events = vec![c];
+            if waiting && i % 2 == 0 {
+                // Every other waiting signal gets an opening tick; the rest meet the next bar.
+                events.insert(0, Candle { close: c.open, close_time: c.open_time, closed: false, ..c });
+            }
+            for c in events {
+                let o = if by_index { e.on_candle_at(slot, &c) } else { e.on_event(&MarketEvent::Candle(c)) };
+                if let Some(Ok(a)) = o.as_ref().and_then(|o| o.order.clone()) {
+                    e.on_order_closed(&a.inner().client_order_id);
+                }
+                seen.push((o, e.portfolio().mark_of(btc())));
+            }
+        }
+        seen
+    };
+    let (by_symbol, by_index) = (run(false), run(true));
+    assert!(by_symbol.iter().filter(|(o, _)| o.is_some()).count() > 10, "the walk should cross often");
+    assert_eq!(by_index, by_symbol);
+}
+
+#[test]
+fn a_symbol_without_a_slot_is_still_marked_but_never_decided() {
+    let mut e = engine(RiskLimits::default());
+    let eth = Symbol::new("ETHUSDT");
+    assert_eq!(e.slot_index(eth), None);
+    let c = Candle { symbol: eth, ..candle(0, dec!(2000)) };
+    assert!(e.on_event(&MarketEvent::Candle(c)).is_none());
+    assert_eq!(e.portfolio().mark_of(eth), Some(Price::new(dec!(2000))));
+    assert_eq!(e.portfolio().mark_of(btc()), None);
+}

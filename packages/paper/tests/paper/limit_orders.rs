@@ -163,3 +163,36 @@ fn ids_continue_after_a_restart() {
     assert_eq!(report.exchange_order_id, 42);
     assert_eq!(report.fills[0].trade_id, TradeId("paper-7".to_owned()));
 }
+
+#[test]
+fn events_fed_by_market_index_fill_and_price_exactly_as_events_fed_by_symbol() {
+    // A backtest resolves its symbol once and feeds every bar by index; the fills, ids, balances
+    // and prices must be those of the worker's symbol-by-symbol path.
+    let events = [
+        flat(0, dec!(60000)),
+        candle(60_000, dec!(60500), dec!(59000.01), dec!(59500)),
+        candle(120_000, dec!(61500), dec!(58000), dec!(58500)),
+        flat(180_000, dec!(62000)),
+    ];
+    let run = |by_index: bool| {
+        let mut ex = default_exchange();
+        let at = ex.market_index(btcusdt());
+        assert_eq!(ex.last_price(btcusdt()), None, "resolving a symbol gives it no price");
+        let mut fills = Vec::new();
+        for (i, ev) in events.iter().enumerate() {
+            if i == 1 {
+                ex.submit(&limit("lb", Side::Buy, dec!(59000), dec!(0.1), TimeInForce::Gtc), T0)
+                    .expect("funded");
+                ex.submit(&limit("ls", Side::Sell, dec!(61000), dec!(0.5), TimeInForce::Gtc), T0)
+                    .expect("funded");
+            }
+            fills.extend(if by_index { ex.on_market_at(at, ev) } else { ex.on_market(ev) });
+        }
+        (fills, ex.balances(), ex.last_price(btcusdt()), ex.market_index(btcusdt()) == at)
+    };
+    let (by_symbol, by_index) = (run(false), run(true));
+    assert_eq!(by_symbol.0.len(), 2, "both resting orders fill: {:?}", by_symbol.0);
+    assert_eq!(by_index, by_symbol);
+    assert_eq!(by_index.2, Some(Price::new(dec!(62000))));
+    assert!(by_index.3, "a symbol's index is stable");
+}
