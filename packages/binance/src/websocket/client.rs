@@ -9,7 +9,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::backoff::Backoff;
-use super::handler::{self, Ended};
+use super::frames::Ended;
+use super::handler;
 use super::parse::TradeTick;
 use crate::common::enums::KlineInterval;
 use crate::common::time::local_millis;

@@ -4,6 +4,7 @@
 
 pub mod backoff;
 pub mod client;
+pub mod frames;
 pub mod handler;
 pub mod messages;
 pub mod parse;

@@ -8,13 +8,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{SinkExt as _, StreamExt as _};
+use futures_util::SinkExt as _;
 use mirai_core::{Asset, Symbol, Timestamp};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::backoff::Backoff;
+use super::frames::{Ended, next_text};
 use super::messages::{ExecutionReportEvent, WsApiMessage, WsApiRequest, decode_ws_api};
 use super::parse::{OrderUpdate, order_update};
 use crate::common::credential::Credential;
@@ -127,12 +128,6 @@ fn now() -> Timestamp {
     Timestamp::from_millis(local_millis())
 }
 
-enum Ended {
-    Dropped(String),
-    Rotated,
-    Stopped,
-}
-
 async fn run(
     mut cfg: UserDataConfig,
     credential: Arc<Credential>,
@@ -225,31 +220,9 @@ where
     }
     let rotate_at = tokio::time::Instant::now() + cfg.max_age;
     loop {
-        let frame = tokio::select! {
-            biased;
-            _ = stop.changed() => {
-                let _ = ws.close(None).await;
-                return Ended::Stopped;
-            }
-            _ = tokio::time::sleep_until(rotate_at) => {
-                let _ = ws.close(None).await;
-                return Ended::Rotated;
-            }
-            f = tokio::time::timeout(cfg.idle_timeout, ws.next()) => f,
-        };
-        let text = match frame {
-            Err(_) => return Ended::Dropped("idle".into()),
-            Ok(None) => return Ended::Dropped("connection closed".into()),
-            Ok(Some(Err(e))) => return Ended::Dropped(e.to_string()),
-            Ok(Some(Ok(Message::Text(t)))) => t,
-            Ok(Some(Ok(Message::Ping(p)))) => {
-                if ws.send(Message::Pong(p)).await.is_err() {
-                    return Ended::Dropped("pong failed".into());
-                }
-                continue;
-            }
-            Ok(Some(Ok(Message::Close(_)))) => return Ended::Dropped("closed by server".into()),
-            Ok(Some(Ok(_))) => continue,
+        let text = match next_text(&mut ws, stop, rotate_at, cfg.idle_timeout).await {
+            Ok(text) => text,
+            Err(ended) => return ended,
         };
         let event = match decode_ws_api(text.as_str()) {
             Err(e) => {
