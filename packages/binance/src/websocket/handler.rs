@@ -1,5 +1,5 @@
-//! The loop that owns one market-stream socket: decodes its frames into events (pings are
-//! answered by `frames`), and returns why the connection ended (dropped, idle, rotated before the 24 h cut, or
+//! The loop that owns one market-stream socket: decodes its frames into events (`frames` answers
+//! pings) and returns why the connection ended (dropped, idle, rotated before the 24 h cut, or
 //! stopped).
 
 use std::time::Duration;
@@ -8,12 +8,11 @@ use mirai_core::Timestamp;
 use tokio::sync::{mpsc, watch};
 
 use super::client::StreamEvent;
-use super::frames::next_text;
+use super::frames::{Ended, next_text};
 use super::messages::{MarketMessage, decode_market};
 use super::parse;
 use crate::common::time::local_millis;
 
-pub use super::frames::Ended;
 pub(crate) async fn run<S>(
     mut ws: tokio_tungstenite::WebSocketStream<S>,
     tx: &mpsc::Sender<StreamEvent>,
