@@ -33,12 +33,21 @@ impl PaperExchange {
     /// is a tenth of a quiet backtest bar.
     #[inline(always)]
     pub fn on_market_at(&mut self, at: MarketIndex, event: &MarketEvent) -> Vec<Fill> {
+        let mut fills = Vec::new();
+        self.on_market_into(at, event, &mut fills);
+        fills
+    }
+
+    /// As [`PaperExchange::on_market_at`], appending the fills to `fills`: a caller that feeds
+    /// every bar reuses one buffer instead of making and dropping an empty vector per bar.
+    #[inline(always)]
+    pub fn on_market_into(&mut self, at: MarketIndex, event: &MarketEvent, fills: &mut Vec<Fill>) {
         // Marking is all most events need (a backtest sends one per bar), so it stays small
         // enough to inline; matching resting orders is out of line.
         let (mark, buy_touch, sell_touch) = match event {
             MarketEvent::Candle(c) => (Mark::from_candle(c), c.low, c.high),
             MarketEvent::Quote(q) => (Mark::from_quote(q), q.ask, q.bid),
-            MarketEvent::Status(_) => return Vec::new(),
+            MarketEvent::Status(_) => return,
         };
         let symbol = self.marks.set(at, mark);
         debug_assert!(
@@ -46,10 +55,9 @@ impl PaperExchange {
                 || matches!(event, MarketEvent::Quote(q) if q.symbol == symbol),
             "a market index of another symbol"
         );
-        if !self.book.has_open() {
-            return Vec::new();
+        if self.book.has_open() {
+            self.match_resting(event, symbol, buy_touch, sell_touch, fills);
         }
-        self.match_resting(event, symbol, buy_touch, sell_touch)
     }
 
     #[inline(never)]
@@ -59,12 +67,12 @@ impl PaperExchange {
         symbol: mirai_core::Symbol,
         buy_touch: mirai_core::Price,
         sell_touch: mirai_core::Price,
-    ) -> Vec<Fill> {
+        fills: &mut Vec<Fill>,
+    ) {
         let Some(assets) = self.rules.get(&symbol).map(|r| (r.base, r.quote)) else {
-            return Vec::new();
+            return;
         };
         let at = event.time();
-        let mut fills = Vec::new();
         for n in self.book.open_numbers(symbol) {
             let Some(rec) = self.book.get_by_number(n) else {
                 continue;
@@ -89,6 +97,5 @@ impl PaperExchange {
             self.book.add_fill(n, fill.clone());
             fills.push(fill);
         }
-        fills
     }
 }

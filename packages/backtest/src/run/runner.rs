@@ -51,12 +51,16 @@ pub struct Backtest {
     /// per-bar equity statistic.
     cash: Amount,
     qty: Qty,
+    /// `qty` is not zero (read every bar; a flag costs less than a decimal test).
+    holding: bool,
     cash_f: f64,
     qty_f: f64,
     /// Equity at its highest so far, kept as its exact parts.
     peak: (f64, Amount, Qty, Price),
     buy_hold_from: f64,
     last_close: Price,
+    /// The exchange's fills for the bar, one buffer reused for every bar.
+    fills: Vec<mirai_core::Fill>,
 }
 
 impl Backtest {
@@ -115,11 +119,13 @@ impl Backtest {
             first_time: 0,
             cash,
             qty: Qty::ZERO,
+            holding: false,
             cash_f: to_f64(config.cash),
             qty_f: 0.0,
             peak: (f64::NEG_INFINITY, cash, Qty::ZERO, Price::ZERO),
             buy_hold_from: f64::NAN,
             last_close: Price::ZERO,
+            fills: Vec::new(),
         })
     }
 
@@ -158,15 +164,18 @@ impl Backtest {
             self.first_time = candle.open_time.millis();
         }
         self.bar_time = candle.open_time;
-        let held_before = !self.qty.is_zero();
+        let held_before = self.holding;
         if self.next_open && self.engine.awaits_next_price_at(self.slot) {
             self.opening_tick(candle);
         }
         self.clock.set(candle.close_time);
-        let fills =
-            if own { self.exchange.on_market_at(self.market, event) } else { self.exchange.on_market(event) };
-        if !fills.is_empty() {
-            self.book_fills(&fills);
+        if own {
+            self.exchange.on_market_into(self.market, event, &mut self.fills);
+        } else {
+            self.fills = self.exchange.on_market(event);
+        }
+        if !self.fills.is_empty() {
+            self.book_bar_fills();
         }
         let outcome =
             if own { self.engine.on_candle_at(self.slot, candle) } else { self.engine.on_event(event) };
@@ -174,7 +183,7 @@ impl Backtest {
             self.handle(outcome, candle.close_time);
         }
         let close = candle.close;
-        let holding = !self.qty.is_zero();
+        let holding = self.holding;
         let equity = if holding { self.cash_f + self.qty_f * price_f64(close) } else { self.cash_f };
         if equity > self.peak.0 {
             self.peak = (equity, self.cash, self.qty, close);
@@ -226,6 +235,15 @@ impl Backtest {
         }
     }
 
+    /// Books the fills the exchange gave for the bar and empties the buffer for the next.
+    #[cold]
+    fn book_bar_fills(&mut self) {
+        let fills = std::mem::take(&mut self.fills);
+        self.book_fills(&fills);
+        self.fills = fills;
+        self.fills.clear();
+    }
+
     #[cold]
     fn book_fills(&mut self, fills: &[mirai_core::Fill]) {
         for f in fills {
@@ -238,6 +256,7 @@ impl Backtest {
         let p = self.engine.portfolio();
         self.cash = p.cash();
         self.qty = p.position(self.config.symbol).map_or(Qty::ZERO, |p| p.qty);
+        self.holding = !self.qty.is_zero();
         self.cash_f = to_f64(self.cash.get());
         self.qty_f = to_f64(self.qty.get());
     }
