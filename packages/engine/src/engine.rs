@@ -78,6 +78,16 @@ struct Slot {
 }
 
 impl Slot {
+    /// The only strategy signal [`Engine::act_on_close`] can act on now: none while an order is
+    /// open, a buy when flat, a sell when holding. Strategies skip building the others.
+    #[inline(always)]
+    fn wanted(&self) -> Option<Action> {
+        if self.pending.is_some() {
+            return None;
+        }
+        Some(if self.holding { Action::Sell } else { Action::Buy })
+    }
+
     /// Whether `qty` holds at least one lot a market sell can carry.
     fn sellable(&self, qty: Qty) -> bool {
         match &self.rules {
@@ -195,10 +205,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     pub fn on_candle_at(&mut self, slot: SlotIndex, c: &Candle) -> Option<Outcome> {
         let idx = slot.0;
         debug_assert_eq!(self.slots[idx].symbol, c.symbol, "a slot index of another symbol");
-        let entry = match self.slots[idx].entry {
-            Some(e) => e,
-            None => self.first_entry(idx),
-        };
+        let Some(entry) = self.slots[idx].entry else { return self.on_first_price(idx, c) };
         self.portfolio.mark_at(entry, c.close);
         if c.closed {
             self.on_closed_candle(c, idx)
@@ -208,12 +215,13 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         }
     }
 
-    /// The slot's portfolio position, created (flat, unmarked) on its first price as before.
+    /// The symbol's first price: its portfolio position is made (flat, unmarked), then the
+    /// candle goes on as any other.
     #[cold]
-    fn first_entry(&mut self, idx: usize) -> usize {
+    fn on_first_price(&mut self, idx: usize, c: &Candle) -> Option<Outcome> {
         let e = self.portfolio.index(self.slots[idx].symbol);
         self.slots[idx].entry = Some(e);
-        e
+        self.on_candle_at(SlotIndex(idx), c)
     }
 
     #[inline(always)]
@@ -223,10 +231,10 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         }
         // The common case returns here: no signal, and no stop to watch. (An `Option<Outcome>`
         // is some 400 bytes; not building one until there is something to say keeps a quiet
-        // bar to a few dozen instructions.)
-        let wanted = self.wanted(idx);
-        let strategy_signal = self.slots[idx].strategy.on_candle_for(c, wanted);
-        let slot = &self.slots[idx];
+        // bar to a few dozen instructions.) One borrow of the slot: one bounds check.
+        let slot = &mut self.slots[idx];
+        let wanted = slot.wanted();
+        let strategy_signal = slot.strategy.on_candle_for(c, wanted);
         if strategy_signal.is_none() && slot.stop_loss.is_none() && slot.take_profit.is_none() {
             return None;
         }
@@ -238,22 +246,12 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     #[cold]
     fn on_closed_candle_after_deferred(&mut self, c: &Candle, idx: usize) -> Option<Outcome> {
         let stale = self.act_on_deferred(idx, c.open);
-        let wanted = self.wanted(idx);
+        let wanted = self.slots[idx].wanted();
         let strategy_signal = self.slots[idx].strategy.on_candle_for(c, wanted);
         let now = self.act_on_close(c, idx, strategy_signal);
         // At most one outcome per event: a decision taken now waits behind the stale one only
         // when the stale one led to no order (then its slot is free again).
         stale.or(now)
-    }
-
-    /// The only strategy signal [`Engine::act_on_close`] can act on now: none while an order is
-    /// open, a buy when flat, a sell when holding. Strategies skip building the others.
-    #[inline]
-    fn wanted(&self, idx: usize) -> Option<Action> {
-        if self.slots[idx].pending.is_some() {
-            return None;
-        }
-        Some(if self.slots[idx].holding { Action::Sell } else { Action::Buy })
     }
 
     /// What the bar's close (a strategy signal, or a stop) leads to, if it fits the position.

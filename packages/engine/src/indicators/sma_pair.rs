@@ -4,9 +4,9 @@
 //! [`Sma`]s keep two windows and check scales and overflow twice; the pair keeps the last `slow`
 //! mantissas once, at one scale, as `i64`, and updates both sums from it: the value leaving the
 //! fast window is the one written `fast` bars ago. Every value is checked once against a bound
-//! (`i64::MAX / slow`) under which no sum of `slow` of them can overflow, so the sums need no
-//! checked arithmetic. Exactly the same sums as `Decimal` would give, in a fraction of the
-//! instructions (the strategy was the largest single cost of a quiet backtest bar). Anything
+//! (`i64::MAX / slow²`) under which no sum of `slow` of them, nor a sum times a period, can
+//! overflow an `i64`, so neither the sums nor their comparison need checked or wide arithmetic.
+//! Exactly the same sums as `Decimal` would give, in a fraction of the instructions (the strategy was the largest single cost of a quiet backtest bar). Anything
 //! unusual — a value at a finer scale that does not fit, a value past the bound — moves the pair
 //! to two plain [`Sma`]s, replaying the window, so results stay exact.
 
@@ -28,8 +28,8 @@ pub struct SmaPair {
 enum Repr {
     /// `ring` holds the last `slow` mantissas at `scale` (zeros before it fills); `pos` is where
     /// the next one goes and `fast_pos` the one leaving the fast window. Every mantissa is below
-    /// `bound` in magnitude, so each sum (of at most `slow` of them) fits an `i64`, and so does
-    /// every partial sum on the way. `missing` counts the values still needed to fill the window.
+    /// `bound` in magnitude, so each sum (of at most `slow` of them), every partial sum on the
+    /// way, and each sum times either period fit an `i64`. `missing` counts the values still needed to fill the window.
     Shared {
         ring: Vec<i64>,
         pos: usize,
@@ -55,7 +55,7 @@ impl SmaPair {
                 fast_pos: slow - fast,
                 missing: slow,
                 scale: 0,
-                bound: i64::MAX as u64 / slow as u64,
+                bound: (i64::MAX as u128 / (slow as u128 * slow as u128)) as u64,
                 fast_sum: 0,
                 slow_sum: 0,
             }
@@ -171,9 +171,9 @@ impl SmaPair {
     #[inline(always)]
     pub fn cmp_means(&self) -> Ordering {
         match &self.repr {
-            // Sums below 2^63 times periods below 2^32: the products fit an `i128`.
+            // Each sum is below `slow × bound`, so times a period (at most `slow`) it fits.
             Repr::Shared { fast_sum, slow_sum, .. } => {
-                (i128::from(*fast_sum) * self.slow as i128).cmp(&(i128::from(*slow_sum) * self.fast as i128))
+                (fast_sum * self.slow as i64).cmp(&(slow_sum * self.fast as i64))
             }
             Repr::Apart { fast, slow } => fast.cmp_mean(slow),
         }

@@ -18,8 +18,9 @@ pub const NAME: &str = "sma-cross";
 pub struct SmaCross {
     /// Both averages over one shared window.
     sma: SmaPair,
-    /// Sign of (fast - slow) on the previous bar: -1, 0 or 1; None until both are ready.
-    prev: Option<i8>,
+    /// Sign of (fast - slow) on the previous bar: -1, 0 or 1; 0 until both are ready (a tie
+    /// and no reading lead to the same: no cross on the next bar).
+    prev: i8,
     /// Whether signals carry their reason in words (see [`Strategy::set_reasons`]).
     reasons: bool,
 }
@@ -40,7 +41,7 @@ impl SmaCross {
                 why: format!("fast ({fast}) must be shorter than slow ({slow})"),
             });
         }
-        Ok(Self { sma: SmaPair::new(fast, slow), prev: None, reasons: true })
+        Ok(Self { sma: SmaPair::new(fast, slow), prev: 0, reasons: true })
     }
 }
 
@@ -84,7 +85,7 @@ impl SmaCross {
             std::cmp::Ordering::Equal => 0,
             std::cmp::Ordering::Greater => 1,
         };
-        match (self.prev.replace(now)?, now) {
+        match (std::mem::replace(&mut self.prev, now), now) {
             (-1, 1) => Some(Action::Buy),
             (1, -1) => Some(Action::Sell),
             _ => None,
