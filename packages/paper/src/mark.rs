@@ -57,12 +57,16 @@ impl Marks {
         }
     }
 
-    /// The symbol at `at` (from [`Marks::index`], so always present).
+    /// Records the mark of the symbol at `at` (from [`Marks::index`], so always present).
     #[inline]
-    pub(crate) fn set(&mut self, at: MarketIndex, mark: Mark) -> Symbol {
-        let (symbol, m) = &mut self.0[at.0];
-        *m = Some(mark);
-        *symbol
+    pub(crate) fn set(&mut self, at: MarketIndex, mark: Mark) {
+        self.0[at.0].1 = Some(mark);
+    }
+
+    /// The symbol at `at`.
+    #[inline]
+    pub(crate) fn symbol(&self, at: MarketIndex) -> Symbol {
+        self.0[at.0].0
     }
 }
 

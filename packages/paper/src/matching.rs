@@ -49,13 +49,14 @@ impl PaperExchange {
             MarketEvent::Quote(q) => (Mark::from_quote(q), q.ask, q.bid),
             MarketEvent::Status(_) => return,
         };
-        let symbol = self.marks.set(at, mark);
+        self.marks.set(at, mark);
         debug_assert!(
-            matches!(event, MarketEvent::Candle(c) if c.symbol == symbol)
-                || matches!(event, MarketEvent::Quote(q) if q.symbol == symbol),
+            matches!(event, MarketEvent::Candle(c) if c.symbol == self.marks.symbol(at))
+                || matches!(event, MarketEvent::Quote(q) if q.symbol == self.marks.symbol(at)),
             "a market index of another symbol"
         );
         if self.book.has_open() {
+            let symbol = self.marks.symbol(at);
             self.match_resting(event, symbol, buy_touch, sell_touch, fills);
         }
     }

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
-use mirai_core::{Candle, Price, Qty, Symbol, Timestamp};
+use mirai_core::{Candle, MarketEvent, Price, Qty, Symbol, Timestamp};
 
 use super::{Bar, CsvReader, DataError};
 
@@ -101,18 +101,28 @@ impl Bars {
         }
     }
 
-    /// Rewrites `c` as bar `i`, keeping its symbol and `closed` flag: a runner reuses one
-    /// candle for a whole series instead of building and copying one per bar.
-    #[inline]
-    pub fn load_candle(&self, i: usize, c: &mut Candle) {
-        let (r, open_time) = (&self.rows[i], self.open_time[i]);
-        c.open_time = Timestamp::from_millis(open_time);
-        c.close_time = Timestamp::from_millis(r.close_time);
-        c.open = r.open;
-        c.high = r.high;
-        c.low = r.low;
-        c.close = r.close;
-        c.volume = r.volume;
+    /// Rewrites the candle inside `event` as each bar of `range` in turn, keeping its symbol and
+    /// `closed` flag, and shows it to `f`: a runner reuses one event for a whole series instead
+    /// of building and copying one per bar, and walking the columns together costs no bounds
+    /// check per bar. Any other event is left alone and nothing is shown.
+    #[inline(always)]
+    pub fn replay(&self, range: Range<usize>, event: &mut MarketEvent, mut f: impl FnMut(&MarketEvent)) {
+        if !matches!(event, MarketEvent::Candle(_)) {
+            return;
+        }
+        let (rows, times) = (&self.rows[range.clone()], &self.open_time[range]);
+        for (r, &open_time) in rows.iter().zip(times) {
+            if let MarketEvent::Candle(c) = event {
+                c.open_time = Timestamp::from_millis(open_time);
+                c.close_time = Timestamp::from_millis(r.close_time);
+                c.open = r.open;
+                c.high = r.high;
+                c.low = r.low;
+                c.close = r.close;
+                c.volume = r.volume;
+            }
+            f(event);
+        }
     }
 
     /// The bars in `range` as closed candles of `symbol`.
@@ -146,5 +156,30 @@ mod tests {
         assert_eq!(bars.candle(1, c.symbol).low.to_string(), "100.125");
         assert_eq!(c.close_time.since(c.open_time), 59_999);
         assert!(Bars::from_candles([c, c]).is_err());
+    }
+
+    #[test]
+    fn a_replay_shows_each_bar_of_the_range_as_its_candle() {
+        let symbol = Symbol::new("BTCUSDT");
+        let walk = mirai_engine::synthetic::RandomWalk::new(
+            symbol,
+            Price::new(rust_decimal::Decimal::from(100)),
+            Timestamp::from_millis(0),
+            60_000,
+            7,
+        );
+        let bars = Bars::from_candles(walk.take(50)).unwrap();
+        let mut event = MarketEvent::Candle(bars.candle(0, symbol));
+        let mut seen = Vec::new();
+        bars.replay(10..40, &mut event, |e| {
+            if let MarketEvent::Candle(c) = e {
+                seen.push(*c);
+            }
+        });
+        let expected: Vec<Candle> = bars.candles(symbol, 10..40).collect();
+        assert_eq!(seen, expected);
+        let mut status =
+            MarketEvent::Status(mirai_core::FeedStatus::Connected { at: Timestamp::from_millis(0) });
+        bars.replay(0..50, &mut status, |_| panic!("only candle events are rewritten"));
     }
 }

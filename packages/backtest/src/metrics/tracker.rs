@@ -36,7 +36,7 @@ pub struct EquityTracker {
     bars: u64,
     exposed: u64,
     first: f64,
-    last: f64,
+    first_time: i64,
     peak: f64,
     /// The lowest equity / running peak seen: 1 - max drawdown.
     min_ratio: f64,
@@ -52,7 +52,6 @@ pub struct EquityTracker {
     sum_period_dd: f64,
     sum_period_ms: f64,
     max_period_ms: i64,
-    last_time: i64,
     day_end: i64,
     /// Finished days; the current one is `today` (a plain field: no vector access per bar).
     days: Vec<Day>,
@@ -70,7 +69,7 @@ impl Default for EquityTracker {
             bars: 0,
             exposed: 0,
             first: f64::NAN,
-            last: f64::NAN,
+            first_time: 0,
             peak: f64::NEG_INFINITY,
             min_ratio: 1.0,
             zero_bar: 0,
@@ -80,7 +79,6 @@ impl Default for EquityTracker {
             sum_period_dd: 0.0,
             sum_period_ms: 0.0,
             max_period_ms: 0,
-            last_time: 0,
             day_end: i64::MIN,
             days: Vec::new(),
             today: Day { day: 0, equity: f64::NAN, bars: 0 },
@@ -99,6 +97,7 @@ impl EquityTracker {
     pub fn push(&mut self, time: i64, equity: f64, exposed: bool) {
         if self.bars == 0 {
             self.first = equity;
+            self.first_time = time;
         }
         // backtesting.py's drawdown periods run between bars at the running peak (drawdown
         // exactly zero) that are more than one bar apart. (Below the peak, equity / peak never
@@ -127,8 +126,6 @@ impl EquityTracker {
             self.sample(time, equity);
         }
         self.exposed += u64::from(exposed);
-        self.last = equity;
-        self.last_time = time;
         self.bars += 1;
     }
 
@@ -184,6 +181,10 @@ impl EquityTracker {
     /// Closes the drawdown still open at the last bar (backtesting.py counts the last bar as a
     /// period end) and returns the summary.
     pub fn finish(mut self) -> TrackerSummary {
+        // The last bar's equity and time are today's last and the ring's newest (kept there
+        // anyway, so not stored twice per bar).
+        let last = if self.bars > 0 { self.today.equity } else { f64::NAN };
+        let last_time = if self.bars > 0 { self.recent[(self.bars as usize - 1) & (RING - 1)] } else { 0 };
         if self.today.bars > 0 {
             self.days.push(self.today);
         }
@@ -191,12 +192,12 @@ impl EquityTracker {
         let open_ratio = self.period_ratio();
         self.min_ratio = self.min_ratio.min(open_ratio);
         if self.bars > 0 && self.zero_bar != last_bar && last_bar > self.zero_bar + 1 {
-            let t = self.last_time;
+            let t = last_time;
             self.close_period(t, open_ratio);
         }
-        if self.curve.last().is_none_or(|p| p.time != self.last_time) && self.bars > 0 {
-            let dd = if self.peak > 0.0 { 1.0 - self.last / self.peak } else { 0.0 };
-            self.curve.push(CurvePoint { time: self.last_time, equity: self.last, drawdown: dd.max(0.0) });
+        if self.curve.last().is_none_or(|p| p.time != last_time) && self.bars > 0 {
+            let dd = if self.peak > 0.0 { 1.0 - last / self.peak } else { 0.0 };
+            self.curve.push(CurvePoint { time: last_time, equity: last, drawdown: dd.max(0.0) });
         }
         let n = self.bars.min(RECENT as u64) as usize;
         // Bars `bars - n .. bars`, oldest first.
@@ -206,7 +207,8 @@ impl EquityTracker {
             bars: self.bars,
             exposed: self.exposed,
             first: self.first,
-            last: self.last,
+            first_time: self.first_time,
+            last,
             peak: self.peak,
             max_drawdown: 1.0 - self.min_ratio,
             drawdown_periods: self.periods,
@@ -226,6 +228,8 @@ pub struct TrackerSummary {
     pub bars: u64,
     pub exposed: u64,
     pub first: f64,
+    /// The first bar's time.
+    pub first_time: i64,
     pub last: f64,
     pub peak: f64,
     pub max_drawdown: f64,

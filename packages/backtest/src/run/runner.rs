@@ -46,7 +46,6 @@ pub struct Backtest {
     warm_up: u64,
     bar: u64,
     bar_time: Timestamp,
-    first_time: i64,
     /// Exact cash and holding, refreshed after each fill, and their `f64` shadows for the
     /// per-bar equity statistic.
     cash: Amount,
@@ -58,7 +57,6 @@ pub struct Backtest {
     /// Equity at its highest so far, kept as its exact parts.
     peak: (f64, Amount, Qty, Price),
     buy_hold_from: f64,
-    last_close: Price,
     /// The exchange's fills for the bar, one buffer reused for every bar.
     fills: Vec<mirai_core::Fill>,
 }
@@ -116,7 +114,6 @@ impl Backtest {
             warm_up,
             bar: 0,
             bar_time: Timestamp::default(),
-            first_time: 0,
             cash,
             qty: Qty::ZERO,
             holding: false,
@@ -124,7 +121,6 @@ impl Backtest {
             qty_f: 0.0,
             peak: (f64::NEG_INFINITY, cash, Qty::ZERO, Price::ZERO),
             buy_hold_from: f64::NAN,
-            last_close: Price::ZERO,
             fills: Vec::new(),
         })
     }
@@ -160,9 +156,6 @@ impl Backtest {
     /// otherwise the engine and exchange look the symbol up as the worker's events do.
     #[inline(always)]
     fn step_candle(&mut self, event: &MarketEvent, candle: &Candle, own: bool) {
-        if self.bar == 0 {
-            self.first_time = candle.open_time.millis();
-        }
         self.bar_time = candle.open_time;
         let held_before = self.holding;
         if self.next_open && self.engine.awaits_next_price_at(self.slot) {
@@ -192,7 +185,6 @@ impl Backtest {
         if self.bar == self.warm_up {
             self.buy_hold_from = price_f64(close);
         }
-        self.last_close = close;
         self.bar += 1;
     }
 
@@ -274,13 +266,15 @@ impl Backtest {
         let final_equity = self.engine.portfolio().equity();
         let (_, cash, qty, close) = self.peak;
         let peak_equity = (cash + close * qty).max(final_equity);
-        let open_trade_list: Vec<_> = self.book.open_trade(self.last_close).into_iter().collect();
+        // The engine marks the symbol at each bar's close: its last mark is the last close.
+        let last_close = self.engine.portfolio().mark_of(self.config.symbol).unwrap_or(Price::ZERO);
+        let open_trade_list: Vec<_> = self.book.open_trade(last_close).into_iter().collect();
         let summary = self.tracker.finish();
-        let end = summary.recent.last().copied().unwrap_or(self.first_time);
+        let end = summary.recent.last().copied().unwrap_or(summary.first_time);
         let trade_list = self.book.closed().to_vec();
         let stats = Stats::compute(
             &StatsInput {
-                start: self.first_time,
+                start: summary.first_time,
                 end,
                 cash: Amount::new(self.config.cash),
                 final_equity,
@@ -288,7 +282,7 @@ impl Backtest {
                 commissions: self.book.commissions(),
                 trades: &trade_list,
                 open_trades: open_trade_list.len() as u64,
-                buy_hold: (self.buy_hold_from, price_f64(self.last_close)),
+                buy_hold: (self.buy_hold_from, price_f64(last_close)),
             },
             &summary,
         );
@@ -354,12 +348,7 @@ pub fn run_bars(
         // One event for the whole series, rewritten in place: its symbol and `closed` flag never
         // change, and no candle is built and copied per bar.
         let mut event = MarketEvent::Candle(bars.candle(first, config.symbol));
-        for i in range {
-            if let MarketEvent::Candle(c) = &mut event {
-                bars.load_candle(i, c);
-            }
-            bt.step_own(&event);
-        }
+        bars.replay(range, &mut event, |e| bt.step_own(e));
     }
     bt.finish()
 }
