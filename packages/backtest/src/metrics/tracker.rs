@@ -95,10 +95,6 @@ impl EquityTracker {
     /// was held at any moment of the bar.
     #[inline]
     pub fn push(&mut self, time: i64, equity: f64, exposed: bool) {
-        if self.bars == 0 {
-            self.first = equity;
-            self.first_time = time;
-        }
         // backtesting.py's drawdown periods run between bars at the running peak (drawdown
         // exactly zero) that are more than one bar apart. (Below the peak, equity / peak never
         // rounds up to 1: the gap is at least one ulp of the peak, more than 2^-53 of it, and
@@ -116,7 +112,7 @@ impl EquityTracker {
             self.period_low = self.period_low.min(equity);
         }
         if time >= self.day_end {
-            self.new_day(time);
+            self.new_day(time, equity);
         }
         self.today.equity = equity;
         self.today.bars += 1;
@@ -155,9 +151,14 @@ impl EquityTracker {
         self.max_period_ms = self.max_period_ms.max(ms);
     }
 
-    /// The bar at `time` starts a calendar day: the previous one (if any) is done.
+    /// The bar at `time` starts a calendar day: the previous one (if any) is done. The first bar
+    /// always starts one, so the first equity and time are recorded here, off the per-bar path.
     #[cold]
-    fn new_day(&mut self, time: i64) {
+    fn new_day(&mut self, time: i64, equity: f64) {
+        if self.bars == 0 {
+            self.first = equity;
+            self.first_time = time;
+        }
         if self.today.bars > 0 {
             self.days.push(self.today);
         }
