@@ -75,12 +75,18 @@ impl SmaPair {
 
     #[inline(always)]
     pub fn update(&mut self, value: Decimal) {
+        // The decimal's own words (no `i128` built and narrowed again): a mantissa within 64
+        // bits at the window's scale and below the bound is the common case.
+        let u = value.unpack();
+        let magnitude = (u64::from(u.mid) << 32) | u64::from(u.lo);
         if let Repr::Shared { scale, bound, .. } = &self.repr
-            && value.scale() == *scale
-            && let Ok(m) = i64::try_from(value.mantissa())
-            && m.unsigned_abs() < *bound
+            && u.hi == 0
+            && u.scale == *scale
+            && magnitude < *bound
         {
-            self.push_shared(m);
+            // Below the bound, so below `i64::MAX`: the cast is exact.
+            let m = magnitude as i64;
+            self.push_shared(if u.negative { -m } else { m });
             return;
         }
         self.update_rare(value);
