@@ -313,18 +313,24 @@ fn count(counts: &mut std::collections::BTreeMap<String, u64>, key: &str) {
 #[inline]
 fn price_f64(p: Price) -> f64 {
     let d: Decimal = p.get();
-    // Through `i64` when the mantissa fits (always, for prices): the same correctly rounded
-    // value, without the library call an `i128` conversion is.
-    let m = d.mantissa();
-    let m = i64::try_from(m).map_or_else(|_| wide_to_f64(m), |m| m as f64);
-    m / crate::data::POW10_F64.get(d.scale() as usize).copied().unwrap_or(f64::NAN)
+    // From the decimal's own words when the mantissa fits an `i64` (always, for prices): the
+    // same correctly rounded value, without building an `i128` or the library call converting
+    // one is.
+    let u = d.unpack();
+    let magnitude = (u64::from(u.mid) << 32) | u64::from(u.lo);
+    let m = match i64::try_from(magnitude) {
+        Ok(m) if u.hi == 0 => m as f64,
+        _ => wide_to_f64(d.mantissa().unsigned_abs()),
+    };
+    let m = if u.negative { -m } else { m };
+    m / crate::data::POW10_F64.get(u.scale as usize).copied().unwrap_or(f64::NAN)
 }
 
 /// Out of line, or the compiler runs the `i128` conversion (a library call) on every bar and
 /// throws it away when the `i64` one applies.
 #[cold]
 #[inline(never)]
-fn wide_to_f64(m: i128) -> f64 {
+fn wide_to_f64(m: u128) -> f64 {
     m as f64
 }
 
