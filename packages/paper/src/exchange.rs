@@ -10,7 +10,7 @@ use mirai_core::{
 
 use crate::balance::{Balance, Insufficient, NegativeBalance, Wallet};
 use crate::config::{ConfigError, PaperConfig};
-use crate::mark::Marks;
+use crate::mark::{Mark, Marks};
 use crate::order_book::{Lock, OpenOrder, OrderBook};
 use crate::pricing;
 
@@ -76,7 +76,7 @@ impl PaperExchange {
 
     /// The last price seen: a candle's close, or a quote's mid-price.
     pub fn last_price(&self, symbol: Symbol) -> Option<Price> {
-        self.marks.get(&symbol).map(|m| m.last)
+        self.marks.get(&symbol).map(Mark::last)
     }
 
     pub fn rules(&self, symbol: Symbol) -> Option<&SymbolRules> {

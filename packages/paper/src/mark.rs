@@ -3,31 +3,40 @@
 use mirai_core::{Candle, Decimal, Price, Quote, Side, Symbol};
 
 /// A candle gives one price for both sides; a quote gives the bid (where sells fill) and the ask
-/// (where buys fill).
+/// (where buys fill). A candle's mark is one price, not three copies of it: a backtest writes one
+/// on every bar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Mark {
-    pub(crate) bid: Price,
-    pub(crate) ask: Price,
-    pub(crate) last: Price,
+pub(crate) enum Mark {
+    Trade(Price),
+    Quote { bid: Price, ask: Price, mid: Price },
 }
 
 impl Mark {
     #[inline]
     pub(crate) fn from_candle(c: &Candle) -> Self {
-        Self { bid: c.close, ask: c.close, last: c.close }
+        Self::Trade(c.close)
     }
 
     pub(crate) fn from_quote(q: &Quote) -> Self {
         // The mid-price: a quote has no last trade, and the mid is its fairest single price.
         let mid = (q.bid.get() + q.ask.get()) / Decimal::TWO;
-        Self { bid: q.bid, ask: q.ask, last: Price::new(mid) }
+        Self::Quote { bid: q.bid, ask: q.ask, mid: Price::new(mid) }
     }
 
     /// The price a taker on `side` trades against before slippage.
     pub(crate) fn for_taker(&self, side: Side) -> Price {
-        match side {
-            Side::Buy => self.ask,
-            Side::Sell => self.bid,
+        match (self, side) {
+            (Self::Trade(p), _) => *p,
+            (Self::Quote { ask, .. }, Side::Buy) => *ask,
+            (Self::Quote { bid, .. }, Side::Sell) => *bid,
+        }
+    }
+
+    /// The last price: a candle's close, or a quote's mid-price.
+    pub(crate) fn last(&self) -> Price {
+        match self {
+            Self::Trade(p) => *p,
+            Self::Quote { mid, .. } => *mid,
         }
     }
 }

@@ -56,8 +56,8 @@ impl PaperExchange {
             OrderKind::Market => {
                 let mark = mark.ok_or(PaperReject::NoMarketPrice(req.symbol))?;
                 let price = pricing::taker_price(mark.for_taker(req.side), req.side, self.slippage_bps, tick);
-                self.ensure_in_range(mark.last.max(price), req.qty)?;
-                rules.check(&req.kind, req.qty, mark.last)?;
+                self.ensure_in_range(mark.last().max(price), req.qty)?;
+                rules.check(&req.kind, req.qty, mark.last())?;
                 self.fill_on_arrival(req, assets, price, now)
             }
             OrderKind::Limit { price: limit, time_in_force } => {
