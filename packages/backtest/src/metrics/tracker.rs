@@ -105,11 +105,15 @@ impl EquityTracker {
             } else if self.bars > self.zero_bar + 1 {
                 self.close_period(time, 1.0);
             }
-            self.peak = self.peak.max(equity);
+            // At or above the peak: the new peak (a plain store, not a NaN-aware `max`).
+            self.peak = equity;
             self.zero_bar = self.bars;
             self.zero_time = time;
         } else {
-            self.period_low = self.period_low.min(equity);
+            // Below the peak, so not NaN: a plain comparison.
+            if equity < self.period_low {
+                self.period_low = equity;
+            }
         }
         if time >= self.day_end {
             self.new_day(time, equity);
