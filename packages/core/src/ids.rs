@@ -1,66 +1,143 @@
 //! Identifiers: decisions, client order ids (deterministic, so a retry never makes a second order)
 //! and trade ids.
 
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::inline_text::{InlineText, hash_text};
 use crate::{DomainError, Side, Symbol, Timestamp};
+
+/// Room for `strategy:SYMBOL:millis` with a strategy name of up to 20 characters; longer ids
+/// (stored ones, or a long strategy name) go on the heap.
+const DECISION_ID_INLINE: usize = 62;
 
 /// Identifies one decision: the strategy, the symbol and the time of the event that caused it.
 /// The same event replayed gives the same id, which is what makes replays and restarts idempotent.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct DecisionId(String);
+/// Serialises as its text, exactly as the `String` it used to be.
+#[derive(Clone)]
+pub struct DecisionId(DecisionText);
+
+/// Kept inline when short (every id the engine builds), so a decision allocates nothing for it.
+#[derive(Clone)]
+enum DecisionText {
+    Inline(InlineText<DECISION_ID_INLINE>),
+    Heap(Box<str>),
+}
 
 impl DecisionId {
-    /// `strategy:SYMBOL:millis`. Written straight into one exactly sized `String` (no `format!`
-    /// machinery): every decision of a backtest builds one.
+    /// `strategy:SYMBOL:millis`, written straight into the id: every decision of a backtest
+    /// builds one.
     #[inline]
     pub fn new(strategy: &str, symbol: Symbol, ts: Timestamp) -> Self {
         let mut digits = [0u8; 20];
         let millis = decimal_digits(ts.millis(), &mut digits);
-        let symbol = symbol.as_str();
-        let mut s = String::with_capacity(strategy.len() + symbol.len() + millis.len() + 2);
-        s.push_str(strategy);
-        s.push(':');
-        s.push_str(symbol);
-        s.push(':');
-        s.push_str(millis);
-        Self(s)
+        let parts: [&[u8]; 5] = [strategy.as_bytes(), b":", symbol.as_bytes(), b":", millis];
+        match InlineText::join(&parts) {
+            Some(t) => Self(DecisionText::Inline(t)),
+            None => Self::long(&parts),
+        }
+    }
+
+    /// The heap form, for a strategy name too long to keep inline.
+    #[cold]
+    #[inline(never)]
+    fn long(parts: &[&[u8]]) -> Self {
+        // Every part is a `str` or ASCII digits, so the joined bytes are UTF-8.
+        Self::from_stored(String::from_utf8(parts.concat()).unwrap_or_default())
     }
 
     pub fn from_stored(s: String) -> Self {
-        Self(s)
+        match InlineText::join(&[s.as_bytes()]) {
+            Some(t) => Self(DecisionText::Inline(t)),
+            None => Self(DecisionText::Heap(s.into_boxed_str())),
+        }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            DecisionText::Inline(t) => t.as_str(),
+            DecisionText::Heap(s) => s,
+        }
+    }
+
+    /// The id's bytes (UTF-8), without the check `as_str` makes.
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            DecisionText::Inline(t) => t.as_bytes(),
+            DecisionText::Heap(s) => s.as_bytes(),
+        }
+    }
+}
+
+impl PartialEq for DecisionId {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for DecisionId {}
+
+impl Ord for DecisionId {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl PartialOrd for DecisionId {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Hash for DecisionId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_text(self.as_bytes(), state);
+    }
+}
+
+impl fmt::Debug for DecisionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("DecisionId").field(&self.as_str()).finish()
     }
 }
 
 impl fmt::Display for DecisionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
-/// Binance's `newClientOrderId`: 1 to 36 characters of `[.A-Z:/a-z0-9_-]`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct ClientOrderId(String);
+impl Serialize for DecisionId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for DecisionId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Self::from_stored)
+    }
+}
+
+/// Binance's `newClientOrderId`: 1 to 36 characters of `[.A-Z:/a-z0-9_-]`, kept inline (no
+/// allocation to build, clone or drop one). Serialises as its text.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClientOrderId(InlineText<36>);
 
 impl ClientOrderId {
     pub fn new_checked(s: &str) -> Result<Self, DomainError> {
         let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '_' | '-');
-        if s.is_empty() || s.len() > 36 || !s.chars().all(ok_char) {
-            return Err(DomainError::Invalid {
-                what: "client order id",
-                value: s.to_owned(),
-                why: "must be 1 to 36 characters of A-Z a-z 0-9 . : / _ -",
-            });
-        }
-        Ok(Self(s.to_owned()))
+        let text = (!s.is_empty() && s.chars().all(ok_char)).then(|| InlineText::join(&[s.as_bytes()]));
+        text.flatten().map(Self).ok_or_else(|| DomainError::Invalid {
+            what: "client order id",
+            value: s.to_owned(),
+            why: "must be 1 to 36 characters of A-Z a-z 0-9 . : / _ -",
+        })
     }
 
     /// The id of the order that carries out `decision` on `side`: `mi-` and 16 hex digits of a
@@ -68,7 +145,7 @@ impl ClientOrderId {
     /// a duplicate instead of filling it twice.
     #[inline]
     pub fn for_decision(decision: &DecisionId, side: Side) -> Self {
-        let h = fnv1a64(decision.as_str().as_bytes());
+        let h = fnv1a64(decision.as_bytes());
         // `mi-` + 16 lower-case hex digits + `-b`/`-s`: 21 bytes, written without `format!`.
         let mut id = *b"mi-0000000000000000-b";
         for (i, byte) in id[3..19].iter_mut().enumerate() {
@@ -79,12 +156,24 @@ impl ClientOrderId {
             Side::Buy => b'b',
             Side::Sell => b's',
         };
-        // Only ASCII was written.
-        Self(std::str::from_utf8(&id).unwrap_or_default().to_owned())
+        // 21 bytes always fit in 36.
+        Self(InlineText::join(&[&id]).unwrap_or(InlineText::EMPTY))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
+    }
+}
+
+impl fmt::Debug for ClientOrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ClientOrderId").field(&self.as_str()).finish()
+    }
+}
+
+impl Serialize for ClientOrderId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -97,7 +186,7 @@ impl<'de> Deserialize<'de> for ClientOrderId {
 
 impl fmt::Display for ClientOrderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -113,7 +202,8 @@ impl fmt::Display for TradeId {
 }
 
 /// `n` in decimal, written into the end of `buf`; returns the digits (with a `-` if negative).
-fn decimal_digits(n: i64, buf: &mut [u8; 20]) -> &str {
+#[inline]
+fn decimal_digits(n: i64, buf: &mut [u8; 20]) -> &[u8] {
     let mut at = buf.len();
     let mut m = n.unsigned_abs();
     loop {
@@ -128,8 +218,7 @@ fn decimal_digits(n: i64, buf: &mut [u8; 20]) -> &str {
         at -= 1;
         buf[at] = b'-';
     }
-    // Only ASCII digits and '-' were written.
-    std::str::from_utf8(&buf[at..]).unwrap_or_default()
+    &buf[at..]
 }
 
 /// FNV-1a, 64 bit. Hand-written because the id must stay the same across Rust releases and
@@ -169,6 +258,42 @@ mod tests {
         );
         // FNV-1a's published test value for "a".
         assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn ids_serialise_compare_and_hash_as_the_strings_they_were() {
+        use std::collections::hash_map::DefaultHasher;
+        let hash = |v: &dyn Fn(&mut DefaultHasher)| {
+            let mut h = DefaultHasher::new();
+            v(&mut h);
+            h.finish()
+        };
+        let long_strategy = "a-strategy-with-a-very-long-name-indeed";
+        let short = DecisionId::new("sma", Symbol::new("BTCUSDT"), Timestamp::from_millis(7));
+        let long = DecisionId::new(long_strategy, Symbol::new("BTCUSDT"), Timestamp::from_millis(-7));
+        assert_eq!(long.as_str(), format!("{long_strategy}:BTCUSDT:-7"));
+        for (id, text) in
+            [(&short, "sma:BTCUSDT:7".to_owned()), (&long, format!("{long_strategy}:BTCUSDT:-7"))]
+        {
+            assert_eq!(serde_json::to_string(id).unwrap(), serde_json::to_string(&text).unwrap());
+            assert_eq!(
+                &serde_json::from_str::<DecisionId>(&serde_json::to_string(&text).unwrap()).unwrap(),
+                id
+            );
+            assert_eq!(&DecisionId::from_stored(text.clone()), id);
+            assert_eq!(hash(&|h| id.hash(h)), hash(&|h| text.hash(h)));
+            assert_eq!(format!("{id:?}"), format!("DecisionId({text:?})"));
+            assert_eq!(id.to_string(), text);
+        }
+        assert_eq!(short.cmp(&long), "sma:BTCUSDT:7".cmp(long.as_str()));
+        let a = ClientOrderId::new_checked("abc").unwrap();
+        let b = ClientOrderId::new_checked("abc.d").unwrap();
+        assert!(a < b && b < ClientOrderId::new_checked("abd").unwrap(), "string order, not length order");
+        assert_eq!(serde_json::to_string(&b).unwrap(), "\"abc.d\"");
+        assert_eq!(hash(&|h| b.hash(h)), hash(&|h| "abc.d".to_owned().hash(h)));
+        assert_eq!(format!("{b:?}"), "ClientOrderId(\"abc.d\")");
+        let max = "x".repeat(36);
+        assert_eq!(ClientOrderId::new_checked(&max).unwrap().as_str(), max);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod execution;
 pub mod fill;
 pub mod filters;
 pub mod ids;
+mod inline_text;
 pub mod market_event;
 pub mod order;
 pub mod ports;
