@@ -308,7 +308,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             Action::Hold => None,
         };
         // Valued once for sizing and the gates (each valuation multiplies every holding).
-        let holdings = self.portfolio.holdings_value();
+        let (holdings, symbol_value) = self.portfolio.holdings_and_symbol_value(symbol);
         let equity = self.portfolio.cash() + holdings;
         let qty = match side {
             Some(Side::Buy) => self.config.sizing.buy_qty(
@@ -352,8 +352,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             reference_price: signal.price,
             created_at: now,
         };
-        let exposure =
-            Exposure { equity, symbol_value: self.portfolio.symbol_value(symbol), total_value: holdings };
+        let exposure = Exposure { equity, symbol_value, total_value: holdings };
         let verdict = self.risk.check(order, decision.confidence, &exposure, now);
         if let Ok(approved) = &verdict {
             let slot = &mut self.slots[idx];

@@ -97,6 +97,24 @@ impl Portfolio {
             .map_or(Amount::ZERO, |(p, m)| Self::value(p, *m))
     }
 
+    /// [`Portfolio::holdings_value`] and [`Portfolio::symbol_value`] of `symbol` in one pass
+    /// (a decision needs both; each holding is valued once).
+    #[inline]
+    pub fn holdings_and_symbol_value(&self, symbol: Symbol) -> (Amount, Amount) {
+        let mut total = Amount::ZERO;
+        let mut of_symbol = Amount::ZERO;
+        let mut found = false;
+        for (p, m) in &self.entries {
+            let v = Self::value(p, *m);
+            if !found && p.symbol == symbol {
+                of_symbol = v;
+                found = true;
+            }
+            total += v;
+        }
+        (total, of_symbol)
+    }
+
     pub fn holdings_value(&self) -> Amount {
         self.entries.iter().map(|(p, m)| Self::value(p, *m)).sum()
     }
