@@ -95,7 +95,7 @@ fn round8(p: Price) -> Price {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mirai_core::{Symbol, Timestamp};
+    use mirai_core::{Confidence, Symbol, Timestamp};
     use rust_decimal_macros::dec;
 
     fn signal(action: Action, strength: Decimal) -> Signal {
