@@ -148,9 +148,10 @@ impl ClientOrderId {
         let h = fnv1a64(decision.as_bytes());
         // `mi-` + 16 lower-case hex digits + `-b`/`-s`: 21 bytes, written without `format!`.
         let mut id = *b"mi-0000000000000000-b";
-        for (i, byte) in id[3..19].iter_mut().enumerate() {
-            let nibble = ((h >> (60 - 4 * i)) & 0xf) as u8;
-            *byte = if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 };
+        for (i, pair) in id[3..19].chunks_exact_mut(2).enumerate() {
+            let byte = (h >> (56 - 8 * i)) as u8;
+            pair[0] = HEX[usize::from(byte >> 4)];
+            pair[1] = HEX[usize::from(byte & 0xf)];
         }
         id[20] = match side {
             Side::Buy => b'b',
@@ -227,6 +228,8 @@ fn decimal_digits(n: i64, buf: &mut [u8; 20]) -> &[u8] {
     }
     &buf[at..]
 }
+
+const HEX: [u8; 16] = *b"0123456789abcdef";
 
 /// "00" to "99", each pair's two ASCII digits in a row.
 const DIGIT_PAIRS: [u8; 200] = {

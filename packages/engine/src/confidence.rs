@@ -43,7 +43,7 @@ fn fast(strength: Decimal) -> Option<Confidence> {
         let up = r > half || (r == half && q % 2 == 1);
         (q + u64::from(up), 4)
     };
-    Some(Confidence::clamped(Decimal::new(i64::try_from(mantissa).ok()?, scale)))
+    Confidence::from_scaled(mantissa, scale)
 }
 
 /// 10^0 ..= 10^18.

@@ -331,7 +331,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             id: id.clone(),
             ts: signal.ts,
             symbol,
-            strategy: signal.strategy.to_owned(),
+            strategy: signal.strategy.into(),
             action: advice.action,
             size_fraction: if side == Some(Side::Buy) { self.config.sizing.fraction() } else { Decimal::ONE },
             price: signal.price,

@@ -35,7 +35,8 @@ impl Sizing {
         fee_rate: Decimal,
         rules: Option<&SymbolRules>,
     ) -> Qty {
-        if price.is_zero() || cash.get() <= Decimal::ZERO {
+        // `cash <= 0` by its sign, without a decimal comparison (zero includes `-0`).
+        if price.is_zero() || cash.get().is_zero() || cash.get().is_sign_negative() {
             return Qty::ZERO;
         }
         let budget = match self {
