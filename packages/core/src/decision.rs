@@ -123,7 +123,11 @@ mod tests {
         assert_eq!(Confidence::from_scaled(1, 0), Some(Confidence::ONE));
         assert_eq!(Confidence::from_scaled(10_001, 4), None, "above 1");
         let one = 10u64.pow(19);
-        assert_eq!(Confidence::from_scaled(one, 19).unwrap().get().mantissa(), i128::from(one), "beyond 32 bits");
+        assert_eq!(
+            Confidence::from_scaled(one, 19).unwrap().get().mantissa(),
+            i128::from(one),
+            "beyond 32 bits"
+        );
         assert_eq!(Confidence::from_scaled(1, 20), None, "10^20 does not fit");
     }
 }

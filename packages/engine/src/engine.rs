@@ -96,6 +96,8 @@ pub struct Engine<A, C> {
     advisor: A,
     clock: C,
     timing: OrderTiming,
+    /// `1 + fee_rate`: what a unit of price costs a buyer, worked out once.
+    cost_factor: Decimal,
 }
 
 const STOP_LOSS: &str = "stop-loss";
@@ -105,7 +107,17 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     pub fn new(config: EngineConfig, advisor: A, clock: C) -> Self {
         let portfolio = Portfolio::new(config.starting_cash);
         let risk = RiskGate::new(config.limits.clone(), RiskState::default());
-        Self { config, slots: Vec::new(), portfolio, risk, advisor, clock, timing: OrderTiming::OnClose }
+        let cost_factor = Decimal::ONE + config.fee_rate;
+        Self {
+            config,
+            slots: Vec::new(),
+            portfolio,
+            risk,
+            advisor,
+            clock,
+            timing: OrderTiming::OnClose,
+            cost_factor,
+        }
     }
 
     /// Chooses when signals become orders (on the signal bar's close unless told otherwise).
@@ -311,11 +323,11 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         let (holdings, symbol_value) = self.portfolio.holdings_and_symbol_value(symbol);
         let equity = self.portfolio.cash() + holdings;
         let qty = match side {
-            Some(Side::Buy) => self.config.sizing.buy_qty(
+            Some(Side::Buy) => self.config.sizing.buy_qty_at_cost(
                 self.portfolio.cash(),
                 equity,
                 signal.price,
-                self.config.fee_rate,
+                self.cost_factor,
                 self.slots[idx].rules.as_ref(),
             ),
             Some(Side::Sell) => {
