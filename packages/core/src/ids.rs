@@ -124,6 +124,47 @@ impl<'de> Deserialize<'de> for DecisionId {
     }
 }
 
+/// `strategy:SYMBOL:` written and hashed once: the start of the id of every decision one strategy
+/// takes on one symbol. [`DecisionIdPrefix::ids`] then writes and hashes only the time, and gives
+/// exactly what [`DecisionId::new`] and [`ClientOrderId::for_decision`] give.
+#[derive(Clone, Debug)]
+pub struct DecisionIdPrefix {
+    strategy: &'static str,
+    symbol: Symbol,
+    /// The prefix and the FNV-1a state after it; none if it is too long to keep inline.
+    text: Option<(InlineText<DECISION_ID_INLINE>, u64)>,
+}
+
+impl DecisionIdPrefix {
+    pub fn new(strategy: &'static str, symbol: Symbol) -> Self {
+        let text = InlineText::join(&[strategy.as_bytes(), b":", symbol.as_bytes(), b":"])
+            .map(|t| (t, fnv1a64(FNV_START, t.as_bytes())));
+        Self { strategy, symbol, text }
+    }
+
+    /// Whether this is the prefix of `strategy`'s decisions on `symbol`.
+    #[inline]
+    pub fn is_for(&self, strategy: &str, symbol: Symbol) -> bool {
+        self.strategy == strategy && self.symbol == symbol
+    }
+
+    /// The id of the decision taken at `ts`, and the client order id of its order on `side`.
+    #[inline]
+    pub fn ids(&self, ts: Timestamp, side: Option<Side>) -> (DecisionId, Option<ClientOrderId>) {
+        let mut digits = [0u8; 20];
+        let millis = decimal_digits(ts.millis(), &mut digits);
+        if let Some((mut text, h)) = self.text
+            && text.push(millis)
+        {
+            let order = side.map(|s| ClientOrderId::from_hash(fnv1a64(h, millis), s));
+            return (DecisionId(DecisionText::Inline(text)), order);
+        }
+        let id = DecisionId::new(self.strategy, self.symbol, ts);
+        let order = side.map(|s| ClientOrderId::for_decision(&id, s));
+        (id, order)
+    }
+}
+
 /// Binance's `newClientOrderId`: 1 to 36 characters of `[.A-Z:/a-z0-9_-]`, kept inline (no
 /// allocation to build, clone or drop one). Serialises as its text.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -145,8 +186,12 @@ impl ClientOrderId {
     /// a duplicate instead of filling it twice.
     #[inline]
     pub fn for_decision(decision: &DecisionId, side: Side) -> Self {
-        let h = fnv1a64(decision.as_bytes());
-        // `mi-` + 16 lower-case hex digits + `-b`/`-s`: 21 bytes, written without `format!`.
+        Self::from_hash(fnv1a64(FNV_START, decision.as_bytes()), side)
+    }
+
+    /// `mi-` + 16 lower-case hex digits of `h` + `-b`/`-s`: 21 bytes, written without `format!`.
+    #[inline]
+    fn from_hash(h: u64, side: Side) -> Self {
         let mut id = *b"mi-0000000000000000-b";
         for (i, pair) in id[3..19].chunks_exact_mut(2).enumerate() {
             let byte = (h >> (56 - 8 * i)) as u8;
@@ -243,10 +288,14 @@ const DIGIT_PAIRS: [u8; 200] = {
     t
 };
 
-/// FNV-1a, 64 bit. Hand-written because the id must stay the same across Rust releases and
-/// machines, which `std`'s `DefaultHasher` does not promise, and it is six lines.
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+/// FNV-1a's starting state.
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a, 64 bit, continued from state `h` (`FNV_START` for a whole text). Hand-written because
+/// the id must stay the same across Rust releases and machines, which `std`'s `DefaultHasher`
+/// does not promise, and it is six lines; continuing a state lets a fixed prefix be hashed once.
+#[inline]
+fn fnv1a64(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
@@ -269,7 +318,7 @@ mod tests {
         assert!(ClientOrderId::new_checked(a.as_str()).is_ok());
         // The exact text both ids have always had (stored ids and resends depend on it).
         assert_eq!(d.as_str(), "sma:BTCUSDT:1700000000000");
-        let h = fnv1a64(d.as_str().as_bytes());
+        let h = fnv1a64(FNV_START, d.as_str().as_bytes());
         assert_eq!(a.as_str(), format!("mi-{h:016x}-b"));
         assert_eq!(ClientOrderId::for_decision(&d, Side::Sell).as_str(), format!("mi-{h:016x}-s"));
         let early = DecisionId::new("x", Symbol::new("ETHUSDT"), Timestamp::from_millis(-5));
@@ -279,7 +328,7 @@ mod tests {
             format!("x:ETHUSDT:{}", i64::MIN)
         );
         // FNV-1a's published test value for "a".
-        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(FNV_START, b"a"), 0xaf63_dc4c_8601_ec8c);
     }
 
     #[test]
@@ -316,6 +365,27 @@ mod tests {
         assert_eq!(format!("{b:?}"), "ClientOrderId(\"abc.d\")");
         let max = "x".repeat(36);
         assert_eq!(ClientOrderId::new_checked(&max).unwrap().as_str(), max);
+    }
+
+    #[test]
+    fn a_prefix_gives_the_ids_built_from_scratch() {
+        let long = "a-strategy-name-long-enough-to-leave-no-room-inline";
+        for (strategy, symbol) in [("sma-cross", "BTCUSDT"), ("x", "ABCDEFGHIJKLMNOPQRST"), (long, "ETHUSDT")]
+        {
+            let symbol = Symbol::new(symbol);
+            let prefix = DecisionIdPrefix::new(strategy, symbol);
+            assert!(prefix.is_for(strategy, symbol) && !prefix.is_for("other", symbol));
+            for ms in [0, 7, -5, 1_700_000_000_000, i64::MIN, i64::MAX] {
+                let ts = Timestamp::from_millis(ms);
+                let id = DecisionId::new(strategy, symbol, ts);
+                for side in [Side::Buy, Side::Sell] {
+                    let (p_id, p_order) = prefix.ids(ts, Some(side));
+                    assert_eq!(p_id.as_str(), id.as_str());
+                    assert_eq!(p_order, Some(ClientOrderId::for_decision(&id, side)), "{strategy} {ms}");
+                }
+                assert_eq!(prefix.ids(ts, None).1, None);
+            }
+        }
     }
 
     #[test]

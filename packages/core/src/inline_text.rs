@@ -32,6 +32,19 @@ impl<const N: usize> InlineText<N> {
         Some(t)
     }
 
+    /// Appends `bytes` (whole UTF-8 text) if they fit; `false`, leaving the text as it was, if not.
+    #[inline]
+    pub(crate) fn push(&mut self, bytes: &[u8]) -> bool {
+        let at = usize::from(self.len);
+        let end = at + bytes.len();
+        if end > N || end > usize::from(u8::MAX) {
+            return false;
+        }
+        self.bytes[at..end].copy_from_slice(bytes);
+        self.len = end as u8;
+        true
+    }
+
     #[inline]
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.bytes[..usize::from(self.len)]
@@ -41,6 +54,12 @@ impl<const N: usize> InlineText<N> {
     /// never the code that builds, compares or hashes an id.
     pub(crate) fn as_str(&self) -> &str {
         std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for InlineText<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
     }
 }
 

@@ -37,7 +37,7 @@ pub use error::DomainError;
 pub use execution::{ExchangeError, ExecError, ExecutionReport};
 pub use fill::Fill;
 pub use filters::{FilterFailure, LotSize, NotionalFilter, PriceFilter, SymbolRules};
-pub use ids::{ClientOrderId, DecisionId, TradeId};
+pub use ids::{ClientOrderId, DecisionId, DecisionIdPrefix, TradeId};
 pub use market_event::{FeedStatus, MarketEvent, Quote};
 pub use order::{OrderKind, OrderRequest, OrderStatus, TimeInForce};
 pub use ports::{Advice, Advisor, Clock, Executor, Signal};

@@ -2,9 +2,9 @@
 //! same events, fills and clock readings always give the same decisions and orders.
 
 use mirai_core::{
-    Action, Advisor, Amount, Candle, ClientOrderId, Clock, Confidence, Decimal, Decision, DecisionId, Fill,
-    MarketEvent, OrderKind, OrderRequest, Position, PositionError, Price, Qty, RiskApproved, RiskLimits,
-    RiskRefused, Side, Signal, Symbol, SymbolRules, Timestamp,
+    Action, Advisor, Amount, Candle, ClientOrderId, Clock, Confidence, Decimal, Decision, DecisionId,
+    DecisionIdPrefix, Fill, MarketEvent, OrderKind, OrderRequest, Position, PositionError, Price, Qty,
+    RiskApproved, RiskLimits, RiskRefused, Side, Signal, Symbol, SymbolRules, Timestamp,
 };
 use mirai_risk::{Exposure, RiskGate, RiskState};
 
@@ -75,6 +75,8 @@ struct Slot {
     /// Where the symbol's position sits in the portfolio, once it has one (entries are never
     /// removed, so the position is stable): marking by it skips a search per bar.
     entry: Option<usize>,
+    /// The start of the ids of the last strategy that decided here, written and hashed once.
+    id_prefix: Option<DecisionIdPrefix>,
 }
 
 impl Slot {
@@ -143,6 +145,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             deferred: None,
             holding: false,
             entry: None,
+            id_prefix: None,
         });
     }
 
@@ -313,12 +316,12 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         let now = self.clock.now();
         let advice = self.advisor.advise(&signal);
         let symbol = signal.symbol;
-        let id = DecisionId::new(signal.strategy, symbol, signal.ts);
         let side = match advice.action {
             Action::Buy => Some(Side::Buy),
             Action::Sell => Some(Side::Sell),
             Action::Hold => None,
         };
+        let (id, client_order_id) = self.ids(idx, &signal, side);
         // Valued once for sizing and the gates (each valuation multiplies every holding).
         let (holdings, symbol_value) = self.portfolio.holdings_and_symbol_value(symbol);
         let equity = self.portfolio.cash() + holdings;
@@ -353,9 +356,11 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             rationale: advice.rationale,
             citations: advice.citations,
         };
-        let Some(side) = side else { return Outcome { decision, order: None } };
+        let (Some(side), Some(client_order_id)) = (side, client_order_id) else {
+            return Outcome { decision, order: None };
+        };
         let order = OrderRequest {
-            client_order_id: ClientOrderId::for_decision(&id, side),
+            client_order_id,
             decision_id: id,
             symbol,
             side,
@@ -375,6 +380,23 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             }
         }
         Outcome { decision, order: Some(verdict) }
+    }
+
+    /// The decision's id and its order's client order id (for `side`), exactly as
+    /// `DecisionId::new` and `ClientOrderId::for_decision` make them, from the slot's prefix.
+    #[inline]
+    fn ids(
+        &mut self,
+        idx: usize,
+        signal: &Signal,
+        side: Option<Side>,
+    ) -> (DecisionId, Option<ClientOrderId>) {
+        let slot = &mut self.slots[idx];
+        let prefix = match &mut slot.id_prefix {
+            Some(p) if p.is_for(signal.strategy, signal.symbol) => p,
+            other => other.insert(DecisionIdPrefix::new(signal.strategy, signal.symbol)),
+        };
+        prefix.ids(signal.ts, side)
     }
 
     /// Books a fill. When it closes a position, the round trip's result feeds the losing-streak

@@ -144,7 +144,7 @@ pub(crate) fn ratio(a: Amount, b: Amount) -> f64 {
     if b.get().is_zero() {
         return f64::NAN;
     }
-    (a.get() / b.get()).to_f64().unwrap_or(f64::NAN)
+    to_f64(a.get() / b.get())
 }
 
 /// `d` as `f64`, bit for bit what `rust_decimal`'s `to_f64` gives: the same steps (integral part,
