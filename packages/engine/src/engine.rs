@@ -402,10 +402,12 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     /// Books a fill. When it closes a position, the round trip's result feeds the losing-streak
     /// gate. Returns the P&L the fill realised.
     pub fn on_fill(&mut self, fill: &Fill) -> Result<Amount, PositionError> {
-        let before = self.portfolio.position(fill.symbol).map_or(Amount::ZERO, |p| p.realised_pnl);
-        let realised = self.portfolio.apply_fill(fill)?;
-        let after =
-            self.portfolio.position(fill.symbol).map_or((Qty::ZERO, before), |p| (p.qty, p.realised_pnl));
+        // One search for the symbol's entry (created flat if new, as applying the fill did).
+        let entry = self.portfolio.index(fill.symbol);
+        let before = self.portfolio.position_at(entry).realised_pnl;
+        let realised = self.portfolio.apply_fill_at(entry, fill)?;
+        let p = self.portfolio.position_at(entry);
+        let after = (p.qty, p.realised_pnl);
         if let Some(slot) = self.slots.iter_mut().find(|s| s.symbol == fill.symbol) {
             let was_holding = slot.holding;
             slot.holding = slot.sellable(after.0);

@@ -57,9 +57,22 @@ impl Portfolio {
     /// Applies a fill: the position changes and cash moves by exactly the fill's cash delta.
     /// Returns the P&L the fill realised (net of its fee).
     pub fn apply_fill(&mut self, fill: &Fill) -> Result<Amount, PositionError> {
-        let realised = self.entry(fill.symbol).0.apply(fill)?;
+        let i = self.index(fill.symbol);
+        self.apply_fill_at(i, fill)
+    }
+
+    /// As [`Portfolio::apply_fill`], to the entry at `i` (from [`Portfolio::index`]).
+    #[inline]
+    pub(crate) fn apply_fill_at(&mut self, i: usize, fill: &Fill) -> Result<Amount, PositionError> {
+        let realised = self.entries[i].0.apply(fill)?;
         self.cash += fill.cash_delta();
         Ok(realised)
+    }
+
+    /// The position of the entry at `i` (from [`Portfolio::index`]).
+    #[inline]
+    pub(crate) fn position_at(&self, i: usize) -> &Position {
+        &self.entries[i].0
     }
 
     /// Puts back a stored position (on restart); cash is set separately.
