@@ -55,6 +55,12 @@ macro_rules! inline_code {
                 }
             }
 
+            /// The code's bytes (ASCII), without the UTF-8 check `as_str` makes.
+            #[inline]
+            pub fn as_bytes(&self) -> &[u8] {
+                &self.bytes[..self.len as usize]
+            }
+
             pub fn as_str(&self) -> &str {
                 // Only ASCII letters and digits are ever stored.
                 std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or_default()

@@ -159,7 +159,7 @@ impl Amount {
     /// Multiplies by a plain ratio (a fee rate, a percentage of equity).
     #[inline]
     pub fn scale(self, ratio: Decimal) -> Self {
-        Self(self.0 * ratio)
+        Self(mul(self.0, ratio))
     }
 
     /// As [`Amount::scale`], but a product beyond the decimal range saturates at the largest (or
@@ -244,7 +244,7 @@ impl Mul<Qty> for Price {
     type Output = Amount;
     #[inline]
     fn mul(self, rhs: Qty) -> Amount {
-        Amount(self.0 * rhs.0)
+        Amount(mul(self.0, rhs.0))
     }
 }
 
@@ -252,8 +252,33 @@ impl Mul<Price> for Qty {
     type Output = Amount;
     #[inline]
     fn mul(self, rhs: Price) -> Amount {
-        Amount(self.0 * rhs.0)
+        Amount(mul(self.0, rhs.0))
     }
+}
+
+/// `a × b`, bit for bit what `rust_decimal` gives (mantissa, scale and sign), with its common
+/// cases inline: a zero factor gives its `ZERO`, and two mantissas of at most 64 bits whose
+/// product fits 96 bits at a scale of at most 28 give that exact product, as its own fast path
+/// does. Everything else goes to `rust_decimal`. Every fill multiplies price by quantity several
+/// times, and the call and overflow check around `rust_decimal`'s own fast path cost more than
+/// the multiplication.
+#[inline]
+pub(crate) fn mul(a: Decimal, b: Decimal) -> Decimal {
+    if a.is_zero() || b.is_zero() {
+        return Decimal::ZERO;
+    }
+    let scale = a.scale() + b.scale();
+    if scale <= Decimal::MAX_SCALE
+        && let (Ok(x), Ok(y)) =
+            (u64::try_from(a.mantissa().unsigned_abs()), u64::try_from(b.mantissa().unsigned_abs()))
+    {
+        let p = u128::from(x) * u128::from(y);
+        if p >> 96 == 0 {
+            let negative = a.is_sign_negative() != b.is_sign_negative();
+            return Decimal::from_parts(p as u32, (p >> 32) as u32, (p >> 64) as u32, negative, scale);
+        }
+    }
+    a * b
 }
 
 /// The error for a negative price or quantity, kept out of the callers' inlined fast path.
@@ -304,6 +329,36 @@ mod tests {
         let back: Price = serde_json::from_str(&json).unwrap();
         assert_eq!(back, p);
         assert!(serde_json::from_str::<Qty>("\"-1\"").is_err());
+    }
+
+    #[test]
+    fn multiplication_gives_rust_decimals_exact_bits() {
+        for (a, b) in [
+            (dec!(0), dec!(5)),
+            (dec!(-0.000), dec!(5.5)),
+            (dec!(100.12345678), dec!(33)),
+            (dec!(-2.5), dec!(0.001)),
+            (dec!(18446744073709551615), dec!(4294967296)),
+            (dec!(0.0000000000000001), dec!(0.0000000000001)),
+            (Decimal::MAX, dec!(0.5)),
+        ] {
+            assert_eq!(mul(a, b).serialize(), (a * b).serialize(), "{a} × {b}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_product_has_rust_decimals_exact_bits(
+            a in (proptest::prelude::any::<u32>(), proptest::prelude::any::<u32>(), 0u32..3, proptest::prelude::any::<bool>(), 0u32..=28),
+            b in (proptest::prelude::any::<u32>(), 0u32..4, 0u32..2, proptest::prelude::any::<bool>(), 0u32..=28),
+        ) {
+            let a = Decimal::from_parts(a.0, a.1, a.2, a.3, a.4);
+            let b = Decimal::from_parts(b.0, b.1, b.2, b.3, b.4);
+            // Only pairs `rust_decimal` can multiply (the rest panic in both).
+            if let Some(want) = a.checked_mul(b) {
+                proptest::prop_assert_eq!(mul(a, b).serialize(), want.serialize(), "{} × {}", a, b);
+            }
+        }
     }
 
     #[test]

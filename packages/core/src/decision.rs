@@ -1,5 +1,6 @@
 //! `Decision`: what the agent decided for a symbol at a moment, and why, in words a person can read.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
@@ -51,6 +52,18 @@ impl Confidence {
         Self(value.clamp(Decimal::ZERO, Decimal::ONE))
     }
 
+    /// `mantissa × 10^-scale`, if that lies in [0, 1]; checked in integers, without the two
+    /// decimal comparisons `new_checked` makes (the engine builds one per decision).
+    #[inline]
+    pub fn from_scaled(mantissa: u64, scale: u32) -> Option<Self> {
+        let one = 10u64.checked_pow(scale)?;
+        if mantissa > one || scale > 28 {
+            return None;
+        }
+        // A `u64` mantissa is the decimal's low 64 bits; the high 32 are zero.
+        Some(Self(Decimal::from_parts(mantissa as u32, (mantissa >> 32) as u32, 0, false, scale)))
+    }
+
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         let d = Decimal::from_str(s.trim())
             .map_err(|_| DomainError::NotDecimal { what: "confidence", value: s.to_owned() })?;
@@ -82,7 +95,10 @@ pub struct Decision {
     pub id: DecisionId,
     pub ts: Timestamp,
     pub symbol: Symbol,
-    pub strategy: String,
+    /// The strategy's name: borrowed when the engine decides (its strategies are named by
+    /// `&'static str`, so a decision allocates nothing for it), owned when read back from a store.
+    /// Serialises as the plain string it always was.
+    pub strategy: Cow<'static, str>,
     pub action: Action,
     /// Fraction of equity the decision wants to commit (buys) or of the holding to sell (sells).
     pub size_fraction: Decimal,
@@ -93,4 +109,25 @@ pub struct Decision {
     pub confidence: Confidence,
     pub rationale: String,
     pub citations: Vec<Citation>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confidences_from_integers_are_the_decimals_they_name() {
+        let c = Confidence::from_scaled(7_000, 4).unwrap();
+        assert_eq!((c.get().mantissa(), c.get().scale()), (7_000, 4));
+        assert_eq!(c, Confidence::parse("0.7000").unwrap());
+        assert_eq!(Confidence::from_scaled(1, 0), Some(Confidence::ONE));
+        assert_eq!(Confidence::from_scaled(10_001, 4), None, "above 1");
+        let one = 10u64.pow(19);
+        assert_eq!(
+            Confidence::from_scaled(one, 19).unwrap().get().mantissa(),
+            i128::from(one),
+            "beyond 32 bits"
+        );
+        assert_eq!(Confidence::from_scaled(1, 20), None, "10^20 does not fit");
+    }
 }

@@ -1,66 +1,184 @@
 //! Identifiers: decisions, client order ids (deterministic, so a retry never makes a second order)
 //! and trade ids.
 
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::inline_text::{InlineText, hash_text};
 use crate::{DomainError, Side, Symbol, Timestamp};
+
+/// Room for `strategy:SYMBOL:millis` with a strategy name of up to 20 characters; longer ids
+/// (stored ones, or a long strategy name) go on the heap.
+const DECISION_ID_INLINE: usize = 62;
 
 /// Identifies one decision: the strategy, the symbol and the time of the event that caused it.
 /// The same event replayed gives the same id, which is what makes replays and restarts idempotent.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct DecisionId(String);
+/// Serialises as its text, exactly as the `String` it used to be.
+#[derive(Clone)]
+pub struct DecisionId(DecisionText);
+
+/// Kept inline when short (every id the engine builds), so a decision allocates nothing for it.
+#[derive(Clone)]
+enum DecisionText {
+    Inline(InlineText<DECISION_ID_INLINE>),
+    Heap(Box<str>),
+}
 
 impl DecisionId {
-    /// `strategy:SYMBOL:millis`. Written straight into one exactly sized `String` (no `format!`
-    /// machinery): every decision of a backtest builds one.
+    /// `strategy:SYMBOL:millis`, written straight into the id: every decision of a backtest
+    /// builds one.
     #[inline]
     pub fn new(strategy: &str, symbol: Symbol, ts: Timestamp) -> Self {
         let mut digits = [0u8; 20];
         let millis = decimal_digits(ts.millis(), &mut digits);
-        let symbol = symbol.as_str();
-        let mut s = String::with_capacity(strategy.len() + symbol.len() + millis.len() + 2);
-        s.push_str(strategy);
-        s.push(':');
-        s.push_str(symbol);
-        s.push(':');
-        s.push_str(millis);
-        Self(s)
+        let parts: [&[u8]; 5] = [strategy.as_bytes(), b":", symbol.as_bytes(), b":", millis];
+        match InlineText::join(&parts) {
+            Some(t) => Self(DecisionText::Inline(t)),
+            None => Self::long(&parts),
+        }
+    }
+
+    /// The heap form, for a strategy name too long to keep inline.
+    #[cold]
+    #[inline(never)]
+    fn long(parts: &[&[u8]]) -> Self {
+        // Every part is a `str` or ASCII digits, so the joined bytes are UTF-8.
+        Self::from_stored(String::from_utf8(parts.concat()).unwrap_or_default())
     }
 
     pub fn from_stored(s: String) -> Self {
-        Self(s)
+        match InlineText::join(&[s.as_bytes()]) {
+            Some(t) => Self(DecisionText::Inline(t)),
+            None => Self(DecisionText::Heap(s.into_boxed_str())),
+        }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            DecisionText::Inline(t) => t.as_str(),
+            DecisionText::Heap(s) => s,
+        }
+    }
+
+    /// The id's bytes (UTF-8), without the check `as_str` makes.
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            DecisionText::Inline(t) => t.as_bytes(),
+            DecisionText::Heap(s) => s.as_bytes(),
+        }
+    }
+}
+
+impl PartialEq for DecisionId {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for DecisionId {}
+
+impl Ord for DecisionId {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl PartialOrd for DecisionId {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Hash for DecisionId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_text(self.as_bytes(), state);
+    }
+}
+
+impl fmt::Debug for DecisionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("DecisionId").field(&self.as_str()).finish()
     }
 }
 
 impl fmt::Display for DecisionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
-/// Binance's `newClientOrderId`: 1 to 36 characters of `[.A-Z:/a-z0-9_-]`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct ClientOrderId(String);
+impl Serialize for DecisionId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for DecisionId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Self::from_stored)
+    }
+}
+
+/// `strategy:SYMBOL:` written and hashed once: the start of the id of every decision one strategy
+/// takes on one symbol. [`DecisionIdPrefix::ids`] then writes and hashes only the time, and gives
+/// exactly what [`DecisionId::new`] and [`ClientOrderId::for_decision`] give.
+#[derive(Clone, Debug)]
+pub struct DecisionIdPrefix {
+    strategy: &'static str,
+    symbol: Symbol,
+    /// The prefix and the FNV-1a state after it; none if it is too long to keep inline.
+    text: Option<(InlineText<DECISION_ID_INLINE>, u64)>,
+}
+
+impl DecisionIdPrefix {
+    pub fn new(strategy: &'static str, symbol: Symbol) -> Self {
+        let text = InlineText::join(&[strategy.as_bytes(), b":", symbol.as_bytes(), b":"])
+            .map(|t| (t, fnv1a64(FNV_START, t.as_bytes())));
+        Self { strategy, symbol, text }
+    }
+
+    /// Whether this is the prefix of `strategy`'s decisions on `symbol`.
+    #[inline]
+    pub fn is_for(&self, strategy: &str, symbol: Symbol) -> bool {
+        self.strategy == strategy && self.symbol == symbol
+    }
+
+    /// The id of the decision taken at `ts`, and the client order id of its order on `side`.
+    #[inline]
+    pub fn ids(&self, ts: Timestamp, side: Option<Side>) -> (DecisionId, Option<ClientOrderId>) {
+        let mut digits = [0u8; 20];
+        let millis = decimal_digits(ts.millis(), &mut digits);
+        if let Some((mut text, h)) = self.text
+            && text.push(millis)
+        {
+            let order = side.map(|s| ClientOrderId::from_hash(fnv1a64(h, millis), s));
+            return (DecisionId(DecisionText::Inline(text)), order);
+        }
+        let id = DecisionId::new(self.strategy, self.symbol, ts);
+        let order = side.map(|s| ClientOrderId::for_decision(&id, s));
+        (id, order)
+    }
+}
+
+/// Binance's `newClientOrderId`: 1 to 36 characters of `[.A-Z:/a-z0-9_-]`, kept inline (no
+/// allocation to build, clone or drop one). Serialises as its text.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClientOrderId(InlineText<36>);
 
 impl ClientOrderId {
     pub fn new_checked(s: &str) -> Result<Self, DomainError> {
         let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '_' | '-');
-        if s.is_empty() || s.len() > 36 || !s.chars().all(ok_char) {
-            return Err(DomainError::Invalid {
-                what: "client order id",
-                value: s.to_owned(),
-                why: "must be 1 to 36 characters of A-Z a-z 0-9 . : / _ -",
-            });
-        }
-        Ok(Self(s.to_owned()))
+        let text = (!s.is_empty() && s.chars().all(ok_char)).then(|| InlineText::join(&[s.as_bytes()]));
+        text.flatten().map(Self).ok_or_else(|| DomainError::Invalid {
+            what: "client order id",
+            value: s.to_owned(),
+            why: "must be 1 to 36 characters of A-Z a-z 0-9 . : / _ -",
+        })
     }
 
     /// The id of the order that carries out `decision` on `side`: `mi-` and 16 hex digits of a
@@ -68,23 +186,36 @@ impl ClientOrderId {
     /// a duplicate instead of filling it twice.
     #[inline]
     pub fn for_decision(decision: &DecisionId, side: Side) -> Self {
-        let h = fnv1a64(decision.as_str().as_bytes());
-        // `mi-` + 16 lower-case hex digits + `-b`/`-s`: 21 bytes, written without `format!`.
+        Self::from_hash(fnv1a64(FNV_START, decision.as_bytes()), side)
+    }
+
+    /// `mi-` + 16 lower-case hex digits of `h` + `-b`/`-s`: 21 bytes, written without `format!`.
+    #[inline]
+    fn from_hash(h: u64, side: Side) -> Self {
         let mut id = *b"mi-0000000000000000-b";
-        for (i, byte) in id[3..19].iter_mut().enumerate() {
-            let nibble = ((h >> (60 - 4 * i)) & 0xf) as u8;
-            *byte = if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 };
-        }
+        id[3..19].copy_from_slice(&hex16(h));
         id[20] = match side {
             Side::Buy => b'b',
             Side::Sell => b's',
         };
-        // Only ASCII was written.
-        Self(std::str::from_utf8(&id).unwrap_or_default().to_owned())
+        // 21 bytes always fit in 36.
+        Self(InlineText::join(&[&id]).unwrap_or(InlineText::EMPTY))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
+    }
+}
+
+impl fmt::Debug for ClientOrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ClientOrderId").field(&self.as_str()).finish()
+    }
+}
+
+impl Serialize for ClientOrderId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -97,7 +228,7 @@ impl<'de> Deserialize<'de> for ClientOrderId {
 
 impl fmt::Display for ClientOrderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -112,30 +243,85 @@ impl fmt::Display for TradeId {
     }
 }
 
+/// `h` as 16 lower-case hex digits, all at once: each nibble spread into a byte of a `u128`,
+/// then turned into ASCII with adds and masks (no table lookups, no per-digit branches).
+#[inline]
+fn hex16(h: u64) -> [u8; 16] {
+    let mut x = u128::from(h);
+    // Spread 64 bits so that each nibble sits in the low half of its own byte, most significant
+    // first when read big-endian.
+    x = (x & 0xffff_ffff) | ((x & 0xffff_ffff_0000_0000) << 32);
+    x = (x & 0x0000_ffff_0000_0000_0000_ffff) | ((x & 0xffff_0000_0000_0000_ffff_0000) << 16);
+    x = (x & 0x0000_00ff_0000_00ff_0000_00ff_0000_00ff)
+        | ((x & 0x0000_ff00_0000_ff00_0000_ff00_0000_ff00) << 8);
+    x = (x & 0x000f_000f_000f_000f_000f_000f_000f_000f)
+        | ((x & 0x00f0_00f0_00f0_00f0_00f0_00f0_00f0_00f0) << 4);
+    // Nibbles 10 to 15 carry into bit 4 when 6 is added: those get `'a' - '0' - 10` more.
+    let ones = 0x0101_0101_0101_0101_0101_0101_0101_0101u128;
+    let letters = ((x + 6 * ones) >> 4) & ones;
+    (x + 0x30 * ones + letters * (b'a' - b'0' - 10) as u128).to_be_bytes()
+}
+
 /// `n` in decimal, written into the end of `buf`; returns the digits (with a `-` if negative).
-fn decimal_digits(n: i64, buf: &mut [u8; 20]) -> &str {
+/// Two digits a step from a table, eight at a time in `u32` (a decision id's 13-digit time took
+/// 13 dependent 64-bit divisions).
+#[inline]
+fn decimal_digits(n: i64, buf: &mut [u8; 20]) -> &[u8] {
     let mut at = buf.len();
     let mut m = n.unsigned_abs();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
-            break;
+    while m >= 100_000_000 {
+        let mut low = (m % 100_000_000) as u32;
+        m /= 100_000_000;
+        for _ in 0..4 {
+            let pair = (low % 100) as usize * 2;
+            low /= 100;
+            at -= 2;
+            buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
         }
+    }
+    // Below 10^8 now.
+    let mut m = m as u32;
+    while m >= 100 {
+        let pair = (m % 100) as usize * 2;
+        m /= 100;
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if m >= 10 {
+        let pair = m as usize * 2;
+        at -= 2;
+        buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
+        at -= 1;
+        buf[at] = b'0' + m as u8;
     }
     if n < 0 {
         at -= 1;
         buf[at] = b'-';
     }
-    // Only ASCII digits and '-' were written.
-    std::str::from_utf8(&buf[at..]).unwrap_or_default()
+    &buf[at..]
 }
 
-/// FNV-1a, 64 bit. Hand-written because the id must stay the same across Rust releases and
-/// machines, which `std`'s `DefaultHasher` does not promise, and it is six lines.
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+/// "00" to "99", each pair's two ASCII digits in a row.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// FNV-1a's starting state.
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a, 64 bit, continued from state `h` (`FNV_START` for a whole text). Hand-written because
+/// the id must stay the same across Rust releases and machines, which `std`'s `DefaultHasher`
+/// does not promise, and it is six lines; continuing a state lets a fixed prefix be hashed once.
+#[inline]
+fn fnv1a64(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
@@ -158,7 +344,7 @@ mod tests {
         assert!(ClientOrderId::new_checked(a.as_str()).is_ok());
         // The exact text both ids have always had (stored ids and resends depend on it).
         assert_eq!(d.as_str(), "sma:BTCUSDT:1700000000000");
-        let h = fnv1a64(d.as_str().as_bytes());
+        let h = fnv1a64(FNV_START, d.as_str().as_bytes());
         assert_eq!(a.as_str(), format!("mi-{h:016x}-b"));
         assert_eq!(ClientOrderId::for_decision(&d, Side::Sell).as_str(), format!("mi-{h:016x}-s"));
         let early = DecisionId::new("x", Symbol::new("ETHUSDT"), Timestamp::from_millis(-5));
@@ -168,7 +354,104 @@ mod tests {
             format!("x:ETHUSDT:{}", i64::MIN)
         );
         // FNV-1a's published test value for "a".
-        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(FNV_START, b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn ids_serialise_compare_and_hash_as_the_strings_they_were() {
+        use std::collections::hash_map::DefaultHasher;
+        let hash = |v: &dyn Fn(&mut DefaultHasher)| {
+            let mut h = DefaultHasher::new();
+            v(&mut h);
+            h.finish()
+        };
+        let long_strategy = "a-strategy-with-a-very-long-name-indeed";
+        let short = DecisionId::new("sma", Symbol::new("BTCUSDT"), Timestamp::from_millis(7));
+        let long = DecisionId::new(long_strategy, Symbol::new("BTCUSDT"), Timestamp::from_millis(-7));
+        assert_eq!(long.as_str(), format!("{long_strategy}:BTCUSDT:-7"));
+        for (id, text) in
+            [(&short, "sma:BTCUSDT:7".to_owned()), (&long, format!("{long_strategy}:BTCUSDT:-7"))]
+        {
+            assert_eq!(serde_json::to_string(id).unwrap(), serde_json::to_string(&text).unwrap());
+            assert_eq!(
+                &serde_json::from_str::<DecisionId>(&serde_json::to_string(&text).unwrap()).unwrap(),
+                id
+            );
+            assert_eq!(&DecisionId::from_stored(text.clone()), id);
+            assert_eq!(hash(&|h| id.hash(h)), hash(&|h| text.hash(h)));
+            assert_eq!(format!("{id:?}"), format!("DecisionId({text:?})"));
+            assert_eq!(id.to_string(), text);
+        }
+        assert_eq!(short.cmp(&long), "sma:BTCUSDT:7".cmp(long.as_str()));
+        let a = ClientOrderId::new_checked("abc").unwrap();
+        let b = ClientOrderId::new_checked("abc.d").unwrap();
+        assert!(a < b && b < ClientOrderId::new_checked("abd").unwrap(), "string order, not length order");
+        assert_eq!(serde_json::to_string(&b).unwrap(), "\"abc.d\"");
+        assert_eq!(hash(&|h| b.hash(h)), hash(&|h| "abc.d".to_owned().hash(h)));
+        assert_eq!(format!("{b:?}"), "ClientOrderId(\"abc.d\")");
+        let max = "x".repeat(36);
+        assert_eq!(ClientOrderId::new_checked(&max).unwrap().as_str(), max);
+    }
+
+    #[test]
+    fn a_prefix_gives_the_ids_built_from_scratch() {
+        let long = "a-strategy-name-long-enough-to-leave-no-room-inline";
+        for (strategy, symbol) in [("sma-cross", "BTCUSDT"), ("x", "ABCDEFGHIJKLMNOPQRST"), (long, "ETHUSDT")]
+        {
+            let symbol = Symbol::new(symbol);
+            let prefix = DecisionIdPrefix::new(strategy, symbol);
+            assert!(prefix.is_for(strategy, symbol) && !prefix.is_for("other", symbol));
+            for ms in [0, 7, -5, 1_700_000_000_000, i64::MIN, i64::MAX] {
+                let ts = Timestamp::from_millis(ms);
+                let id = DecisionId::new(strategy, symbol, ts);
+                for side in [Side::Buy, Side::Sell] {
+                    let (p_id, p_order) = prefix.ids(ts, Some(side));
+                    assert_eq!(p_id.as_str(), id.as_str());
+                    assert_eq!(p_order, Some(ClientOrderId::for_decision(&id, side)), "{strategy} {ms}");
+                }
+                assert_eq!(prefix.ids(ts, None).1, None);
+            }
+        }
+    }
+
+    #[test]
+    fn times_are_written_as_decimal_digits() {
+        let mut buf = [0u8; 20];
+        for n in [
+            0,
+            5,
+            9,
+            10,
+            99,
+            100,
+            101,
+            999,
+            99_999_999,
+            100_000_000,
+            100_000_001,
+            1_700_000_000_000,
+            -1,
+            -10,
+            -100,
+            -100_000_000,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            assert_eq!(decimal_digits(n, &mut buf), n.to_string().as_bytes(), "{n}");
+        }
+        for h in [0, 1, 0x9f, u64::MAX, 0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210, 0xa0a0_0a0a_5f5f_f5f5] {
+            assert_eq!(hex16(h), format!("{h:016x}").as_bytes(), "{h:x}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_time_and_hash_are_written_as_format_writes_them(n: i64, h: u64) {
+            let mut buf = [0u8; 20];
+            let (text, hex) = (n.to_string(), format!("{h:016x}"));
+            proptest::prop_assert_eq!(decimal_digits(n, &mut buf), text.as_bytes());
+            proptest::prop_assert_eq!(&hex16(h)[..], hex.as_bytes());
+        }
     }
 
     #[test]

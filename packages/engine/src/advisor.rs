@@ -1,7 +1,7 @@
 //! `RuleBasedAdvisor`: the offline advisor used when no language model is configured. It turns a
 //! strategy's signal into a confidence and a rationale a person can check, deterministically.
 
-use mirai_core::{Action, Advice, Advisor, Citation, Confidence, Decimal, Price, Signal};
+use mirai_core::{Action, Advice, Advisor, Citation, Decimal, Price, Signal};
 
 use crate::text::{push_normalized, push_rounded};
 
@@ -37,8 +37,7 @@ impl Advisor for RuleBasedAdvisor {
     fn advise(&self, signal: &Signal) -> Advice {
         // Half the confidence is the base rate of acting on any signal; the rest is earned by the
         // signal's own strength.
-        let half = Decimal::new(5, 1);
-        let confidence = Confidence::clamped((half + half * signal.strength.get()).round_dp(4));
+        let confidence = crate::confidence::from_strength(signal.strength);
         let entry = signal.action == Action::Buy;
         let offset = |pct: Option<Decimal>, sign: Decimal| {
             pct.filter(|_| entry)
@@ -96,7 +95,7 @@ fn round8(p: Price) -> Price {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mirai_core::{Symbol, Timestamp};
+    use mirai_core::{Confidence, Symbol, Timestamp};
     use rust_decimal_macros::dec;
 
     fn signal(action: Action, strength: Decimal) -> Signal {

@@ -2,9 +2,9 @@
 //! same events, fills and clock readings always give the same decisions and orders.
 
 use mirai_core::{
-    Action, Advisor, Amount, Candle, ClientOrderId, Clock, Confidence, Decimal, Decision, DecisionId, Fill,
-    MarketEvent, OrderKind, OrderRequest, Position, PositionError, Price, Qty, RiskApproved, RiskLimits,
-    RiskRefused, Side, Signal, Symbol, SymbolRules, Timestamp,
+    Action, Advisor, Amount, Candle, ClientOrderId, Clock, Confidence, Decimal, Decision, DecisionId,
+    DecisionIdPrefix, Fill, MarketEvent, OrderKind, OrderRequest, Position, PositionError, Price, Qty,
+    RiskApproved, RiskLimits, RiskRefused, Side, Signal, Symbol, SymbolRules, Timestamp,
 };
 use mirai_risk::{Exposure, RiskGate, RiskState};
 
@@ -75,6 +75,8 @@ struct Slot {
     /// Where the symbol's position sits in the portfolio, once it has one (entries are never
     /// removed, so the position is stable): marking by it skips a search per bar.
     entry: Option<usize>,
+    /// The start of the ids of the last strategy that decided here, written and hashed once.
+    id_prefix: Option<DecisionIdPrefix>,
 }
 
 impl Slot {
@@ -106,6 +108,8 @@ pub struct Engine<A, C> {
     advisor: A,
     clock: C,
     timing: OrderTiming,
+    /// `1 + fee_rate`: what a unit of price costs a buyer, worked out once.
+    cost_factor: Decimal,
 }
 
 const STOP_LOSS: &str = "stop-loss";
@@ -115,7 +119,17 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     pub fn new(config: EngineConfig, advisor: A, clock: C) -> Self {
         let portfolio = Portfolio::new(config.starting_cash);
         let risk = RiskGate::new(config.limits.clone(), RiskState::default());
-        Self { config, slots: Vec::new(), portfolio, risk, advisor, clock, timing: OrderTiming::OnClose }
+        let cost_factor = Decimal::ONE + config.fee_rate;
+        Self {
+            config,
+            slots: Vec::new(),
+            portfolio,
+            risk,
+            advisor,
+            clock,
+            timing: OrderTiming::OnClose,
+            cost_factor,
+        }
     }
 
     /// Chooses when signals become orders (on the signal bar's close unless told otherwise).
@@ -141,6 +155,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             deferred: None,
             holding: false,
             entry: None,
+            id_prefix: None,
         });
     }
 
@@ -299,21 +314,21 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         let now = self.clock.now();
         let advice = self.advisor.advise(&signal);
         let symbol = signal.symbol;
-        let id = DecisionId::new(signal.strategy, symbol, signal.ts);
         let side = match advice.action {
             Action::Buy => Some(Side::Buy),
             Action::Sell => Some(Side::Sell),
             Action::Hold => None,
         };
+        let (id, client_order_id) = self.ids(idx, &signal, side);
         // Valued once for sizing and the gates (each valuation multiplies every holding).
-        let holdings = self.portfolio.holdings_value();
+        let (holdings, symbol_value) = self.portfolio.holdings_and_symbol_value(symbol);
         let equity = self.portfolio.cash() + holdings;
         let qty = match side {
-            Some(Side::Buy) => self.config.sizing.buy_qty(
+            Some(Side::Buy) => self.config.sizing.buy_qty_at_cost(
                 self.portfolio.cash(),
                 equity,
                 signal.price,
-                self.config.fee_rate,
+                self.cost_factor,
                 self.slots[idx].rules.as_ref(),
             ),
             Some(Side::Sell) => {
@@ -329,7 +344,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             id: id.clone(),
             ts: signal.ts,
             symbol,
-            strategy: signal.strategy.to_owned(),
+            strategy: signal.strategy.into(),
             action: advice.action,
             size_fraction: if side == Some(Side::Buy) { self.config.sizing.fraction() } else { Decimal::ONE },
             price: signal.price,
@@ -339,9 +354,11 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             rationale: advice.rationale,
             citations: advice.citations,
         };
-        let Some(side) = side else { return Outcome { decision, order: None } };
+        let (Some(side), Some(client_order_id)) = (side, client_order_id) else {
+            return Outcome { decision, order: None };
+        };
         let order = OrderRequest {
-            client_order_id: ClientOrderId::for_decision(&id, side),
+            client_order_id,
             decision_id: id,
             symbol,
             side,
@@ -350,8 +367,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             reference_price: signal.price,
             created_at: now,
         };
-        let exposure =
-            Exposure { equity, symbol_value: self.portfolio.symbol_value(symbol), total_value: holdings };
+        let exposure = Exposure { equity, symbol_value, total_value: holdings };
         let verdict = self.risk.check(order, decision.confidence, &exposure, now);
         if let Ok(approved) = &verdict {
             let slot = &mut self.slots[idx];
@@ -364,13 +380,32 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         Outcome { decision, order: Some(verdict) }
     }
 
+    /// The decision's id and its order's client order id (for `side`), exactly as
+    /// `DecisionId::new` and `ClientOrderId::for_decision` make them, from the slot's prefix.
+    #[inline]
+    fn ids(
+        &mut self,
+        idx: usize,
+        signal: &Signal,
+        side: Option<Side>,
+    ) -> (DecisionId, Option<ClientOrderId>) {
+        let slot = &mut self.slots[idx];
+        let prefix = match &mut slot.id_prefix {
+            Some(p) if p.is_for(signal.strategy, signal.symbol) => p,
+            other => other.insert(DecisionIdPrefix::new(signal.strategy, signal.symbol)),
+        };
+        prefix.ids(signal.ts, side)
+    }
+
     /// Books a fill. When it closes a position, the round trip's result feeds the losing-streak
     /// gate. Returns the P&L the fill realised.
     pub fn on_fill(&mut self, fill: &Fill) -> Result<Amount, PositionError> {
-        let before = self.portfolio.position(fill.symbol).map_or(Amount::ZERO, |p| p.realised_pnl);
-        let realised = self.portfolio.apply_fill(fill)?;
-        let after =
-            self.portfolio.position(fill.symbol).map_or((Qty::ZERO, before), |p| (p.qty, p.realised_pnl));
+        // One search for the symbol's entry (created flat if new, as applying the fill did).
+        let entry = self.portfolio.index(fill.symbol);
+        let before = self.portfolio.position_at(entry).realised_pnl;
+        let realised = self.portfolio.apply_fill_at(entry, fill)?;
+        let p = self.portfolio.position_at(entry);
+        let after = (p.qty, p.realised_pnl);
         if let Some(slot) = self.slots.iter_mut().find(|s| s.symbol == fill.symbol) {
             let was_holding = slot.holding;
             slot.holding = slot.sellable(after.0);

@@ -7,6 +7,7 @@
 
 pub mod advisor;
 pub mod clock;
+mod confidence;
 pub mod engine;
 pub mod indicators;
 pub mod portfolio;

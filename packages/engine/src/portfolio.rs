@@ -57,9 +57,22 @@ impl Portfolio {
     /// Applies a fill: the position changes and cash moves by exactly the fill's cash delta.
     /// Returns the P&L the fill realised (net of its fee).
     pub fn apply_fill(&mut self, fill: &Fill) -> Result<Amount, PositionError> {
-        let realised = self.entry(fill.symbol).0.apply(fill)?;
+        let i = self.index(fill.symbol);
+        self.apply_fill_at(i, fill)
+    }
+
+    /// As [`Portfolio::apply_fill`], to the entry at `i` (from [`Portfolio::index`]).
+    #[inline]
+    pub(crate) fn apply_fill_at(&mut self, i: usize, fill: &Fill) -> Result<Amount, PositionError> {
+        let realised = self.entries[i].0.apply(fill)?;
         self.cash += fill.cash_delta();
         Ok(realised)
+    }
+
+    /// The position of the entry at `i` (from [`Portfolio::index`]).
+    #[inline]
+    pub(crate) fn position_at(&self, i: usize) -> &Position {
+        &self.entries[i].0
     }
 
     /// Puts back a stored position (on restart); cash is set separately.
@@ -95,6 +108,24 @@ impl Portfolio {
             .iter()
             .find(|(p, _)| p.symbol == symbol)
             .map_or(Amount::ZERO, |(p, m)| Self::value(p, *m))
+    }
+
+    /// [`Portfolio::holdings_value`] and [`Portfolio::symbol_value`] of `symbol` in one pass
+    /// (a decision needs both; each holding is valued once).
+    #[inline]
+    pub fn holdings_and_symbol_value(&self, symbol: Symbol) -> (Amount, Amount) {
+        let mut total = Amount::ZERO;
+        let mut of_symbol = Amount::ZERO;
+        let mut found = false;
+        for (p, m) in &self.entries {
+            let v = Self::value(p, *m);
+            if !found && p.symbol == symbol {
+                of_symbol = v;
+                found = true;
+            }
+            total += v;
+        }
+        (total, of_symbol)
     }
 
     pub fn holdings_value(&self) -> Amount {

@@ -3,6 +3,8 @@
 
 use mirai_core::{Amount, Decimal, Price, Qty, SymbolRules};
 
+use crate::indicators::fixed::pow10;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sizing {
     /// Commit this fraction of equity (capped by available cash).
@@ -35,17 +37,37 @@ impl Sizing {
         fee_rate: Decimal,
         rules: Option<&SymbolRules>,
     ) -> Qty {
-        if price.is_zero() || cash.get() <= Decimal::ZERO {
+        self.buy_qty_at_cost(cash, equity, price, Decimal::ONE + fee_rate, rules)
+    }
+
+    /// As [`Sizing::buy_qty`] with the cost of a unit of price given as `1 + fee_rate`, which the
+    /// engine works out once instead of on every buy.
+    #[inline]
+    pub fn buy_qty_at_cost(
+        &self,
+        cash: Amount,
+        equity: Amount,
+        price: Price,
+        cost_factor: Decimal,
+        rules: Option<&SymbolRules>,
+    ) -> Qty {
+        // `cash <= 0` by its sign, without a decimal comparison (zero includes `-0`).
+        if price.is_zero() || cash.get().is_zero() || cash.get().is_sign_negative() {
             return Qty::ZERO;
         }
         let budget = match self {
             Sizing::FractionOfEquity(f) => equity.scale(*f).min(cash),
             Sizing::AllCash { .. } => cash,
         };
-        let per_unit = price.get() * (Decimal::ONE + fee_rate);
-        if *self == (Sizing::AllCash { whole_units: true }) && budget.get() < per_unit {
-            // Not one whole unit affordable: answered by a comparison, not a division (a drained
-            // account meets this on every buy signal for the rest of a backtest).
+        let whole = *self == (Sizing::AllCash { whole_units: true });
+        // Not one whole unit affordable: answered by a comparison, not a division, and in
+        // integers when they are exact (a drained account meets this on every buy signal for the
+        // rest of a backtest).
+        if whole && below_cost(budget.get(), price.get(), cost_factor) == Some(true) {
+            return Qty::ZERO;
+        }
+        let per_unit = price.get() * cost_factor;
+        if whole && budget.get() < per_unit {
             return Qty::ZERO;
         }
         let raw = (budget.get() / per_unit).max(Decimal::ZERO);
@@ -56,6 +78,26 @@ impl Sizing {
             (_, None) => Qty::new(raw.trunc_with_scale(8)),
         }
     }
+}
+
+/// Whether `budget < price × factor`, decided in integers when that product is exactly what
+/// `Decimal` multiplication gives (it fits 96 bits at a scale of at most 28); `None` otherwise.
+#[inline]
+fn below_cost(budget: Decimal, price: Decimal, factor: Decimal) -> Option<bool> {
+    if budget.is_sign_negative() || price.is_sign_negative() || factor.is_sign_negative() {
+        return None;
+    }
+    let cost = price.mantissa().checked_mul(factor.mantissa())?;
+    let cost_scale = price.scale() + factor.scale();
+    if cost >= 1i128 << 96 || cost_scale > 28 {
+        return None;
+    }
+    let (b, b_scale) = (budget.mantissa(), budget.scale());
+    Some(if b_scale <= cost_scale {
+        b.checked_mul(pow10(cost_scale - b_scale)?)? < cost
+    } else {
+        b < cost.checked_mul(pow10(b_scale - cost_scale)?)?
+    })
 }
 
 #[cfg(test)]
@@ -74,6 +116,25 @@ mod tests {
         );
         // 10000 / (300 × 1.001) = 33.30…
         assert_eq!(q.get(), dec!(33));
+    }
+
+    proptest::proptest! {
+        /// The integer comparison agrees with the decimal one wherever it answers.
+        #[test]
+        fn below_cost_agrees_with_decimal(b in 0i64..=i64::MAX, bs in 0u32..=28, p in 0i64..=i64::MAX, ps in 0u32..=20, f in 0i64..=10_000_000, fs in 0u32..=10) {
+            let (budget, price, factor) = (Decimal::new(b, bs), Decimal::new(p, ps), Decimal::new(f, fs));
+            if let Some(below) = below_cost(budget, price, factor) {
+                proptest::prop_assert_eq!(below, budget < price * factor);
+            }
+        }
+    }
+
+    #[test]
+    fn below_cost_answers_the_common_case_and_ties() {
+        assert_eq!(below_cost(dec!(27.51539), dec!(100.5), dec!(1.001)), Some(true));
+        assert_eq!(below_cost(dec!(100.6005), dec!(100.5), dec!(1.001)), Some(false), "equal is not below");
+        assert_eq!(below_cost(dec!(100.600499999), dec!(100.5), dec!(1.001)), Some(true));
+        assert_eq!(below_cost(dec!(-1), dec!(100.5), dec!(1.001)), None);
     }
 
     #[test]

@@ -78,13 +78,23 @@ impl Wallet {
     }
 
     pub(crate) fn debit(&mut self, asset: Asset, amount: Decimal) -> Result<(), Insufficient> {
-        self.ensure_free(asset, amount)?;
-        self.holdings.entry(asset).or_default().free -= amount;
+        // One search when the asset is held (every fill's case), instead of a check and an entry.
+        match self.holdings.get_mut(&asset) {
+            Some(h) if h.free >= amount => h.free -= amount,
+            Some(_) => return Err(Insufficient),
+            None => {
+                self.ensure_free(asset, amount)?;
+                self.holdings.entry(asset).or_default().free -= amount;
+            }
+        }
         Ok(())
     }
 
     pub(crate) fn credit(&mut self, asset: Asset, amount: Decimal) {
-        self.holdings.entry(asset).or_default().free += amount;
+        match self.holdings.get_mut(&asset) {
+            Some(h) => h.free += amount,
+            None => self.holdings.entry(asset).or_default().free += amount,
+        }
     }
 
     /// Sorted alphabetically by asset code. (`Asset`'s own order puts shorter codes first.)

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use mirai_core::{
-    Asset, ClientOrderId, Decimal, ExecutionReport, Fill, OrderRequest, Price, Qty, Side, Symbol,
+    Amount, Asset, ClientOrderId, Decimal, ExecutionReport, Fill, OrderRequest, Price, Qty, Side, Symbol,
     SymbolRules, Timestamp,
 };
 
@@ -12,7 +12,7 @@ use crate::balance::{Balance, Insufficient, NegativeBalance, Wallet};
 use crate::config::{ConfigError, PaperConfig};
 use crate::mark::{Mark, Marks};
 use crate::order_book::{Lock, OpenOrder, OrderBook};
-use crate::pricing;
+use crate::pricing::{self, Charge};
 
 /// A deterministic, single-threaded exchange: the same calls in the same order give the same
 /// fills, ids and balances, on any machine.
@@ -94,17 +94,21 @@ impl PaperExchange {
     /// debit, comes first, so either all of it happens or none.
     pub(crate) fn settle_from_free(
         &mut self,
-        assets: (Asset, Asset),
+        (base, quote): (Asset, Asset),
         side: Side,
-        price: Price,
         qty: Qty,
+        charge: Charge,
     ) -> Result<(), Insufficient> {
-        let (base, quote) = assets;
         match side {
-            Side::Buy => self.wallet.debit(quote, pricing::buy_cost(price, qty, self.fee_rate))?,
-            Side::Sell => self.wallet.debit(base, qty.get())?,
+            Side::Buy => {
+                self.wallet.debit(quote, charge.buy_cost())?;
+                self.wallet.credit(base, qty.get());
+            }
+            Side::Sell => {
+                self.wallet.debit(base, qty.get())?;
+                self.wallet.credit(quote, charge.sell_proceeds());
+            }
         }
-        self.receive(assets, side, price, qty);
         Ok(())
     }
 
@@ -139,6 +143,18 @@ impl PaperExchange {
 
     /// A fill with the next trade id; call it only once the money has moved.
     pub(crate) fn new_fill(&mut self, req: &OrderRequest, price: Price, qty: Qty, ts: Timestamp) -> Fill {
+        self.new_fill_with_fee(req, price, qty, ts, pricing::fee(price, qty, self.fee_rate))
+    }
+
+    /// As [`PaperExchange::new_fill`], with the fee already worked out.
+    pub(crate) fn new_fill_with_fee(
+        &mut self,
+        req: &OrderRequest,
+        price: Price,
+        qty: Qty,
+        ts: Timestamp,
+        fee: Amount,
+    ) -> Fill {
         Fill {
             trade_id: self.book.next_trade_id(),
             client_order_id: req.client_order_id.clone(),
@@ -146,7 +162,7 @@ impl PaperExchange {
             side: req.side,
             qty,
             price,
-            fee: pricing::fee(price, qty, self.fee_rate),
+            fee,
             ts,
         }
     }

@@ -34,8 +34,42 @@ const FEE_DP: u32 = 8;
 
 /// The fee on a fill of `qty` at `price`, in the quote asset.
 pub(crate) fn fee(price: Price, qty: Qty, fee_rate: Decimal) -> Amount {
-    let exact = (price * qty).scale(fee_rate).get();
+    fee_on(price * qty, fee_rate)
+}
+
+/// The fee on a fill of the given notional.
+#[inline]
+pub(crate) fn fee_on(notional: Amount, fee_rate: Decimal) -> Amount {
+    let exact = notional.scale(fee_rate).get();
     Amount::new(exact.round_dp_with_strategy(FEE_DP, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+}
+
+/// The money of one fill, worked out once for the debit, the credit and the fill's record (each
+/// used to multiply price by quantity and compute the fee again).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Charge {
+    pub(crate) notional: Amount,
+    pub(crate) fee: Amount,
+}
+
+impl Charge {
+    #[inline]
+    pub(crate) fn new(price: Price, qty: Qty, fee_rate: Decimal) -> Self {
+        let notional = price * qty;
+        Self { notional, fee: fee_on(notional, fee_rate) }
+    }
+
+    /// [`buy_cost`]'s value.
+    #[inline]
+    pub(crate) fn buy_cost(self) -> Decimal {
+        (self.notional + self.fee).get()
+    }
+
+    /// [`sell_proceeds`]' value.
+    #[inline]
+    pub(crate) fn sell_proceeds(self) -> Decimal {
+        (self.notional - self.fee).get()
+    }
 }
 
 /// What a buyer pays in quote: notional plus fee. Also what a resting buy locks.
@@ -81,5 +115,14 @@ mod tests {
         );
         assert_eq!(buy_cost(Price::new(dec!(0.1)), Qty::new(dec!(3)), dec!(0.001)), dec!(0.3003));
         assert_eq!(sell_proceeds(Price::new(dec!(0.1)), Qty::new(dec!(3)), dec!(0.001)), dec!(0.2997));
+        for (price, qty) in
+            [(dec!(0.1), dec!(3)), (dec!(2858.67162), dec!(0.3487)), (dec!(100.12345), dec!(99))]
+        {
+            let (p, q) = (Price::new(price), Qty::new(qty));
+            let c = Charge::new(p, q, dec!(0.001));
+            assert_eq!(c.fee.get().serialize(), fee(p, q, dec!(0.001)).get().serialize());
+            assert_eq!(c.buy_cost().serialize(), buy_cost(p, q, dec!(0.001)).serialize());
+            assert_eq!(c.sell_proceeds().serialize(), sell_proceeds(p, q, dec!(0.001)).serialize());
+        }
     }
 }

@@ -8,7 +8,7 @@ use mirai_core::{
 
 use crate::exchange::PaperExchange;
 use crate::order_book::Lock;
-use crate::pricing;
+use crate::pricing::{self, Charge};
 use crate::reject::PaperReject;
 
 impl PaperExchange {
@@ -90,9 +90,10 @@ impl PaperExchange {
         price: Price,
         now: Timestamp,
     ) -> Result<ExecutionReport, PaperReject> {
-        self.settle_from_free(assets, req.side, price, req.qty)
+        let charge = Charge::new(price, req.qty, self.fee_rate);
+        self.settle_from_free(assets, req.side, req.qty, charge)
             .map_err(|_| PaperReject::InsufficientBalance)?;
-        let fill = self.new_fill(req, price, req.qty, now);
+        let fill = self.new_fill_with_fee(req, price, req.qty, now, charge.fee);
         Ok(self.book.accept(req.clone(), OrderStatus::Filled, now, None, Some(fill)))
     }
 

@@ -23,7 +23,8 @@ impl RiskState {
     /// Starts a new trading day when `now` falls on a later UTC day than the counters.
     pub fn roll_day(&mut self, now: Timestamp, equity: Amount) {
         let day = now.utc_day();
-        if day != self.day || self.day_start_equity == Amount::ZERO {
+        // `is_zero` rather than `== Amount::ZERO`: the same test without a decimal comparison.
+        if day != self.day || self.day_start_equity.get().is_zero() {
             self.day = day;
             self.day_start_equity = equity;
             self.trades_today = 0;

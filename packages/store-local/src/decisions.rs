@@ -81,7 +81,7 @@ pub(crate) fn decode(row: &Row<'_>) -> Result<Decision> {
         id: DecisionId::from_stored(text(row, 0)?),
         ts: timestamp(row, 1)?,
         symbol: parse(row, 2, Symbol::new_checked)?,
-        strategy: text(row, 3)?,
+        strategy: text(row, 3)?.into(),
         action: parse(row, 4, action_from)?,
         size_fraction: parse(row, 5, Decimal::from_str)?,
         price: parse(row, 6, Price::parse)?,

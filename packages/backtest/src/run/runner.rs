@@ -188,10 +188,12 @@ impl Backtest {
         self.bar += 1;
     }
 
-    /// The bar's first price, before anything else of the bar is known.
+    /// The bar's first price, before anything else of the bar is known. A tick of the test's
+    /// symbol (every one a loaded series makes) takes the indices resolved at the start, as the
+    /// closed bar does, instead of searching for the symbol in the exchange and the engine.
     #[cold]
     fn opening_tick(&mut self, c: &Candle) {
-        let tick = MarketEvent::Candle(Candle {
+        let tick = Candle {
             high: c.open,
             low: c.open,
             close: c.open,
@@ -199,13 +201,21 @@ impl Backtest {
             volume: Qty::ZERO,
             closed: false,
             ..*c
-        });
+        };
+        let own = c.symbol == self.config.symbol;
+        let event = MarketEvent::Candle(tick);
         self.clock.set(c.open_time);
-        let fills = self.exchange.on_market(&tick);
+        let fills = if own {
+            self.exchange.on_market_at(self.market, &event)
+        } else {
+            self.exchange.on_market(&event)
+        };
         if !fills.is_empty() {
             self.book_fills(&fills);
         }
-        if let Some(outcome) = self.engine.on_event(&tick) {
+        let outcome =
+            if own { self.engine.on_candle_at(self.slot, &tick) } else { self.engine.on_event(&event) };
+        if let Some(outcome) = outcome {
             self.handle(outcome, c.open_time);
         }
     }

@@ -70,7 +70,7 @@ pub fn decision(at: i64) -> Decision {
         id: DecisionId::new("sma", sym("BTCUSDT"), ts(at)),
         ts: ts(at),
         symbol: sym("BTCUSDT"),
-        strategy: "sma".to_owned(),
+        strategy: "sma".into(),
         action: Action::Buy,
         size_fraction: rust_decimal_macros::dec!(0.25),
         price: price("62000.10000000"),

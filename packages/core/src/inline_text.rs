@@ -1,0 +1,102 @@
+//! `InlineText`: a short text kept inside the value instead of on the heap, so the ids every
+//! decision and order carries are built, cloned and dropped without an allocation.
+
+use std::cmp::Ordering;
+use std::hash::{Hash, Hasher};
+
+/// Up to `N` (at most 255) bytes of UTF-8, zero-padded. Only whole `str`s are ever appended, so
+/// the bytes are always valid UTF-8.
+#[derive(Clone, Copy)]
+pub(crate) struct InlineText<const N: usize> {
+    len: u8,
+    bytes: [u8; N],
+}
+
+impl<const N: usize> InlineText<N> {
+    pub(crate) const EMPTY: Self = Self { len: 0, bytes: [0; N] };
+
+    /// `parts` joined, if they fit.
+    #[inline]
+    pub(crate) fn join(parts: &[&[u8]]) -> Option<Self> {
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        if total > N || total > usize::from(u8::MAX) {
+            return None;
+        }
+        let mut t = Self::EMPTY;
+        let mut at = 0;
+        for p in parts {
+            t.bytes[at..at + p.len()].copy_from_slice(p);
+            at += p.len();
+        }
+        t.len = total as u8;
+        Some(t)
+    }
+
+    /// Appends `bytes` (whole UTF-8 text) if they fit; `false`, leaving the text as it was, if not.
+    #[inline]
+    pub(crate) fn push(&mut self, bytes: &[u8]) -> bool {
+        let at = usize::from(self.len);
+        let end = at + bytes.len();
+        if end > N || end > usize::from(u8::MAX) {
+            return false;
+        }
+        self.bytes[at..end].copy_from_slice(bytes);
+        self.len = end as u8;
+        true
+    }
+
+    #[inline]
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// The text. Checked rather than assumed valid (no `unsafe` here); only readers pay for it,
+    /// never the code that builds, compares or hashes an id.
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for InlineText<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// Text equality: the padding is always zero, but comparing the used bytes says what is meant.
+impl<const N: usize> PartialEq for InlineText<N> {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl<const N: usize> Eq for InlineText<N> {}
+
+/// The order of the texts as strings (byte order is UTF-8's code point order).
+impl<const N: usize> Ord for InlineText<N> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl<const N: usize> PartialOrd for InlineText<N> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Hashes exactly as the same text in a `String` does (`str`'s hash: the bytes, then `0xff`).
+impl<const N: usize> Hash for InlineText<N> {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_text(self.as_bytes(), state);
+    }
+}
+
+/// `str`'s `Hash`, from bytes known to be UTF-8.
+#[inline]
+pub(crate) fn hash_text<H: Hasher>(bytes: &[u8], state: &mut H) {
+    state.write(bytes);
+    state.write_u8(0xff);
+}
