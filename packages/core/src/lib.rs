@@ -19,6 +19,7 @@ pub mod market_event;
 pub mod order;
 pub mod ports;
 pub mod position;
+pub mod pow10;
 pub mod risk;
 pub mod side;
 pub mod time;

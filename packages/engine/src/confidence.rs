@@ -3,6 +3,7 @@
 //! stored or shown confidence reads the same). Every decision computes one; in `Decimal` it was a
 //! multiply, an add, a rounding and two comparisons.
 
+use mirai_core::pow10::POW10_U64;
 use mirai_core::{Confidence, Decimal};
 
 /// The confidence the advisor gives a signal of `strength`.
@@ -29,7 +30,7 @@ fn fast(strength: Decimal) -> Option<Confidence> {
         return None;
     }
     let m = u64::try_from(strength.mantissa()).ok()?;
-    let one = POW10[k as usize];
+    let one = POW10_U64[k as usize];
     if m > one {
         return None;
     }
@@ -37,7 +38,7 @@ fn fast(strength: Decimal) -> Option<Confidence> {
     let (mantissa, scale) = if k < 4 {
         (sum, k + 1)
     } else {
-        let div = POW10[(k - 3) as usize];
+        let div = POW10_U64[(k - 3) as usize];
         let (q, r) = (sum / div, sum % div);
         let half = div / 2;
         let up = r > half || (r == half && q % 2 == 1);
@@ -45,17 +46,6 @@ fn fast(strength: Decimal) -> Option<Confidence> {
     };
     Confidence::from_scaled(mantissa, scale)
 }
-
-/// 10^0 ..= 10^18.
-const POW10: [u64; 19] = {
-    let mut t = [1u64; 19];
-    let mut i = 1;
-    while i < 19 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
 
 #[cfg(test)]
 mod tests {

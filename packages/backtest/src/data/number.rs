@@ -5,6 +5,7 @@
 use std::cmp::Ordering;
 
 use mirai_core::Decimal;
+use mirai_core::pow10::{POW10_I64, POW10_I128};
 
 /// `mantissa × 10^-scale`, exactly as written (trailing zeros kept: "0.10" has scale 2).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -25,16 +26,6 @@ pub enum NumberError {
     /// More than 18 significant digits, or a scale beyond 28.
     TooPrecise,
 }
-
-pub(crate) const POW10: [i64; 19] = {
-    let mut t = [1i64; 19];
-    let mut i = 1;
-    while i < 19 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
 
 impl Fixed {
     pub const ZERO: Self = Self { mantissa: 0, scale: 0 };
@@ -81,7 +72,7 @@ impl Fixed {
         }
         if scale < 0 {
             let up = usize::try_from(-scale).map_err(|_| NumberError::TooPrecise)?;
-            let f = POW10.get(up).ok_or(NumberError::TooPrecise)?;
+            let f = POW10_I64.get(up).ok_or(NumberError::TooPrecise)?;
             mantissa =
                 mantissa.checked_mul(*f as u64).filter(|m| *m < LIMIT).ok_or(NumberError::TooPrecise)?;
             scale = 0;
@@ -115,7 +106,7 @@ impl Fixed {
     /// The mantissa at a finer `scale`, if it fits an `i64`.
     pub fn at_scale(self, scale: u32) -> Option<i64> {
         let up = scale.checked_sub(self.scale)?;
-        self.mantissa.checked_mul(*POW10.get(up as usize)?)
+        self.mantissa.checked_mul(*POW10_I64.get(up as usize)?)
     }
 
     /// Exact comparison across scales.
@@ -126,7 +117,7 @@ impl Fixed {
         }
         let scale = self.scale.max(other.scale);
         // Both below 10^18 and scales at most 28 apart: the widened values fit an i128.
-        let widen = |f: Fixed| i128::from(f.mantissa) * POW10_128[(scale - f.scale) as usize];
+        let widen = |f: Fixed| i128::from(f.mantissa) * POW10_I128[(scale - f.scale) as usize];
         widen(self).cmp(&widen(other))
     }
 }
@@ -136,16 +127,6 @@ impl std::fmt::Display for Fixed {
         std::fmt::Display::fmt(&self.to_decimal(), f)
     }
 }
-
-const POW10_128: [i128; 29] = {
-    let mut t = [1i128; 29];
-    let mut i = 1;
-    while i < 29 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
 
 pub(crate) const POW10_F64: [f64; 29] = {
     let mut t = [1f64; 29];

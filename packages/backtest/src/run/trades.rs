@@ -1,6 +1,7 @@
 //! `TradeBook`: turns fills into round trips ("trades" as backtesting.py and freqtrade list them),
 //! with exact prices, P&L and commissions.
 
+use mirai_core::pow10::POW10_U64;
 use mirai_core::{Amount, Decimal, Fill, Price, Qty, Side, Timestamp};
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
@@ -173,17 +174,6 @@ pub(crate) fn to_f64(d: Decimal) -> f64 {
     let rounded = ((integral + frac) * round_to).round() / round_to;
     if neg { -rounded } else { rounded }
 }
-
-/// 10^0 ..= 10^19, every power of ten a `u64` holds.
-const POW10_U64: [u64; 20] = {
-    let mut t = [1u64; 20];
-    let mut i = 1;
-    while i < 20 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
 
 #[cfg(test)]
 mod tests {

@@ -4,20 +4,10 @@
 //! conversion is checked, and a caller that meets an overflow falls back to `Decimal`.
 
 use mirai_core::Decimal;
-
-/// 10^0 ..= 10^38, every power of ten an `i128` holds.
-const POW10: [i128; 39] = {
-    let mut t = [1i128; 39];
-    let mut i = 1;
-    while i < 39 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
+use mirai_core::pow10::POW10_I128;
 
 pub(crate) fn pow10(exp: u32) -> Option<i128> {
-    POW10.get(exp as usize).copied()
+    POW10_I128.get(exp as usize).copied()
 }
 
 /// `value` as a mantissa at `scale` (which must be at least the value's own scale).
@@ -53,8 +43,8 @@ mod tests {
         assert_eq!(to_decimal(1500, 3), Some(dec!(1.5)));
         assert_eq!(to_decimal(-25, 1), Some(dec!(-2.5)));
         // 10^30 at scale 10 is 10^20: wider than 96 bits as a mantissa, fine once trimmed.
-        assert_eq!(to_decimal(POW10[30], 10), Some(dec!(100000000000000000000)));
-        assert_eq!(to_decimal(POW10[30] + 1, 0), None);
+        assert_eq!(to_decimal(POW10_I128[30], 10), Some(dec!(100000000000000000000)));
+        assert_eq!(to_decimal(POW10_I128[30] + 1, 0), None);
         assert_eq!(at_scale(Decimal::MAX, 28), None);
     }
 }
