@@ -55,7 +55,7 @@ impl LocalBackend {
             until: r.until,
             top_k: r.limit as usize,
         };
-        let hits = self.knowledge.search(collection, &q).await.map_err(search_error)?;
+        let hits = self.knowledge.search(collection, &q).await.map_err(|e| search_error(collection, e))?;
         Ok(hits
             .into_iter()
             .map(|h| SearchHitView {
@@ -73,11 +73,21 @@ impl LocalBackend {
 }
 
 /// A bad request is the caller's to fix (422 with its message); a store or embedder that is
-/// down is a 503; anything else (a model mismatch that appeared after start) is logged only.
-fn search_error(e: NewsError) -> BackendError {
+/// down is a 503 that says so (the detail, which may name hosts, goes to the log only); anything
+/// else (a model mismatch that appeared after start) is logged only.
+fn search_error(collection: Collection, e: NewsError) -> BackendError {
     match e {
         NewsError::Query(m) | NewsError::Vector(VectorError::Invalid(m)) => BackendError::Invalid(m),
-        e if e.is_retryable() => BackendError::Unavailable(e.to_string()),
+        e if e.is_retryable() => {
+            tracing::warn!(error = %e, "search failed: a service it needs is down");
+            let what = match collection {
+                Collection::News => "news",
+                Collection::Rationales => "rationale",
+            };
+            BackendError::DependencyUnavailable(format!(
+                "{what} search is unavailable: the vector store or the embedder did not answer; try again shortly"
+            ))
+        }
         e => BackendError::Internal(e.to_string()),
     }
 }
@@ -205,4 +215,21 @@ fn login_audit_entry(event: &LoginEvent) -> (mirai_core::Timestamp, &'static str
         "client": event.client.map(|ip| ip.to_string()),
     });
     (event.at, "login", actor, payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_service_that_is_down_is_named_without_its_address() {
+        let down = NewsError::Vector(VectorError::Unavailable("connect 10.0.0.7:19530 refused".into()));
+        let BackendError::DependencyUnavailable(said) = search_error(Collection::Rationales, down) else {
+            panic!("a store that is down is a dependency failure");
+        };
+        assert!(said.starts_with("rationale search is unavailable"), "{said}");
+        assert!(!said.contains("10.0.0.7"), "{said}");
+        let bad = NewsError::Query("q must not be empty".into());
+        assert_eq!(search_error(Collection::News, bad), BackendError::Invalid("q must not be empty".into()));
+    }
 }

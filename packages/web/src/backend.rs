@@ -44,6 +44,11 @@ pub enum BackendError {
     /// The worker cannot be reached or did not answer in time; retrying later may work.
     #[error("worker unavailable: {0}")]
     Unavailable(String),
+    /// The worker is up, but a service this request needs (the vector store or the embedder
+    /// behind search) is not; retrying later may work. The message is meant for the user: it
+    /// names the service, never its address or the underlying error.
+    #[error("dependency unavailable: {0}")]
+    DependencyUnavailable(String),
     /// The worker understood the command and declined it (e.g. resume after a kill).
     #[error("refused by the worker: {0}")]
     Refused(String),
@@ -62,6 +67,6 @@ pub enum BackendError {
 impl BackendError {
     /// Whether the same call may succeed if retried later.
     pub fn is_recoverable(&self) -> bool {
-        matches!(self, BackendError::Unavailable(_))
+        matches!(self, BackendError::Unavailable(_) | BackendError::DependencyUnavailable(_))
     }
 }

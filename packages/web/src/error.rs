@@ -58,6 +58,10 @@ struct ErrorBody<'a> {
     fields: Option<&'a [FieldError]>,
 }
 
+/// The code of a 503 whose message names the service that is down (the control API passes it on
+/// to the web tier, which shows the message instead of "the trading worker is unavailable").
+pub(crate) const DEPENDENCY_UNAVAILABLE: &str = "dependency_unavailable";
+
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
@@ -69,7 +73,9 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Backend(BackendError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Backend(BackendError::Unavailable(_) | BackendError::DependencyUnavailable(_)) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Backend(BackendError::Refused(_)) => StatusCode::CONFLICT,
             ApiError::Backend(BackendError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Backend(BackendError::NotFound(_)) => StatusCode::NOT_FOUND,
@@ -91,6 +97,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Backend(BackendError::Unavailable(_)) => "unavailable",
+            ApiError::Backend(BackendError::DependencyUnavailable(_)) => DEPENDENCY_UNAVAILABLE,
             ApiError::Backend(BackendError::Refused(_)) => "refused",
             ApiError::Backend(BackendError::Invalid(_)) => "invalid",
             ApiError::Backend(BackendError::NotFound(_)) => "not_found",
@@ -115,7 +122,10 @@ impl ApiError {
                 "the trading worker is unavailable; try again shortly".to_owned()
             }
             ApiError::Backend(
-                BackendError::Refused(m) | BackendError::Invalid(m) | BackendError::NotFound(m),
+                BackendError::Refused(m)
+                | BackendError::Invalid(m)
+                | BackendError::NotFound(m)
+                | BackendError::DependencyUnavailable(m),
             ) => m.clone(),
             ApiError::Backend(BackendError::Internal(_)) | ApiError::Internal(_) => {
                 "internal error".to_owned()

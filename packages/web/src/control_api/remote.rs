@@ -104,8 +104,11 @@ impl RemoteBackend {
                 .await
                 .map_err(|e| BackendError::Internal(format!("control API answer: {e}")));
         }
-        let message = resp.json::<ErrorBody>().await.map(|b| b.error).unwrap_or_default();
+        let (message, code) = resp.json::<ErrorBody>().await.map(|b| (b.error, b.code)).unwrap_or_default();
         Err(match status {
+            StatusCode::SERVICE_UNAVAILABLE if code == crate::error::DEPENDENCY_UNAVAILABLE => {
+                BackendError::DependencyUnavailable(message)
+            }
             StatusCode::CONFLICT => BackendError::Refused(message),
             StatusCode::UNPROCESSABLE_ENTITY => BackendError::Invalid(message),
             StatusCode::NOT_FOUND => BackendError::NotFound(message),

@@ -35,6 +35,9 @@ pub(crate) struct SearchBody {
 #[derive(Deserialize)]
 pub(crate) struct ErrorBody {
     pub(crate) error: String,
+    /// The answer's machine-readable code (absent from older workers).
+    #[serde(default)]
+    pub(crate) code: String,
 }
 
 /// The answer to a recorded login event.

@@ -81,6 +81,13 @@ async fn failures_map_to_backend_errors() {
     let remote = RemoteBackend::new(&worker.url, SERVICE_TOKEN).expect("remote");
     backend.fail(BackendError::Unavailable("exchange down".into()));
     assert!(matches!(remote.status().await, Err(BackendError::Unavailable(_))));
+    // A service behind the worker is down: its message reaches the web tier as it was said.
+    let said =
+        "news search is unavailable: the vector store or the embedder did not answer; try again shortly";
+    backend.fail(BackendError::DependencyUnavailable(said.into()));
+    let err = remote.status().await.expect_err("dependency down");
+    assert_eq!(err, BackendError::DependencyUnavailable(said.into()));
+    assert!(err.is_recoverable());
 
     // Nothing listening: unavailable, and recoverable.
     let port = {

@@ -254,6 +254,18 @@ async fn backend_failures_are_generic_5xx() {
 }
 
 #[tokio::test]
+async fn a_search_whose_vector_store_is_down_says_so() {
+    let h = harness();
+    let token = login(&h).await;
+    let said =
+        "news search is unavailable: the vector store or the embedder did not answer; try again shortly";
+    h.backend.fail(BackendError::DependencyUnavailable(said.into()));
+    let a = call(&h.ctx, get("/api/news/search?q=etf", Some(&token))).await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(a.text, format!(r#"{{"error":"{said}","code":"dependency_unavailable"}}"#));
+}
+
+#[tokio::test]
 async fn the_dashboard_is_served_with_a_strict_csp() {
     let h = harness();
     for path in ["/", "/index.html", "/api/dashboard"] {
