@@ -18,6 +18,7 @@ use tokio::sync::oneshot;
 
 use crate::backtests::{BacktestJobs, Limits};
 use crate::knowledge::Knowledge;
+use crate::login_budget::{FAILED_LOGINS_AUDITED_PER_MINUTE, LoginAuditBudget};
 use crate::shared::{Command, Shared};
 use crate::shipping::Shipping;
 
@@ -33,6 +34,7 @@ pub struct LocalBackend {
     knowledge: Arc<Knowledge>,
     shipping: Arc<Shipping>,
     jobs: Arc<BacktestJobs>,
+    login_budget: Arc<std::sync::Mutex<LoginAuditBudget>>,
 }
 
 impl LocalBackend {
@@ -40,7 +42,9 @@ impl LocalBackend {
     /// the shared store's outbox.
     pub fn new(shared: Arc<Shared>, knowledge: Arc<Knowledge>, shipping: Arc<Shipping>) -> Self {
         let jobs = Arc::new(BacktestJobs::new(Limits::default()).recording_to(shared.store.clone()));
-        Self { shared, knowledge, shipping, jobs }
+        let login_budget =
+            Arc::new(std::sync::Mutex::new(LoginAuditBudget::new(FAILED_LOGINS_AUDITED_PER_MINUTE)));
+        Self { shared, knowledge, shipping, jobs, login_budget }
     }
 
     async fn search(
@@ -188,10 +192,28 @@ impl Backend for LocalBackend {
 
     fn record_login(&self, event: LoginEvent) -> BackendFuture<'_, ()> {
         Box::pin(async move {
+            let failed = event.outcome != LoginOutcome::Success;
+            let admission =
+                self.login_budget.lock().unwrap_or_else(|e| e.into_inner()).admit(event.at, failed);
+            if admission.summary.is_none() && !admission.record {
+                return Ok(());
+            }
             let store = self.shared.store.clone();
             tokio::task::spawn_blocking(move || {
+                if let Some(held) = admission.summary {
+                    let payload = serde_json::json!({
+                        "outcome": "suppressed",
+                        "count": held.count,
+                        "from": held.from.millis(),
+                        "to": held.to.millis(),
+                    });
+                    store.append_audit(event.at, "login", "system", &payload)?;
+                }
+                if !admission.record {
+                    return Ok(());
+                }
                 let (ts, kind, actor, payload) = login_audit_entry(&event);
-                store.append_audit(ts, kind, &actor, &payload)
+                store.append_audit(ts, kind, &actor, &payload).map(|_| ())
             })
             .await
             .map_err(|e| BackendError::Internal(e.to_string()))?

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod feed;
 pub mod knowledge;
+pub mod login_budget;
 pub mod news;
 pub mod secret;
 pub mod server;

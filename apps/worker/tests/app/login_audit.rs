@@ -3,7 +3,9 @@
 //! whatever `X-Forwarded-For` claims), and no password or token reaches the SQLite files or
 //! the logs.
 
+use mirai_core::Timestamp;
 use mirai_store_local::LocalStore;
+use mirai_web::{Backend, LoginEvent, LoginOutcome, RemoteBackend};
 use serde_json::json;
 
 use crate::helpers::{Binary, PASSWORD};
@@ -94,4 +96,54 @@ async fn login_attempts_are_audited_and_throttled_without_secrets() {
         assert!(!logs.contains(secret), "the {name} is in the logs");
     }
     assert!(logs.contains("login throttled"), "{logs}");
+}
+
+/// A spray of failed logins from many addresses — each locked out after a few tries, which the
+/// limiter cannot stop, and relayed by the serverless tier through the control API — adds at most
+/// sixty rows a minute to the audit log, not one per attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spray_of_failed_logins_adds_a_bounded_number_of_audit_rows() {
+    const ATTEMPTS: u32 = 130;
+    const TOKEN: &str = "service-token-for-the-login-spray-test-0123456789";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let data_str = data.to_str().expect("utf-8 path");
+    let app = Binary::start(
+        dir.path(),
+        &[
+            ("PORT", "0"),
+            ("DATA_DIR", data_str),
+            ("WEB_PASS", PASSWORD),
+            ("JWT_SECRET", "jwt-secret-for-the-login-spray-test-0123"),
+            ("WORKER_SERVICE_TOKEN", TOKEN),
+            ("REPLAY_BARS_PER_SECOND", "50"),
+        ],
+    );
+    let relay = RemoteBackend::new(&app.base, TOKEN).expect("remote");
+    let now = || Timestamp::from_millis(wall_ms());
+    for i in 0..ATTEMPTS {
+        let client = std::net::IpAddr::from([198, 51, (i / 250) as u8, (i % 250) as u8 + 1]);
+        let event = LoginEvent::new(now(), &format!("spray-{i}"), LoginOutcome::Failure, Some(client));
+        relay.record_login(event).await.expect("relayed");
+    }
+    app.stop();
+
+    let store = LocalStore::open(&data).expect("store");
+    store.verify_audit().expect("the audit chain is intact");
+    let logins: Vec<_> =
+        store.audit(1000).expect("audit").into_iter().filter(|e| e.kind == "login").collect();
+    let failed: Vec<_> = logins.iter().filter(|e| e.payload["outcome"] == "failure").collect();
+    let minutes: std::collections::BTreeSet<i64> =
+        failed.iter().map(|e| e.ts.millis().div_euclid(60_000)).collect();
+    // The relaying took a second or two, so it spans one minute or, at worst, two.
+    assert!(failed.len() <= 60 * minutes.len(), "{} rows over {} minutes", failed.len(), minutes.len());
+    assert!(failed.len() < ATTEMPTS as usize, "every attempt was written: {}", failed.len());
+    if minutes.len() == 1 {
+        assert_eq!(failed.len(), 60);
+    }
+}
+
+fn wall_ms() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970");
+    i64::try_from(since.as_millis()).expect("fits")
 }
