@@ -13,23 +13,25 @@ use crate::helpers::{Binary, PASSWORD};
 const WRONG_1: &str = "wrong-pw-Qp7zK1-unique";
 const WRONG_2: &str = "wrong-pw-Vb3mN8-unique";
 
+/// The real binary with its data in `dir/data` (returned), plus `extra` settings.
+fn start(dir: &tempfile::TempDir, extra: &[(&str, &str)]) -> (Binary, std::path::PathBuf) {
+    let data = dir.path().join("data");
+    let data_str = data.to_str().expect("utf-8 path");
+    let mut env = vec![
+        ("PORT", "0"),
+        ("DATA_DIR", data_str),
+        ("WEB_PASS", PASSWORD),
+        ("JWT_SECRET", "jwt-secret-for-the-login-audit-tests-0123"),
+        ("REPLAY_BARS_PER_SECOND", "50"),
+    ];
+    env.extend_from_slice(extra);
+    (Binary::start(dir.path(), &env), data)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_attempts_are_audited_and_throttled_without_secrets() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let data_str = data.to_str().expect("utf-8 path");
-    let app = Binary::start(
-        dir.path(),
-        &[
-            ("PORT", "0"),
-            ("DATA_DIR", data_str),
-            ("WEB_PASS", PASSWORD),
-            ("JWT_SECRET", "jwt-secret-for-the-login-audit-test-0123"),
-            ("LOGIN_MAX_FAILURES", "2"),
-            ("REPLAY_BARS_PER_SECOND", "50"),
-            ("RUST_LOG", "debug"),
-        ],
-    );
+    let (app, data) = start(&dir, &[("LOGIN_MAX_FAILURES", "2"), ("RUST_LOG", "debug")]);
     let c = reqwest::Client::new();
     let login = |user: &str, pass: &str| {
         c.post(format!("{}/api/auth/login", app.base)).json(&json!({ "username": user, "password": pass }))
@@ -106,19 +108,7 @@ async fn a_spray_of_failed_logins_adds_a_bounded_number_of_audit_rows() {
     const ATTEMPTS: u32 = 130;
     const TOKEN: &str = "service-token-for-the-login-spray-test-0123456789";
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    let data_str = data.to_str().expect("utf-8 path");
-    let app = Binary::start(
-        dir.path(),
-        &[
-            ("PORT", "0"),
-            ("DATA_DIR", data_str),
-            ("WEB_PASS", PASSWORD),
-            ("JWT_SECRET", "jwt-secret-for-the-login-spray-test-0123"),
-            ("WORKER_SERVICE_TOKEN", TOKEN),
-            ("REPLAY_BARS_PER_SECOND", "50"),
-        ],
-    );
+    let (app, data) = start(&dir, &[("WORKER_SERVICE_TOKEN", TOKEN)]);
     let relay = RemoteBackend::new(&app.base, TOKEN).expect("remote");
     let now = || Timestamp::from_millis(wall_ms());
     for i in 0..ATTEMPTS {
