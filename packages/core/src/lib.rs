@@ -9,6 +9,7 @@ pub mod candle;
 pub mod code;
 pub mod decimal;
 pub mod decision;
+pub mod digits;
 pub mod error;
 pub mod execution;
 pub mod fill;

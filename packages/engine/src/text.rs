@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use mirai_core::Decimal;
+use mirai_core::digits::u64_digits;
 
 /// Writes `mantissa × 10^-scale` with exactly `scale` decimals, as `Decimal`'s `Display` does.
 /// A magnitude that fits 64 bits (every price and ratio in practice) is written from a stack
@@ -12,41 +13,27 @@ use mirai_core::Decimal;
 /// largest cost of a rationale.
 pub(crate) fn push_fixed(out: &mut String, mantissa: i128, scale: u32) {
     let scale = scale as usize;
-    let Ok(mut n) = u64::try_from(mantissa.unsigned_abs()) else {
+    let Ok(n) = u64::try_from(mantissa.unsigned_abs()) else {
         return push_fixed_wide(out, mantissa, scale);
     };
     if scale >= 20 {
         return push_fixed_wide(out, mantissa, scale);
     }
-    // 20 digits hold any u64; pre-filled with zeros for the leading ones a scale asks for.
-    let mut buf = [b'0'; 21];
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let at = at.min(buf.len() - scale - 1);
-    let (whole, frac) = buf[at..].split_at(buf.len() - at - scale);
+    let mut buf = [0u8; 20];
+    let digits = u64_digits(n, &mut buf);
+    // At least one whole digit: zeros in front when the scale asks for more decimals than there
+    // are digits (`0.05`, not `.5`).
+    let zeros = (scale + 1).saturating_sub(digits.len());
+    let whole = digits.len() + zeros - scale;
     if mantissa < 0 {
         out.push('-');
     }
-    push_ascii(out, whole);
-    if scale > 0 {
-        out.push('.');
-        push_ascii(out, frac);
-    }
-}
-
-/// ASCII digits, one char each: for a handful of bytes this beats `from_utf8` and `push_str`,
-/// whose validation and copy cost more than the digits themselves.
-#[inline]
-fn push_ascii(out: &mut String, digits: &[u8]) {
-    out.reserve(digits.len());
-    for &d in digits {
+    out.reserve(whole + scale + 1);
+    let padded = std::iter::repeat_n(b'0', zeros).chain(digits.iter().copied());
+    for (i, d) in padded.enumerate() {
+        if i == whole {
+            out.push('.');
+        }
         out.push(char::from(d));
     }
 }

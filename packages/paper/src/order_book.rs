@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
+use mirai_core::digits::u64_digits;
 use mirai_core::{
     Asset, ClientOrderId, Decimal, ExecutionReport, Fill, OrderKind, OrderRequest, OrderStatus, Price, Qty,
     Side, Symbol, TimeInForce, Timestamp, TradeId,
@@ -188,17 +189,7 @@ impl OrderBook {
         let mut id = String::with_capacity(26);
         id.push_str("paper-");
         let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut v = self.next_trade;
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
-        }
-        id.extend(digits[at..].iter().map(|&d| char::from(d)));
+        id.extend(u64_digits(self.next_trade, &mut digits).iter().map(|&d| char::from(d)));
         let t = TradeId(id);
         self.next_trade += 1;
         t
