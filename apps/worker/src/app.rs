@@ -193,11 +193,15 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     };
     let auth = Auth::new(&settings.web_user, password.expose(), jwt_secret.expose().as_bytes())
         .context("setting up login")?;
-    let backend: Arc<dyn Backend> =
-        Arc::new(LocalBackend::new(shared_placeholder.clone(), knowledge.clone(), shipping.clone()));
+    let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(
+        shared_placeholder.clone(),
+        knowledge.clone(),
+        shipping.clone(),
+        settings.backtests,
+    ));
     let ctx =
         Arc::new(Ctx::new(auth, backend.clone()).with_limiter(LoginLimiter::new(settings.login_policy)));
-    let app = crate::server::router(ctx, backend, settings.service_token.clone());
+    let app = crate::server::App::new(ctx, backend, settings.service_token.clone(), settings.http);
     let listener = tokio::net::TcpListener::bind((settings.bind, settings.port))
         .await
         .with_context(|| format!("binding {}:{}", settings.bind, settings.port))?;
@@ -221,16 +225,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     tracing::info!(%addr, mode = mode.as_str(), dry_run = settings.dry_run, testnet = settings.testnet, halted, "mirai started");
 
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        // With the peer address, which the login limiter and audit use.
-        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = shutdown_rx.await;
-        });
-        if let Err(e) = serve.await {
-            tracing::error!(error = %e, "web server stopped");
-        }
-    });
+    let server = tokio::spawn(app.serve(listener, async move {
+        let _ = shutdown_rx.await;
+    }));
 
     Ok(Running {
         addr,

@@ -16,7 +16,7 @@ use mirai_web::{
 };
 use tokio::sync::oneshot;
 
-use crate::backtests::{BacktestJobs, Limits};
+use crate::backtests::{BacktestJobs, Budget, Limits};
 use crate::knowledge::Knowledge;
 use crate::login_budget::{FAILED_LOGINS_AUDITED_PER_MINUTE, LoginAuditBudget};
 use crate::shared::{Command, Shared};
@@ -38,10 +38,16 @@ pub struct LocalBackend {
 }
 
 impl LocalBackend {
-    /// A backend over `shared`, with a fresh backtest registry that records finished runs in
-    /// the shared store's outbox.
-    pub fn new(shared: Arc<Shared>, knowledge: Arc<Knowledge>, shipping: Arc<Shipping>) -> Self {
-        let jobs = Arc::new(BacktestJobs::new(Limits::default()).recording_to(shared.store.clone()));
+    /// A backend over `shared`, with a fresh backtest registry that runs each request within
+    /// `budget` and records finished runs in the shared store's outbox.
+    pub fn new(
+        shared: Arc<Shared>,
+        knowledge: Arc<Knowledge>,
+        shipping: Arc<Shipping>,
+        budget: Budget,
+    ) -> Self {
+        let limits = Limits { budget, ..Limits::default() };
+        let jobs = Arc::new(BacktestJobs::new(limits).recording_to(shared.store.clone()));
         let login_budget =
             Arc::new(std::sync::Mutex::new(LoginAuditBudget::new(FAILED_LOGINS_AUDITED_PER_MINUTE)));
         Self { shared, knowledge, shipping, jobs, login_budget }

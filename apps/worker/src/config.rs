@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 use mirai_binance::Environment;
 use mirai_core::{Amount, Confidence, Decimal, RiskLimits, Symbol};
@@ -12,6 +13,10 @@ use mirai_web::{LoginPolicy, Mode};
 
 use crate::secret::Secret;
 use crate::venue::BinanceSettings;
+
+/// The most starting cash, in the quote currency (a trillion: the money types stay exact far
+/// beyond it, and no account is larger).
+const MAX_CASH: i64 = 1_000_000_000_000;
 
 /// The shortest JWT or service secret accepted, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -52,6 +57,11 @@ pub struct Settings {
     pub snowflake: Option<mirai_store_snowflake::SnowflakeSettings>,
     /// Embedder, vector store (embedded or Milvus) and news sources.
     pub knowledge: crate::knowledge::KnowledgeSettings,
+    /// `BACKTEST_MAX_BARS`, `BACKTEST_MEMORY_MB`, `BACKTEST_TIMEOUT_SECS`: what one backtest
+    /// request may use.
+    pub backtests: crate::backtests::Budget,
+    /// `HTTP_HEADER_TIMEOUT_SECS`, `HTTP_BODY_TIMEOUT_SECS`, `HTTP_MAX_CONNECTIONS`.
+    pub http: crate::server::HttpLimits,
 }
 
 /// Every invalid setting, one line each.
@@ -90,6 +100,19 @@ impl Reader<'_> {
                 default
             }
         }
+    }
+
+    /// A whole number from `min` to `max`.
+    fn ranged<T>(&mut self, key: &str, default: T, min: T, max: T) -> T
+    where
+        T: FromStr + PartialOrd + Copy + std::fmt::Display,
+    {
+        let v = self.parse(key, default, "a whole number");
+        if v < min || v > max {
+            self.errors.push(format!("{key}={v} must be from {min} to {max}"));
+            return default;
+        }
+        v
     }
 
     /// A percentage setting ("5" = 5 %), returned as a fraction (0.05).
@@ -201,8 +224,8 @@ impl Settings {
         }
         let replay_seed = r.parse("REPLAY_SEED", 42u64, "a whole number");
         let starting_cash: Decimal = r.parse("STARTING_CASH", Decimal::from(10_000), "a decimal number");
-        if starting_cash <= Decimal::ZERO {
-            r.errors.push("STARTING_CASH must be positive".into());
+        if starting_cash <= Decimal::ZERO || starting_cash > Decimal::from(MAX_CASH) {
+            r.errors.push(format!("STARTING_CASH must be above 0 and at most {MAX_CASH}"));
         }
         let fee_pct: Decimal = r.parse("FEE_PCT", Decimal::new(1, 1), "a number (percent)");
         if fee_pct < Decimal::ZERO || fee_pct > Decimal::from(5) {
@@ -229,7 +252,8 @@ impl Settings {
             max_daily_loss_pct: r.pct("MAX_DAILY_LOSS_PCT", 5, 100),
             max_trades_per_day: r.parse("MAX_TRADES_PER_DAY", 50u32, "a whole number"),
             max_consecutive_losses: r.parse("MAX_CONSECUTIVE_LOSSES", 3u32, "a whole number"),
-            cooldown_ms: r.parse("COOLDOWN_MINUTES", 60i64, "a whole number of minutes") * 60_000,
+            // At most a week: a cooldown is minutes to hours, and minutes × 60,000 must fit.
+            cooldown_ms: r.ranged("COOLDOWN_MINUTES", 60i64, 0, 7 * 24 * 60) * 60_000,
             min_confidence,
         };
         if max_order_notional <= Decimal::ZERO {
@@ -245,6 +269,31 @@ impl Settings {
             r.errors.extend(e);
             crate::knowledge::KnowledgeSettings::defaults(&symbols)
         });
+
+        let backtests = {
+            use crate::backtests::{Budget, MAX_BARS};
+            let defaults = Budget::default();
+            Budget {
+                max_bars: r.ranged("BACKTEST_MAX_BARS", defaults.max_bars, 1, u64::from(MAX_BARS)),
+                memory_bytes: r.ranged("BACKTEST_MEMORY_MB", defaults.memory_bytes >> 20, 16, 65_536) << 20,
+                time: Duration::from_secs(r.ranged(
+                    "BACKTEST_TIMEOUT_SECS",
+                    defaults.time.as_secs(),
+                    1,
+                    3_600,
+                )),
+            }
+        };
+        let http = {
+            let defaults = crate::server::HttpLimits::default();
+            let secs =
+                |r: &mut Reader, key, d: Duration| Duration::from_secs(r.ranged(key, d.as_secs(), 1, 300));
+            crate::server::HttpLimits {
+                header_timeout: secs(&mut r, "HTTP_HEADER_TIMEOUT_SECS", defaults.header_timeout),
+                body_timeout: secs(&mut r, "HTTP_BODY_TIMEOUT_SECS", defaults.body_timeout),
+                max_connections: r.ranged("HTTP_MAX_CONNECTIONS", defaults.max_connections, 1, 65_536),
+            }
+        };
 
         if !r.errors.is_empty() {
             return Err(ConfigErrors(r.errors));
@@ -274,6 +323,8 @@ impl Settings {
             limits,
             snowflake,
             knowledge,
+            backtests,
+            http,
         })
     }
 
@@ -457,5 +508,49 @@ mod tests {
         assert!(errors.iter().any(|e| e.starts_with("LOGIN_MAX_FAILURES must be between 1")), "{errors:?}");
         assert!(errors.iter().any(|e| e.starts_with("LOGIN_LOCKOUT_MINUTES=\"many\" is not")), "{errors:?}");
         assert!(errors.iter().any(|e| e.starts_with("PORT=")), "{errors:?}");
+    }
+
+    #[test]
+    fn numeric_settings_have_bounds_and_sane_defaults() {
+        let ok = settings(&[]).expect("defaults");
+        assert_eq!(ok.backtests, crate::backtests::Budget::default());
+        assert_eq!(ok.backtests.max_bars, 2_000_000);
+        assert_eq!(ok.http.header_timeout, Duration::from_secs(10));
+        let custom = settings(&[
+            ("BACKTEST_MAX_BARS", "5000"),
+            ("BACKTEST_MEMORY_MB", "64"),
+            ("BACKTEST_TIMEOUT_SECS", "30"),
+            ("HTTP_BODY_TIMEOUT_SECS", "2"),
+            ("HTTP_MAX_CONNECTIONS", "16"),
+        ])
+        .expect("valid");
+        assert_eq!(custom.backtests.max_bars, 5_000);
+        assert_eq!(custom.backtests.memory_bytes, 64 << 20);
+        assert_eq!(custom.backtests.time, Duration::from_secs(30));
+        assert_eq!((custom.http.body_timeout, custom.http.max_connections), (Duration::from_secs(2), 16));
+        let errors = settings(&[
+            ("BACKTEST_MAX_BARS", "3000000"),
+            ("BACKTEST_MEMORY_MB", "18446744073709551615"),
+            ("BACKTEST_TIMEOUT_SECS", "0"),
+            ("HTTP_HEADER_TIMEOUT_SECS", "-1"),
+            ("HTTP_MAX_CONNECTIONS", "0"),
+            ("COOLDOWN_MINUTES", "9223372036854775807"),
+            ("STARTING_CASH", "1e40"),
+            ("STRATEGY_PARAMS", "fast=1,slow=1000000000000"),
+        ])
+        .expect_err("out of range")
+        .0;
+        for key in [
+            "BACKTEST_MAX_BARS=3000000 must be from 1 to 2000000",
+            "BACKTEST_MEMORY_MB=18446744073709551615 must be from 16 to 65536",
+            "BACKTEST_TIMEOUT_SECS=0 must be from 1 to 3600",
+            "HTTP_HEADER_TIMEOUT_SECS=\"-1\" is not a whole number",
+            "HTTP_MAX_CONNECTIONS=0 must be from 1 to 65536",
+            "COOLDOWN_MINUTES=9223372036854775807 must be from 0 to 10080",
+            "STARTING_CASH",
+            "too long a window",
+        ] {
+            assert!(errors.iter().any(|e| e.contains(key)), "{key} not in {errors:?}");
+        }
     }
 }

@@ -1,54 +1,161 @@
-//! The local web server: axum on 127.0.0.1 mounting the same `mirai_web::handle` the Vercel
+//! The local web server: HTTP/1.1 on 127.0.0.1 mounting the same `mirai_web::handle` the Vercel
 //! functions use, plus the worker's `/internal/v1` control API when a service token is set.
+//!
+//! The accept loop is ours (hyper's connection builder, not `axum::serve`) because a server
+//! reached directly needs what `axum::serve` does not set: a deadline on the request headers, one
+//! on the body, and a cap on open connections, so that slow or idle clients cannot hold the
+//! dashboard's sockets (SECURITY.md says what a proxy in front must add).
+//!
 //! The client address the login limiter and audit see is the socket peer, never a header: this
 //! server is reached directly, so `X-Forwarded-For` is whatever the client chose to send.
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::ConnectInfo;
 use bytes::Bytes;
-use http::{Request, Response};
-use http_body_util::{BodyExt, Limited};
+use http::{HeaderValue, Request, Response, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use mirai_web::{ApiError, Backend, ClientAddr, Ctx, MAX_BODY_BYTES, handle, handle_control_api};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use crate::secret::Secret;
 
+/// How long open requests get to finish once the server is told to stop.
+const DRAIN: Duration = Duration::from_secs(5);
+
+/// What one client may hold of the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// `HTTP_HEADER_TIMEOUT_SECS`: a request's headers must arrive within this, counted from when
+    /// the server starts waiting for them (a new connection, or the next request on a kept-alive
+    /// one); otherwise the connection is closed.
+    pub header_timeout: Duration,
+    /// `HTTP_BODY_TIMEOUT_SECS`: the body must arrive within this after the headers; otherwise
+    /// 408 and the connection is closed.
+    pub body_timeout: Duration,
+    /// `HTTP_MAX_CONNECTIONS`: connections served at once; more wait in the kernel's backlog.
+    pub max_connections: usize,
+}
+
+impl Default for HttpLimits {
+    /// 10 s each (a dashboard's requests take milliseconds; Vercel's whole request has 10 s) and
+    /// 256 connections (a few browsers and one web tier use a handful).
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_connections: 256,
+        }
+    }
+}
+
+/// What every request is served with.
 #[derive(Clone)]
-struct State {
+#[allow(missing_debug_implementations)] // holds the login context and a trait object: nothing to print
+pub struct App {
     ctx: Arc<Ctx>,
     backend: Arc<dyn Backend>,
     service_token: Option<Secret>,
+    limits: HttpLimits,
 }
 
-pub fn router(ctx: Arc<Ctx>, backend: Arc<dyn Backend>, service_token: Option<Secret>) -> Router {
-    let state = State { ctx, backend, service_token };
-    Router::new().fallback(move |req: Request<Body>| {
-        let state = state.clone();
-        async move { serve(state, req).await }
-    })
-}
-
-async fn serve(state: State, req: Request<Body>) -> Response<Body> {
-    let (mut parts, body) = req.into_parts();
-    parts.headers.remove("x-forwarded-for");
-    if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>().copied() {
-        parts.extensions.insert(ClientAddr(peer.ip()));
+impl App {
+    pub fn new(
+        ctx: Arc<Ctx>,
+        backend: Arc<dyn Backend>,
+        service_token: Option<Secret>,
+        limits: HttpLimits,
+    ) -> Self {
+        Self { ctx, backend, service_token, limits }
     }
-    let bytes: Bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES }.into_response().map(Body::from),
-    };
-    let req = Request::from_parts(parts, bytes);
-    let resp = if req.uri().path().starts_with("/internal/") {
-        match &state.service_token {
-            Some(token) => handle_control_api(state.backend.as_ref(), token.expose(), req).await,
-            None => ApiError::NotFound.into_response(),
+
+    /// Serves connections from `listener` until `shutdown` completes, then lets open requests
+    /// finish for a few seconds.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+        let slots = Arc::new(Semaphore::new(self.limits.max_connections.max(1)));
+        let graceful = GracefulShutdown::new();
+        let mut builder = http1::Builder::new();
+        builder.timer(TokioTimer::new()).header_read_timeout(self.limits.header_timeout);
+        tokio::pin!(shutdown);
+        loop {
+            let slot = tokio::select! {
+                slot = slots.clone().acquire_owned() => match slot {
+                    Ok(slot) => slot,
+                    Err(_) => break,
+                },
+                () = &mut shutdown => break,
+            };
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors and the like: pause rather than spin.
+                        tracing::warn!(error = %e, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let app = self.clone();
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let app = app.clone();
+                async move { Ok::<_, Infallible>(app.respond(peer, req).await) }
+            });
+            let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+            tokio::spawn(async move {
+                // A client that goes away or misses a deadline ends its connection; nothing to report.
+                let _ = connection.await;
+                drop(slot);
+            });
         }
-    } else {
-        handle(&state.ctx, req).await
-    };
-    resp.map(Body::from)
+        drop(listener);
+        if tokio::time::timeout(DRAIN, graceful.shutdown()).await.is_err() {
+            tracing::warn!("some connections were still open {} s after the stop", DRAIN.as_secs());
+        }
+    }
+
+    async fn respond(&self, peer: SocketAddr, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let (mut parts, body) = req.into_parts();
+        parts.headers.remove("x-forwarded-for");
+        parts.extensions.insert(ClientAddr(peer.ip()));
+        let collected =
+            tokio::time::timeout(self.limits.body_timeout, Limited::new(body, MAX_BODY_BYTES).collect());
+        let bytes: Bytes = match collected.await {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Ok(Err(_)) => {
+                return closing(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES }.into_response());
+            }
+            Err(_) => {
+                let secs = self.limits.body_timeout.as_secs();
+                return closing(ApiError::RequestTimeout { secs }.into_response());
+            }
+        };
+        let req = Request::from_parts(parts, bytes);
+        let resp = if req.uri().path().starts_with("/internal/") {
+            match &self.service_token {
+                Some(token) => handle_control_api(self.backend.as_ref(), token.expose(), req).await,
+                None => ApiError::NotFound.into_response(),
+            }
+        } else {
+            handle(&self.ctx, req).await
+        };
+        resp.map(Full::new)
+    }
+}
+
+/// A response after which the connection is closed: the rest of the request body was never
+/// read, so the connection cannot carry another request.
+fn closing(resp: Response<Bytes>) -> Response<Full<Bytes>> {
+    let mut resp = resp.map(Full::new);
+    resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
 }

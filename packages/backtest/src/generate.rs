@@ -9,6 +9,9 @@ use mirai_engine::synthetic::RandomWalk;
 
 /// 2024-01-01T00:00:00Z.
 pub const DEFAULT_START_MS: i64 = 1_704_067_200_000;
+/// 9999-12-31T23:59:59.999Z: the last time a four-digit year can write, and so the last open
+/// time a generated bar may have (the CSV, the reports and Snowflake all write ISO-8601).
+pub const LATEST_MS: i64 = 253_402_300_799_999;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Generate {
@@ -20,6 +23,30 @@ pub struct Generate {
 }
 
 impl Generate {
+    /// Checks that every bar's open time is representable: from 1970 up to [`LATEST_MS`]. A long
+    /// interval times many bars would otherwise run off the end of the calendar (or of `i64`).
+    pub fn check(&self) -> Result<(), String> {
+        if self.bars == 0 {
+            return Err("bars must be at least 1".into());
+        }
+        if self.interval_ms <= 0 {
+            return Err("the interval must be positive".into());
+        }
+        let last = i64::try_from(self.bars - 1)
+            .ok()
+            .and_then(|n| n.checked_mul(self.interval_ms))
+            .and_then(|span| span.checked_add(self.start_ms));
+        match last {
+            Some(last) if (0..=LATEST_MS).contains(&self.start_ms) && last <= LATEST_MS => Ok(()),
+            _ => Err(format!(
+                "{} bars of {} ms from {} run past the year 9999; use fewer bars or a shorter interval",
+                self.bars,
+                self.interval_ms,
+                Timestamp::from_millis(self.start_ms.clamp(0, LATEST_MS)).to_iso8601()
+            )),
+        }
+    }
+
     pub fn candles(&self) -> impl Iterator<Item = Candle> {
         RandomWalk::new(
             Symbol::new("BTCUSDT"),
@@ -84,6 +111,24 @@ fn iso_seconds(t: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn series_that_would_run_past_the_calendar_are_refused() {
+        let g = |bars, interval_ms| Generate {
+            bars,
+            seed: 1,
+            start_ms: DEFAULT_START_MS,
+            interval_ms,
+            start_price: Price::new_checked(mirai_core::Decimal::from(100)).unwrap(),
+        };
+        assert!(g(2_000_000, 86_400_000).check().is_ok());
+        assert!(g(2_000_000, 9_999_999 * 86_400_000).check().unwrap_err().contains("year 9999"));
+        assert!(g(u64::MAX, 60_000).check().is_err());
+        assert!(g(0, 60_000).check().is_err());
+        let last = (LATEST_MS - DEFAULT_START_MS) / 60_000;
+        assert!(g(last as u64 + 1, 60_000).check().is_ok());
+        assert!(g(last as u64 + 2, 60_000).check().is_err());
+    }
     use crate::data::Bars;
     use rust_decimal_macros::dec;
 

@@ -21,4 +21,6 @@ pub use clock::ManualClock;
 pub use engine::{Engine, EngineConfig, OrderTiming, Outcome, SlotIndex};
 pub use portfolio::Portfolio;
 pub use sizing::Sizing;
-pub use strategies::{AnyStrategy, RsiReversion, SmaCross, Strategy, StrategyError};
+pub use strategies::{
+    AnyStrategy, MAX_WINDOW, RsiReversion, SmaCross, Strategy, StrategyError, StrategySpec,
+};

@@ -74,6 +74,9 @@ pub struct SimConfig {
     pub ping_every: Duration,
 }
 
+/// The most closed bars the simulator generates before it starts.
+pub const MAX_HISTORY_BARS: usize = 1_000_000;
+
 impl SimConfig {
     /// Loopback on a free port, BTCUSDT and ETHUSDT, generous balances, one-minute bars in real
     /// time, Binance's default limits. Set `bar_every` (and `past_bars`) to run faster.
@@ -133,6 +136,11 @@ impl SimConfig {
         }
         if self.weight_per_minute == 0 || self.orders_per_10s == 0 || self.orders_per_day == 0 {
             problems.push("rate limits must be positive".to_owned());
+        }
+        // Held in memory (a candle each): a million is a year of minutes, 1,000 times what
+        // Binance serves in one klines call.
+        if self.history_bars > MAX_HISTORY_BARS {
+            problems.push(format!("history of {} bars: at most {MAX_HISTORY_BARS}", self.history_bars));
         }
         if problems.is_empty() { Ok(()) } else { Err(SimError::Config(problems.join("; "))) }
     }
@@ -209,12 +217,14 @@ mod tests {
         let mut bad = SimConfig::new("", "");
         bad.interval = "7m".into();
         bad.symbols.clear();
+        bad.history_bars = 1_000_000_000_000;
         let err = bad.validate().unwrap_err().to_string();
         assert!(
             err.contains("api key")
                 && err.contains("secret")
                 && err.contains("symbols")
-                && err.contains("7m"),
+                && err.contains("7m")
+                && err.contains("at most 1000000"),
             "{err}"
         );
     }

@@ -56,6 +56,10 @@ pub enum BackendError {
     /// bundled series that does not exist); the message is meant for the user.
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// As `Invalid`, about one field of the request (`params.slow`, `data.bars`); answered as a
+    /// 422 `validation_failed` listing that field, the same body the web tier's own checks give.
+    #[error("invalid request: {field}: {message}")]
+    InvalidField { field: String, message: String },
     /// What was asked for does not exist (a backtest id); the message is meant for the user.
     #[error("not found: {0}")]
     NotFound(String),

@@ -11,7 +11,7 @@ use crate::plumbing::response::json;
 
 /// One failed validation rule, as the client sees it. Lists of these are sorted by field and code
 /// so identical requests always get identical bodies.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct FieldError {
     pub field: String,
     pub code: String,
@@ -35,6 +35,9 @@ pub enum ApiError {
     MethodNotAllowed { allow: &'static str },
     #[error("request body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// The body did not arrive within the server's deadline.
+    #[error("request body not received within {secs} s")]
+    RequestTimeout { secs: u64 },
     #[error("unsupported media type")]
     UnsupportedMediaType,
     /// Too many failed logins for this username or address; retry after the given seconds.
@@ -61,6 +64,8 @@ struct ErrorBody<'a> {
 /// The code of a 503 whose message names the service that is down (the control API passes it on
 /// to the web tier, which shows the message instead of "the trading worker is unavailable").
 pub(crate) const DEPENDENCY_UNAVAILABLE: &str = "dependency_unavailable";
+/// The code of a 422 that lists the fields at fault.
+pub(crate) const VALIDATION_FAILED: &str = "validation_failed";
 
 impl ApiError {
     pub fn status(&self) -> StatusCode {
@@ -71,13 +76,16 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Backend(BackendError::Unavailable(_) | BackendError::DependencyUnavailable(_)) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::Backend(BackendError::Refused(_)) => StatusCode::CONFLICT,
-            ApiError::Backend(BackendError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Backend(BackendError::Invalid(_) | BackendError::InvalidField { .. }) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::Backend(BackendError::NotFound(_)) => StatusCode::NOT_FOUND,
             ApiError::Backend(BackendError::Internal(_)) | ApiError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -89,11 +97,14 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest(_) => "bad_request",
-            ApiError::Validation(_) => "validation_failed",
+            ApiError::Validation(_) | ApiError::Backend(BackendError::InvalidField { .. }) => {
+                VALIDATION_FAILED
+            }
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::RequestTimeout { .. } => "request_timeout",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Backend(BackendError::Unavailable(_)) => "unavailable",
@@ -109,10 +120,13 @@ impl ApiError {
     fn public_message(&self) -> String {
         match self {
             ApiError::BadRequest(m) => m.clone(),
-            ApiError::Validation(_) => "request failed validation".to_owned(),
+            ApiError::Validation(_) | ApiError::Backend(BackendError::InvalidField { .. }) => {
+                "request failed validation".to_owned()
+            }
             ApiError::Unauthorized(m) => (*m).to_owned(),
             ApiError::NotFound => "no such route".to_owned(),
             ApiError::MethodNotAllowed { allow } => format!("method not allowed; use {allow}"),
+            ApiError::RequestTimeout { secs } => format!("the request body did not arrive within {secs} s"),
             ApiError::PayloadTooLarge { limit } => {
                 format!("request body must not exceed {limit} bytes")
             }
@@ -135,6 +149,11 @@ impl ApiError {
 
     /// The JSON response for this error. Server-side failures are logged here, once.
     pub fn into_response(self) -> Response<Bytes> {
+        // The worker's check on one field answers exactly as the web tier's own checks do.
+        if let ApiError::Backend(BackendError::InvalidField { field, message }) = self {
+            return ApiError::Validation(vec![FieldError { field, code: "invalid".into(), message }])
+                .into_response();
+        }
         let status = self.status();
         if status.is_server_error() {
             tracing::error!(error = %self, code = self.code(), "request failed");

@@ -4,6 +4,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use mirai_backtest::data::CsvReader;
 use mirai_backtest::{Backtest, BacktestError, BacktestReport};
@@ -85,11 +86,11 @@ impl Job {
         }
     }
 
-    /// Runs the backtest to its end, on the calling (blocking) thread; a finished run is
-    /// recorded in `store`'s outbox for analytics.
-    pub(super) fn run(&self, spec: &Spec, store: Option<&LocalStore>) {
+    /// Runs the backtest to its end, or until `time` has passed (then it fails), on the calling
+    /// (blocking) thread; a finished run is recorded in `store`'s outbox for analytics.
+    pub(super) fn run(&self, spec: &Spec, time: Duration, store: Option<&LocalStore>) {
         self.lock().0 = State::Running;
-        let outcome = catch_unwind(AssertUnwindSafe(|| self.backtest(spec)));
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.backtest(spec, time)));
         let state = match outcome {
             Ok(Ok(report)) => {
                 self.bars_done.store(self.bars_total, Ordering::Relaxed);
@@ -98,7 +99,15 @@ impl Job {
                 }
                 State::Done(Box::new(result_view(&self.id, &report)))
             }
-            Ok(Err(e)) => State::Failed(e.to_string()),
+            Ok(Err(Stop::Failed(e))) => State::Failed(e.to_string()),
+            Ok(Err(Stop::OutOfTime { bars })) => {
+                tracing::warn!(id = %self.id, bars, budget_secs = time.as_secs_f64(), "backtest ran out of time");
+                State::Failed(format!(
+                    "stopped after {bars} of {} bars: the worker allows {} s a backtest",
+                    self.bars_total,
+                    time.as_secs_f64()
+                ))
+            }
             Err(_) => {
                 tracing::error!(id = %self.id, "backtest panicked");
                 State::Failed("internal error".into())
@@ -118,7 +127,9 @@ impl Job {
         }
     }
 
-    fn backtest(&self, spec: &Spec) -> Result<BacktestReport, BacktestError> {
+    fn backtest(&self, spec: &Spec, time: Duration) -> Result<BacktestReport, Stop> {
+        // The clock is read with each progress update only: a few hundred times a second.
+        let deadline = Instant::now().checked_add(time);
         let mut bt = Backtest::new(&spec.config)?;
         let mut n = 0u64;
         let mut step = |bt: &mut Backtest, c| {
@@ -126,17 +137,40 @@ impl Job {
             n += 1;
             if n.is_multiple_of(PROGRESS_EVERY) {
                 self.bars_done.store(n, Ordering::Relaxed);
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return Err(Stop::OutOfTime { bars: n });
+                }
             }
+            Ok(())
         };
         match &spec.source {
-            Source::Generated(g) => g.candles().for_each(|c| step(&mut bt, c)),
+            Source::Generated(g) => {
+                for c in g.candles() {
+                    step(&mut bt, c)?;
+                }
+            }
             Source::Bundled { csv } => {
-                for bar in CsvReader::new(csv.as_bytes())? {
-                    step(&mut bt, bar?.candle(spec.config.symbol));
+                for bar in CsvReader::new(csv.as_bytes()).map_err(BacktestError::from)? {
+                    step(&mut bt, bar.map_err(BacktestError::from)?.candle(spec.config.symbol))?;
                 }
             }
         }
-        bt.finish()
+        Ok(bt.finish()?)
+    }
+}
+
+/// Why a run ended early.
+enum Stop {
+    Failed(BacktestError),
+    /// The time budget ran out after `bars` bars.
+    OutOfTime {
+        bars: u64,
+    },
+}
+
+impl From<BacktestError> for Stop {
+    fn from(e: BacktestError) -> Self {
+        Stop::Failed(e)
     }
 }
 

@@ -11,6 +11,7 @@ use mirai_core::Clock;
 use mirai_store_local::LocalStore;
 use mirai_web::{BackendError, BacktestJobView, BacktestRequest, BacktestResultView};
 
+use super::budget::Budget;
 use super::job::Job;
 use super::spec::spec;
 use crate::app::SystemClock;
@@ -22,13 +23,15 @@ pub struct Limits {
     pub max_active: usize,
     /// Jobs remembered, finished ones included; the oldest finished go first.
     pub max_kept: usize,
+    /// What each job may use.
+    pub budget: Budget,
 }
 
 impl Default for Limits {
     /// Two at a time (the machines this runs on have two cores, and the trading task needs
     /// one), and the last 32.
     fn default() -> Self {
-        Self { max_active: 2, max_kept: 32 }
+        Self { max_active: 2, max_kept: 32, budget: Budget::default() }
     }
 }
 
@@ -58,7 +61,7 @@ impl BacktestJobs {
 
     /// Checks the request and starts it on tokio's blocking pool.
     pub fn create(&self, request: BacktestRequest) -> Result<BacktestJobView, BackendError> {
-        let spec = spec(&request)?;
+        let spec = spec(&request, &self.limits.budget)?;
         let handle = tokio::runtime::Handle::try_current()
             .map_err(|_| BackendError::Internal("backtests need the tokio runtime".into()))?;
         let id = format!("bt-{}", random_hex(8).map_err(|e| BackendError::Internal(e.to_string()))?);
@@ -83,9 +86,10 @@ impl BacktestJobs {
             jobs.push_back(job.clone());
         }
         let view = job.view();
-        tracing::info!(id = %job.id, "backtest started");
+        tracing::info!(id = %job.id, bars = spec.source.bars(), memory_bound_mb = spec.memory_bound >> 20, "backtest started");
         let store = self.store.clone();
-        handle.spawn_blocking(move || job.run(&spec, store.as_deref()));
+        let time = self.limits.budget.time;
+        handle.spawn_blocking(move || job.run(&spec, time, store.as_deref()));
         Ok(view)
     }
 
@@ -104,4 +108,14 @@ impl BacktestJobs {
     pub fn result(&self, id: &str) -> Result<BacktestResultView, BackendError> {
         self.find(id)?.result()
     }
+}
+
+/// Checks `request` against `budget` and runs it on the calling thread, as a job would: the same
+/// checks, the same run, the same result. For measuring what a request costs (the memory
+/// property test) and for callers that are already on a blocking thread.
+pub fn run_now(request: &BacktestRequest, budget: &Budget) -> Result<BacktestResultView, BackendError> {
+    let spec = spec(request, budget)?;
+    let job = Job::new("bt-now".into(), request.clone(), spec.source.bars(), SystemClock.now());
+    job.run(&spec, budget.time, None);
+    job.result()
 }

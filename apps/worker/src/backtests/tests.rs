@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use mirai_web::{BackendError, BacktestRequest, JobStatus};
 use serde_json::{Value, json};
 
-use super::{BacktestJobs, Limits};
+use super::{BacktestJobs, Budget, Limits};
 use crate::app::start;
 use crate::config::Settings;
 
@@ -89,7 +89,13 @@ async fn a_backtest_runs_on_request_and_matches_the_reference_engines() {
     ] {
         let (status, err) = send(client.post(format!("{base}/api/backtests")).json(&body), &token).await;
         assert_eq!(status, 422, "{body}: {err}");
-        assert!(err["error"].as_str().unwrap_or_default().contains(mention), "{err} lacks {mention}");
+        let fields = err["fields"].as_array().cloned().unwrap_or_default();
+        assert!(
+            fields.iter().any(|f| [&f["field"], &f["message"]]
+                .iter()
+                .any(|v| v.as_str().unwrap_or_default().contains(mention))),
+            "{err} lacks {mention}"
+        );
     }
     let (status, _) = send(client.get(format!("{base}/api/backtests/bt-0000/result")), &token).await;
     assert_eq!(status, 404);
@@ -110,10 +116,10 @@ async fn wait_done(jobs: &BacktestJobs, id: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_are_bounded_in_number_and_the_oldest_finished_are_forgotten() {
-    let jobs = BacktestJobs::new(Limits { max_active: 1, max_kept: 2 });
+    let jobs = BacktestJobs::new(Limits { max_active: 1, max_kept: 2, ..Limits::default() });
     let first = jobs.create(generated(200_000)).expect("first");
     assert_eq!(first.bars_total, 200_000);
-    match jobs.create(generated(10)) {
+    match jobs.create(generated(100)) {
         Err(BackendError::Refused(m)) => assert!(m.contains("already running"), "{m}"),
         other => panic!("a second job while one runs: {other:?}"),
     }
@@ -181,4 +187,55 @@ async fn a_finished_run_is_queued_for_analytics() {
     let other = quiet.create(generated(100)).expect("job");
     wait_done(&quiet, &other.id).await;
     assert_eq!(store.outbox_next(OutboxTopic::Analytics, 10).expect("outbox").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_past_its_time_budget_stops_and_says_why() {
+    let budget = Budget { time: Duration::from_millis(1), ..Budget::default() };
+    let jobs = BacktestJobs::new(Limits { budget, ..Limits::default() });
+    let job = jobs.create(generated(1_000_000)).expect("job");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let view = loop {
+        let view = jobs.view(&job.id).expect("job");
+        if !matches!(view.status, JobStatus::Queued | JobStatus::Running) {
+            break view;
+        }
+        assert!(Instant::now() < deadline, "the job ran on past its budget");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(view.status, JobStatus::Failed);
+    let error = view.error.unwrap_or_default();
+    assert!(error.contains("the worker allows 0.001 s a backtest"), "{error}");
+    assert!(view.bars_done < 1_000_000, "{} bars done", view.bars_done);
+    assert!(matches!(jobs.result(&job.id), Err(BackendError::Refused(m)) if m.contains("failed")));
+    // The registry is free for the next request.
+    let next = jobs.create(generated(100)).expect("next");
+    assert_eq!(next.status, JobStatus::Queued);
+}
+
+#[test]
+fn requests_beyond_the_budget_are_refused_naming_the_field() {
+    let budget =
+        Budget { max_bars: 1_000, memory_bytes: super::memory_bound(100, 0, 0), ..Budget::default() };
+    let jobs = BacktestJobs::new(Limits { budget, ..Limits::default() });
+    let field_of = |body: Value| match jobs.create(serde_json::from_value(body).expect("request")) {
+        Err(BackendError::InvalidField { field, message }) => (field, message),
+        other => panic!("not refused by field: {other:?}"),
+    };
+    let (field, message) = field_of(json!({ "data": { "generated": { "bars": 1_001 } } }));
+    assert_eq!((field.as_str(), message.as_str()), ("data.bars", "must be from 1 to 1000"));
+    let (field, message) = field_of(json!({ "data": { "generated": { "bars": 1_000 } } }));
+    assert_eq!(field, "data.bars");
+    assert_eq!(message, "a run of 1000 bars may need 4.1 MB; the worker allows 4.0 MB a backtest");
+    let (field, message) =
+        field_of(json!({ "params": { "fast": 2, "slow": 11 }, "data": { "generated": { "bars": 10 } } }));
+    assert_eq!(field, "params.slow");
+    assert_eq!(message, "a window of 11 bars needs at least 11 bars of data; the data has 10");
+    // A window as long as the data is fine.
+    let fits: BacktestRequest = serde_json::from_value(
+        json!({ "params": { "fast": 2, "slow": 10 }, "data": { "generated": { "bars": 10 } } }),
+    )
+    .expect("request");
+    let result = super::run_now(&fits, &budget).expect("a 10-bar window on 10 bars runs");
+    assert_eq!(result.trades, 0);
 }

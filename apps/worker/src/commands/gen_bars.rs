@@ -53,10 +53,15 @@ pub fn gen_bars(args: &GenBarsArgs) -> Result<(), Failure> {
             problems.push("--start-price must be positive".into());
             Price::ZERO
         });
+    let g = Generate { bars: args.bars, seed: args.seed, start_ms, interval_ms, start_price };
+    if problems.is_empty()
+        && let Err(why) = g.check()
+    {
+        problems.push(why);
+    }
     if !problems.is_empty() {
         return Err(Failure::Usage(problems.join("\n  ")));
     }
-    let g = Generate { bars: args.bars, seed: args.seed, start_ms, interval_ms, start_price };
     let file = std::fs::File::create(&args.out)
         .map_err(|e| Failure::System(format!("cannot create {}: {e}", args.out.display())))?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);

@@ -170,6 +170,11 @@ impl Binary {
         login["token"].as_str().expect("token").to_owned()
     }
 
+    /// Whether the process is still running (it has not exited, aborted or crashed).
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Kills the process and returns everything it printed, stdout then stderr.
     pub fn stop(mut self) -> String {
         let _ = self.child.kill();

@@ -5,6 +5,7 @@ mod helpers;
 
 mod api;
 mod binance;
+mod hostile;
 mod kill_switch;
 mod knowledge;
 mod login_audit;

@@ -2,11 +2,9 @@
 //! parameters (the CLI's and the settings' form). An enum rather than a trait object keeps the
 //! per-event call static and inlinable on the hot path.
 
-use std::str::FromStr;
+use mirai_core::{Action, Candle, Signal};
 
-use mirai_core::{Action, Candle, Decimal, Signal};
-
-use super::{RsiReversion, SmaCross, Strategy, StrategyError, rsi_reversion, sma_cross};
+use super::{RsiReversion, SmaCross, Strategy, StrategyError, StrategySpec, rsi_reversion, sma_cross};
 
 #[derive(Clone, Debug)]
 pub enum AnyStrategy {
@@ -17,54 +15,11 @@ pub enum AnyStrategy {
 impl AnyStrategy {
     pub const NAMES: &'static [&'static str] = &[sma_cross::NAME, rsi_reversion::NAME];
 
-    /// `from_spec("sma-cross", &[("fast", "10"), ("slow", "20")])`; unset parameters take their
-    /// defaults (sma-cross 10/20; rsi-reversion period 14, lower 30, upper 70).
+    /// `from_spec("sma-cross", &[("fast", "10"), ("slow", "20")])`: [`StrategySpec::parse`] then
+    /// [`StrategySpec::build`].
     pub fn from_spec(name: &str, params: &[(&str, &str)]) -> Result<Self, StrategyError> {
-        match name {
-            sma_cross::NAME => {
-                let (mut fast, mut slow) = (10usize, 20usize);
-                for (k, v) in params {
-                    match *k {
-                        "fast" => fast = parse(sma_cross::NAME, "fast", v)?,
-                        "slow" => slow = parse(sma_cross::NAME, "slow", v)?,
-                        other => {
-                            return Err(StrategyError::UnknownParam {
-                                strategy: sma_cross::NAME,
-                                param: other.into(),
-                            });
-                        }
-                    }
-                }
-                Ok(Self::SmaCross(SmaCross::new(fast, slow)?))
-            }
-            rsi_reversion::NAME => {
-                let (mut period, mut lower, mut upper) = (14u32, Decimal::from(30), Decimal::from(70));
-                for (k, v) in params {
-                    match *k {
-                        "period" => period = parse(rsi_reversion::NAME, "period", v)?,
-                        "lower" => lower = parse(rsi_reversion::NAME, "lower", v)?,
-                        "upper" => upper = parse(rsi_reversion::NAME, "upper", v)?,
-                        other => {
-                            return Err(StrategyError::UnknownParam {
-                                strategy: rsi_reversion::NAME,
-                                param: other.into(),
-                            });
-                        }
-                    }
-                }
-                Ok(Self::RsiReversion(RsiReversion::new(period, lower, upper)?))
-            }
-            other => Err(StrategyError::Unknown(other.to_owned())),
-        }
+        StrategySpec::parse(name, params)?.build()
     }
-}
-
-fn parse<T: FromStr>(strategy: &'static str, param: &'static str, v: &str) -> Result<T, StrategyError> {
-    v.trim().parse().map_err(|_| StrategyError::BadParam {
-        strategy,
-        param,
-        why: format!("{v:?} is not a valid number"),
-    })
 }
 
 impl Strategy for AnyStrategy {

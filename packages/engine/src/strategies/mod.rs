@@ -5,11 +5,13 @@ mod any;
 mod error;
 mod rsi_reversion;
 mod sma_cross;
+mod spec;
 
 pub use any::AnyStrategy;
 pub use error::StrategyError;
 pub use rsi_reversion::RsiReversion;
 pub use sma_cross::SmaCross;
+pub use spec::{MAX_WINDOW, StrategySpec};
 
 use mirai_core::{Action, Candle, Signal};
 

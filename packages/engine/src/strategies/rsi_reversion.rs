@@ -3,7 +3,7 @@
 
 use mirai_core::{Action, Candle, Confidence, Decimal, Signal};
 
-use super::{Strategy, StrategyError};
+use super::{MAX_WINDOW, Strategy, StrategyError};
 use crate::indicators::Rsi;
 
 pub const NAME: &str = "rsi-reversion";
@@ -19,22 +19,24 @@ pub struct RsiReversion {
 
 impl RsiReversion {
     pub fn new(period: u32, lower: Decimal, upper: Decimal) -> Result<Self, StrategyError> {
-        if period < 2 {
-            return Err(StrategyError::BadParam {
-                strategy: NAME,
-                param: "period",
-                why: "must be at least 2".into(),
-            });
-        }
-        if !(Decimal::ZERO < lower && lower < upper && upper < Decimal::ONE_HUNDRED) {
-            return Err(StrategyError::BadParam {
-                strategy: NAME,
-                param: "lower",
-                why: format!("need 0 < lower ({lower}) < upper ({upper}) < 100"),
-            });
-        }
+        check(period, lower, upper)?;
         Ok(Self { rsi: Rsi::new(period), period, lower, upper, prev: None })
     }
+}
+
+/// The rules on the parameters, before anything is built.
+pub(super) fn check(period: u32, lower: Decimal, upper: Decimal) -> Result<(), StrategyError> {
+    let bad = |param, why| Err(StrategyError::BadParam { strategy: NAME, param, why });
+    if period < 2 {
+        return bad("period", "must be at least 2".into());
+    }
+    if period as usize >= MAX_WINDOW {
+        return bad("period", format!("{period} bars is too long a window: at most {}", MAX_WINDOW - 1));
+    }
+    if !(Decimal::ZERO < lower && lower < upper && upper < Decimal::ONE_HUNDRED) {
+        return bad("lower", format!("need 0 < lower ({lower}) < upper ({upper}) < 100"));
+    }
+    Ok(())
 }
 
 impl Strategy for RsiReversion {

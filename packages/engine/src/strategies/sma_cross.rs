@@ -8,7 +8,7 @@
 
 use mirai_core::{Action, Candle, Confidence, Decimal, Signal};
 
-use super::{Strategy, StrategyError};
+use super::{MAX_WINDOW, Strategy, StrategyError};
 use crate::indicators::SmaPair;
 use crate::text::{push_normalized, push_ratio, push_u64};
 
@@ -27,22 +27,24 @@ pub struct SmaCross {
 
 impl SmaCross {
     pub fn new(fast: usize, slow: usize) -> Result<Self, StrategyError> {
-        if fast == 0 || slow == 0 {
-            return Err(StrategyError::BadParam {
-                strategy: NAME,
-                param: "fast",
-                why: "periods must be at least 1".into(),
-            });
-        }
-        if fast >= slow {
-            return Err(StrategyError::BadParam {
-                strategy: NAME,
-                param: "fast",
-                why: format!("fast ({fast}) must be shorter than slow ({slow})"),
-            });
-        }
+        check(fast, slow)?;
         Ok(Self { sma: SmaPair::new(fast, slow), prev: 0, reasons: true })
     }
+}
+
+/// The rules on the periods, before anything is allocated.
+pub(super) fn check(fast: usize, slow: usize) -> Result<(), StrategyError> {
+    let bad = |param, why| Err(StrategyError::BadParam { strategy: NAME, param, why });
+    if fast == 0 || slow == 0 {
+        return bad("fast", "periods must be at least 1".into());
+    }
+    if slow > MAX_WINDOW {
+        return bad("slow", format!("{slow} bars is too long a window: at most {MAX_WINDOW}"));
+    }
+    if fast >= slow {
+        return bad("fast", format!("fast ({fast}) must be shorter than slow ({slow})"));
+    }
+    Ok(())
 }
 
 impl Strategy for SmaCross {

@@ -33,6 +33,10 @@ pub enum TokenRejection {
     Expired,
     #[error("not valid yet")]
     NotYetValid,
+    /// Signed with our secret but living longer than the tokens we issue (`exp − iat` above
+    /// 12 h), or issued longer ago than that: not a token we made, so not one we accept.
+    #[error("lifetime longer than ours")]
+    Lifetime,
     #[error("unknown subject")]
     Subject,
 }

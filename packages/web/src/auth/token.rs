@@ -1,5 +1,5 @@
-//! JWTs: HS256 only, `sub`/`iat`/`nbf`/`exp` claims, 12 h lifetime, checked against an injected
-//! clock with a 5 s leeway.
+//! JWTs: HS256 only, `sub`/`iat`/`nbf`/`exp` claims, 12 h lifetime (no token that claims longer,
+//! or was issued longer ago, is accepted), checked against an injected clock with a 5 s leeway.
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -35,7 +35,7 @@ impl TokenKeys {
         validation.validate_exp = false;
         validation.validate_nbf = false;
         validation.leeway = LEEWAY_SECS.unsigned_abs();
-        validation.set_required_spec_claims(&["exp", "nbf", "sub"]);
+        validation.set_required_spec_claims(&["exp", "iat", "nbf", "sub"]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -70,6 +70,13 @@ impl TokenKeys {
         }
         if c.nbf > now.saturating_add(LEEWAY_SECS) || c.iat > now.saturating_add(LEEWAY_SECS) {
             return Err(TokenRejection::NotYetValid);
+        }
+        // Every token we issue has exp = iat + TTL; one that claims longer, or was issued longer
+        // ago, was minted with a leaked secret or by a bug, and lives on only if we let it.
+        if c.exp.saturating_sub(c.iat) > TOKEN_TTL_SECS
+            || now.saturating_sub(c.iat) > TOKEN_TTL_SECS.saturating_add(LEEWAY_SECS)
+        {
+            return Err(TokenRejection::Lifetime);
         }
         Ok(c)
     }

@@ -104,12 +104,19 @@ impl RemoteBackend {
                 .await
                 .map_err(|e| BackendError::Internal(format!("control API answer: {e}")));
         }
-        let (message, code) = resp.json::<ErrorBody>().await.map(|b| (b.error, b.code)).unwrap_or_default();
+        let (message, code, mut fields) =
+            resp.json::<ErrorBody>().await.map(|b| (b.error, b.code, b.fields)).unwrap_or_default();
         Err(match status {
             StatusCode::SERVICE_UNAVAILABLE if code == crate::error::DEPENDENCY_UNAVAILABLE => {
                 BackendError::DependencyUnavailable(message)
             }
             StatusCode::CONFLICT => BackendError::Refused(message),
+            StatusCode::UNPROCESSABLE_ENTITY
+                if code == crate::error::VALIDATION_FAILED && fields.len() == 1 =>
+            {
+                let f = fields.remove(0);
+                BackendError::InvalidField { field: f.field, message: f.message }
+            }
             StatusCode::UNPROCESSABLE_ENTITY => BackendError::Invalid(message),
             StatusCode::NOT_FOUND => BackendError::NotFound(message),
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT => {

@@ -38,6 +38,9 @@ pub(crate) struct ErrorBody {
     /// The answer's machine-readable code (absent from older workers).
     #[serde(default)]
     pub(crate) code: String,
+    /// The fields at fault, on a 422 `validation_failed`.
+    #[serde(default)]
+    pub(crate) fields: Vec<crate::error::FieldError>,
 }
 
 /// The answer to a recorded login event.

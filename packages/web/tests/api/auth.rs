@@ -167,3 +167,23 @@ async fn tokens_for_another_subject_or_without_exp_are_refused() {
     let no_nbf = sign(Algorithm::HS256, SECRET, &json!({ "sub": USER, "iat": T0_S, "exp": T0_S + 3600 }));
     assert_refused(&h, &no_nbf, "no nbf").await;
 }
+
+#[tokio::test]
+async fn tokens_that_live_longer_than_ours_are_refused_even_with_the_right_secret() {
+    let h = harness();
+    let day = 86_400;
+    let ten_years = sign(Algorithm::HS256, SECRET, &claims(USER, T0_S, T0_S + 3_650 * day));
+    assert_refused(&h, &ten_years, "exp ten years after iat").await;
+    let from_last_month =
+        json!({ "sub": USER, "iat": T0_S - 30 * day, "nbf": T0_S - 30 * day, "exp": T0_S + 3600 });
+    assert_refused(&h, &sign(Algorithm::HS256, SECRET, &from_last_month), "iat thirty days ago").await;
+    // exp − iat just over twelve hours, although the token would still be inside its window.
+    let long_by_a_second = sign(Algorithm::HS256, SECRET, &claims(USER, T0_S, T0_S + 12 * 3600 + 1));
+    assert_refused(&h, &long_by_a_second, "exp − iat = 12 h + 1 s").await;
+    let no_iat = sign(Algorithm::HS256, SECRET, &json!({ "sub": USER, "nbf": T0_S, "exp": T0_S + 3600 }));
+    assert_refused(&h, &no_iat, "no iat").await;
+
+    // Exactly our lifetime passes.
+    let ours = sign(Algorithm::HS256, SECRET, &claims(USER, T0_S, T0_S + 12 * 3600));
+    assert_eq!(status_with(&h, &ours).await.status, StatusCode::OK);
+}

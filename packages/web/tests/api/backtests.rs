@@ -124,7 +124,28 @@ async fn the_remote_backend_carries_backtests_and_their_errors() {
     assert_eq!(result.final_equity.to_string(), "69336.74099");
     assert!(matches!(remote.backtest("bt-7").await, Err(BackendError::NotFound(_))));
     assert!(matches!(remote.backtest("../status").await, Err(BackendError::NotFound(_))));
-    let mut bad = request;
+    let mut bad = request.clone();
     bad.strategy = "macd".into();
     assert!(matches!(remote.create_backtest(bad).await, Err(BackendError::Invalid(m)) if m.contains("macd")));
+
+    // The worker's check on one field reaches the web tier's client as the same field, and the
+    // web tier answers it as it answers its own validation failures.
+    let mut window: BacktestRequest = request;
+    window.params.insert("slow".into(), serde_json::from_str("1000000000000").expect("number"));
+    let e = remote.create_backtest(window.clone()).await.expect_err("refused");
+    assert_eq!(
+        e,
+        BackendError::InvalidField {
+            field: "params.slow".into(),
+            message: "1000000000000 bars is too long a window".into()
+        }
+    );
+    let auth = mirai_web::Auth::new(USER, PASSWORD, SECRET.as_bytes()).expect("auth");
+    let ctx = mirai_web::Ctx::new(auth, std::sync::Arc::new(remote));
+    let token = ctx.auth.login(USER, PASSWORD).expect("login").token;
+    let body = serde_json::to_string(&window).expect("json");
+    let a = call(&ctx, post("/api/backtests", Some(&token), &body)).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);
+    assert_eq!(a.json()["code"], "validation_failed");
+    assert_eq!(a.json()["fields"][0]["field"], "params.slow");
 }

@@ -209,6 +209,12 @@ impl Backend for FakeBackend {
             if request.strategy != "sma-cross" {
                 return Err(BackendError::Invalid(format!("unknown strategy {:?}", request.strategy)));
             }
+            if let Some(slow) = request.params.get("slow").map(|v| v.as_text()).filter(|v| v.len() > 6) {
+                return Err(BackendError::InvalidField {
+                    field: "params.slow".into(),
+                    message: format!("{slow} bars is too long a window"),
+                });
+            }
             let mut jobs = lock(&self.backtests);
             let job = BacktestJobView {
                 id: format!("bt-{}", jobs.len() + 1),
