@@ -9,10 +9,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use mirai_core::RiskState;
 use mirai_core::{Amount, Clock, Fill, OrderStatus, Price, Qty, Timestamp};
 use mirai_engine::{Engine, EngineConfig, ManualClock, RuleBasedAdvisor, Sizing};
 use mirai_paper::{PaperConfig, PaperExchange, PaperExecutor};
-use mirai_risk::RiskState;
 use mirai_store_local::LocalStore;
 use mirai_web::{Auth, Backend, Ctx, LoginLimiter, Mode};
 use serde_json::json;

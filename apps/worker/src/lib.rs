@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod feed;
 pub mod knowledge;
+pub mod ledger;
 pub mod login_budget;
 pub mod news;
 pub mod secret;

@@ -9,20 +9,20 @@
 //! has already queried it) stays open until the venue reports it or start-up reconciliation
 //! settles it — it is never resent.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use mirai_core::{
     Amount, ClientOrderId, Clock, ExecError, ExecutionReport, Executor, Fill, MarketEvent, OrderStatus, Qty,
-    Symbol, Timestamp, TradeId,
+    Symbol, Timestamp,
 };
-use mirai_engine::{Engine, ManualClock, Outcome, RuleBasedAdvisor};
+use mirai_engine::{BookingError, Engine, ManualClock, Outcome, RuleBasedAdvisor};
 use mirai_paper::SharedPaper;
 use mirai_store_local::{LocalStore, PnlSnapshot, StoreError};
 use mirai_web::{ControlAction, Mode, PositionView, StatusView};
 use serde_json::json;
 use tokio::sync::mpsc;
 
+use crate::ledger::{BookedTrades, StoreLedger};
 use crate::shared::{Command, Shared, Snapshot};
 use crate::venue::VenueUpdate;
 
@@ -61,7 +61,7 @@ pub struct Trader<E> {
     pub last_event_at: Option<Timestamp>,
     candles_seen: u64,
     /// Trades already booked, loaded from the store on first use.
-    booked: Option<HashSet<(Symbol, TradeId)>>,
+    booked: BookedTrades,
     /// The venue's reports (Binance user data); `None` on the paper exchange.
     updates: Option<mpsc::Receiver<VenueUpdate>>,
     blocked: Option<BlockedReason>,
@@ -103,7 +103,7 @@ impl<E: Executor> Trader<E> {
             started_at,
             last_event_at: None,
             candles_seen: 0,
-            booked: None,
+            booked: BookedTrades::default(),
             updates: None,
             blocked: None,
         }
@@ -192,7 +192,9 @@ impl<E: Executor> Trader<E> {
         self.last_event_at = Some(ev.time());
         if let Some(paper) = &self.paper {
             for fill in paper.on_market(ev).map_err(|_| TraderError::Exchange)? {
-                self.book_fill(&fill)?;
+                let mut ledger = StoreLedger::new(&self.store, &mut self.booked, ev.time());
+                let booked = self.engine.on_reported_fill(&fill, &mut ledger);
+                self.settle(booked, ev.time())?;
             }
         }
         if let Some(outcome) = self.engine.on_event(ev) {
@@ -304,35 +306,37 @@ impl<E: Executor> Trader<E> {
         for o in self.store.open_orders()? {
             let cid = &o.request.client_order_id;
             match self.executor.cancel(o.request.symbol, cid).await {
-                Ok(report) => {
-                    for fill in &report.fills {
-                        self.book_fill(fill)?;
-                    }
-                    self.store.update_order(cid, report.status, None, report.filled_qty, now)?;
-                    self.engine.on_order_closed(cid);
-                }
+                Ok(report) => self.apply_report(&report, now)?,
                 Err(e) => tracing::error!(error = %e, id = %cid, "could not cancel an open order"),
             }
         }
         Ok(())
     }
 
-    /// Applies a venue report (fills, status). From here on the order's state is the venue's.
+    /// Applies a venue report (fills, status): the order lifecycle every mode shares
+    /// (`Engine::on_report`). From here on the order's state is the venue's.
     fn apply_report(&mut self, report: &ExecutionReport, now: Timestamp) -> Result<(), TraderError> {
-        for fill in &report.fills {
-            self.book_fill(fill)?;
+        let mut ledger = StoreLedger::new(&self.store, &mut self.booked, now);
+        let booked = self.engine.on_report(report, &mut ledger);
+        self.settle(booked, now)
+    }
+
+    /// A store failure stops the step; a fill the portfolio refused has halted trading (the
+    /// engine's policy) and is logged and audited here, and the task goes on serving commands.
+    fn settle(
+        &mut self,
+        booked: Result<(), BookingError<StoreError>>,
+        now: Timestamp,
+    ) -> Result<(), TraderError> {
+        match booked {
+            Ok(()) => Ok(()),
+            Err(BookingError::Ledger(e)) => Err(e.into()),
+            Err(e @ BookingError::FillRefused { .. }) => {
+                tracing::error!(error = %e, "fill does not fit the ledger; trading halted");
+                self.store.append_audit(now, "halt", "system", &json!({ "why": e.to_string() }))?;
+                Ok(())
+            }
         }
-        self.store.update_order(
-            &report.client_order_id,
-            report.status,
-            Some(report.exchange_order_id),
-            report.filled_qty,
-            now,
-        )?;
-        if !report.status.is_open() {
-            self.engine.on_order_closed(&report.client_order_id);
-        }
-        Ok(())
     }
 
     /// One report from the venue's user-data stream.
@@ -341,7 +345,9 @@ impl<E: Executor> Trader<E> {
         match update {
             VenueUpdate::Fill(fill) => {
                 if self.is_ours(&fill.client_order_id)? {
-                    self.book_fill(&fill)?;
+                    let mut ledger = StoreLedger::new(&self.store, &mut self.booked, now);
+                    let booked = self.engine.on_reported_fill(&fill, &mut ledger);
+                    self.settle(booked, now)?;
                 } else {
                     tracing::warn!(id = %fill.client_order_id, trade = %fill.trade_id.0, "a fill of an order Mirai did not place; not booked (restart reconciliation will flag the difference)");
                 }
@@ -375,42 +381,6 @@ impl<E: Executor> Trader<E> {
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e, %id, "could not re-read an open order"),
             }
-        }
-        Ok(())
-    }
-
-    fn book_fill(&mut self, fill: &Fill) -> Result<(), TraderError> {
-        let key = (fill.symbol, fill.trade_id.clone());
-        if self.booked.is_none() {
-            let stored = self.store.all_fills()?.into_iter().map(|f| (f.symbol, f.trade_id)).collect();
-            self.booked = Some(stored);
-        }
-        if self.booked.as_ref().is_some_and(|b| b.contains(&key)) {
-            tracing::debug!(trade = %fill.trade_id.0, "fill already booked");
-            return Ok(());
-        }
-        if let Err(e) = self.engine.on_fill(fill) {
-            tracing::error!(error = %e, "fill does not fit the ledger; halting");
-            self.engine.halt();
-            return Ok(());
-        }
-        let position = self
-            .engine
-            .portfolio()
-            .position(fill.symbol)
-            .cloned()
-            .unwrap_or_else(|| mirai_core::Position::flat(fill.symbol));
-        let inserted = self.store.record_fill(fill, &position)?;
-        if let Some(b) = self.booked.as_mut() {
-            b.insert(key);
-        }
-        if inserted {
-            self.store.append_audit(
-                fill.ts,
-                "fill",
-                "exchange",
-                &json!({ "trade_id": fill.trade_id, "client_order_id": fill.client_order_id, "side": fill.side, "qty": fill.qty, "price": fill.price, "fee": fill.fee }),
-            )?;
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use mirai_core::{
     Action, Confidence, Decimal, Decision, DecisionId, ExchangeError, OrderKind, OrderRequest, Price,
-    RiskApproved, RiskLimits, Side,
+    RiskApproved, RiskLimits, Side, TradeId,
 };
 use mirai_engine::{AnyStrategy, EngineConfig, Sizing};
 use rust_decimal_macros::dec;
@@ -110,7 +110,7 @@ fn outcome(n: i64) -> (Outcome, ClientOrderId) {
         rationale: "test".into(),
         citations: Vec::new(),
     };
-    (Outcome { decision, order: Some(Ok(RiskApproved::new_by_risk_gate(req))) }, cid)
+    (Outcome { decision, order: Some(Ok(RiskApproved::stub(req))) }, cid)
 }
 
 fn fill(cid: &ClientOrderId, trade: &str, qty: Decimal) -> Fill {
@@ -207,4 +207,29 @@ async fn fills_of_orders_mirai_did_not_place_are_not_booked() {
     assert!(store.all_fills().unwrap().is_empty());
     assert!(store.order(&foreign).unwrap().is_none());
     assert_eq!(held(&t), Decimal::ZERO);
+}
+
+#[tokio::test]
+async fn a_fill_the_ledger_cannot_take_halts_trading_and_is_audited() {
+    // The one policy of the order lifecycle (`Engine::on_report`), as the backtest applies it.
+    let store = Arc::new(LocalStore::open_in_memory().unwrap());
+    let (o, cid) = outcome(1);
+    let mut oversell = fill(&cid, "43", dec!(5));
+    oversell.side = Side::Sell;
+    let mut t =
+        trader(store.clone(), Scripted::with(vec![Ok(report(&cid, OrderStatus::Filled, vec![oversell]))]));
+    t.handle_outcome(o).await.expect("the step itself succeeds");
+    assert!(t.engine.risk_state().halted, "trading halted");
+    assert_eq!(store.all_fills().unwrap().len(), 0, "nothing booked that the portfolio refused");
+    assert_eq!(
+        store.order(&cid).unwrap().unwrap().status,
+        OrderStatus::Filled,
+        "the venue's status recorded"
+    );
+    let halt = store.audit(5).unwrap().into_iter().find(|e| e.kind == "halt").expect("the halt is audited");
+    assert!(
+        halt.payload["why"].as_str().unwrap_or_default().contains("trading halted"),
+        "{:?}",
+        halt.payload
+    );
 }

@@ -44,7 +44,7 @@ pub use market_event::{FeedStatus, MarketEvent, Quote};
 pub use order::{OrderKind, OrderRequest, OrderStatus, TimeInForce};
 pub use ports::{Advice, Advisor, Clock, Executor, Signal};
 pub use position::{Position, PositionError};
-pub use risk::{RefusalReason, RiskApproved, RiskLimits, RiskRefused};
+pub use risk::{Exposure, RefusalReason, RiskApproved, RiskGate, RiskLimits, RiskRefused, RiskState};
 pub use rust_decimal::Decimal;
 pub use side::Side;
 pub use time::Timestamp;

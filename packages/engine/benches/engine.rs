@@ -152,7 +152,7 @@ fn run(stream: &[MarketEvent], timed: bool) -> (Totals, Vec<u64>, Vec<u64>) {
                 }
                 t.approved += 1;
                 let cid = order.inner().client_order_id.clone();
-                match paper.submit(&order, ev.time()) {
+                match paper.submit(order.inner(), ev.time()) {
                     Ok(report) => {
                         for f in &report.fills {
                             let _ = engine.on_fill(f);

@@ -6,7 +6,7 @@ use mirai_core::{
     DecisionIdPrefix, Fill, MarketEvent, OrderKind, OrderRequest, Position, PositionError, Price, Qty,
     RiskApproved, RiskLimits, RiskRefused, Side, Signal, Symbol, SymbolRules, Timestamp,
 };
-use mirai_risk::{Exposure, RiskGate, RiskState};
+use mirai_core::{Exposure, RiskGate, RiskState};
 
 use crate::{AnyStrategy, Portfolio, Sizing, Strategy};
 

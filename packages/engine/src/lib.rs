@@ -10,6 +10,7 @@ pub mod clock;
 mod confidence;
 pub mod engine;
 pub mod indicators;
+mod lifecycle;
 pub mod portfolio;
 pub mod sizing;
 pub mod strategies;
@@ -19,6 +20,7 @@ mod text;
 pub use advisor::RuleBasedAdvisor;
 pub use clock::ManualClock;
 pub use engine::{Engine, EngineConfig, OrderTiming, Outcome, SlotIndex};
+pub use lifecycle::{BookingError, Ledger};
 pub use portfolio::Portfolio;
 pub use sizing::Sizing;
 pub use strategies::{

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use mirai_core::{
     Asset, Candle, ClientOrderId, Decimal, DecisionId, Fill, MarketEvent, OrderKind, OrderRequest,
-    OrderStatus, Price, Qty, Quote, RiskApproved, Side, Symbol, SymbolRules, TimeInForce, Timestamp,
+    OrderStatus, Price, Qty, Quote, Side, Symbol, SymbolRules, TimeInForce, Timestamp,
 };
 use mirai_paper::{PaperConfig, PaperExchange};
 use serde_json::{Value, json};
@@ -293,10 +293,7 @@ impl SimExchange {
             reference_price: reference,
             created_at: market_now,
         };
-        let report = self
-            .paper
-            .submit(&RiskApproved::new_by_risk_gate(req), market_now)
-            .map_err(|e| ApiError::bad(e.code, e.msg))?;
+        let report = self.paper.submit(&req, market_now).map_err(|e| ApiError::bad(e.code, e.msg))?;
         let (price, tif) = match o.kind {
             OrderKind::Market => (Decimal::ZERO, "GTC"),
             OrderKind::Limit { price, time_in_force } => (price.get(), tif_str(time_in_force)),

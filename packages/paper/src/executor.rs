@@ -69,7 +69,7 @@ impl<C: Clock + Send + Sync> PaperExecutor<C> {
 impl<C: Clock + Send + Sync> Executor for PaperExecutor<C> {
     async fn submit(&self, order: RiskApproved<OrderRequest>) -> Result<ExecutionReport, ExecError> {
         let now = self.clock.now();
-        self.with(|ex| ex.submit(&order, now))?.map_err(ExecError::Rejected)
+        self.with(|ex| ex.submit(order.inner(), now))?.map_err(ExecError::Rejected)
     }
 
     async fn cancel(

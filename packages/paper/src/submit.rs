@@ -3,7 +3,7 @@
 
 use mirai_core::{
     Asset, ClientOrderId, Decimal, ExchangeError, ExecutionReport, OrderKind, OrderRequest, OrderStatus,
-    Price, Qty, RiskApproved, Side, Symbol, TimeInForce, Timestamp,
+    Price, Qty, Side, Symbol, TimeInForce, Timestamp,
 };
 
 use crate::exchange::PaperExchange;
@@ -16,12 +16,11 @@ impl PaperExchange {
     /// moved by slippage; marketable limit orders fill at once at the better of their limit and
     /// that price; other GTC limits rest with their funds locked; other IOC and FOK limits expire.
     /// A refused order leaves no trace: balances, ids and the book are unchanged.
-    pub fn submit(
-        &mut self,
-        order: &RiskApproved<OrderRequest>,
-        now: Timestamp,
-    ) -> Result<ExecutionReport, ExchangeError> {
-        self.try_submit(order.inner(), now).map_err(ExchangeError::from)
+    ///
+    /// The exchange judges orders as a venue does, by its own rules; whether an order passed the
+    /// risk gates is the executor's concern ([`crate::PaperExecutor`] takes only approved ones).
+    pub fn submit(&mut self, order: &OrderRequest, now: Timestamp) -> Result<ExecutionReport, ExchangeError> {
+        self.try_submit(order, now).map_err(ExchangeError::from)
     }
 
     /// Cancels an open order and releases what it locked. A closed or unknown order answers

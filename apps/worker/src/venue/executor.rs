@@ -119,7 +119,7 @@ mod tests {
 
     fn order() -> RiskApproved<OrderRequest> {
         let d = DecisionId::new("t", Symbol::new("BTCUSDT"), Timestamp::from_millis(5));
-        RiskApproved::new_by_risk_gate(OrderRequest {
+        RiskApproved::stub(OrderRequest {
             client_order_id: ClientOrderId::for_decision(&d, Side::Buy),
             decision_id: d,
             symbol: Symbol::new("BTCUSDT"),
@@ -149,7 +149,7 @@ mod tests {
         approval.0.store(false, Ordering::Relaxed);
         let mut next = order().into_inner();
         next.client_order_id = ClientOrderId::new_checked("after-revoke").unwrap();
-        let refused = venue.executor.submit(RiskApproved::new_by_risk_gate(next)).await;
+        let refused = venue.executor.submit(RiskApproved::stub(next)).await;
         assert!(matches!(refused, Err(ExecError::Refused(why)) if why.contains("mirai live approve")));
         assert_eq!(sim.orders_with_client_id("after-revoke"), 0);
         assert_eq!(sim.order_count(), 1);

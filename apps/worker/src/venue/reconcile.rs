@@ -333,8 +333,7 @@ mod tests {
         assert!(reasons[2].contains("10000") && reasons[2].contains("STARTING_CASH"));
         let blocked = venue.executor.blocked_reason().unwrap();
         assert!(blocked.contains("manual-1"));
-        let refused =
-            venue.executor.submit(RiskApproved::new_by_risk_gate(request(9, Side::Buy, dec!(0.001)))).await;
+        let refused = venue.executor.submit(RiskApproved::stub(request(9, Side::Buy, dec!(0.001)))).await;
         assert!(matches!(refused, Err(ExecError::Refused(why)) if why.contains("disagree")));
         // Cancels still pass: the kill switch works on a blocked venue.
         let id = ClientOrderId::new_checked("manual-1").unwrap();

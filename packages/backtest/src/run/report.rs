@@ -18,6 +18,14 @@ pub struct Counts {
     /// Rejections by the exchange, by Binance error message.
     pub rejected: BTreeMap<String, u64>,
     pub fills: u64,
+    /// Fills the portfolio refused (the order lifecycle then halts trading, as live); absent
+    /// from reports when none, which is always unless the engine and the exchange disagree.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub fills_refused: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -10,13 +10,14 @@
 //!
 //! Per bar with no signal the loop costs a few tens of nanoseconds (see docs/benchmarks.md).
 
+use std::convert::Infallible;
 use std::io::Read;
 use std::sync::Arc;
 
 use mirai_core::{Amount, Candle, Decimal, MarketEvent, Price, Qty, Timestamp};
 use mirai_engine::{
-    AnyStrategy, Engine, EngineConfig, ManualClock, OrderTiming, Outcome, RuleBasedAdvisor, Sizing,
-    SlotIndex, Strategy,
+    AnyStrategy, BookingError, Engine, EngineConfig, Ledger, ManualClock, OrderTiming, Outcome,
+    RuleBasedAdvisor, Sizing, SlotIndex, Strategy,
 };
 use mirai_paper::{MarketIndex, PaperConfig, PaperExchange};
 
@@ -211,7 +212,8 @@ impl Backtest {
             self.exchange.on_market(&event)
         };
         if !fills.is_empty() {
-            self.book_fills(&fills);
+            self.fills = fills;
+            self.book_bar_fills();
         }
         let outcome =
             if own { self.engine.on_candle_at(self.slot, &tick) } else { self.engine.on_event(&event) };
@@ -226,35 +228,53 @@ impl Backtest {
         match outcome.order {
             Some(Ok(approved)) => {
                 self.counts.orders += 1;
-                match self.exchange.submit(&approved, now) {
-                    Ok(report) => self.book_fills(&report.fills),
-                    Err(e) => count(&mut self.counts.rejected, &e.msg),
+                let order = approved.inner();
+                match self.exchange.submit(order, now) {
+                    Ok(report) => {
+                        let mut ledger =
+                            BookLedger::at(&mut self.book, &mut self.counts, self.bar, self.bar_time);
+                        let booked = self.engine.on_report(&report, &mut ledger);
+                        self.settle(booked);
+                        // Open at the next price (next-open) or closed on arrival: either way the
+                        // symbol may decide again, as the exchange keeps the order.
+                        self.engine.on_order_closed(&order.client_order_id);
+                    }
+                    Err(e) => {
+                        count(&mut self.counts.rejected, &e.msg);
+                        self.engine.on_order_closed(&order.client_order_id);
+                    }
                 }
-                self.engine.on_order_closed(&approved.inner().client_order_id);
+                self.refresh_holdings();
             }
             Some(Err(refused)) => count(&mut self.counts.refused, refused.reason.gate()),
             None => {}
         }
     }
 
-    /// Books the fills the exchange gave for the bar and empties the buffer for the next.
+    /// Books the fills the exchange gave for the bar (orders filled at this price) and empties
+    /// the buffer for the next.
     #[cold]
     fn book_bar_fills(&mut self) {
         let fills = std::mem::take(&mut self.fills);
-        self.book_fills(&fills);
+        for f in &fills {
+            let mut ledger = BookLedger::at(&mut self.book, &mut self.counts, self.bar, self.bar_time);
+            let booked = self.engine.on_reported_fill(f, &mut ledger);
+            self.settle(booked);
+        }
         self.fills = fills;
         self.fills.clear();
+        self.refresh_holdings();
     }
 
-    #[cold]
-    fn book_fills(&mut self, fills: &[mirai_core::Fill]) {
-        for f in fills {
-            // The engine's books and the exchange's agree by construction; a fill the portfolio
-            // refused would be a bug in one of them, and the totals below would show it.
-            let _ = self.engine.on_fill(f);
-            self.book.on_fill(f, self.bar, self.bar_time);
-            self.counts.fills += 1;
+    /// The lifecycle's one policy for a fill the portfolio refused: the engine has halted; the
+    /// report counts it.
+    fn settle(&mut self, booked: Result<(), BookingError<Infallible>>) {
+        if let Err(BookingError::FillRefused { .. }) = booked {
+            self.counts.fills_refused += 1;
         }
+    }
+
+    fn refresh_holdings(&mut self) {
         let p = self.engine.portfolio();
         self.cash = p.cash();
         self.qty = p.position(self.config.symbol).map_or(Qty::ZERO, |p| p.qty);
@@ -434,4 +454,85 @@ fn parse_ahead(src: impl Read, tx: &std::sync::mpsc::SyncSender<Result<(Vec<Bar>
         }
     }
     let _ = tx.send(Ok((chunk, reader.bytes_read())));
+}
+
+/// A backtest's ledger: fills go into the round-trip book and the counts.
+struct BookLedger<'a> {
+    book: &'a mut TradeBook,
+    counts: &'a mut Counts,
+    bar: u64,
+    bar_time: Timestamp,
+}
+
+impl<'a> BookLedger<'a> {
+    fn at(book: &'a mut TradeBook, counts: &'a mut Counts, bar: u64, bar_time: Timestamp) -> Self {
+        Self { book, counts, bar, bar_time }
+    }
+}
+
+impl Ledger for BookLedger<'_> {
+    type Error = Infallible;
+
+    fn record_fill(
+        &mut self,
+        fill: &mirai_core::Fill,
+        _position: &mirai_core::Position,
+    ) -> Result<(), Infallible> {
+        self.book.on_fill(fill, self.bar, self.bar_time);
+        self.counts.fills += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mirai_core::{ClientOrderId, DecisionId, Fill, Price, Side, TradeId};
+    use rust_decimal_macros::dec;
+
+    use super::*;
+    use crate::generate::{DEFAULT_START_MS, Generate};
+
+    #[test]
+    fn a_fill_the_portfolio_refuses_halts_trading_as_live() {
+        // The one policy of the order lifecycle (`Engine::on_report`), as the trader applies it.
+        let config = BacktestConfig {
+            params: vec![("fast".into(), "2".into()), ("slow".into(), "5".into())],
+            ..BacktestConfig::default()
+        };
+        let g = Generate {
+            bars: 4_000,
+            seed: 3,
+            start_ms: DEFAULT_START_MS,
+            interval_ms: 60_000,
+            start_price: Price::new(dec!(100)),
+        };
+        let mut bt = Backtest::new(&config).unwrap();
+        let mut candles = g.candles();
+        for c in candles.by_ref().take(2_000) {
+            bt.step(&c);
+        }
+        let orders_before = bt.counts.orders;
+        assert!(orders_before > 0, "the strategy trades on this data");
+        // A sale of far more than is held, as if the exchange had filled one.
+        let id = DecisionId::new("test", config.symbol, Timestamp::from_millis(DEFAULT_START_MS));
+        bt.fills.push(Fill {
+            trade_id: TradeId("bogus".into()),
+            client_order_id: ClientOrderId::for_decision(&id, Side::Sell),
+            symbol: config.symbol,
+            side: Side::Sell,
+            qty: Qty::new(dec!(1000000)),
+            price: Price::new(dec!(100)),
+            fee: Amount::ZERO,
+            ts: Timestamp::from_millis(DEFAULT_START_MS),
+        });
+        bt.book_bar_fills();
+        assert_eq!(bt.counts.fills_refused, 1);
+        for c in candles {
+            bt.step(&c);
+        }
+        assert_eq!(bt.counts.orders, orders_before, "no order after the halt");
+        assert!(bt.counts.refused.get("kill_switch").is_some_and(|n| *n > 0), "{:?}", bt.counts.refused);
+        let report = bt.finish().unwrap();
+        assert_eq!(serde_json::to_value(&report.counts).unwrap()["fills_refused"], 1);
+    }
 }

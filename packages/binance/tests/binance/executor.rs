@@ -16,7 +16,7 @@ use crate::support::{client, sim};
 
 fn order(n: i64, kind: OrderKind) -> RiskApproved<OrderRequest> {
     let decision = DecisionId::new("test", Symbol::new("BTCUSDT"), Timestamp::from_millis(n));
-    RiskApproved::new_by_risk_gate(OrderRequest {
+    RiskApproved::stub(OrderRequest {
         client_order_id: ClientOrderId::for_decision(&decision, Side::Buy),
         decision_id: decision,
         symbol: Symbol::new("BTCUSDT"),
@@ -157,7 +157,7 @@ async fn refusals_are_rejections_with_binance_codes() {
     let ex = executor(&sim).await;
     let mut big = order(41, OrderKind::Market).into_inner();
     big.qty = Qty::new(dec!(50));
-    match ex.submit(RiskApproved::new_by_risk_gate(big)).await {
+    match ex.submit(RiskApproved::stub(big)).await {
         Err(ExecError::Rejected(e)) => assert_eq!(
             (e.code, e.msg.as_str()),
             (-2010, "Account has insufficient balance for requested action.")
@@ -167,12 +167,12 @@ async fn refusals_are_rejections_with_binance_codes() {
     let mut dust = order(42, OrderKind::Market).into_inner();
     dust.qty = Qty::new(dec!(0.00001));
     assert!(
-        matches!(ex.submit(RiskApproved::new_by_risk_gate(dust)).await, Err(ExecError::Rejected(e)) if e.code == -1013)
+        matches!(ex.submit(RiskApproved::stub(dust)).await, Err(ExecError::Rejected(e)) if e.code == -1013)
     );
     let mut other = order(43, OrderKind::Market).into_inner();
     other.symbol = Symbol::new("ETHUSDT");
     assert!(
-        matches!(ex.submit(RiskApproved::new_by_risk_gate(other)).await, Err(ExecError::Rejected(e)) if e.code == -1121),
+        matches!(ex.submit(RiskApproved::stub(other)).await, Err(ExecError::Rejected(e)) if e.code == -1121),
         "not configured"
     );
     assert!(

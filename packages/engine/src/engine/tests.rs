@@ -145,7 +145,7 @@ fn round_trip_through_the_paper_exchange_books_exact_pnl() {
         let ev = MarketEvent::Candle(candle(i as i64, Decimal::from(*p)));
         assert!(ex.on_market(&ev).is_empty());
         if let Some(Outcome { order: Some(Ok(approved)), .. }) = e.on_event(&ev) {
-            let report = ex.submit(&approved, ev.time()).unwrap();
+            let report = ex.submit(approved.inner(), ev.time()).unwrap();
             assert_eq!(report.status, OrderStatus::Filled);
             for f in &report.fills {
                 e.on_fill(f).unwrap();

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use mirai_core::{Clock, ExecError, Executor, OrderStatus, Side, TimeInForce, Timestamp};
+use mirai_core::{Clock, ExecError, Executor, OrderStatus, RiskApproved, Side, TimeInForce, Timestamp};
 use mirai_paper::PaperExecutor;
 use rust_decimal_macros::dec;
 
@@ -36,14 +36,16 @@ async fn orders_placed_through_the_port_fill_on_market_events_fed_to_the_handle(
     let shared = exec.shared();
     shared.on_market(&flat(0, dec!(60000))).expect("healthy");
 
-    let submit = exec.submit(market("m", Side::Buy, dec!(0.01)));
+    let submit = exec.submit(RiskApproved::stub(market("m", Side::Buy, dec!(0.01))));
     assert_send(&submit);
     let report = submit.await.expect("funded");
     assert_eq!(report.status, OrderStatus::Filled);
     assert_eq!(report.fills[0].ts, T0, "the fill is stamped by the executor's clock");
 
     clock.set(T0.plus_millis(5_000));
-    exec.submit(limit("l", Side::Buy, dec!(59000), dec!(0.01), TimeInForce::Gtc)).await.expect("funded");
+    exec.submit(RiskApproved::stub(limit("l", Side::Buy, dec!(59000), dec!(0.01), TimeInForce::Gtc)))
+        .await
+        .expect("funded");
     let fills = shared.on_market(&flat(60_000, dec!(58000))).expect("healthy");
     assert_eq!(fills.len(), 1);
     let queried = exec.query(btcusdt(), &id("l")).await.expect("healthy");
@@ -59,9 +61,9 @@ async fn refusals_come_back_as_rejected_with_binance_code_and_message() {
     let exec = PaperExecutor::new(default_exchange(), ManualClock::default());
     exec.shared().on_market(&flat(0, dec!(60000))).expect("healthy");
     let order = limit("c", Side::Buy, dec!(59000), dec!(0.01), TimeInForce::Gtc);
-    exec.submit(order.clone()).await.expect("funded");
+    exec.submit(RiskApproved::stub(order.clone())).await.expect("funded");
 
-    match exec.submit(order).await {
+    match exec.submit(RiskApproved::stub(order)).await {
         Err(ExecError::Rejected(e)) => {
             assert_eq!((e.code, e.msg.as_str()), (-2010, "Duplicate order sent."));
         }

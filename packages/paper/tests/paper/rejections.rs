@@ -5,11 +5,8 @@ use rust_decimal_macros::dec;
 
 use crate::support::*;
 
-fn refused(
-    ex: &mut mirai_paper::PaperExchange,
-    order: &mirai_core::RiskApproved<mirai_core::OrderRequest>,
-) -> (i32, String) {
-    let (symbol, client_id) = (order.inner().symbol, &order.inner().client_order_id);
+fn refused(ex: &mut mirai_paper::PaperExchange, order: &mirai_core::OrderRequest) -> (i32, String) {
+    let (symbol, client_id) = (order.symbol, &order.client_order_id);
     let before = (ex.balances(), ex.open_orders(), ex.query(symbol, client_id));
     let err = ex.submit(order, T0).expect_err("order must be refused");
     let after = (ex.balances(), ex.open_orders(), ex.query(symbol, client_id));

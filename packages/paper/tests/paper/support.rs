@@ -2,8 +2,7 @@
 
 use mirai_core::{
     Asset, Candle, ClientOrderId, Decimal, DecisionId, LotSize, MarketEvent, NotionalFilter, OrderKind,
-    OrderRequest, Price, PriceFilter, Qty, Quote, RiskApproved, Side, Symbol, SymbolRules, TimeInForce,
-    Timestamp,
+    OrderRequest, Price, PriceFilter, Qty, Quote, Side, Symbol, SymbolRules, TimeInForce, Timestamp,
 };
 use mirai_paper::{PaperConfig, PaperExchange};
 use rust_decimal_macros::dec;
@@ -93,14 +92,8 @@ pub fn id(s: &str) -> ClientOrderId {
     ClientOrderId::new_checked(s).expect("valid client order id")
 }
 
-pub fn request(
-    client_id: &str,
-    symbol: Symbol,
-    side: Side,
-    kind: OrderKind,
-    qty: Decimal,
-) -> RiskApproved<OrderRequest> {
-    RiskApproved::new_by_risk_gate(OrderRequest {
+pub fn request(client_id: &str, symbol: Symbol, side: Side, kind: OrderKind, qty: Decimal) -> OrderRequest {
+    OrderRequest {
         client_order_id: id(client_id),
         decision_id: DecisionId::from_stored(format!("test:{client_id}")),
         symbol,
@@ -109,10 +102,10 @@ pub fn request(
         qty: Qty::new(qty),
         reference_price: Price::new(dec!(60000)),
         created_at: T0,
-    })
+    }
 }
 
-pub fn market(client_id: &str, side: Side, qty: Decimal) -> RiskApproved<OrderRequest> {
+pub fn market(client_id: &str, side: Side, qty: Decimal) -> OrderRequest {
     request(client_id, btcusdt(), side, OrderKind::Market, qty)
 }
 
@@ -122,7 +115,7 @@ pub fn limit(
     price: Decimal,
     qty: Decimal,
     time_in_force: TimeInForce,
-) -> RiskApproved<OrderRequest> {
+) -> OrderRequest {
     let kind = OrderKind::Limit { price: Price::new(price), time_in_force };
     request(client_id, btcusdt(), side, kind, qty)
 }

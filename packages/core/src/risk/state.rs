@@ -2,7 +2,7 @@
 //! trades so far, the losing streak, the cooldown, and whether trading is halted or paused.
 //! It is serialisable so the kill switch and the day's counters survive a restart.
 
-use mirai_core::{Amount, Timestamp};
+use crate::{Amount, Timestamp};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,6 @@
 //! `Exposure`: the account figures the gates need, valued at current marks.
 
-use mirai_core::Amount;
+use crate::Amount;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Exposure {

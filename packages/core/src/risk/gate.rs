@@ -4,12 +4,9 @@
 //! spot holding) face just the kill switch and the pause: blocking an exit because of a losing
 //! streak or low confidence would increase risk, not limit it.
 
-use mirai_core::{
-    Amount, Confidence, OrderRequest, RefusalReason, RiskApproved, RiskLimits, RiskRefused, Side, Timestamp,
-};
+use super::{Exposure, RefusalReason, RiskApproved, RiskLimits, RiskRefused, RiskState};
+use crate::{Amount, Confidence, OrderRequest, Side, Timestamp};
 use rust_decimal::Decimal;
-
-use crate::{Exposure, RiskState};
 
 #[derive(Clone, Debug, Default)]
 pub struct RiskGate {

@@ -1,7 +1,7 @@
 //! Tests of the gates, one refusal at a time, and property tests of their invariants.
 
 use super::*;
-use mirai_core::{ClientOrderId, DecisionId, OrderKind, Price, Qty, Symbol};
+use crate::{ClientOrderId, DecisionId, OrderKind, Price, Qty, Symbol};
 use proptest::prelude::*;
 use rust_decimal_macros::dec;
 
