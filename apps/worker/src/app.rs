@@ -9,20 +9,22 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use mirai_core::RiskState;
-use mirai_core::{Amount, Clock, Fill, OrderStatus, Price, Qty, Timestamp};
-use mirai_engine::{Engine, EngineConfig, ManualClock, RuleBasedAdvisor, Sizing};
+use mirai_core::{
+    Amount, AuditEvent, Clock, Fill, ManualClock, OrderStatus, Price, Qty, RiskState, SystemClock, Timestamp,
+};
+use mirai_engine::{Engine, EngineConfig, RuleBasedAdvisor, Sizing};
 use mirai_paper::{PaperConfig, PaperExchange, PaperExecutor};
 use mirai_store_local::LocalStore;
 use mirai_web::{Auth, Backend, Ctx, LoginLimiter, Mode};
-use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::backend::LocalBackend;
 use crate::config::Settings;
 use crate::feed::{BAR_MS, ReplayFeed, base_asset, quote_asset, replay_rules};
-use crate::secret::{Secret, random_hex};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::secret::random_hex;
 use crate::shared::Shared;
 use crate::shipping::Shipping;
 use crate::trader::{KV_FEED_LAST, KV_RISK_STATE, KV_STOPS_PREFIX, Trader, cash_from_fills};
@@ -42,7 +44,7 @@ pub struct Running {
     /// Paper, or the Binance environment traded on.
     pub mode: Mode,
     /// Set when no WEB_PASS was configured: shown once on the console, never logged.
-    pub generated_password: Option<Secret>,
+    pub generated_password: Option<SecretString>,
     pub store: Arc<LocalStore>,
     pub shipping: Arc<Shipping>,
     pub knowledge: Arc<crate::knowledge::Knowledge>,
@@ -75,7 +77,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         LocalStore::open(&settings.data_dir)
             .with_context(|| format!("opening the local store in {}", settings.data_dir.display()))?,
     );
-    let wall_now = wall_clock();
+    let wall_now = SystemClock.now();
     // On Binance the account is reconciled with the ledger before the engine is restored from it.
     let binance = match settings.trading_venue() {
         Some(b) => {
@@ -117,8 +119,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     engine.restore(cash, positions.clone(), risk);
     for s in &settings.symbols {
         if let Some(json) = store.get_kv(&format!("{KV_STOPS_PREFIX}{s}"))? {
+            // Unreadable stops are an error, not "no stops": a position would lose its stop-loss.
             let (sl, tp): (Option<Price>, Option<Price>) =
-                serde_json::from_str(&json).unwrap_or((None, None));
+                serde_json::from_str(&json).with_context(|| format!("stored stops of {s}"))?;
             engine.restore_stops(*s, sl, tp);
         }
     }
@@ -184,14 +187,14 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     // The web tier.
     let generated_password = match settings.web_pass {
         Some(_) => None,
-        None => Some(Secret::new(random_hex(12).context("generating a password")?)),
+        None => Some(SecretString::from(random_hex(12).context("generating a password")?)),
     };
     let password = settings.web_pass.clone().or_else(|| generated_password.clone()).unwrap_or_default();
     let jwt_secret = match &settings.jwt_secret {
         Some(s) => s.clone(),
-        None => Secret::new(random_hex(32).context("generating a JWT secret")?),
+        None => SecretString::from(random_hex(32).context("generating a JWT secret")?),
     };
-    let auth = Auth::new(&settings.web_user, password.expose(), jwt_secret.expose().as_bytes())
+    let auth = Auth::new(&settings.web_user, password.expose_secret(), jwt_secret.expose_secret().as_bytes())
         .context("setting up login")?;
     let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(
         shared_placeholder.clone(),
@@ -216,11 +219,15 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         None => start_paper(&settings, parts, &positions, cash, &fills, anchor)?,
     };
 
-    store.append_audit(
+    store.record(
         wall_now,
-        "startup",
-        "system",
-        &json!({ "mode": mode.as_str(), "dry_run": settings.dry_run, "testnet": settings.testnet, "halted": halted, "resume_bar": next_index }),
+        &AuditEvent::Startup {
+            mode,
+            dry_run: settings.dry_run,
+            testnet: settings.testnet,
+            halted,
+            resume_bar: next_index,
+        },
     )?;
     tracing::info!(%addr, mode = mode.as_str(), dry_run = settings.dry_run, testnet = settings.testnet, halted, "mirai started");
 
@@ -315,12 +322,12 @@ fn reconcile_open_orders(store: &LocalStore, fills: &[Fill], now: Timestamp) -> 
             .fold(Qty::ZERO, |acc, f| acc + f.qty);
         let status = if filled.is_zero() { OrderStatus::Canceled } else { OrderStatus::Filled };
         store.update_order(&o.request.client_order_id, status, None, filled, now)?;
-        store.append_audit(
-            now,
-            "reconcile",
-            "system",
-            &json!({ "client_order_id": o.request.client_order_id, "status": status.as_str(), "filled_qty": filled }),
-        )?;
+        let event = AuditEvent::OrderReconciled {
+            client_order_id: o.request.client_order_id.clone(),
+            status,
+            filled_qty: filled,
+        };
+        store.record(now, &event)?;
         tracing::warn!(id = %o.request.client_order_id, status = status.as_str(), "reconciled an order left open by the last run");
     }
     Ok(())
@@ -337,22 +344,4 @@ fn next_paper_ids(store: &LocalStore, fills: &[Fill]) -> anyhow::Result<(u64, u6
     let max_order =
         store.orders(i64::MAX as usize)?.iter().filter_map(|o| o.exchange_order_id).max().unwrap_or(0);
     Ok((max_order + 1, max_trade + 1))
-}
-
-fn wall_clock() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default();
-    Timestamp::from_millis(ms)
-}
-
-/// The wall clock as a [`Clock`], for parts that must read real time.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        wall_clock()
-    }
 }

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mirai_core::{Collection, VectorError};
+use mirai_core::{AuditEvent, Collection, VectorError};
 use mirai_news::{NewsError, TextQuery};
 use mirai_web::{
     Backend, BackendError, BackendFuture, BacktestJobView, BacktestRequest, BacktestResultView,
@@ -156,12 +156,12 @@ impl Backend for LocalBackend {
         })
     }
 
-    fn control(&self, action: ControlAction) -> BackendFuture<'_, StatusView> {
+    fn control(&self, action: ControlAction, by: String) -> BackendFuture<'_, StatusView> {
         Box::pin(async move {
             let (reply, answer) = oneshot::channel();
             self.shared
                 .commands
-                .send(Command { action, reply })
+                .send(Command { action, by, reply })
                 .await
                 .map_err(|_| BackendError::Unavailable("the trading task has stopped".into()))?;
             match tokio::time::timeout(COMMAND_TIMEOUT, answer).await {
@@ -207,19 +207,17 @@ impl Backend for LocalBackend {
             let store = self.shared.store.clone();
             tokio::task::spawn_blocking(move || {
                 if let Some(held) = admission.summary {
-                    let payload = serde_json::json!({
-                        "outcome": "suppressed",
-                        "count": held.count,
-                        "from": held.from.millis(),
-                        "to": held.to.millis(),
-                    });
-                    store.append_audit(event.at, "login", "system", &payload)?;
+                    store.record(event.at, &AuditEvent::logins_suppressed(held.count, held.from, held.to))?;
                 }
                 if !admission.record {
                     return Ok(());
                 }
-                let (ts, kind, actor, payload) = login_audit_entry(&event);
-                store.append_audit(ts, kind, &actor, &payload).map(|_| ())
+                let login = AuditEvent::Login {
+                    outcome: event.outcome,
+                    username: event.username.clone(),
+                    client: event.client.map(|ip| ip.to_string()),
+                };
+                store.record(event.at, &login).map(|_| ())
             })
             .await
             .map_err(|e| BackendError::Internal(e.to_string()))?
@@ -232,19 +230,6 @@ impl Backend for LocalBackend {
 /// The audit entry of a login attempt: kind `login`; the actor is the operator on success and
 /// `anonymous` otherwise (a failed attempt proves no identity); the payload holds the outcome,
 /// the username tried (already cleaned by `LoginEvent::new`) and the client address, if known.
-fn login_audit_entry(event: &LoginEvent) -> (mirai_core::Timestamp, &'static str, String, serde_json::Value) {
-    let actor = match event.outcome {
-        LoginOutcome::Success => event.username.clone(),
-        LoginOutcome::Failure | LoginOutcome::Throttled => "anonymous".to_owned(),
-    };
-    let payload = serde_json::json!({
-        "outcome": event.outcome.as_str(),
-        "username": event.username,
-        "client": event.client.map(|ip| ip.to_string()),
-    });
-    (event.at, "login", actor, payload)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! `backtest`, `sweep`, `walk-forward` and `gen-bars` are the research tools (see
 //! docs/backtesting.md); `exchange-sim` and `live` serve Binance trading (docs/binance.md).
 
+use secrecy::ExposeSecret;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -106,7 +107,7 @@ fn run() -> ExitCode {
         }
         println!("  Dashboard: http://{}", running.addr);
         match &running.generated_password {
-            Some(p) => println!("  Log in as {} with the generated password: {}\n  (shown once; set WEB_PASS to choose your own)\n", running.user, p.expose()),
+            Some(p) => println!("  Log in as {} with the generated password: {}\n  (shown once; set WEB_PASS to choose your own)\n", running.user, p.expose_secret()),
             None => println!("  Log in as {} with WEB_PASS.\n", running.user),
         }
         let _ = tokio::signal::ctrl_c().await;

@@ -11,8 +11,8 @@ use mirai_core::{Amount, Confidence, Decimal, RiskLimits, Symbol};
 use mirai_engine::AnyStrategy;
 use mirai_web::{LoginPolicy, Mode};
 
-use crate::secret::Secret;
 use crate::venue::BinanceSettings;
+use secrecy::{ExposeSecret, SecretString};
 
 /// The most starting cash, in the quote currency (a trillion: the money types stay exact far
 /// beyond it, and no account is larger).
@@ -36,11 +36,11 @@ pub struct Settings {
     pub binance: Option<BinanceSettings>,
     pub web_user: String,
     /// None: a random password is generated at start and printed once.
-    pub web_pass: Option<Secret>,
+    pub web_pass: Option<SecretString>,
     /// None: a random secret is generated at start (sessions end with the process).
-    pub jwt_secret: Option<Secret>,
+    pub jwt_secret: Option<SecretString>,
     /// Enables the `/internal/v1` control API for remote web tiers when set.
-    pub service_token: Option<Secret>,
+    pub service_token: Option<SecretString>,
     /// `LOGIN_MAX_FAILURES` (default 5) and `LOGIN_LOCKOUT_MINUTES` (default 15).
     pub login_policy: LoginPolicy,
     pub symbols: Vec<Symbol>,
@@ -124,13 +124,13 @@ impl Reader<'_> {
         v / Decimal::ONE_HUNDRED
     }
 
-    fn secret(&mut self, key: &str) -> Option<Secret> {
+    fn secret(&mut self, key: &str) -> Option<SecretString> {
         let v = self.raw(key)?;
         if v.len() < MIN_SECRET_BYTES {
             // The value itself is never echoed back.
             self.errors.push(format!("{key} must be at least {MIN_SECRET_BYTES} bytes (got {})", v.len()));
         }
-        Some(Secret::new(v))
+        Some(SecretString::from(v))
     }
 }
 
@@ -174,8 +174,8 @@ impl Settings {
         if web_user.len() > 64 || web_user.chars().any(char::is_whitespace) {
             r.errors.push("WEB_USER must be at most 64 characters, with no spaces".into());
         }
-        let web_pass = r.raw("WEB_PASS").map(Secret::new);
-        if web_pass.as_ref().is_some_and(|p| p.expose().len() < 8) {
+        let web_pass = r.raw("WEB_PASS").map(SecretString::from);
+        if web_pass.as_ref().is_some_and(|p| p.expose_secret().len() < 8) {
             r.errors.push("WEB_PASS must be at least 8 characters".into());
         }
         let jwt_secret = r.secret("JWT_SECRET");

@@ -1,14 +1,13 @@
 //! `StoreLedger`: the engine's [`Ledger`] over the local store, for the trading task. Each fill the
-//! engine books is recorded with the position it left and its audit entry, each report's order
-//! status after it; the (symbol, trade id) pairs already booked are remembered (loaded from the
-//! store on first use) so a fill reported twice is booked once.
+//! engine books is journaled with the position it left and its audit entry (one transaction),
+//! each report's order status after it; the (symbol, trade id) pairs already booked are
+//! remembered (loaded from the store on first use) so a fill reported twice is booked once.
 
 use std::collections::HashSet;
 
-use mirai_core::{ExecutionReport, Fill, Position, Symbol, Timestamp, TradeId};
+use mirai_core::{ExecutionReport, Fill, FillSource, Position, Symbol, Timestamp, TradeId};
 use mirai_engine::Ledger;
 use mirai_store_local::{LocalStore, StoreError};
-use serde_json::json;
 
 /// The trades already booked, loaded from the store on first use.
 #[derive(Debug, Default)]
@@ -49,16 +48,8 @@ impl Ledger for StoreLedger<'_> {
     }
 
     fn record_fill(&mut self, fill: &Fill, position: &Position) -> Result<(), StoreError> {
-        let inserted = self.store.record_fill(fill, position)?;
+        self.store.journal_fill(fill, position, FillSource::Exchange)?;
         self.booked.get(self.store)?.insert((fill.symbol, fill.trade_id.clone()));
-        if inserted {
-            self.store.append_audit(
-                fill.ts,
-                "fill",
-                "exchange",
-                &json!({ "trade_id": fill.trade_id, "client_order_id": fill.client_order_id, "side": fill.side, "qty": fill.qty, "price": fill.price, "fee": fill.fee }),
-            )?;
-        }
         Ok(())
     }
 

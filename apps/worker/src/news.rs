@@ -129,7 +129,7 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use mirai_engine::ManualClock;
+    use mirai_core::ManualClock;
 
     use super::*;
 
@@ -197,7 +197,7 @@ mod tests {
         let counts = Arc::new(Counts::default());
         let schedule = NewsSchedule { poll_every: Duration::from_millis(10), ..NewsSchedule::default() };
         let task =
-            NewsTask::new(Fake { counts: counts.clone(), fail_polls: 0 }, crate::app::SystemClock, schedule);
+            NewsTask::new(Fake { counts: counts.clone(), fail_polls: 0 }, mirai_core::SystemClock, schedule);
         let (stop, stopped) = oneshot::channel();
         let handle = tokio::spawn(task.run(stopped));
         tokio::time::sleep(Duration::from_millis(60)).await;

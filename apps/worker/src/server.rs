@@ -26,7 +26,7 @@ use mirai_web::{ApiError, Backend, ClientAddr, Ctx, MAX_BODY_BYTES, handle, hand
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::secret::Secret;
+use secrecy::{ExposeSecret, SecretString};
 
 /// How long open requests get to finish once the server is told to stop.
 const DRAIN: Duration = Duration::from_secs(5);
@@ -63,7 +63,7 @@ impl Default for HttpLimits {
 pub struct App {
     ctx: Arc<Ctx>,
     backend: Arc<dyn Backend>,
-    service_token: Option<Secret>,
+    service_token: Option<SecretString>,
     limits: HttpLimits,
 }
 
@@ -71,7 +71,7 @@ impl App {
     pub fn new(
         ctx: Arc<Ctx>,
         backend: Arc<dyn Backend>,
-        service_token: Option<Secret>,
+        service_token: Option<SecretString>,
         limits: HttpLimits,
     ) -> Self {
         Self { ctx, backend, service_token, limits }
@@ -142,7 +142,7 @@ impl App {
         let req = Request::from_parts(parts, bytes);
         let resp = if req.uri().path().starts_with("/internal/") {
             match &self.service_token {
-                Some(token) => handle_control_api(self.backend.as_ref(), token.expose(), req).await,
+                Some(token) => handle_control_api(self.backend.as_ref(), token.expose_secret(), req).await,
                 None => ApiError::NotFound.into_response(),
             }
         } else {

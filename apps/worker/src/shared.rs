@@ -11,6 +11,8 @@ use tokio::sync::{mpsc, oneshot};
 #[derive(Debug)]
 pub struct Command {
     pub action: ControlAction,
+    /// Who gave it (a dashboard user), for the audit log.
+    pub by: String,
     pub reply: oneshot::Sender<Result<(), String>>,
 }
 

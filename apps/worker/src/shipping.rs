@@ -75,7 +75,7 @@ impl Shipping {
             let n = self.store.outbox_backfill(topic)?;
             self.store.set_kv(&key, &n.to_string())?;
         }
-        let shipper = Arc::new(mirai_outbox::Shipper::new(self.store.clone(), sink, self.config));
+        let shipper = Arc::new(mirai_outbox::Shipper::new(self.store.clone(), sink, self.config.clone()));
         self.sources.push(shipper.clone());
         let task = tokio::spawn(shipper.run(self.stop.subscribe()));
         self.tasks.lock().unwrap_or_else(PoisonError::into_inner).push(task);
@@ -179,7 +179,7 @@ mod tests {
         let config = ShipperConfig { poll_interval: Duration::from_millis(10), ..ShipperConfig::default() };
         let sink = Memory::default();
 
-        let mut shipping = Shipping::new(store.clone(), config).unwrap();
+        let mut shipping = Shipping::new(store.clone(), config.clone()).unwrap();
         shipping.spawn(sink.clone()).unwrap();
         store.insert_decision(&decision(2)).unwrap();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
@@ -192,7 +192,7 @@ mod tests {
         shipping.stop().await;
 
         // A restart does not backfill again.
-        let mut again = Shipping::new(store.clone(), config).unwrap();
+        let mut again = Shipping::new(store.clone(), config.clone()).unwrap();
         again.spawn(sink.clone()).unwrap();
         assert_eq!(store.outbox_backlog(OutboxTopic::Analytics).unwrap().pending, 0);
         again.stop().await;
@@ -207,15 +207,15 @@ mod tests {
         // A shipper that never runs in time: only the queue is observed.
         let config = ShipperConfig { poll_interval: Duration::from_secs(3600), ..ShipperConfig::default() };
         let pending = || store.outbox_backlog(OutboxTopic::Analytics).unwrap().pending;
-        let mut shipping = Shipping::new(store.clone(), config).unwrap();
+        let mut shipping = Shipping::new(store.clone(), config.clone()).unwrap();
         shipping.spawn_to(Memory::default(), "local").unwrap();
         let first = pending();
         shipping.stop().await;
-        let mut again = Shipping::new(store.clone(), config).unwrap();
+        let mut again = Shipping::new(store.clone(), config.clone()).unwrap();
         again.spawn_to(Memory::default(), "local").unwrap();
         let same = pending();
         again.stop().await;
-        let mut moved = Shipping::new(store.clone(), config).unwrap();
+        let mut moved = Shipping::new(store.clone(), config.clone()).unwrap();
         moved.spawn_to(Memory::default(), "milvus").unwrap();
         let after_move = pending();
         moved.stop().await;
@@ -224,7 +224,7 @@ mod tests {
         assert_eq!(after_move, first * 2, "a new destination gets the history");
 
         // A destination that lost its data gets it again once asked to.
-        let mut lost = Shipping::new(store.clone(), config).unwrap();
+        let mut lost = Shipping::new(store.clone(), config.clone()).unwrap();
         lost.forget_backfill(OutboxTopic::Analytics, "local").unwrap();
         lost.spawn_to(Memory::default(), "local").unwrap();
         assert_eq!(pending(), first * 3);

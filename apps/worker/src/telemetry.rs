@@ -1,6 +1,6 @@
 //! Logging, set up once: to stderr (stdout carries only what a person needs to read), filtered by
 //! `RUST_LOG` (default `info`), coloured only on a terminal. Secrets never enter a span or an
-//! event: they travel as `Secret`, whose Debug output is redacted.
+//! event: they travel as `secrecy::SecretString`, whose Debug output is redacted.
 
 use std::io::IsTerminal;
 

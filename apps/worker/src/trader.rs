@@ -11,15 +11,15 @@
 
 use std::sync::Arc;
 
+use mirai_core::ManualClock;
 use mirai_core::{
-    Amount, ClientOrderId, Clock, ExecError, ExecutionReport, Executor, Fill, MarketEvent, OrderStatus, Qty,
+    Amount, AuditEvent, ClientOrderId, Clock, ExecError, ExecutionReport, Executor, Fill, MarketEvent,
     Symbol, Timestamp,
 };
-use mirai_engine::{BookingError, Engine, ManualClock, Outcome, RuleBasedAdvisor};
+use mirai_engine::{BookingError, Engine, Outcome, RuleBasedAdvisor};
 use mirai_paper::SharedPaper;
 use mirai_store_local::{LocalStore, PnlSnapshot, StoreError};
 use mirai_web::{ControlAction, Mode, PositionView, StatusView};
-use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::ledger::{BookedTrades, StoreLedger};
@@ -136,7 +136,7 @@ impl<E: Executor> Trader<E> {
                 biased;
                 _ = &mut stop => break,
                 Some(cmd) = commands.recv() => {
-                    let result = self.control(cmd.action).await.map_err(|e| e.to_string());
+                    let result = self.control(cmd.action, &cmd.by).await.map_err(|e| e.to_string());
                     let _ = cmd.reply.send(result);
                 }
                 // Before market data: a fill must be in the ledger before the next decision.
@@ -168,7 +168,7 @@ impl<E: Executor> Trader<E> {
 
     /// Applies an operator command and persists it before answering. The kill switch also
     /// cancels every open order.
-    pub async fn control(&mut self, action: ControlAction) -> Result<(), TraderError> {
+    pub async fn control(&mut self, action: ControlAction, by: &str) -> Result<(), TraderError> {
         match action {
             ControlAction::Kill => {
                 self.engine.halt();
@@ -180,8 +180,9 @@ impl<E: Executor> Trader<E> {
         }
         self.save_risk_state()?;
         let now = self.clock.now();
-        self.store.append_audit(now, "control", "operator", &json!({ "action": action.as_str() }))?;
-        tracing::warn!(action = action.as_str(), "operator command applied");
+        self.store
+            .record(now, &AuditEvent::Control { action: action.as_str().to_owned(), by: by.to_owned() })?;
+        tracing::warn!(action = action.as_str(), %by, "operator command applied");
         self.publish();
         Ok(())
     }
@@ -214,41 +215,16 @@ impl<E: Executor> Trader<E> {
     async fn handle_outcome(&mut self, outcome: Outcome) -> Result<(), TraderError> {
         let Outcome { decision, order } = outcome;
         let now = self.clock.now();
-        self.store.insert_decision(&decision)?;
-        self.store.append_audit(
-            now,
-            "decision",
-            "engine",
-            &json!({ "id": decision.id, "symbol": decision.symbol, "action": decision.action, "confidence": decision.confidence }),
-        )?;
+        self.store.journal_decision(now, &decision)?;
         match order {
             None => {}
             Some(Err(refused)) => {
-                let reason = refused.reason.to_string();
-                tracing::info!(symbol = %decision.symbol, gate = refused.reason.gate(), %reason, "order refused by risk");
-                self.store.insert_risk_event(
-                    now,
-                    Some(&decision.id),
-                    decision.symbol,
-                    refused.reason.gate(),
-                    &reason,
-                )?;
-                self.store.append_audit(
-                    now,
-                    "risk_refused",
-                    "risk",
-                    &json!({ "decision": decision.id, "gate": refused.reason.gate(), "reason": reason }),
-                )?;
+                tracing::info!(symbol = %decision.symbol, gate = refused.reason.gate(), reason = %refused.reason, "order refused by risk");
+                self.store.journal_refusal(now, &decision, &refused.reason)?;
             }
             Some(Ok(approved)) => {
                 let req = approved.inner().clone();
-                self.store.insert_order(&req, OrderStatus::New)?;
-                self.store.append_audit(
-                    now,
-                    "order",
-                    "engine",
-                    &json!({ "client_order_id": req.client_order_id, "symbol": req.symbol, "side": req.side, "qty": req.qty }),
-                )?;
+                self.store.journal_order(now, &req)?;
                 tracing::info!(symbol = %req.symbol, side = %req.side, qty = %req.qty, id = %req.client_order_id, "order approved");
                 let result = self.executor.submit(approved).await;
                 self.save_stops(req.symbol)?;
@@ -262,36 +238,17 @@ impl<E: Executor> Trader<E> {
                     // Refused here (venue blocked, live not approved), rejected, throttled or
                     // never sent: the order does not exist. Record why and go on trading.
                     Err(e) => {
-                        let (gate, level_error) = match &e {
-                            ExecError::Rejected(_) => ("exchange", false),
-                            ExecError::Refused(_) => ("venue_blocked", false),
-                            _ => ("exchange_unavailable", true),
+                        let gate = match &e {
+                            ExecError::Rejected(_) => "exchange",
+                            ExecError::Refused(_) => "venue_blocked",
+                            _ => "exchange_unavailable",
                         };
-                        if level_error {
+                        if gate == "exchange_unavailable" {
                             tracing::error!(error = %e, id = %req.client_order_id, "order not placed");
                         } else {
                             tracing::warn!(error = %e, id = %req.client_order_id, "order not placed");
                         }
-                        self.store.update_order(
-                            &req.client_order_id,
-                            OrderStatus::Rejected,
-                            None,
-                            Qty::ZERO,
-                            now,
-                        )?;
-                        self.store.insert_risk_event(
-                            now,
-                            Some(&decision.id),
-                            req.symbol,
-                            gate,
-                            &e.to_string(),
-                        )?;
-                        self.store.append_audit(
-                            now,
-                            "order_rejected",
-                            "exchange",
-                            &json!({ "client_order_id": req.client_order_id, "gate": gate, "why": e.to_string() }),
-                        )?;
+                        self.store.journal_rejection(now, &decision.id, &req, gate, &e.to_string())?;
                         self.engine.on_order_closed(&req.client_order_id);
                     }
                 }
@@ -333,7 +290,7 @@ impl<E: Executor> Trader<E> {
             Err(BookingError::Ledger(e)) => Err(e.into()),
             Err(e @ BookingError::FillRefused { .. }) => {
                 tracing::error!(error = %e, "fill does not fit the ledger; trading halted");
-                self.store.append_audit(now, "halt", "system", &json!({ "why": e.to_string() }))?;
+                self.store.record(now, &AuditEvent::Halt { why: e.to_string() })?;
                 Ok(())
             }
         }
@@ -386,17 +343,15 @@ impl<E: Executor> Trader<E> {
     }
 
     fn save_risk_state(&self) -> Result<(), TraderError> {
-        let json = serde_json::to_string(self.engine.risk_state()).unwrap_or_default();
+        // An empty value would fail the next start ("stored risk state"): a failure is an error now.
+        let json = serde_json::to_string(self.engine.risk_state()).map_err(StoreError::from)?;
         self.store.set_kv(KV_RISK_STATE, &json)?;
         Ok(())
     }
 
     fn save_stops(&self, symbol: Symbol) -> Result<(), TraderError> {
-        let stops = self.engine.stops(symbol);
-        self.store.set_kv(
-            &format!("{KV_STOPS_PREFIX}{symbol}"),
-            &serde_json::to_string(&stops).unwrap_or_default(),
-        )?;
+        let stops = serde_json::to_string(&self.engine.stops(symbol)).map_err(StoreError::from)?;
+        self.store.set_kv(&format!("{KV_STOPS_PREFIX}{symbol}"), &stops)?;
         Ok(())
     }
 

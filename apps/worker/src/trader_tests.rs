@@ -5,8 +5,8 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use mirai_core::{
-    Action, Confidence, Decimal, Decision, DecisionId, ExchangeError, OrderKind, OrderRequest, Price,
-    RiskApproved, RiskLimits, Side, TradeId,
+    Action, Confidence, Decimal, Decision, DecisionId, ExchangeError, OrderKind, OrderRequest, OrderStatus,
+    Price, Qty, RiskApproved, RiskLimits, Side, TradeId,
 };
 use mirai_engine::{AnyStrategy, EngineConfig, Sizing};
 use rust_decimal_macros::dec;

@@ -21,6 +21,7 @@ pub use execution::executor::{BinanceExecutor, UnknownOutcomePolicy};
 pub use http::client::{BinanceHttpClient, HttpConfig};
 pub use http::governor::{Governor, GovernorConfig};
 pub use http::query::{NewOrder, OrderRef};
-pub use websocket::backoff::Backoff;
+pub use mirai_core::Backoff;
+pub use websocket::backoff::{default_stream as default_stream_backoff, jittered as jittered_backoff};
 pub use websocket::client::{MarketStream, StreamConfig, StreamEvent};
 pub use websocket::user_data::{UserDataConfig, UserDataEvent, UserDataStream};

@@ -5,7 +5,10 @@
 //! it is deterministic and can be used by the engine, the backtester and every adapter alike.
 
 pub mod analytics;
+pub mod audit;
+pub mod backoff;
 pub mod candle;
+pub mod clock;
 pub mod code;
 pub mod decimal;
 pub mod decision;
@@ -17,6 +20,7 @@ pub mod filters;
 pub mod ids;
 mod inline_text;
 pub mod market_event;
+pub mod mode;
 pub mod order;
 pub mod ports;
 pub mod position;
@@ -31,7 +35,10 @@ pub use analytics::{
     AnalyticsError, AnalyticsRecord, AnalyticsStore, AuditRecord, BacktestRunRecord, OrderRecord, PnlPoint,
     RiskEventRecord,
 };
+pub use audit::{AuditEvent, FillSource, LoginOutcome};
+pub use backoff::Backoff;
 pub use candle::Candle;
+pub use clock::{ManualClock, SystemClock};
 pub use code::{Asset, Symbol};
 pub use decimal::{Amount, Price, Qty};
 pub use decision::{Action, Citation, Confidence, Decision};
@@ -41,6 +48,7 @@ pub use fill::Fill;
 pub use filters::{FilterFailure, LotSize, NotionalFilter, PriceFilter, SymbolRules};
 pub use ids::{ClientOrderId, DecisionId, DecisionIdPrefix, TradeId};
 pub use market_event::{FeedStatus, MarketEvent, Quote};
+pub use mode::Mode;
 pub use order::{OrderKind, OrderRequest, OrderStatus, TimeInForce};
 pub use ports::{Advice, Advisor, Clock, Executor, Signal};
 pub use position::{Position, PositionError};

@@ -9,12 +9,10 @@
 use std::time::Instant;
 
 use mirai_core::{
-    Asset, LotSize, MarketEvent, NotionalFilter, Price, PriceFilter, Qty, RiskLimits, Symbol, SymbolRules,
-    Timestamp,
+    Asset, LotSize, ManualClock, MarketEvent, NotionalFilter, Price, PriceFilter, Qty, RiskLimits, Symbol,
+    SymbolRules, Timestamp,
 };
-use mirai_engine::{
-    AnyStrategy, Engine, EngineConfig, ManualClock, Outcome, RuleBasedAdvisor, synthetic::RandomWalk,
-};
+use mirai_engine::{AnyStrategy, Engine, EngineConfig, Outcome, RuleBasedAdvisor, synthetic::RandomWalk};
 use mirai_paper::{PaperConfig, PaperExchange};
 use rust_decimal_macros::dec;
 

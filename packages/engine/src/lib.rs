@@ -6,7 +6,6 @@
 //! wall clock here: time comes from a [`mirai_core::Clock`].
 
 pub mod advisor;
-pub mod clock;
 mod confidence;
 pub mod engine;
 pub mod indicators;
@@ -18,7 +17,6 @@ pub mod synthetic;
 mod text;
 
 pub use advisor::RuleBasedAdvisor;
-pub use clock::ManualClock;
 pub use engine::{Engine, EngineConfig, OrderTiming, Outcome, SlotIndex};
 pub use lifecycle::{BookingError, Ledger};
 pub use portfolio::Portfolio;

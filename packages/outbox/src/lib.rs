@@ -5,7 +5,6 @@
 //! an outage or a schema problem never discards anything. Lag and backlog are in `status()`.
 
 mod analytics_sink;
-mod backoff;
 mod error;
 mod rationale_sink;
 mod shipper;
@@ -13,8 +12,8 @@ mod sink;
 mod status;
 
 pub use analytics_sink::AnalyticsSink;
-pub use backoff::Backoff;
 pub use error::OutboxError;
+pub use mirai_core::Backoff;
 pub use mirai_store_local::outbox::OutboxTopic;
 pub use rationale_sink::{RationaleSink, rationale_doc_title};
 pub use shipper::{Shipper, ShipperConfig, Step};

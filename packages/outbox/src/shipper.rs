@@ -23,7 +23,7 @@ use crate::{Backoff, OutboxError, Sink, SinkError, StatusSource, TopicStatus};
 /// Longest error text kept for status and the outbox table.
 const MAX_ERROR: usize = 500;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShipperConfig {
     /// Most records per delivery.
     pub batch_size: usize,
@@ -268,9 +268,5 @@ fn shorten(s: &str) -> String {
 }
 
 fn wall_clock() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or_default();
-    Timestamp::from_millis(ms)
+    mirai_core::Clock::now(&mirai_core::SystemClock)
 }

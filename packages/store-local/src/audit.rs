@@ -9,8 +9,8 @@
 //! Removing entries from the end is not detectable from the log alone; anchor the latest hash
 //! elsewhere (Snowflake) for that.
 
-use mirai_core::Timestamp;
-use rusqlite::{Row, TransactionBehavior, params};
+use mirai_core::{AuditEvent, Timestamp};
+use rusqlite::{Connection, Row, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -55,7 +55,19 @@ pub fn audit_hash(
 }
 
 impl LocalStore {
-    /// Appends an entry after the current last one and returns it with its hash.
+    /// Appends an event after the current last entry and returns the entry with its hash.
+    pub fn record(&self, ts: Timestamp, event: &AuditEvent) -> Result<AuditEntry> {
+        let mut conn = self.conn();
+        // IMMEDIATE: reading the head and appending after it must not interleave with another
+        // writer, or two entries would claim the same predecessor.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let entry = record(&tx, ts, event)?;
+        tx.commit()?;
+        Ok(entry)
+    }
+
+    /// Appends an entry of any kind, actor and payload: the raw form under [`LocalStore::record`],
+    /// for tools and for tests of the chain itself. The worker records typed events.
     pub fn append_audit(
         &self,
         ts: Timestamp,
@@ -63,41 +75,11 @@ impl LocalStore {
         actor: &str,
         payload: &serde_json::Value,
     ) -> Result<AuditEntry> {
-        let canonical = canonical_json(payload);
         let mut conn = self.conn();
-        // IMMEDIATE: reading the head and appending after it must not interleave with another
-        // writer, or two entries would claim the same predecessor.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let head =
-            rows::first(&tx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |row| {
-                Ok((opt_u64(row, 0)?.unwrap_or(0), text(row, 1)?))
-            })?;
-        let (prev_seq, prev_hash) = head.unwrap_or_else(|| (0, GENESIS_HASH.to_owned()));
-        let seq = prev_seq + 1;
-        let hash = audit_hash(&prev_hash, seq, ts, kind, actor, &canonical);
-        tx.prepare_cached(
-            "INSERT INTO audit_log (seq, ts, kind, actor, payload, prev_hash, hash) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
-            int_u64("audit seq", seq)?,
-            ts.millis(),
-            kind,
-            actor,
-            canonical,
-            prev_hash,
-            hash
-        ])?;
+        let entry = append(&tx, ts, kind, actor, payload)?;
         tx.commit()?;
-        Ok(AuditEntry {
-            seq,
-            ts,
-            kind: kind.to_owned(),
-            actor: actor.to_owned(),
-            payload: payload.clone(),
-            prev_hash,
-            hash,
-        })
+        Ok(entry)
     }
 
     /// The latest `limit` entries, newest first.
@@ -153,6 +135,52 @@ impl LocalStore {
         }
         Ok(checked)
     }
+}
+
+/// Appends an entry inside the caller's transaction, which must be IMMEDIATE (see
+/// [`LocalStore::record`]).
+pub(crate) fn append(
+    tx: &Connection,
+    ts: Timestamp,
+    kind: &str,
+    actor: &str,
+    payload: &serde_json::Value,
+) -> Result<AuditEntry> {
+    let canonical = canonical_json(payload);
+    let head = rows::first(tx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |row| {
+        Ok((opt_u64(row, 0)?.unwrap_or(0), text(row, 1)?))
+    })?;
+    let (prev_seq, prev_hash) = head.unwrap_or_else(|| (0, GENESIS_HASH.to_owned()));
+    let seq = prev_seq + 1;
+    let hash = audit_hash(&prev_hash, seq, ts, kind, actor, &canonical);
+    tx.prepare_cached(
+        "INSERT INTO audit_log (seq, ts, kind, actor, payload, prev_hash, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        int_u64("audit seq", seq)?,
+        ts.millis(),
+        kind,
+        actor,
+        canonical,
+        prev_hash,
+        hash
+    ])?;
+    Ok(AuditEntry {
+        seq,
+        ts,
+        kind: kind.to_owned(),
+        actor: actor.to_owned(),
+        payload: payload.clone(),
+        prev_hash,
+        hash,
+    })
+}
+
+/// Records a typed event inside the caller's transaction.
+pub(crate) fn record(tx: &Connection, ts: Timestamp, event: &AuditEvent) -> Result<AuditEntry> {
+    let payload = serde_json::to_value(event)?;
+    append(tx, ts, event.kind(), event.actor(), &payload)
 }
 
 fn decode(row: &Row<'_>) -> Result<AuditEntry> {

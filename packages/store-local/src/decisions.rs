@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 use mirai_core::{ClientOrderId, Confidence, Decimal, Decision, DecisionId, Price, Symbol};
-use rusqlite::{Row, params};
+use rusqlite::{Connection, Row, params};
 
 use crate::codec::{self, action_from, dec, opt_parse, parse, text, timestamp};
 use crate::{LocalStore, Result, rows};
@@ -23,30 +23,7 @@ impl LocalStore {
     /// Stores a decision once. Returns `false` if one with the same id is already stored (a
     /// replayed event), leaving the stored one untouched.
     pub fn insert_decision(&self, d: &Decision) -> Result<bool> {
-        let citations = serde_json::to_string(&d.citations)?;
-        let conn = self.conn();
-        let n = conn
-            .prepare_cached(concat!(
-                "INSERT INTO decisions (",
-                columns!(),
-                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
-                     ON CONFLICT (id) DO NOTHING"
-            ))?
-            .execute(params![
-                d.id.as_str(),
-                d.ts.millis(),
-                d.symbol.as_str(),
-                d.strategy,
-                d.action.as_str(),
-                dec(d.size_fraction),
-                dec(d.price.get()),
-                d.stop_loss.map(|p| dec(p.get())),
-                d.take_profit.map(|p| dec(p.get())),
-                dec(d.confidence.get()),
-                d.rationale,
-                citations,
-            ])?;
-        Ok(n == 1)
+        insert_decision(&self.conn(), d)
     }
 
     /// The decision that placed the order `client_order_id`, if both are in the ledger: how the
@@ -74,6 +51,32 @@ impl LocalStore {
             decode,
         )
     }
+}
+
+pub(crate) fn insert_decision(conn: &Connection, d: &Decision) -> Result<bool> {
+    let citations = serde_json::to_string(&d.citations)?;
+    let n = conn
+        .prepare_cached(concat!(
+            "INSERT INTO decisions (",
+            columns!(),
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+                 ON CONFLICT (id) DO NOTHING"
+        ))?
+        .execute(params![
+            d.id.as_str(),
+            d.ts.millis(),
+            d.symbol.as_str(),
+            d.strategy,
+            d.action.as_str(),
+            dec(d.size_fraction),
+            dec(d.price.get()),
+            d.stop_loss.map(|p| dec(p.get())),
+            d.take_profit.map(|p| dec(p.get())),
+            dec(d.confidence.get()),
+            d.rationale,
+            citations,
+        ])?;
+    Ok(n == 1)
 }
 
 pub(crate) fn decode(row: &Row<'_>) -> Result<Decision> {

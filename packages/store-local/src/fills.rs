@@ -1,7 +1,7 @@
 //! Fills: executions, recorded exactly once each, together with the position they produce.
 
 use mirai_core::{Amount, ClientOrderId, Fill, Position, Price, Qty, Symbol, Timestamp, TradeId};
-use rusqlite::{Row, TransactionBehavior, params};
+use rusqlite::{Connection, Row, TransactionBehavior, params};
 
 use crate::codec::{dec, parse, side_from, text, timestamp};
 use crate::{LocalStore, Result, StoreError, positions, rows};
@@ -22,39 +22,11 @@ impl LocalStore {
     /// the exchange re-delivered it) returns `false` and changes nothing, not even the position,
     /// so a re-delivery can never count a trade twice.
     pub fn record_fill(&self, fill: &Fill, position: &Position) -> Result<bool> {
-        if fill.symbol != position.symbol {
-            return Err(StoreError::PositionMismatch {
-                trade_id: fill.trade_id.clone(),
-                fill_symbol: fill.symbol,
-                position_symbol: position.symbol,
-            });
-        }
         let mut conn = self.conn();
         // IMMEDIATE takes the write lock up front, so the insert and the upsert cannot be split
         // by another process's write.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let inserted =
-            tx.prepare_cached(concat!(
-                "INSERT INTO fills (",
-                columns!(),
-                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
-                 ON CONFLICT (symbol, trade_id) DO NOTHING"
-            ))?
-            .execute(params![
-                fill.trade_id.0,
-                fill.client_order_id.as_str(),
-                fill.symbol.as_str(),
-                fill.side.as_str(),
-                dec(fill.qty.get()),
-                dec(fill.price.get()),
-                dec(fill.fee.get()),
-                fill.ts.millis(),
-            ])? == 1;
-        if inserted {
-            positions::upsert(&tx, position)?;
-        } else {
-            warn_if_different(&tx, fill)?;
-        }
+        let inserted = record_fill(&tx, fill, position)?;
         tx.commit()?;
         Ok(inserted)
     }
@@ -81,6 +53,39 @@ impl LocalStore {
     pub fn all_fills(&self) -> Result<Vec<Fill>> {
         rows::all(&self.conn(), concat!("SELECT ", columns!(), " FROM fills ORDER BY ts, seq"), [], decode)
     }
+}
+
+pub(crate) fn record_fill(tx: &Connection, fill: &Fill, position: &Position) -> Result<bool> {
+    if fill.symbol != position.symbol {
+        return Err(StoreError::PositionMismatch {
+            trade_id: fill.trade_id.clone(),
+            fill_symbol: fill.symbol,
+            position_symbol: position.symbol,
+        });
+    }
+    let inserted =
+        tx.prepare_cached(concat!(
+            "INSERT INTO fills (",
+            columns!(),
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             ON CONFLICT (symbol, trade_id) DO NOTHING"
+        ))?
+        .execute(params![
+            fill.trade_id.0,
+            fill.client_order_id.as_str(),
+            fill.symbol.as_str(),
+            fill.side.as_str(),
+            dec(fill.qty.get()),
+            dec(fill.price.get()),
+            dec(fill.fee.get()),
+            fill.ts.millis(),
+        ])? == 1;
+    if inserted {
+        positions::upsert(tx, position)?;
+    } else {
+        warn_if_different(tx, fill)?;
+    }
+    Ok(inserted)
 }
 
 /// A re-delivery should repeat the stored fill exactly; if it does not, the venue or an adapter

@@ -12,6 +12,7 @@ mod codec;
 mod decisions;
 mod error;
 mod fills;
+mod journal;
 mod kv;
 mod live_approval;
 mod orders;

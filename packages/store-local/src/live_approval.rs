@@ -3,9 +3,8 @@
 //! another process takes effect at the next order); every approve and revoke is also appended to
 //! the hash-chained audit log, so the history cannot be quietly rewritten.
 
-use mirai_core::Timestamp;
+use mirai_core::{AuditEvent, Timestamp};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::{LocalStore, Result, StoreError};
 
@@ -36,7 +35,7 @@ impl LocalStore {
     pub fn approve_live(&self, by: &str, at: Timestamp) -> Result<LiveApproval> {
         let record = LiveApproval { approved_by: by.to_owned(), approved_at: at };
         self.set_kv(KV_LIVE_APPROVAL, &serde_json::to_string(&record)?)?;
-        self.append_audit(at, "live_approval", by, &json!({ "action": "approve" }))?;
+        self.record(at, &AuditEvent::live_approved(by))?;
         Ok(record)
     }
 
@@ -45,12 +44,7 @@ impl LocalStore {
     pub fn revoke_live(&self, by: &str, at: Timestamp) -> Result<Option<LiveApproval>> {
         let previous = self.live_approval()?;
         self.set_kv(KV_LIVE_APPROVAL, "")?;
-        self.append_audit(
-            at,
-            "live_approval",
-            by,
-            &json!({ "action": "revoke", "was_approved_by": previous.as_ref().map(|p| p.approved_by.clone()) }),
-        )?;
+        self.record(at, &AuditEvent::live_revoked(by, previous.as_ref().map(|p| p.approved_by.clone())))?;
         Ok(previous)
     }
 }

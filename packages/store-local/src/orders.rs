@@ -3,7 +3,7 @@
 use mirai_core::{
     ClientOrderId, DecisionId, OrderKind, OrderRequest, OrderStatus, Price, Qty, Symbol, Timestamp,
 };
-use rusqlite::{Row, params};
+use rusqlite::{Connection, Row, params};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{dec, int_u64, opt_u64, parse, side_from, text, tif_from, tif_str, timestamp};
@@ -36,35 +36,7 @@ impl LocalStore {
     /// Stores a new order with `status`, nothing filled yet. Returns `false` if an order with the
     /// same client order id is already stored (a retry), leaving the stored one untouched.
     pub fn insert_order(&self, order: &OrderRequest, status: OrderStatus) -> Result<bool> {
-        let (kind, limit_price, tif) = match order.kind {
-            OrderKind::Market => ("MARKET", None, None),
-            OrderKind::Limit { price, time_in_force } => {
-                ("LIMIT", Some(dec(price.get())), Some(tif_str(time_in_force)))
-            }
-        };
-        let n = self
-            .conn()
-            .prepare_cached(concat!(
-                "INSERT INTO orders (",
-                columns!(),
-                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, ?12, ?10) \
-                 ON CONFLICT (client_order_id) DO NOTHING"
-            ))?
-            .execute(params![
-                order.client_order_id.as_str(),
-                order.decision_id.as_str(),
-                order.symbol.as_str(),
-                order.side.as_str(),
-                kind,
-                limit_price,
-                tif,
-                dec(order.qty.get()),
-                dec(order.reference_price.get()),
-                order.created_at.millis(),
-                status.as_str(),
-                dec(Qty::ZERO.get()),
-            ])?;
-        Ok(n == 1)
+        insert_order(&self.conn(), order, status)
     }
 
     /// Records the exchange's latest word on an order. `exchange_order_id: None` keeps the id
@@ -78,26 +50,7 @@ impl LocalStore {
         filled_qty: Qty,
         now: Timestamp,
     ) -> Result<()> {
-        let exchange_order_id = exchange_order_id.map(|id| int_u64("exchange order id", id)).transpose()?;
-        let n = self
-            .conn()
-            .prepare_cached(
-                "UPDATE orders SET status = ?2, \
-                 exchange_order_id = COALESCE(?3, exchange_order_id), \
-                 filled_qty = ?4, updated_at = ?5 \
-                 WHERE client_order_id = ?1",
-            )?
-            .execute(params![
-                client_order_id.as_str(),
-                status.as_str(),
-                exchange_order_id,
-                dec(filled_qty.get()),
-                now.millis(),
-            ])?;
-        if n == 0 {
-            return Err(StoreError::UnknownOrder(client_order_id.clone()));
-        }
-        Ok(())
+        update_order(&self.conn(), client_order_id, status, exchange_order_id, filled_qty, now)
     }
 
     pub fn order(&self, client_order_id: &ClientOrderId) -> Result<Option<StoredOrder>> {
@@ -134,6 +87,66 @@ impl LocalStore {
             decode,
         )
     }
+}
+
+pub(crate) fn insert_order(conn: &Connection, order: &OrderRequest, status: OrderStatus) -> Result<bool> {
+    let (kind, limit_price, tif) = match order.kind {
+        OrderKind::Market => ("MARKET", None, None),
+        OrderKind::Limit { price, time_in_force } => {
+            ("LIMIT", Some(dec(price.get())), Some(tif_str(time_in_force)))
+        }
+    };
+    let n = conn
+        .prepare_cached(concat!(
+            "INSERT INTO orders (",
+            columns!(),
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, ?12, ?10) \
+             ON CONFLICT (client_order_id) DO NOTHING"
+        ))?
+        .execute(params![
+            order.client_order_id.as_str(),
+            order.decision_id.as_str(),
+            order.symbol.as_str(),
+            order.side.as_str(),
+            kind,
+            limit_price,
+            tif,
+            dec(order.qty.get()),
+            dec(order.reference_price.get()),
+            order.created_at.millis(),
+            status.as_str(),
+            dec(Qty::ZERO.get()),
+        ])?;
+    Ok(n == 1)
+}
+
+pub(crate) fn update_order(
+    conn: &Connection,
+    client_order_id: &ClientOrderId,
+    status: OrderStatus,
+    exchange_order_id: Option<u64>,
+    filled_qty: Qty,
+    now: Timestamp,
+) -> Result<()> {
+    let exchange_order_id = exchange_order_id.map(|id| int_u64("exchange order id", id)).transpose()?;
+    let n = conn
+        .prepare_cached(
+            "UPDATE orders SET status = ?2, \
+             exchange_order_id = COALESCE(?3, exchange_order_id), \
+             filled_qty = ?4, updated_at = ?5 \
+             WHERE client_order_id = ?1",
+        )?
+        .execute(params![
+            client_order_id.as_str(),
+            status.as_str(),
+            exchange_order_id,
+            dec(filled_qty.get()),
+            now.millis(),
+        ])?;
+    if n == 0 {
+        return Err(StoreError::UnknownOrder(client_order_id.clone()));
+    }
+    Ok(())
 }
 
 pub(crate) fn decode(row: &Row<'_>) -> Result<StoredOrder> {

@@ -1,7 +1,7 @@
 //! Risk events: every refusal by a risk gate, with the gate's name and its reason in words.
 
 use mirai_core::{DecisionId, Symbol, Timestamp};
-use rusqlite::{Row, params};
+use rusqlite::{Connection, Row, params};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{opt_text, parse, text, timestamp};
@@ -27,19 +27,7 @@ impl LocalStore {
         gate: &str,
         reason: &str,
     ) -> Result<()> {
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO risk_events (ts, decision_id, symbol, gate, reason) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![
-                ts.millis(),
-                decision_id.map(DecisionId::as_str),
-                symbol.as_str(),
-                gate,
-                reason,
-            ])?;
-        Ok(())
+        insert_risk_event(&self.conn(), ts, decision_id, symbol, gate, reason)
     }
 
     /// The latest `limit` risk events, newest first.
@@ -52,6 +40,28 @@ impl LocalStore {
             decode,
         )
     }
+}
+
+pub(crate) fn insert_risk_event(
+    conn: &Connection,
+    ts: Timestamp,
+    decision_id: Option<&DecisionId>,
+    symbol: Symbol,
+    gate: &str,
+    reason: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO risk_events (ts, decision_id, symbol, gate, reason) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        ts.millis(),
+        decision_id.map(DecisionId::as_str),
+        symbol.as_str(),
+        gate,
+        reason,
+    ])?;
+    Ok(())
 }
 
 fn decode(row: &Row<'_>) -> Result<RiskEvent> {

@@ -2,6 +2,7 @@
 //! may have ended it, so the next statement logs in again (after an outage, a restarted server
 //! has forgotten every session).
 
+use secrecy::ExposeSecret;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use reqwest_middleware::ClientWithMiddleware;
@@ -55,9 +56,11 @@ impl Client {
         }
         let s = &self.settings;
         let auth_type = match &s.credentials {
-            Credentials::Password(p) => AuthType::Password(PasswordArgs { password: p.expose().to_owned() }),
+            Credentials::Password(p) => {
+                AuthType::Password(PasswordArgs { password: p.expose_secret().to_owned() })
+            }
             Credentials::KeyPair { pem, .. } => {
-                AuthType::Certificate(CertificateArgs { private_key_pem: pem.expose().to_owned() })
+                AuthType::Certificate(CertificateArgs { private_key_pem: pem.expose_secret().to_owned() })
             }
         };
         let auth = AuthArgs {

@@ -33,7 +33,8 @@ use reqwest_middleware::{ClientWithMiddleware, Middleware, Next};
 use reqwest012::{Request, Response, Url};
 use serde_json::{Value, json};
 
-use crate::{Credentials, DEFAULT_REQUEST_TIMEOUT, Result, Secret, SnowflakeSettings, SnowflakeStore};
+use crate::{Credentials, DEFAULT_REQUEST_TIMEOUT, Result, SnowflakeSettings, SnowflakeStore};
+use secrecy::SecretString;
 
 /// Settings that reach a fakesnow server at `base_url` (`http://127.0.0.1:PORT`), in `database`
 /// (fakesnow creates it, and the schema, on login).
@@ -41,7 +42,7 @@ pub fn settings(base_url: &str, database: &str) -> SnowflakeSettings {
     SnowflakeSettings {
         account: "fakesnow".into(),
         user: "mirai".into(),
-        credentials: Credentials::Password(Secret::new("fakesnow-does-not-check-passwords")),
+        credentials: Credentials::Password(SecretString::from("fakesnow-does-not-check-passwords")),
         warehouse: Some("MIRAI_WH".into()),
         database: database.into(),
         schema: "MIRAI".into(),

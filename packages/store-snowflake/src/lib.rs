@@ -19,7 +19,6 @@ mod merge;
 mod queries;
 mod rows;
 mod schema;
-mod secret;
 mod settings;
 mod store;
 mod tables;
@@ -32,6 +31,6 @@ pub use queries::range::TimeRange;
 pub use queries::stats::SymbolStats;
 pub use queries::trades::{MAX_PAGE, TradeCursor, TradeQuery, TradesPage};
 pub use schema::{Migrated, SCHEMA_VERSION};
-pub use secret::Secret;
+
 pub use settings::{Credentials, DEFAULT_REQUEST_TIMEOUT, SettingsError, SnowflakeSettings, VARIABLES};
 pub use store::SnowflakeStore;

@@ -153,11 +153,7 @@ pub(crate) async fn current_version(client: &Client) -> Result<i64> {
 }
 
 fn wall_clock() -> mirai_core::Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or_default();
-    mirai_core::Timestamp::from_millis(ms)
+    mirai_core::Clock::now(&mirai_core::SystemClock)
 }
 
 #[cfg(all(test, feature = "fakesnow"))]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use reqwest012::Url;
 
-use crate::Secret;
+use secrecy::SecretString;
 
 /// Every variable this module reads, for error messages and documentation.
 pub const VARIABLES: [&str; 9] = [
@@ -25,17 +25,17 @@ pub const VARIABLES: [&str; 9] = [
 /// How long one HTTP request to Snowflake may take before the batch is retried later.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Credentials {
-    Password(Secret),
+    Password(SecretString),
     /// Key-pair authentication: the PKCS#8 PEM read from `path` at start-up.
     KeyPair {
         path: PathBuf,
-        pem: Secret,
+        pem: SecretString,
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct SnowflakeSettings {
     /// The account identifier, e.g. `myorg-myaccount` or `xy12345.eu-central-1`.
     pub account: String,
@@ -135,7 +135,7 @@ fn credentials(raw: &dyn Fn(&str) -> Option<String>, errors: &mut Vec<String>) -
             errors.push("SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH is required".into());
             None
         }
-        (Some(p), None) => Some(Credentials::Password(Secret::new(p))),
+        (Some(p), None) => Some(Credentials::Password(SecretString::from(p))),
         (None, Some(path)) => match read_private_key(&path) {
             Ok(pem) => Some(Credentials::KeyPair { path: PathBuf::from(path), pem }),
             Err(why) => {
@@ -147,7 +147,7 @@ fn credentials(raw: &dyn Fn(&str) -> Option<String>, errors: &mut Vec<String>) -
 }
 
 /// Reads the key and checks its form, without ever quoting its content.
-fn read_private_key(path: &str) -> Result<Secret, String> {
+fn read_private_key(path: &str) -> Result<SecretString, String> {
     let pem = std::fs::read_to_string(path).map_err(|e| format!("cannot be read: {e}"))?;
     if pem.contains("ENCRYPTED PRIVATE KEY") {
         return Err("holds an encrypted key, which is not supported; decrypt it with \
@@ -159,7 +159,7 @@ fn read_private_key(path: &str) -> Result<Secret, String> {
                     `openssl pkcs8 -topk8 -nocrypt`"
             .into());
     }
-    Ok(Secret::new(pem))
+    Ok(SecretString::from(pem))
 }
 
 /// A plain (unquoted) Snowflake identifier. They travel as URL parameters of the login request,
@@ -213,6 +213,8 @@ fn base_url(v: &str) -> Result<Url, String> {
 mod tests {
     use std::collections::HashMap;
 
+    use secrecy::ExposeSecret;
+
     use super::*;
 
     fn read(pairs: &[(&str, &str)]) -> Result<Option<SnowflakeSettings>, SettingsError> {
@@ -230,8 +232,8 @@ mod tests {
 
     #[test]
     fn nothing_set_means_not_configured() {
-        assert_eq!(read(&[]).unwrap(), None);
-        assert_eq!(read(&[("SNOWFLAKE_ROLE", "  ")]).unwrap(), None);
+        assert!(read(&[]).unwrap().is_none());
+        assert!(read(&[("SNOWFLAKE_ROLE", "  ")]).unwrap().is_none());
     }
 
     #[test]
@@ -277,7 +279,7 @@ mod tests {
         let s = read(&MINIMAL).unwrap().unwrap();
         let dbg = format!("{s:?}");
         assert!(!dbg.contains("correct horse"), "{dbg}");
-        assert!(dbg.contains("Secret(***)"));
+        assert!(dbg.contains("[REDACTED]"), "{dbg}");
     }
 
     #[test]
@@ -299,7 +301,9 @@ mod tests {
             SnowflakeSettings::from_lookup(&move |k| env.get(k).cloned())
         };
         let s = with_key(&good).unwrap().unwrap();
-        assert!(matches!(&s.credentials, Credentials::KeyPair { pem, .. } if pem.expose().contains("MIIE")));
+        assert!(
+            matches!(&s.credentials, Credentials::KeyPair { pem, .. } if pem.expose_secret().contains("MIIE"))
+        );
         assert!(!format!("{s:?}").contains("MIIEsecretbytes"));
 
         let err = with_key(&encrypted).unwrap_err().to_string();

@@ -21,8 +21,9 @@ pub trait Backend: Send + Sync {
     fn positions(&self) -> BackendFuture<'_, Vec<PositionView>>;
     /// The latest `limit` fills, newest first.
     fn trades(&self, limit: u32) -> BackendFuture<'_, Vec<TradeView>>;
-    /// Applies `action` and returns the status that results.
-    fn control(&self, action: ControlAction) -> BackendFuture<'_, StatusView>;
+    /// Applies `action`, given by the user `by` (audited with it), and returns the status that
+    /// results.
+    fn control(&self, action: ControlAction, by: String) -> BackendFuture<'_, StatusView>;
     /// Starts a backtest off the trading task and returns the queued job.
     fn create_backtest(&self, request: BacktestRequest) -> BackendFuture<'_, BacktestJobView>;
     /// A backtest job and its progress.

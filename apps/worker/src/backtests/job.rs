@@ -13,7 +13,7 @@ use mirai_store_local::LocalStore;
 use mirai_web::{BacktestJobView, BacktestRequest, BacktestResultView, JobStatus};
 
 use super::spec::{Source, Spec};
-use crate::app::SystemClock;
+use mirai_core::SystemClock;
 
 /// Bars between progress updates.
 const PROGRESS_EVERY: u64 = 4_096;

@@ -14,8 +14,8 @@ use mirai_web::{BackendError, BacktestJobView, BacktestRequest, BacktestResultVi
 use super::budget::Budget;
 use super::job::Job;
 use super::spec::spec;
-use crate::app::SystemClock;
 use crate::secret::random_hex;
+use mirai_core::SystemClock;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {

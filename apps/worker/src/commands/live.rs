@@ -9,8 +9,8 @@ use clap::{Args, Subcommand};
 use mirai_store_local::LocalStore;
 
 use super::{Failure, failure::print};
-use crate::app::SystemClock;
 use mirai_core::Clock as _;
+use mirai_core::SystemClock;
 
 #[derive(Debug, Clone, Args)]
 pub struct LiveArgs {

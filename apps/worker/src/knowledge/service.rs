@@ -17,10 +17,10 @@ use tokio::task::JoinHandle;
 use super::news_job::{LastPoll, NewsPoller, PollRecord};
 use super::vectors::store_identity;
 use super::{AnyVectorStore, KnowledgeError};
-use crate::app::SystemClock;
 use crate::config::Settings;
 use crate::news::{NewsSchedule, NewsTask};
 use crate::shipping::Shipping;
+use mirai_core::SystemClock;
 
 /// How long start-up waits for Milvus to answer its collection check before going on without
 /// it (records wait in the outbox; news polls retry).

@@ -5,7 +5,7 @@
 //! Each part is parsed by the crate that uses it (`mirai_llm`, `mirai_store_milvus`,
 //! `mirai_news`), so the rules live once; this module only gathers them. Their secrets
 //! (`OPENAI_API_KEY`, `MILVUS_PASSWORD`, `POLYGON_API_KEY`) are `secrecy::SecretString`s, which
-//! like [`crate::secret::Secret`] print as redacted and are never echoed in an error.
+//! like `secrecy::SecretString` print as redacted and are never echoed in an error.
 
 use mirai_core::Symbol;
 use mirai_llm::EmbedderSettings;

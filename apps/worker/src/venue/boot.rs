@@ -12,11 +12,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use mirai_core::{
-    Amount, ClientOrderId, Decimal, ExecError, ExecutionReport, Executor, MarketEvent, OrderRequest,
-    RiskApproved, Symbol, SymbolRules, Timestamp,
+    Amount, AuditEvent, ClientOrderId, Decimal, ExecError, ExecutionReport, Executor, MarketEvent,
+    OrderRequest, RiskApproved, Symbol, SymbolRules, Timestamp,
 };
 use mirai_store_local::LocalStore;
-use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -71,12 +70,14 @@ pub async fn prepare(
         Err(e) => {
             let why = format!("not connected to Binance {}: {e}", settings.env);
             tracing::error!(reason = %why, "trading refused");
-            let _ = store.append_audit(
-                now,
-                "venue",
-                "system",
-                &json!({ "venue": settings.env.as_str(), "ok": false, "why": why }),
-            );
+            let event = AuditEvent::VenueUnavailable {
+                venue: settings.env.as_str().to_owned(),
+                ok: false,
+                why: why.clone(),
+            };
+            if let Err(e) = store.record(now, &event) {
+                tracing::error!(error = %e, "the refusal could not be audited");
+            }
             return Prepared { env: settings.env, venue: Err(why) };
         }
     };
@@ -93,7 +94,7 @@ pub async fn prepare(
 /// What the trading task needs from `app.rs`.
 pub struct TraderParts {
     pub engine: TradingEngine,
-    pub clock: Arc<mirai_engine::ManualClock>,
+    pub clock: Arc<mirai_core::ManualClock>,
     pub store: Arc<LocalStore>,
     pub shared: Arc<crate::shared::Shared>,
     pub mode: mirai_web::Mode,

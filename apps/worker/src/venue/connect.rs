@@ -2,6 +2,7 @@
 //! then the credential, the signed client with its clock synchronised, the symbols' rules from
 //! exchangeInfo, and the executor (blocked until reconciliation clears it).
 
+use secrecy::ExposeSecret;
 use std::sync::Arc;
 
 use mirai_binance::{BinanceExecutor, BinanceHttpClient, Credential, Endpoints, Environment, HttpConfig};
@@ -41,7 +42,7 @@ pub async fn connect(
             })?;
             Credential::ed25519_pkcs8(&settings.api_key, &pem)
         }
-        (Some(secret), None) => Credential::hmac(&settings.api_key, secret.expose()),
+        (Some(secret), None) => Credential::hmac(&settings.api_key, secret.expose_secret()),
         (None, None) => return Err(VenueError::Settings("no API secret or private key".into())),
     }
     .map_err(|e| VenueError::Settings(e.to_string()))?;

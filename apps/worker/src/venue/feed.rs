@@ -204,7 +204,7 @@ mod tests {
         let (tx, mut rx) = mpsc::channel(1024);
         let mut stream = StreamConfig::new(String::new(), Vec::new());
         stream.backoff =
-            mirai_binance::Backoff::equal_jitter(Duration::from_millis(20), Duration::from_millis(100));
+            mirai_binance::jittered_backoff(Duration::from_millis(20), Duration::from_millis(100));
         let config = FeedConfig {
             streams_url: venue.endpoints.streams.clone(),
             symbols: vec![btc, eth],

@@ -8,11 +8,10 @@ use std::collections::HashSet;
 
 use mirai_binance::{BinanceError, BinanceHttpClient};
 use mirai_core::{
-    Amount, ClientOrderId, Decimal, ExecError, Executor, OrderStatus, Position, Qty, Symbol, Timestamp,
-    TradeId,
+    Amount, AuditEvent, ClientOrderId, Decimal, ExecError, Executor, FillSource, OrderStatus, Position, Qty,
+    Symbol, Timestamp, TradeId,
 };
 use mirai_store_local::{LocalStore, StoreError};
-use serde_json::json;
 
 use super::connect::BinanceVenue;
 
@@ -71,7 +70,16 @@ pub async fn reconcile(
     match &result {
         Ok(report) => {
             venue.executor.unblock();
-            store.append_audit(now, "reconcile", "system", &json!({ "venue": venue.env.as_str(), "resolved": report.resolved.len(), "fills_booked": report.fills_booked, "ok": true }))?;
+            store.record(
+                now,
+                &AuditEvent::Reconciled {
+                    venue: venue.env.as_str().to_owned(),
+                    ok: true,
+                    resolved: Some(report.resolved.len()),
+                    fills_booked: Some(report.fills_booked),
+                    why: None,
+                },
+            )?;
             tracing::info!(
                 resolved = report.resolved.len(),
                 fills = report.fills_booked,
@@ -80,12 +88,16 @@ pub async fn reconcile(
         }
         Err(e) => {
             venue.executor.block(e.to_string());
-            let _ = store.append_audit(
-                now,
-                "reconcile",
-                "system",
-                &json!({ "venue": venue.env.as_str(), "ok": false, "why": e.to_string() }),
-            );
+            let event = AuditEvent::Reconciled {
+                venue: venue.env.as_str().to_owned(),
+                ok: false,
+                resolved: None,
+                fills_booked: None,
+                why: Some(e.to_string()),
+            };
+            if let Err(e) = store.record(now, &event) {
+                tracing::error!(error = %e, "the failed reconciliation could not be audited");
+            }
             tracing::error!(error = %e, "reconciliation failed; new orders are refused");
         }
     }
@@ -114,8 +126,7 @@ async fn run(
                         position.apply(fill).map_err(|e| {
                             ReconcileError::Mismatch(vec![format!("fill {} of {id}: {e}", fill.trade_id)])
                         })?;
-                        store.record_fill(fill, &position)?;
-                        store.append_audit(now, "fill", "reconcile", &json!({ "trade_id": fill.trade_id, "client_order_id": id, "qty": fill.qty, "price": fill.price, "fee": fill.fee }))?;
+                        store.journal_fill(fill, &position, FillSource::Reconcile)?;
                         report.fills_booked += 1;
                     }
                 }
@@ -128,12 +139,12 @@ async fn run(
             None => {
                 // Binance has no order with this id: it never reached the matching engine.
                 store.update_order(id, OrderStatus::Rejected, None, Qty::ZERO, now)?;
-                store.append_audit(
-                    now,
-                    "reconcile",
-                    "system",
-                    &json!({ "client_order_id": id, "status": "REJECTED", "why": "not on the exchange" }),
-                )?;
+                let event = AuditEvent::OrderNotOnVenue {
+                    client_order_id: id.clone(),
+                    status: OrderStatus::Rejected,
+                    why: "not on the exchange".into(),
+                };
+                store.record(now, &event)?;
                 report.resolved.push((id.clone(), OrderStatus::Rejected));
             }
         }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use mirai_binance::{Endpoints, Environment, KlineInterval};
 
-use crate::secret::Secret;
+use secrecy::SecretString;
 
 #[derive(Debug, Clone)]
 pub struct BinanceSettings {
@@ -18,7 +18,7 @@ pub struct BinanceSettings {
     pub custom_endpoints: bool,
     pub api_key: String,
     /// `BINANCE_API_SECRET`: the HMAC secret, unless an Ed25519 key file is given.
-    pub api_secret: Option<Secret>,
+    pub api_secret: Option<SecretString>,
     /// `BINANCE_PRIVATE_KEY_PATH`: an Ed25519 PKCS#8 PEM file (Binance recommends Ed25519).
     pub private_key_path: Option<PathBuf>,
     pub recv_window_ms: u64,
@@ -47,7 +47,7 @@ impl BinanceSettings {
             }
             return if errors.is_empty() { Ok(None) } else { Err(errors) };
         };
-        let api_secret = raw("BINANCE_API_SECRET").map(Secret::new);
+        let api_secret = raw("BINANCE_API_SECRET").map(SecretString::from);
         let private_key_path = raw("BINANCE_PRIVATE_KEY_PATH").map(PathBuf::from);
         match (&api_secret, &private_key_path) {
             (None, None) => {

@@ -10,7 +10,7 @@ use mirai_exchange_sim::{SimConfig, SimHandle, serve};
 use super::approval::{LiveApproval, NoApproval};
 use super::connect::{BinanceVenue, connect};
 use super::settings::BinanceSettings;
-use crate::secret::Secret;
+use secrecy::SecretString;
 
 pub const KEY: &str = "worker-test-key";
 pub const SECRET: &str = "worker-test-secret-0123456789";
@@ -31,7 +31,7 @@ pub fn settings(sim: &SimHandle, env: Environment) -> BinanceSettings {
         endpoints: Endpoints::local(&sim.base_url()),
         custom_endpoints: true,
         api_key: KEY.into(),
-        api_secret: Some(Secret::new(SECRET)),
+        api_secret: Some(SecretString::from(SECRET)),
         private_key_path: None,
         recv_window_ms: 5_000,
         timeout: Duration::from_millis(1_500),

@@ -12,6 +12,10 @@ async fn kill_switch_stops_new_orders_and_survives_a_restart() {
 
     let status = app.control("kill").await;
     assert_eq!(status["halted"], true);
+    // Audited with the user who pressed it.
+    let audit = app.running.store.audit(10_000).unwrap();
+    let kill = audit.iter().find(|e| e.kind == "control").expect("the kill is audited");
+    assert_eq!((kill.actor.as_str(), &kill.payload), ("admin", &serde_json::json!({ "action": "kill" })));
     let orders_at_kill = app.running.store.orders(10_000).unwrap().len();
     let trades_at_kill = trade_ids(&app.trades().await);
 

@@ -14,10 +14,10 @@ use std::convert::Infallible;
 use std::io::Read;
 use std::sync::Arc;
 
-use mirai_core::{Amount, Candle, Decimal, MarketEvent, Price, Qty, Timestamp};
+use mirai_core::{Amount, Candle, Decimal, ManualClock, MarketEvent, Price, Qty, Timestamp};
 use mirai_engine::{
-    AnyStrategy, BookingError, Engine, EngineConfig, Ledger, ManualClock, OrderTiming, Outcome,
-    RuleBasedAdvisor, Sizing, SlotIndex, Strategy,
+    AnyStrategy, BookingError, Engine, EngineConfig, Ledger, OrderTiming, Outcome, RuleBasedAdvisor, Sizing,
+    SlotIndex, Strategy,
 };
 use mirai_paper::{MarketIndex, PaperConfig, PaperExchange};
 

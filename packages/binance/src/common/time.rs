@@ -5,10 +5,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Milliseconds since the Unix epoch on this machine.
 pub fn local_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or_default()
+    mirai_core::Clock::now(&mirai_core::SystemClock).millis()
 }
 
 /// The server's clock as seen from here: local time plus an offset measured with `GET /time`.

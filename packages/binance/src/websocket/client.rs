@@ -8,7 +8,9 @@ use mirai_core::{Candle, Quote, Symbol, Timestamp};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::backoff::Backoff;
+use mirai_core::Backoff;
+
+use super::backoff;
 use super::frames::Ended;
 use super::handler;
 use super::parse::TradeTick;
@@ -35,7 +37,7 @@ impl StreamConfig {
         Self {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             streams,
-            backoff: Backoff::default_stream(),
+            backoff: backoff::default_stream(),
             max_age: Duration::from_secs(23 * 3600 + 50 * 60),
             idle_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),

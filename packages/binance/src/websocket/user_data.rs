@@ -14,7 +14,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::backoff::Backoff;
+use mirai_core::Backoff;
+
+use super::backoff;
 use super::frames::{Ended, next_text};
 use super::messages::{ExecutionReportEvent, WsApiMessage, WsApiRequest, decode_ws_api};
 use super::parse::{OrderUpdate, order_update};
@@ -41,7 +43,7 @@ impl UserDataConfig {
         Self {
             ws_api_url: ws_api_url.into(),
             recv_window_ms: 5_000,
-            backoff: Backoff::default_stream(),
+            backoff: backoff::default_stream(),
             max_age: Duration::from_secs(23 * 3600 + 50 * 60),
             idle_timeout: Duration::from_secs(600),
             connect_timeout: Duration::from_secs(10),

@@ -4,14 +4,14 @@
 
 use std::time::Duration;
 
-use mirai_binance::{Backoff, KlineInterval, MarketStream, StreamConfig, StreamEvent};
+use mirai_binance::{KlineInterval, MarketStream, StreamConfig, StreamEvent};
 use mirai_core::Symbol;
 
 use crate::support::sim;
 
 fn config(base: &str, streams: Vec<String>) -> StreamConfig {
     let mut c = StreamConfig::new(base, streams);
-    c.backoff = Backoff::equal_jitter(Duration::from_millis(20), Duration::from_millis(200));
+    c.backoff = mirai_binance::jittered_backoff(Duration::from_millis(20), Duration::from_millis(200));
     c
 }
 

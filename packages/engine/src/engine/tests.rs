@@ -1,7 +1,8 @@
 //! Engine tests: the whole path from candles to approved orders and back through paper fills.
 
 use super::*;
-use crate::{ManualClock, RuleBasedAdvisor, synthetic::RandomWalk};
+use crate::{RuleBasedAdvisor, synthetic::RandomWalk};
+use mirai_core::ManualClock;
 use mirai_core::{OrderStatus, RefusalReason};
 use mirai_paper::{PaperConfig, PaperExchange};
 use rust_decimal_macros::dec;

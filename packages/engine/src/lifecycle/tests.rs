@@ -9,7 +9,8 @@ use mirai_core::{
 use rust_decimal_macros::dec;
 
 use super::{BookingError, Ledger};
-use crate::{AnyStrategy, Engine, EngineConfig, ManualClock, RuleBasedAdvisor};
+use crate::{AnyStrategy, Engine, EngineConfig, RuleBasedAdvisor};
+use mirai_core::ManualClock;
 
 #[derive(Default)]
 struct Book {

@@ -27,7 +27,7 @@ async fn every_record_arrives_exactly_once_across_an_outage() {
     let config = ShipperConfig {
         batch_size: 250,
         poll_interval: Duration::from_millis(20),
-        backoff: Backoff { initial: Duration::from_millis(50), max: Duration::from_millis(300) },
+        backoff: Backoff::new(Duration::from_millis(50), Duration::from_millis(300)),
         ship_timeout: Duration::from_secs(5),
     };
     let shipper =

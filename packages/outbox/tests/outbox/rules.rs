@@ -14,7 +14,7 @@ fn config(batch_size: usize) -> ShipperConfig {
     ShipperConfig {
         batch_size,
         poll_interval: Duration::from_millis(10),
-        backoff: Backoff { initial: Duration::from_millis(10), max: Duration::from_millis(40) },
+        backoff: Backoff::new(Duration::from_millis(10), Duration::from_millis(40)),
         ship_timeout: Duration::from_secs(5),
     }
 }

@@ -31,7 +31,7 @@ async fn local_records_arrive_once_and_exact_across_a_crash_and_a_restart() {
     let store = Arc::new(LocalStore::open(dir.path()).unwrap());
     store.enable_outbox(&[OutboxTopic::Analytics]).unwrap();
     let written: usize = (0..8).map(|i| trade(&store, i)).sum();
-    let shipper = Shipper::new(store.clone(), AnalyticsSink::new(snow.clone(), "snowflake"), config);
+    let shipper = Shipper::new(store.clone(), AnalyticsSink::new(snow.clone(), "snowflake"), config.clone());
 
     // The process dies after Snowflake took a batch and before the outbox heard about it.
     let taken = store.outbox_next(OutboxTopic::Analytics, 16).unwrap();

@@ -2,35 +2,18 @@
 //! `ExecError::Rejected`, and market events fed through the shared handle.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
-use mirai_core::{Clock, ExecError, Executor, OrderStatus, RiskApproved, Side, TimeInForce, Timestamp};
+use mirai_core::{ExecError, Executor, ManualClock, OrderStatus, RiskApproved, Side, TimeInForce};
 use mirai_paper::PaperExecutor;
 use rust_decimal_macros::dec;
 
 use crate::support::*;
 
-/// A clock the test moves by hand.
-#[derive(Clone, Debug, Default)]
-struct ManualClock(Arc<AtomicI64>);
-
-impl ManualClock {
-    fn set(&self, t: Timestamp) {
-        self.0.store(t.millis(), Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_millis(self.0.load(Ordering::SeqCst))
-    }
-}
-
 fn assert_send<T: Send>(_: &T) {}
 
 #[tokio::test]
 async fn orders_placed_through_the_port_fill_on_market_events_fed_to_the_handle() {
-    let clock = ManualClock::default();
+    let clock = Arc::new(ManualClock::default());
     clock.set(T0);
     let exec = PaperExecutor::new(default_exchange(), clock.clone());
     let shared = exec.shared();

@@ -7,6 +7,7 @@ mod corrupt;
 mod decimals;
 mod fills;
 mod helpers;
+mod journal;
 mod ordering;
 mod orders;
 mod properties;

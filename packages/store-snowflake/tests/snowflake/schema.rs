@@ -41,7 +41,7 @@ async fn a_store_opened_while_snowflake_is_away_applies_the_schema_on_first_use(
     let store = fakesnow_compat::open(fresh_settings("lazy")).unwrap();
     assert_eq!(store.migrated(), None);
     let debug = format!("{store:?}");
-    assert!(!debug.contains("fakesnow-does-not-check-passwords") && debug.contains("Secret(***)"), "{debug}");
+    assert!(!debug.contains("fakesnow-does-not-check-passwords") && debug.contains("[REDACTED]"), "{debug}");
     let page = store.trades(&mirai_store_snowflake::TradeQuery::default()).await.unwrap();
     assert!(page.trades.is_empty());
     assert_eq!(store.migrated().map(|m| m.to), Some(SCHEMA_VERSION));

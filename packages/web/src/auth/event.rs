@@ -9,27 +9,8 @@ use serde::{Deserialize, Serialize};
 /// The longest username kept in an audit entry, in characters.
 pub const MAX_AUDITED_USERNAME_CHARS: usize = 64;
 
-/// How an attempt ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LoginOutcome {
-    /// The credentials matched and a token was issued.
-    Success,
-    /// Unknown user or wrong password (deliberately not told apart).
-    Failure,
-    /// Refused without checking the password: too many recent failures.
-    Throttled,
-}
-
-impl LoginOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LoginOutcome::Success => "success",
-            LoginOutcome::Failure => "failure",
-            LoginOutcome::Throttled => "throttled",
-        }
-    }
-}
+/// How an attempt ended (the audit log's own type).
+pub use mirai_core::LoginOutcome;
 
 /// One login attempt, for the audit log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

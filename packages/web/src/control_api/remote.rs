@@ -7,7 +7,6 @@ use http::{HeaderValue, StatusCode};
 use reqwest::{Client, Url, redirect};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 use thiserror::Error;
 
 use super::server::MIN_SERVICE_TOKEN_BYTES;
@@ -194,8 +193,8 @@ impl Backend for RemoteBackend {
         })
     }
 
-    fn control(&self, action: ControlAction) -> BackendFuture<'_, StatusView> {
-        Box::pin(async move { self.post(wire::CONTROL, &json!({ "action": action })).await })
+    fn control(&self, action: ControlAction, by: String) -> BackendFuture<'_, StatusView> {
+        Box::pin(async move { self.post(wire::CONTROL, &wire::ControlBody { action, by: Some(by) }).await })
     }
 
     fn create_backtest(&self, request: BacktestRequest) -> BackendFuture<'_, BacktestJobView> {

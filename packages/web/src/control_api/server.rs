@@ -12,8 +12,8 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::plumbing::request::{bearer_token, check_body_size, json_body};
 use crate::plumbing::response::json;
 use crate::routes::backtests;
+use crate::routes::parse_limit;
 use crate::routes::search::{self, Corpus};
-use crate::routes::{ControlRequest, parse_limit};
 use crate::secret_eq::secret_eq;
 
 /// The shortest service token accepted, in bytes.
@@ -112,9 +112,13 @@ async fn dispatch(
             Ok(json(StatusCode::OK, &RecordedBody { recorded: true }))
         }
         _ => {
-            let body: ControlRequest = json_body(req, true)?;
-            tracing::warn!(action = %body.action, "control command via control API");
-            Ok(json(StatusCode::OK, &backend.control(body.action).await?))
+            let body: wire::ControlBody = json_body(req, true)?;
+            // The web tier authenticated the user; the name is cleaned as the audit log needs.
+            let by = body
+                .by
+                .map_or_else(|| wire::UNNAMED_WEB_USER.to_owned(), |by| crate::auth::sanitize_username(&by));
+            tracing::warn!(action = %body.action, %by, "control command via control API");
+            Ok(json(StatusCode::OK, &backend.control(body.action, by).await?))
         }
     }
 }

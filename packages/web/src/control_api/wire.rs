@@ -31,6 +31,19 @@ pub(crate) struct SearchBody {
     pub(crate) results: Vec<SearchHitView>,
 }
 
+/// `POST` [`CONTROL`]: the action and the user of the web tier who gave it.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ControlBody {
+    pub(crate) action: crate::views::ControlAction,
+    /// Absent from web tiers older than the worker: recorded as [`UNNAMED_WEB_USER`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) by: Option<String>,
+}
+
+/// Who a control command is recorded under when the web tier did not name the user.
+pub(crate) const UNNAMED_WEB_USER: &str = "web-tier";
+
 /// The error envelope every non-2xx answer carries.
 #[derive(Deserialize)]
 pub(crate) struct ErrorBody {

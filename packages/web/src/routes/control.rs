@@ -13,13 +13,13 @@ use crate::views::ControlAction;
 /// `{"action": "pause" | "resume" | "kill"}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ControlRequest {
-    pub(crate) action: ControlAction,
+struct ControlRequest {
+    action: ControlAction,
 }
 
 pub(super) async fn control(ctx: &Ctx, user: &str, req: &Request<Bytes>) -> ApiResult<Response<Bytes>> {
     let body: ControlRequest = json_body(req, true)?;
     tracing::warn!(%user, action = %body.action, "control command");
-    let status = ctx.backend.control(body.action).await?;
+    let status = ctx.backend.control(body.action, user.to_owned()).await?;
     Ok(json(StatusCode::OK, &status))
 }

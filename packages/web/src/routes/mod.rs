@@ -12,7 +12,6 @@ pub(crate) mod search;
 mod status;
 mod trades;
 
-pub(crate) use control::ControlRequest;
 pub use dashboard::{DASHBOARD_HTML, content_security_policy};
 pub use router::handle;
 pub(crate) use trades::{newest_first, parse_limit};

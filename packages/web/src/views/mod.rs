@@ -2,7 +2,6 @@
 
 mod backtest;
 mod control;
-mod mode;
 mod news_status;
 mod outbox;
 mod position;
@@ -15,7 +14,7 @@ pub use backtest::{
     MAX_GENERATED_BARS, ParamValue, SizingView,
 };
 pub use control::ControlAction;
-pub use mode::Mode;
+pub use mirai_core::Mode;
 pub use news_status::NewsStatusView;
 pub use outbox::OutboxView;
 pub use position::PositionView;

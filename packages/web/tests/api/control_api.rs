@@ -75,4 +75,12 @@ async fn routes_methods_and_commands() {
         call_api_on(&backend, SERVICE_TOKEN, post("/internal/v1/control", t, r#"{"action":"halt"}"#)).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert_eq!(backend.actions(), [ControlAction::Kill]);
+    // The web tier names the user, cleaned as the audit log needs; an older one that does not
+    // is recorded as the web tier.
+    let body = r#"{"action":"pause","by":"alice\u0007"}"#;
+    assert_eq!(
+        call_api_on(&backend, SERVICE_TOKEN, post("/internal/v1/control", t, body)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(*backend.given_by.lock().unwrap(), ["web-tier", "alice?"]);
 }

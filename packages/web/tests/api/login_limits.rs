@@ -42,7 +42,7 @@ async fn five_failures_lock_the_username_even_against_the_right_password() {
     let a = attempt(&h.ctx, USER, PASSWORD, None).await;
     assert_throttled(&a, 15 * 60);
     assert!(!a.text.contains("token"));
-    h.clock.set(T0 + 10 * MINUTE);
+    h.set_time(T0 + 10 * MINUTE);
     assert_throttled(&attempt(&h.ctx, USER, PASSWORD, None).await, 5 * 60);
 
     let outcomes: Vec<LoginOutcome> = h.backend.logins().iter().map(|e| e.outcome).collect();
@@ -58,9 +58,9 @@ async fn the_lock_runs_out_after_the_lockout_period() {
     for _ in 0..5 {
         attempt(&h.ctx, USER, "wrong", None).await;
     }
-    h.clock.set(T0 + 15 * MINUTE - 1_000);
+    h.set_time(T0 + 15 * MINUTE - 1_000);
     assert_throttled(&attempt(&h.ctx, USER, PASSWORD, None).await, 1);
-    h.clock.set(T0 + 15 * MINUTE);
+    h.set_time(T0 + 15 * MINUTE);
     let a = attempt(&h.ctx, USER, PASSWORD, None).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
 }
@@ -70,12 +70,12 @@ async fn failures_spread_beyond_the_window_do_not_lock() {
     let h = harness();
     // Four failures in the window that opens at 0 min, then four more in the one opening at 15.
     for minute in [0, 4, 8, 12, 15, 16, 17, 18] {
-        h.clock.set(T0 + minute * MINUTE);
+        h.set_time(T0 + minute * MINUTE);
         let a = attempt(&h.ctx, USER, "wrong", None).await;
         assert_eq!(a.status, StatusCode::UNAUTHORIZED, "minute {minute}: {}", a.text);
     }
     // The fifth failure inside the second window locks.
-    h.clock.set(T0 + 19 * MINUTE);
+    h.set_time(T0 + 19 * MINUTE);
     assert_eq!(attempt(&h.ctx, USER, "wrong", None).await.status, StatusCode::UNAUTHORIZED);
     assert_throttled(&attempt(&h.ctx, USER, PASSWORD, None).await, 15 * 60);
 }
@@ -145,7 +145,7 @@ async fn a_server_set_address_wins_over_the_header() {
 
 #[tokio::test]
 async fn the_policy_is_configurable() {
-    let clock = TestClock::at(T0);
+    let clock = std::sync::Arc::new(TestClock::new(mirai_core::Timestamp::from_millis(T0)));
     let backend = FakeBackend::new();
     let auth = Auth::new(USER, PASSWORD, SECRET.as_bytes()).expect("auth").with_clock(clock.clone());
     let policy = LoginPolicy::new(2, 1).expect("policy");
@@ -153,7 +153,7 @@ async fn the_policy_is_configurable() {
     attempt(&ctx, USER, "wrong", None).await;
     attempt(&ctx, USER, "wrong", None).await;
     assert_throttled(&attempt(&ctx, USER, PASSWORD, None).await, 60);
-    clock.set(T0 + MINUTE);
+    clock.set(mirai_core::Timestamp::from_millis(T0 + MINUTE));
     assert_eq!(attempt(&ctx, USER, PASSWORD, None).await.status, StatusCode::OK);
 }
 

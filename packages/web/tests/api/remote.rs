@@ -56,12 +56,12 @@ async fn reads_and_commands_round_trip() {
     assert_eq!(trades.len(), 2);
     assert!(trades[0].ts > trades[1].ts, "newest first");
 
-    let after = remote.control(ControlAction::Pause).await.expect("pause");
+    let after = remote.control(ControlAction::Pause, "alice".into()).await.expect("pause");
     assert!(after.paused);
-    let after = remote.control(ControlAction::Kill).await.expect("kill");
+    let after = remote.control(ControlAction::Kill, "alice".into()).await.expect("kill");
     assert!(after.halted);
     assert_eq!(
-        remote.control(ControlAction::Resume).await,
+        remote.control(ControlAction::Resume, "alice".into()).await,
         Err(BackendError::Refused("the worker is halted; restart it to trade again".to_owned()))
     );
     assert_eq!(backend.actions(), [ControlAction::Pause, ControlAction::Kill, ControlAction::Resume]);

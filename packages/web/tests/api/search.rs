@@ -78,7 +78,11 @@ async fn the_web_tier_searches_through_a_remote_worker() {
     let remote = RemoteBackend::new(&worker.url, SERVICE_TOKEN).expect("remote");
     let auth = Auth::new(USER, PASSWORD, SECRET.as_bytes()).expect("auth");
     let ctx = Ctx::new(auth, Arc::new(remote));
-    let h = Harness { ctx, backend: backend.clone(), clock: TestClock::at(T0) };
+    let h = Harness {
+        ctx,
+        backend: backend.clone(),
+        clock: std::sync::Arc::new(TestClock::new(mirai_core::Timestamp::from_millis(T0))),
+    };
     let token = login(&h).await;
 
     let a = call(

@@ -1,11 +1,10 @@
 //! Shared fixtures: an in-memory `Backend`, a settable clock, request builders and a caller.
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode, header};
-use mirai_core::{Amount, ClientOrderId, Clock, Price, Qty, Side, Symbol, Timestamp, TradeId};
+use mirai_core::{Amount, ClientOrderId, ManualClock, Price, Qty, Side, Symbol, Timestamp, TradeId};
 use mirai_web::{
     Auth, Backend, BackendError, BackendFuture, BacktestJobView, BacktestRequest, BacktestResultView,
     ControlAction, Ctx, JobStatus, LoginEvent, Mode, PositionView, SearchHitView, SearchRequest, StatusView,
@@ -19,24 +18,8 @@ pub const SERVICE_TOKEN: &str = "service-token-distinct-from-jwt-secret-42";
 /// 2023-11-14T22:13:20Z.
 pub const T0: i64 = 1_700_000_000_000;
 
-/// A clock tests can move.
-#[derive(Debug)]
-pub struct TestClock(AtomicI64);
-
-impl TestClock {
-    pub fn at(ms: i64) -> Arc<Self> {
-        Arc::new(Self(AtomicI64::new(ms)))
-    }
-    pub fn set(&self, ms: i64) {
-        self.0.store(ms, Ordering::SeqCst);
-    }
-}
-
-impl Clock for TestClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_millis(self.0.load(Ordering::SeqCst))
-    }
-}
+/// The clock every harness starts at `T0`; tests move it with [`Harness::set_time`].
+pub type TestClock = ManualClock;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -49,6 +32,8 @@ pub struct FakeBackend {
     positions: Vec<PositionView>,
     trades: Vec<TradeView>,
     pub actions: Mutex<Vec<ControlAction>>,
+    /// Who gave each command, in order.
+    pub given_by: Mutex<Vec<String>>,
     pub limits: Mutex<Vec<u32>>,
     pub fail_with: Mutex<Option<BackendError>>,
     /// Backtests asked for; each starts running and finishes when a test says so.
@@ -112,6 +97,7 @@ impl FakeBackend {
                 trade("2", T0 - 20_000, Side::Buy),
             ],
             actions: Mutex::new(Vec::new()),
+            given_by: Mutex::new(Vec::new()),
             limits: Mutex::new(Vec::new()),
             fail_with: Mutex::new(None),
             backtests: Mutex::new(Vec::new()),
@@ -286,10 +272,11 @@ impl Backend for FakeBackend {
         })
     }
 
-    fn control(&self, action: ControlAction) -> BackendFuture<'_, StatusView> {
+    fn control(&self, action: ControlAction, by: String) -> BackendFuture<'_, StatusView> {
         Box::pin(async move {
             self.check()?;
             lock(&self.actions).push(action);
+            lock(&self.given_by).push(by);
             let mut s = lock(&self.status);
             match action {
                 ControlAction::Pause => s.paused = true,
@@ -312,9 +299,16 @@ pub struct Harness {
     pub clock: Arc<TestClock>,
 }
 
+impl Harness {
+    /// Moves the harness's clock to `ms` since the epoch.
+    pub fn set_time(&self, ms: i64) {
+        self.clock.set(Timestamp::from_millis(ms));
+    }
+}
+
 /// A context at `T0` over a fresh `FakeBackend`.
 pub fn harness() -> Harness {
-    let clock = TestClock::at(T0);
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(T0)));
     let backend = FakeBackend::new();
     let auth = Auth::new(USER, PASSWORD, SECRET.as_bytes()).expect("auth").with_clock(clock.clone());
     Harness { ctx: Ctx::new(auth, backend.clone()), backend, clock }
