@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use mirai_binance::Environment;
 use mirai_core::{Amount, Confidence, Decimal, RiskLimits, Symbol};
-use mirai_engine::AnyStrategy;
+use mirai_engine::{AnyStrategy, StrategySpec};
 use mirai_web::{LoginPolicy, Mode};
 
 use crate::venue::BinanceSettings;
@@ -44,8 +44,8 @@ pub struct Settings {
     /// `LOGIN_MAX_FAILURES` (default 5) and `LOGIN_LOCKOUT_MINUTES` (default 15).
     pub login_policy: LoginPolicy,
     pub symbols: Vec<Symbol>,
-    pub strategy: String,
-    pub strategy_params: Vec<(String, String)>,
+    /// `STRATEGY` and `STRATEGY_PARAMS`, parsed and checked once.
+    pub strategy: StrategySpec,
     pub replay_bars_per_second: u32,
     pub replay_seed: u64,
     pub starting_cash: Amount,
@@ -214,9 +214,10 @@ impl Settings {
         }
         let pairs: Vec<(&str, &str)> =
             strategy_params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        if let Err(e) = AnyStrategy::from_spec(&strategy, &pairs) {
+        let strategy = StrategySpec::parse(&strategy, &pairs).unwrap_or_else(|e| {
             r.errors.push(format!("STRATEGY/STRATEGY_PARAMS: {e}"));
-        }
+            StrategySpec::SmaCross { fast: 5, slow: 20 }
+        });
 
         let replay_bars_per_second = r.parse("REPLAY_BARS_PER_SECOND", 10u32, "a whole number");
         if !(1..=1000).contains(&replay_bars_per_second) {
@@ -313,7 +314,6 @@ impl Settings {
             login_policy,
             symbols,
             strategy,
-            strategy_params,
             replay_bars_per_second,
             replay_seed,
             starting_cash: Amount::new(starting_cash),
@@ -345,11 +345,7 @@ impl Settings {
     }
 
     pub fn build_strategy(&self) -> AnyStrategy {
-        let pairs: Vec<(&str, &str)> =
-            self.strategy_params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        // Validated in `from_lookup`.
-        AnyStrategy::from_spec(&self.strategy, &pairs)
-            .unwrap_or_else(|e| unreachable!("validated strategy: {e}"))
+        self.strategy.build()
     }
 }
 

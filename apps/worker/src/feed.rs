@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use mirai_core::synthetic::RandomWalk;
 use mirai_core::{Asset, Candle, MarketEvent, Price, Qty, Symbol, SymbolRules, Timestamp};
-use mirai_engine::synthetic::RandomWalk;
 use rust_decimal::Decimal;
 use tokio::sync::mpsc;
 

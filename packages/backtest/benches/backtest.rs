@@ -14,8 +14,8 @@ use std::time::Instant;
 use mirai_backtest::data::{Bars, CsvReader};
 use mirai_backtest::sweep::{Grid, sweep};
 use mirai_backtest::{BacktestConfig, FillAt, run_bars};
+use mirai_core::synthetic::RandomWalk;
 use mirai_core::{Price, Symbol, Timestamp};
-use mirai_engine::synthetic::RandomWalk;
 use rust_decimal::Decimal;
 
 fn main() {

@@ -1,11 +1,11 @@
-//! `mirai gen-bars`: writes the engine's deterministic random walk (`mirai_engine::synthetic`)
+//! `mirai gen-bars`: writes the engine's deterministic random walk (`mirai_core::synthetic`)
 //! as a `timestamp,open,high,low,close,volume` CSV. The same seed gives the same file on every
 //! machine, so tests and benchmarks (ours and the peers') run on identical data.
 
 use std::io::Write;
 
+use mirai_core::synthetic::RandomWalk;
 use mirai_core::{Candle, Price, Symbol, Timestamp};
-use mirai_engine::synthetic::RandomWalk;
 
 /// 2024-01-01T00:00:00Z.
 pub const DEFAULT_START_MS: i64 = 1_704_067_200_000;

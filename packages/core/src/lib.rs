@@ -5,15 +5,16 @@
 //! it is deterministic and can be used by the engine, the backtester and every adapter alike.
 
 pub mod analytics;
+pub mod asset;
 pub mod audit;
 pub mod backoff;
 pub mod candle;
 pub mod clock;
-pub mod code;
 pub mod decimal;
 pub mod decision;
-pub mod digits;
+mod digits;
 pub mod error;
+mod exchange_code;
 pub mod execution;
 pub mod fill;
 pub mod filters;
@@ -24,9 +25,11 @@ pub mod mode;
 pub mod order;
 pub mod ports;
 pub mod position;
-pub mod pow10;
+mod pow10;
 pub mod risk;
 pub mod side;
+pub mod symbol;
+pub mod synthetic;
 pub mod time;
 pub mod vector_rules;
 pub mod vectors;
@@ -35,18 +38,18 @@ pub use analytics::{
     AnalyticsError, AnalyticsRecord, AnalyticsStore, AuditRecord, BacktestRunRecord, OrderRecord, PnlPoint,
     RiskEventRecord,
 };
+pub use asset::Asset;
 pub use audit::{AuditEvent, FillSource, LoginOutcome};
 pub use backoff::Backoff;
 pub use candle::Candle;
 pub use clock::{ManualClock, SystemClock};
-pub use code::{Asset, Symbol};
 pub use decimal::{Amount, Price, Qty};
 pub use decision::{Action, Citation, Confidence, Decision};
 pub use error::DomainError;
 pub use execution::{ExchangeError, ExecError, ExecutionReport};
 pub use fill::Fill;
 pub use filters::{FilterFailure, LotSize, NotionalFilter, PriceFilter, SymbolRules};
-pub use ids::{ClientOrderId, DecisionId, DecisionIdPrefix, TradeId};
+pub use ids::{ClientOrderId, DecisionId, TradeId};
 pub use market_event::{FeedStatus, MarketEvent, Quote};
 pub use mode::Mode;
 pub use order::{OrderKind, OrderRequest, OrderStatus, TimeInForce};
@@ -55,7 +58,18 @@ pub use position::{Position, PositionError};
 pub use risk::{Exposure, RefusalReason, RiskApproved, RiskGate, RiskLimits, RiskRefused, RiskState};
 pub use rust_decimal::Decimal;
 pub use side::Side;
+pub use symbol::Symbol;
 pub use time::Timestamp;
 pub use vectors::{
     Collection, Embedder, EmbeddingModel, VectorDoc, VectorError, VectorHit, VectorQuery, VectorStore,
 };
+
+/// Speed helpers the engine, the paper exchange and the backtest share: digit writing, powers of
+/// ten, and a per-(strategy, symbol) decision-id prefix. Not domain API: each is a measured fast
+/// path (docs/benchmarks.md) pinned by tests to the plain computation it replaces.
+#[doc(hidden)]
+pub mod perf {
+    pub use crate::digits::{i64_digits, u64_digits};
+    pub use crate::ids::DecisionIdPrefix;
+    pub use crate::pow10::{POW10_I64, POW10_I128, POW10_U64};
+}

@@ -8,11 +8,12 @@
 
 use std::time::Instant;
 
+use mirai_core::synthetic::RandomWalk;
 use mirai_core::{
     Asset, LotSize, ManualClock, MarketEvent, NotionalFilter, Price, PriceFilter, Qty, RiskLimits, Symbol,
     SymbolRules, Timestamp,
 };
-use mirai_engine::{AnyStrategy, Engine, EngineConfig, Outcome, RuleBasedAdvisor, synthetic::RandomWalk};
+use mirai_engine::{AnyStrategy, Engine, EngineConfig, Outcome, RuleBasedAdvisor};
 use mirai_paper::{PaperConfig, PaperExchange};
 use rust_decimal_macros::dec;
 

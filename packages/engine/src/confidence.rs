@@ -3,7 +3,7 @@
 //! stored or shown confidence reads the same). Every decision computes one; in `Decimal` it was a
 //! multiply, an add, a rounding and two comparisons.
 
-use mirai_core::pow10::POW10_U64;
+use mirai_core::perf::POW10_U64;
 use mirai_core::{Confidence, Decimal};
 
 /// The confidence the advisor gives a signal of `strength`.

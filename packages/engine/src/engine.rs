@@ -1,10 +1,11 @@
 //! `Engine`: market event in, at most one decision (and its risk verdict) out. Deterministic: the
 //! same events, fills and clock readings always give the same decisions and orders.
 
+use mirai_core::perf::DecisionIdPrefix;
 use mirai_core::{
-    Action, Advisor, Amount, Candle, ClientOrderId, Clock, Confidence, Decimal, Decision, DecisionId,
-    DecisionIdPrefix, Fill, MarketEvent, OrderKind, OrderRequest, Position, PositionError, Price, Qty,
-    RiskApproved, RiskLimits, RiskRefused, Side, Signal, Symbol, SymbolRules, Timestamp,
+    Action, Advisor, Amount, Candle, ClientOrderId, Clock, Confidence, Decimal, Decision, DecisionId, Fill,
+    MarketEvent, OrderKind, OrderRequest, Position, PositionError, Price, Qty, RiskApproved, RiskLimits,
+    RiskRefused, Side, Signal, Symbol, SymbolRules, Timestamp,
 };
 use mirai_core::{Exposure, RiskGate, RiskState};
 

@@ -13,7 +13,6 @@ mod lifecycle;
 pub mod portfolio;
 pub mod sizing;
 pub mod strategies;
-pub mod synthetic;
 mod text;
 
 pub use advisor::RuleBasedAdvisor;

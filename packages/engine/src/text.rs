@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use mirai_core::Decimal;
-use mirai_core::digits::u64_digits;
+use mirai_core::perf::u64_digits;
 
 /// Writes `mantissa × 10^-scale` with exactly `scale` decimals, as `Decimal`'s `Display` does.
 /// A magnitude that fits 64 bits (every price and ratio in practice) is written from a stack

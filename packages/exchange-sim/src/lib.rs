@@ -1,7 +1,7 @@
 //! `mirai exchange-sim`: a local exchange that speaks Binance Spot's protocol — REST under
 //! `/api/v3`, market streams under `/ws` and `/stream`, the WebSocket API under `/ws-api/v3` —
 //! backed by the paper matching engine (`mirai-paper`) and a generated price path
-//! (`mirai_engine::synthetic`). It verifies signatures (-1022), timestamps (-1021), filters
+//! (`mirai_core::synthetic`). It verifies signatures (-1022), timestamps (-1021), filters
 //! (-1013), balances (-2010) and order ids (-2011/-2013), and reports request weights in headers.
 //!
 //! It is deliberately independent of `mirai-binance`: its JSON is written from Binance's docs, so

@@ -1,12 +1,12 @@
-//! The simulated market: one deterministic random walk per symbol (`mirai_engine::synthetic`),
+//! The simulated market: one deterministic random walk per symbol (`mirai_core::synthetic`),
 //! a history of closed bars for `/klines`, and the best bid and ask one tick either side of the
 //! last close. Market time starts `history_bars` bars before the start and advances one bar per
 //! step, however fast the steps come.
 
 use std::collections::VecDeque;
 
+use mirai_core::synthetic::RandomWalk;
 use mirai_core::{Candle, Decimal, Price, Qty, Quote, Symbol, Timestamp};
-use mirai_engine::synthetic::RandomWalk;
 
 use crate::config::SimConfig;
 

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use mirai_core::digits::u64_digits;
+use mirai_core::perf::u64_digits;
 use mirai_core::{
     Asset, ClientOrderId, Decimal, ExecutionReport, Fill, OrderKind, OrderRequest, OrderStatus, Price, Qty,
     Side, Symbol, TimeInForce, Timestamp, TradeId,

@@ -1,38 +1,33 @@
 //! The live-trading approval. Live needs two things: the configuration asks for it
 //! (`BINANCE_ENV=live`) and an authenticated admin has recorded an approval in the store. The
-//! environment alone never enables it. The store backs [`LiveApproval`]; this module only asks.
+//! environment alone never enables it. The store backs [`ApprovalSource`]; this module only asks.
 
 use mirai_binance::Environment;
-use mirai_core::Timestamp;
 
 use super::error::VenueError;
 
-/// Who approved live trading, and when.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApprovalRecord {
-    pub approved_by: String,
-    pub approved_at: Timestamp,
-}
+/// Who approved live trading, and when: the store's record.
+pub use mirai_store_local::LiveApproval;
 
 /// "Is a live approval recorded?" Implemented by the store (the approval workflow comes with the
 /// web tier). It is asked before every live order, so revoking an approval stops new orders.
-pub trait LiveApproval: Send + Sync + 'static {
+pub trait ApprovalSource: Send + Sync + 'static {
     /// `Ok(None)`: no approval. An `Err` (the store cannot be read) counts as no approval.
-    fn live_approval(&self) -> Result<Option<ApprovalRecord>, String>;
+    fn live_approval(&self) -> Result<Option<LiveApproval>, String>;
 }
 
 /// No approval is ever recorded: what testnet, Demo Mode and tests use.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoApproval;
 
-impl LiveApproval for NoApproval {
-    fn live_approval(&self) -> Result<Option<ApprovalRecord>, String> {
+impl ApprovalSource for NoApproval {
+    fn live_approval(&self) -> Result<Option<LiveApproval>, String> {
         Ok(None)
     }
 }
 
 /// Testnet and Demo Mode need nothing; live needs a recorded approval, which is returned.
-pub fn check(env: Environment, approval: &dyn LiveApproval) -> Result<Option<ApprovalRecord>, VenueError> {
+pub fn check(env: Environment, approval: &dyn ApprovalSource) -> Result<Option<LiveApproval>, VenueError> {
     if !env.is_live() {
         return Ok(None);
     }
@@ -51,16 +46,17 @@ pub fn check(env: Environment, approval: &dyn LiveApproval) -> Result<Option<App
 mod tests {
     use super::*;
 
-    struct Fixed(Result<Option<ApprovalRecord>, String>);
-    impl LiveApproval for Fixed {
-        fn live_approval(&self) -> Result<Option<ApprovalRecord>, String> {
+    struct Fixed(Result<Option<LiveApproval>, String>);
+    impl ApprovalSource for Fixed {
+        fn live_approval(&self) -> Result<Option<LiveApproval>, String> {
             self.0.clone()
         }
     }
 
     #[test]
     fn live_needs_a_recorded_approval_and_nothing_else_does() {
-        let record = ApprovalRecord { approved_by: "admin".into(), approved_at: Timestamp::from_millis(1) };
+        let record =
+            LiveApproval { approved_by: "admin".into(), approved_at: mirai_core::Timestamp::from_millis(1) };
         assert!(check(Environment::Testnet, &NoApproval).is_ok());
         assert!(check(Environment::Demo, &NoApproval).is_ok());
         assert!(matches!(check(Environment::Live, &NoApproval), Err(VenueError::LiveRefused(_))));

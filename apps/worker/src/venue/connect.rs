@@ -8,7 +8,7 @@ use std::sync::Arc;
 use mirai_binance::{BinanceExecutor, BinanceHttpClient, Credential, Endpoints, Environment, HttpConfig};
 use mirai_core::{Symbol, SymbolRules};
 
-use super::approval::{self, LiveApproval};
+use super::approval::{self, ApprovalSource};
 use super::error::VenueError;
 use super::executor::VenueExecutor;
 use super::settings::BinanceSettings;
@@ -30,7 +30,7 @@ pub struct BinanceVenue {
 pub async fn connect(
     settings: &BinanceSettings,
     symbols: &[Symbol],
-    approval: Arc<dyn LiveApproval>,
+    approval: Arc<dyn ApprovalSource>,
 ) -> Result<BinanceVenue, VenueError> {
     if let Some(record) = approval::check(settings.env, approval.as_ref())? {
         tracing::warn!(approved_by = %record.approved_by, approved_at = %record.approved_at, "LIVE trading on Binance");

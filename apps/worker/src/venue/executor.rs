@@ -8,13 +8,13 @@ use std::sync::{Arc, RwLock};
 use mirai_binance::{BinanceExecutor, Environment};
 use mirai_core::{ClientOrderId, ExecError, ExecutionReport, Executor, OrderRequest, RiskApproved, Symbol};
 
-use super::approval::{self, LiveApproval};
+use super::approval::{self, ApprovalSource};
 
 #[derive(Clone)]
 pub struct VenueExecutor {
     inner: Arc<BinanceExecutor>,
     env: Environment,
-    approval: Arc<dyn LiveApproval>,
+    approval: Arc<dyn ApprovalSource>,
     /// Why new orders are refused, if they are.
     blocked: Arc<RwLock<Option<String>>>,
 }
@@ -30,7 +30,7 @@ impl std::fmt::Debug for VenueExecutor {
 
 impl VenueExecutor {
     /// Starts blocked: nothing trades until [`VenueExecutor::unblock`] after reconciliation.
-    pub fn new(inner: BinanceExecutor, env: Environment, approval: Arc<dyn LiveApproval>) -> Self {
+    pub fn new(inner: BinanceExecutor, env: Environment, approval: Arc<dyn ApprovalSource>) -> Self {
         Self {
             inner: Arc::new(inner),
             env,
@@ -102,15 +102,15 @@ mod tests {
     use rust_decimal_macros::dec;
 
     use super::*;
-    use crate::venue::approval::ApprovalRecord;
+    use crate::venue::approval::LiveApproval;
     use crate::venue::error::VenueError;
     use crate::venue::test_support::{settings, sim, symbols, venue_with};
 
     /// An approval an admin can revoke.
     struct Switch(AtomicBool);
-    impl LiveApproval for Switch {
-        fn live_approval(&self) -> Result<Option<ApprovalRecord>, String> {
-            Ok(self.0.load(Ordering::Relaxed).then(|| ApprovalRecord {
+    impl ApprovalSource for Switch {
+        fn live_approval(&self) -> Result<Option<LiveApproval>, String> {
+            Ok(self.0.load(Ordering::Relaxed).then(|| LiveApproval {
                 approved_by: "admin".into(),
                 approved_at: Timestamp::from_millis(1),
             }))

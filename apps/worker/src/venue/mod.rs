@@ -16,7 +16,7 @@ pub mod settings;
 pub mod store_approval;
 pub mod user_data;
 
-pub use approval::{ApprovalRecord, LiveApproval, NoApproval};
+pub use approval::{ApprovalSource, LiveApproval, NoApproval};
 pub use connect::{BinanceVenue, connect};
 pub use error::VenueError;
 pub use executor::VenueExecutor;

@@ -6,17 +6,14 @@ use std::sync::Arc;
 
 use mirai_store_local::LocalStore;
 
-use super::approval::{ApprovalRecord, LiveApproval};
+use super::approval::{ApprovalSource, LiveApproval};
 
 #[derive(Clone, Debug)]
 pub struct StoreApproval(pub Arc<LocalStore>);
 
-impl LiveApproval for StoreApproval {
-    fn live_approval(&self) -> Result<Option<ApprovalRecord>, String> {
-        self.0
-            .live_approval()
-            .map(|r| r.map(|r| ApprovalRecord { approved_by: r.approved_by, approved_at: r.approved_at }))
-            .map_err(|e| e.to_string())
+impl ApprovalSource for StoreApproval {
+    fn live_approval(&self) -> Result<Option<LiveApproval>, String> {
+        self.0.live_approval().map_err(|e| e.to_string())
     }
 }
 
@@ -34,7 +31,7 @@ mod tests {
         store.approve_live("ops", Timestamp::from_millis(7)).unwrap();
         assert_eq!(
             approval.live_approval(),
-            Ok(Some(ApprovalRecord { approved_by: "ops".into(), approved_at: Timestamp::from_millis(7) }))
+            Ok(Some(LiveApproval { approved_by: "ops".into(), approved_at: Timestamp::from_millis(7) }))
         );
         store.revoke_live("ops", Timestamp::from_millis(8)).unwrap();
         assert_eq!(approval.live_approval(), Ok(None));

@@ -7,7 +7,7 @@ use mirai_binance::{Endpoints, Environment, KlineInterval};
 use mirai_core::Symbol;
 use mirai_exchange_sim::{SimConfig, SimHandle, serve};
 
-use super::approval::{LiveApproval, NoApproval};
+use super::approval::{ApprovalSource, NoApproval};
 use super::connect::{BinanceVenue, connect};
 use super::settings::BinanceSettings;
 use secrecy::SecretString;
@@ -47,6 +47,10 @@ pub async fn venue(sim: &SimHandle) -> BinanceVenue {
     venue_with(sim, Environment::Testnet, Arc::new(NoApproval)).await
 }
 
-pub async fn venue_with(sim: &SimHandle, env: Environment, approval: Arc<dyn LiveApproval>) -> BinanceVenue {
+pub async fn venue_with(
+    sim: &SimHandle,
+    env: Environment,
+    approval: Arc<dyn ApprovalSource>,
+) -> BinanceVenue {
     connect(&settings(sim, env), &symbols(), approval).await.expect("connects to the simulator")
 }

@@ -5,7 +5,7 @@
 use std::cmp::Ordering;
 
 use mirai_core::Decimal;
-use mirai_core::pow10::{POW10_I64, POW10_I128};
+use mirai_core::perf::{POW10_I64, POW10_I128};
 
 /// `mantissa × 10^-scale`, exactly as written (trailing zeros kept: "0.10" has scale 2).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -161,7 +161,7 @@ mod tests {
     #[test]
     fn a_replay_shows_each_bar_of_the_range_as_its_candle() {
         let symbol = Symbol::new("BTCUSDT");
-        let walk = mirai_engine::synthetic::RandomWalk::new(
+        let walk = mirai_core::synthetic::RandomWalk::new(
             symbol,
             Price::new(rust_decimal::Decimal::from(100)),
             Timestamp::from_millis(0),

@@ -1,7 +1,7 @@
 //! `TradeBook`: turns fills into round trips ("trades" as backtesting.py and freqtrade list them),
 //! with exact prices, P&L and commissions.
 
-use mirai_core::pow10::POW10_U64;
+use mirai_core::perf::POW10_U64;
 use mirai_core::{Amount, Decimal, Fill, Price, Qty, Side, Timestamp};
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;

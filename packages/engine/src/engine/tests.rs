@@ -1,8 +1,9 @@
 //! Engine tests: the whole path from candles to approved orders and back through paper fills.
 
 use super::*;
-use crate::{RuleBasedAdvisor, synthetic::RandomWalk};
+use crate::RuleBasedAdvisor;
 use mirai_core::ManualClock;
+use mirai_core::synthetic::RandomWalk;
 use mirai_core::{OrderStatus, RefusalReason};
 use mirai_paper::{PaperConfig, PaperExchange};
 use rust_decimal_macros::dec;

@@ -4,7 +4,7 @@
 //! conversion is checked, and a caller that meets an overflow falls back to `Decimal`.
 
 use mirai_core::Decimal;
-use mirai_core::pow10::POW10_I128;
+use mirai_core::perf::POW10_I128;
 
 pub(crate) fn pow10(exp: u32) -> Option<i128> {
     POW10_I128.get(exp as usize).copied()

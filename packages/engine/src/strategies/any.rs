@@ -18,7 +18,7 @@ impl AnyStrategy {
     /// `from_spec("sma-cross", &[("fast", "10"), ("slow", "20")])`: [`StrategySpec::parse`] then
     /// [`StrategySpec::build`].
     pub fn from_spec(name: &str, params: &[(&str, &str)]) -> Result<Self, StrategyError> {
-        StrategySpec::parse(name, params)?.build()
+        Ok(StrategySpec::parse(name, params)?.build())
     }
 }
 

@@ -20,7 +20,12 @@ pub struct RsiReversion {
 impl RsiReversion {
     pub fn new(period: u32, lower: Decimal, upper: Decimal) -> Result<Self, StrategyError> {
         check(period, lower, upper)?;
-        Ok(Self { rsi: Rsi::new(period), period, lower, upper, prev: None })
+        Ok(Self::checked(period, lower, upper))
+    }
+
+    /// For parameters [`check`] has accepted.
+    pub(super) fn checked(period: u32, lower: Decimal, upper: Decimal) -> Self {
+        Self { rsi: Rsi::new(period), period, lower, upper, prev: None }
     }
 }
 

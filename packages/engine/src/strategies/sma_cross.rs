@@ -28,7 +28,12 @@ pub struct SmaCross {
 impl SmaCross {
     pub fn new(fast: usize, slow: usize) -> Result<Self, StrategyError> {
         check(fast, slow)?;
-        Ok(Self { sma: SmaPair::new(fast, slow), prev: 0, reasons: true })
+        Ok(Self::checked(fast, slow))
+    }
+
+    /// For periods [`check`] has accepted.
+    pub(super) fn checked(fast: usize, slow: usize) -> Self {
+        Self { sma: SmaPair::new(fast, slow), prev: 0, reasons: true }
     }
 }
 

@@ -64,14 +64,15 @@ impl StrategySpec {
         }
     }
 
-    /// The strategy itself; its indicators allocate at most [`MAX_WINDOW`] values.
-    pub fn build(&self) -> Result<AnyStrategy, StrategyError> {
-        Ok(match *self {
-            StrategySpec::SmaCross { fast, slow } => AnyStrategy::SmaCross(SmaCross::new(fast, slow)?),
+    /// The strategy itself; its indicators allocate at most [`MAX_WINDOW`] values. A spec is
+    /// checked when parsed, so building cannot fail.
+    pub fn build(&self) -> AnyStrategy {
+        match *self {
+            StrategySpec::SmaCross { fast, slow } => AnyStrategy::SmaCross(SmaCross::checked(fast, slow)),
             StrategySpec::RsiReversion { period, lower, upper } => {
-                AnyStrategy::RsiReversion(RsiReversion::new(period, lower, upper)?)
+                AnyStrategy::RsiReversion(RsiReversion::checked(period, lower, upper))
             }
-        })
+        }
     }
 }
 
@@ -111,7 +112,7 @@ mod tests {
             [("sma-cross", vec![("fast", "3"), ("slow", "7")]), ("rsi-reversion", vec![("period", "5")])]
         {
             let spec = StrategySpec::parse(name, &params).unwrap();
-            let strategy = spec.build().unwrap();
+            let strategy = spec.build();
             assert_eq!(spec.longest_window().1, strategy.warm_up_bars() + 1, "{name}");
         }
     }

@@ -1,12 +1,6 @@
-//! Exchange codes: `Symbol` ("BTCUSDT") and `Asset` ("USDT"). Both are small `Copy` values stored
-//! inline so the hot path never allocates or clones a string for them.
-
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-use crate::DomainError;
+//! The shape of an exchange code (`Symbol`, `Asset`): a small `Copy` value of `A-Z0-9` stored
+//! inline, so the hot path never allocates or clones a string for one. Each code is declared in
+//! its own file with this macro.
 
 macro_rules! inline_code {
     ($(#[$doc:meta])* $name:ident, $what:literal, $max:literal) => {
@@ -22,10 +16,10 @@ macro_rules! inline_code {
 
             /// Accepts 1 to MAX_LEN characters of `A-Z` and `0-9` (Binance's alphabet for codes);
             /// lower case is upper-cased.
-            pub fn new_checked(s: &str) -> Result<Self, DomainError> {
+            pub fn new_checked(s: &str) -> Result<Self, $crate::DomainError> {
                 let s = s.trim();
                 if s.is_empty() || s.len() > $max {
-                    return Err(DomainError::Invalid {
+                    return Err($crate::DomainError::Invalid {
                         what: $what,
                         value: s.to_owned(),
                         why: concat!("must be 1 to ", stringify!($max), " characters"),
@@ -35,7 +29,7 @@ macro_rules! inline_code {
                 for (i, b) in s.bytes().enumerate() {
                     let b = b.to_ascii_uppercase();
                     if !b.is_ascii_uppercase() && !b.is_ascii_digit() {
-                        return Err(DomainError::Invalid {
+                        return Err($crate::DomainError::Invalid {
                             what: $what,
                             value: s.to_owned(),
                             why: "only letters A-Z and digits 0-9 are allowed",
@@ -62,61 +56,50 @@ macro_rules! inline_code {
             }
 
             pub fn as_str(&self) -> &str {
-                // Only ASCII letters and digits are ever stored.
-                std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or_default()
+                std::str::from_utf8(&self.bytes[..self.len as usize])
+                    .expect("an exchange code holds only the ASCII letters and digits it was checked for")
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 write!(f, "{}({})", stringify!($name), self.as_str())
             }
         }
 
-        impl FromStr for $name {
-            type Err = DomainError;
+        impl std::str::FromStr for $name {
+            type Err = $crate::DomainError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Self::new_checked(s)
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
                 Self::new_checked(&s).map_err(serde::de::Error::custom)
             }
         }
     };
 }
 
-inline_code!(
-    /// A trading pair as the exchange names it, e.g. `BTCUSDT`.
-    Symbol,
-    "symbol",
-    20
-);
-inline_code!(
-    /// An asset code, e.g. `BTC` or `USDT`.
-    Asset,
-    "asset",
-    12
-);
+pub(crate) use inline_code;
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::Symbol;
 
     #[test]
     fn symbols_are_validated_and_upper_cased() {

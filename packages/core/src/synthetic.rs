@@ -1,9 +1,9 @@
 //! Deterministic synthetic candles: a geometric random walk in exact decimals, for the demo feed,
-//! tests and benchmarks. The same seed gives the same bars on every machine and Rust version,
+//! the exchange simulator, `mirai gen-bars`, tests and benchmarks (market data, not engine logic). The same seed gives the same bars on every machine and Rust version,
 //! which is why the generator (SplitMix64) is written here rather than taken from `rand`, whose
 //! streams may change between releases.
 
-use mirai_core::{Candle, Decimal, Price, Qty, Symbol, Timestamp};
+use crate::{Candle, Decimal, Price, Qty, Symbol, Timestamp};
 
 /// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and good enough for test data.
 #[derive(Clone, Debug)]
