@@ -30,18 +30,6 @@ pub fn ctx() -> Option<&'static Ctx> {
     .as_ref()
 }
 
-/// Logs to stderr (which Vercel and Lambda collect), filtered by `RUST_LOG`, default `info`.
-pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // A second initialisation (tests) is harmless.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
 /// Answers one fully read request with `ctx`, or a generic 500 when there is none.
 pub async fn respond_with(ctx: Option<&Ctx>, req: Request<Bytes>) -> Response<Bytes> {
     match ctx {
@@ -86,7 +74,7 @@ pub async fn vercel_handler(req: vercel_runtime::Request) -> Response<vercel_run
 /// The `main` of every Vercel function: logging, the context (built before the first request,
 /// so a cold start pays the password hashing once), then the runtime.
 pub async fn run_vercel() -> Result<(), Error> {
-    init_logging();
+    mirai_web::telemetry::init();
     let _ = ctx();
     vercel_runtime::run(vercel_runtime::service_fn(vercel_handler)).await
 }
@@ -107,7 +95,7 @@ pub async fn lambda_handler(
 
 /// The `main` of the Lambda function.
 pub async fn run_lambda() -> Result<(), Error> {
-    init_logging();
+    mirai_web::telemetry::init();
     let _ = ctx();
     lambda_http::run(lambda_http::service_fn(lambda_handler)).await
 }

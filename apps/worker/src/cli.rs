@@ -45,7 +45,7 @@ pub fn main() -> ExitCode {
         eprintln!("error: .env could not be read: {e}");
         return ExitCode::FAILURE;
     }
-    crate::telemetry::init();
+    mirai_web::telemetry::init();
     let done = match cli.command.unwrap_or(Cmd::Run) {
         Cmd::Run => return run(),
         Cmd::ExchangeSim(args) => return exchange_sim(args),

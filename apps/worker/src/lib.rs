@@ -16,6 +16,5 @@ pub mod secret;
 pub mod server;
 pub mod shared;
 pub mod shipping;
-pub mod telemetry;
 pub mod trader;
 pub mod venue;

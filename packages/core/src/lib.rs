@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod asset;
 pub mod audit;
 pub mod backoff;
+pub mod bar_sequencer;
 pub mod candle;
 pub mod clock;
 pub mod decimal;
@@ -41,6 +42,7 @@ pub use analytics::{
 pub use asset::Asset;
 pub use audit::{AuditEvent, FillSource, LoginOutcome};
 pub use backoff::Backoff;
+pub use bar_sequencer::{BarSequencer, Verdict};
 pub use candle::Candle;
 pub use clock::{ManualClock, SystemClock};
 pub use decimal::{Amount, Price, Qty};

@@ -24,7 +24,7 @@ impl EmbedderSettings {
         let mut s = OpenAiSettings::new(SecretString::from(key));
         if let Some(url) = val("OPENAI_BASE_URL") {
             match check_base_url(&url) {
-                Ok(()) => s.base_url = Some(url.trim_end_matches('/').to_owned()),
+                Ok(_) => s.base_url = Some(url.trim_end_matches('/').to_owned()),
                 Err(why) => errors.push(format!("OPENAI_BASE_URL={url:?} {why}")),
             }
         }
@@ -56,25 +56,8 @@ impl EmbedderSettings {
 }
 
 /// HTTPS anywhere; plain HTTP only to this machine, since the API key travels in a header.
-fn check_base_url(url: &str) -> Result<(), &'static str> {
-    let (scheme, rest) = url.split_once("://").ok_or("is not a URL")?;
-    let authority = rest.split('/').next().unwrap_or_default();
-    if authority.is_empty() {
-        return Err("has no host");
-    }
-    if authority.contains('@') {
-        return Err("must not carry credentials; use OPENAI_API_KEY");
-    }
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    match scheme {
-        "https" => Ok(()),
-        "http" if matches!(host, "127.0.0.1" | "localhost" | "::1") => Ok(()),
-        "http" => Err("must use https (plain http is allowed only to 127.0.0.1 or localhost)"),
-        _ => Err("must start with https://"),
-    }
+fn check_base_url(url: &str) -> Result<mirai_settings::Url, String> {
+    mirai_settings::check_base_url(url, mirai_settings::Transport::HttpsUnlessLoopback)
 }
 
 #[cfg(test)]

@@ -55,8 +55,8 @@ impl NewsSettings {
         if let Some(key) = val("POLYGON_API_KEY") {
             let mut p = PolygonSettings::new(SecretString::from(key));
             if let Some(url) = val("POLYGON_BASE_URL") {
-                match check_base_url(&url) {
-                    Ok(()) => p.base_url = url.trim_end_matches('/').to_owned(),
+                match mirai_settings::check_base_url(&url, mirai_settings::Transport::HttpsUnlessLoopback) {
+                    Ok(_) => p.base_url = url.trim_end_matches('/').to_owned(),
                     Err(why) => errors.push(format!("POLYGON_BASE_URL={url:?} {why}")),
                 }
             } else {
@@ -144,24 +144,6 @@ fn parse_ticker(entry: &str, symbols: &[Symbol]) -> Result<(String, Symbol), Str
         return Err("is not a ticker (letters, digits, : . -)".into());
     }
     Ok((ticker, symbol))
-}
-
-/// HTTPS anywhere; plain HTTP only to this machine, since the key travels in a header.
-fn check_base_url(url: &str) -> Result<(), &'static str> {
-    let (scheme, rest) = url.split_once("://").ok_or("is not a URL")?;
-    let authority = rest.split('/').next().unwrap_or_default();
-    if authority.is_empty() || authority.contains('@') {
-        return Err("needs a host and no credentials");
-    }
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    match scheme {
-        "https" => Ok(()),
-        "http" if matches!(host, "127.0.0.1" | "localhost" | "::1") => Ok(()),
-        _ => Err("must use https (plain http only to 127.0.0.1)"),
-    }
 }
 
 #[cfg(test)]

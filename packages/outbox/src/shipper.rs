@@ -88,6 +88,7 @@ impl<S: Sink> Shipper<S> {
     }
 
     /// One batch: take the oldest waiting entries, deliver them, acknowledge what arrived.
+    #[tracing::instrument(name = "outbox.ship_once", skip_all)]
     pub async fn ship_once(&self) -> Result<Step, OutboxError> {
         let topic = self.sink.topic();
         let entries = self.store.outbox_next(topic, self.config.batch_size.max(1))?;
@@ -177,6 +178,7 @@ impl<S: Sink> Shipper<S> {
         tracing::info!(%topic, %sink, "outbox shipper stopped");
     }
 
+    #[tracing::instrument(name = "outbox.deliver", skip_all, fields(entries = entries.len()))]
     async fn deliver(&self, entries: &[OutboxEntry]) -> Result<(), SinkError> {
         let records: Vec<AnalyticsRecord> = entries.iter().map(|e| e.record.clone()).collect();
         match tokio::time::timeout(self.config.ship_timeout, self.sink.ship(&records)).await {

@@ -56,6 +56,7 @@ pub fn audit_hash(
 
 impl LocalStore {
     /// Appends an event after the current last entry and returns the entry with its hash.
+    #[tracing::instrument(name = "audit.record", level = "debug", skip_all, fields(kind = event.kind()))]
     pub fn record(&self, ts: Timestamp, event: &AuditEvent) -> Result<AuditEntry> {
         let mut conn = self.conn();
         // IMMEDIATE: reading the head and appending after it must not interleave with another

@@ -22,6 +22,7 @@ impl LocalStore {
 
     /// A decision and its audit entry. A decision already stored (a replayed event) writes
     /// nothing and returns `false`.
+    #[tracing::instrument(name = "journal.decision", level = "debug", skip_all)]
     pub fn journal_decision(&self, now: Timestamp, d: &Decision) -> Result<bool> {
         self.in_transaction(|tx| {
             let inserted = decisions::insert_decision(tx, d)?;
@@ -39,6 +40,7 @@ impl LocalStore {
     }
 
     /// A risk gate's refusal of a decision's order: the risk event and its audit entry.
+    #[tracing::instrument(name = "journal.refusal", level = "debug", skip_all)]
     pub fn journal_refusal(&self, now: Timestamp, d: &Decision, reason: &RefusalReason) -> Result<()> {
         let why = reason.to_string();
         self.in_transaction(|tx| {
@@ -53,6 +55,7 @@ impl LocalStore {
     }
 
     /// An approved order about to be sent: stored as new, with its audit entry.
+    #[tracing::instrument(name = "journal.order", level = "debug", skip_all)]
     pub fn journal_order(&self, now: Timestamp, order: &OrderRequest) -> Result<()> {
         self.in_transaction(|tx| {
             orders::insert_order(tx, order, OrderStatus::New)?;
@@ -68,6 +71,7 @@ impl LocalStore {
 
     /// An order that was not placed (`gate`: exchange, venue_blocked, exchange_unavailable):
     /// closed as rejected, a risk event naming why, and its audit entry.
+    #[tracing::instrument(name = "journal.rejection", level = "debug", skip_all)]
     pub fn journal_rejection(
         &self,
         now: Timestamp,
@@ -90,6 +94,7 @@ impl LocalStore {
 
     /// A fill, the position it leaves and its audit entry, all or nothing. A fill already stored
     /// returns `false` and writes nothing (see [`LocalStore::record_fill`]).
+    #[tracing::instrument(name = "journal.fill", level = "debug", skip_all)]
     pub fn journal_fill(&self, fill: &Fill, position: &Position, source: FillSource) -> Result<bool> {
         self.in_transaction(|tx| {
             let inserted = fills::record_fill(tx, fill, position)?;

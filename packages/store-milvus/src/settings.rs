@@ -97,25 +97,13 @@ pub fn check_name(name: &str) -> Result<(), &'static str> {
 
 /// `http(s)://host:port`; with a password, plain http only to this machine, since gRPC would
 /// carry it unencrypted.
-fn check_address(address: &str, with_password: bool) -> Result<(), &'static str> {
-    let (scheme, rest) = address.split_once("://").ok_or("must start with http:// or https://")?;
-    let authority = rest.split('/').next().unwrap_or_default();
-    if authority.is_empty() {
-        return Err("has no host");
-    }
-    if authority.contains('@') {
-        return Err("must not carry credentials; use MILVUS_USERNAME and MILVUS_PASSWORD");
-    }
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
+fn check_address(address: &str, with_password: bool) -> Result<(), String> {
+    let transport = if with_password {
+        mirai_settings::Transport::HttpsUnlessLoopback
+    } else {
+        mirai_settings::Transport::AnyHttp
     };
-    match scheme {
-        "https" => Ok(()),
-        "http" if !with_password || matches!(host, "127.0.0.1" | "localhost" | "::1") => Ok(()),
-        "http" => Err("must use https:// when MILVUS_PASSWORD is set (plain http only to 127.0.0.1)"),
-        _ => Err("must start with http:// or https://"),
-    }
+    mirai_settings::check_base_url(address, transport).map(|_| ())
 }
 
 #[cfg(test)]

@@ -322,6 +322,7 @@ impl MilvusStore {
 }
 
 impl VectorStore for MilvusStore {
+    #[tracing::instrument(name = "milvus.upsert", skip_all, fields(collection = ?c, docs = docs.len()))]
     async fn upsert(&self, c: Collection, docs: &[VectorDoc]) -> Result<(), VectorError> {
         for d in docs {
             validate::check_doc(d, &self.model)?;
@@ -340,6 +341,7 @@ impl VectorStore for MilvusStore {
         Ok(())
     }
 
+    #[tracing::instrument(name = "milvus.search", skip_all, fields(collection = ?c))]
     async fn search(&self, c: Collection, q: &VectorQuery) -> Result<Vec<VectorHit>, VectorError> {
         validate::check_query(q, &self.model)?;
         let client = self.ready(c).await?;
@@ -371,6 +373,7 @@ impl VectorStore for MilvusStore {
         Ok(hits)
     }
 
+    #[tracing::instrument(name = "milvus.delete_older_than", skip_all, fields(collection = ?c))]
     async fn delete_older_than(&self, c: Collection, cutoff: Timestamp) -> Result<u64, VectorError> {
         let client = self.ready(c).await?;
         let req = DeleteRequest::builder()

@@ -188,22 +188,8 @@ fn is_account(a: &str) -> bool {
 /// `https://host[:port]`, or `http://` to a loopback host only: a password must never cross a
 /// network in clear text.
 fn base_url(v: &str) -> Result<Url, String> {
-    let url = Url::parse(v).map_err(|e| format!("is not a URL ({e})"))?;
-    let host = url.host_str().unwrap_or_default().to_owned();
-    let loopback = matches!(host.as_str(), "127.0.0.1" | "[::1]" | "localhost");
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => return Err("must use https (plain http is accepted for 127.0.0.1 only)".into()),
-        s => return Err(format!("has scheme {s:?}; use https")),
-    }
-    if host.is_empty() {
-        return Err("has no host".into());
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("must not carry credentials; use SNOWFLAKE_USER and SNOWFLAKE_PASSWORD".into());
-    }
-    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+    let url = mirai_settings::check_base_url(v, mirai_settings::Transport::HttpsUnlessLoopback)?;
+    if url.path() != "/" {
         return Err("must be a bare origin such as https://host:443, without a path or query".into());
     }
     Ok(url)

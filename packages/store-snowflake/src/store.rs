@@ -71,6 +71,7 @@ impl SnowflakeStore {
     }
 
     /// Applies any pending migration again; a no-op when the schema is current.
+    #[tracing::instrument(name = "snowflake.migrate", skip_all)]
     pub async fn migrate(&self) -> Result<Migrated> {
         schema::migrate(&self.client).await
     }
@@ -82,6 +83,7 @@ impl SnowflakeStore {
     /// Writes a batch: each table's rows merged on its key, so re-delivery changes nothing and
     /// an order's row follows its state. A record that cannot be written exactly refuses the
     /// whole batch before anything is sent.
+    #[tracing::instrument(name = "snowflake.write", skip_all, fields(records = records.len()))]
     pub async fn write(&self, records: &[AnalyticsRecord]) -> Result<()> {
         let rows = encode(records)?;
         self.ready().await?;
@@ -94,18 +96,21 @@ impl SnowflakeStore {
     }
 
     /// A page of fills, newest first.
+    #[tracing::instrument(name = "snowflake.trades", skip_all)]
     pub async fn trades(&self, q: &TradeQuery) -> Result<TradesPage> {
         self.ready().await?;
         trades::page(&self.client, q).await
     }
 
     /// P&L per UTC day from `since`'s date to `until`'s, both included.
+    #[tracing::instrument(name = "snowflake.daily_pnl", skip_all)]
     pub async fn daily_pnl(&self, since: Timestamp, until: Timestamp) -> Result<Vec<DailyPnl>> {
         self.ready().await?;
         pnl::daily(&self.client, since, until).await
     }
 
     /// Statistics per symbol (one symbol if given) for fills in `range`.
+    #[tracing::instrument(name = "snowflake.symbol_stats", skip_all)]
     pub async fn symbol_stats(&self, symbol: Option<Symbol>, range: TimeRange) -> Result<Vec<SymbolStats>> {
         self.ready().await?;
         stats::per_symbol(&self.client, symbol, range).await

@@ -12,6 +12,7 @@ pub mod error;
 mod plumbing;
 mod routes;
 mod secret_eq;
+pub mod telemetry;
 pub mod views;
 
 pub use auth::{

@@ -13,7 +13,7 @@ use mirai_core::{Candle, FeedStatus, MarketEvent, Symbol, Timestamp};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::gap::{BarSequencer, Verdict};
+use mirai_core::{BarSequencer, Verdict};
 
 #[derive(Clone, Debug)]
 pub struct FeedConfig {

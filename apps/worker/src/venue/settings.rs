@@ -78,7 +78,9 @@ impl BinanceSettings {
         // approval procedure), never to another host named in a URL override.
         if env.is_live()
             && custom_endpoints
-            && ![&endpoints.rest, &endpoints.streams, &endpoints.ws_api].iter().all(|u| is_loopback_url(u))
+            && ![&endpoints.rest, &endpoints.streams, &endpoints.ws_api]
+                .iter()
+                .all(|u| is_loopback_url(u.as_str()))
         {
             errors.push(
                 "BINANCE_ENV=live cannot be combined with URL overrides (BINANCE_LOCAL_URL, BINANCE_*_URL) \
@@ -124,14 +126,7 @@ impl BinanceSettings {
 
 /// `scheme://host[:port]/...` with a loopback host.
 fn is_loopback_url(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    mirai_settings::Url::parse(url).is_ok_and(|u| mirai_settings::is_loopback(&u))
 }
 
 #[cfg(test)]

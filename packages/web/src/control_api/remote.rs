@@ -35,20 +35,9 @@ pub enum RemoteSetupError {
 
 /// Checks a worker base URL: absolute http(s), a host, no credentials, query or fragment.
 pub(crate) fn check_base_url(raw: &str) -> Result<Url, String> {
-    let url = Url::parse(raw).map_err(|e| e.to_string())?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err("the scheme must be http or https".to_owned());
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err("a host is required".to_owned());
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("credentials do not belong in the URL".to_owned());
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err("no query or fragment allowed".to_owned());
-    }
-    Ok(url)
+    // The worker is often on the operator's own network; its address carries no secret (the
+    // service token goes in a header). `WORKER_URL` itself is checked by the web tier's config.
+    mirai_settings::check_base_url(raw, mirai_settings::Transport::AnyHttp)
 }
 
 /// Calls `handle_control_api` on a worker. The HTTP client is built once and reused; each call

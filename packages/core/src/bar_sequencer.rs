@@ -1,9 +1,10 @@
 //! `BarSequencer`: keeps each symbol's closed bars in order, once each, and says when bars are
-//! missing (a dropped stream) so the feed can fetch them from REST before going on.
+//! missing (a dropped stream) so the feed can fetch them from REST before going on. Pure logic,
+//! for any feed of closed bars (a venue's streams, public market data).
 
 use std::collections::HashMap;
 
-use mirai_core::{Candle, Symbol, Timestamp};
+use crate::{Candle, Symbol, Timestamp};
 
 /// What to do with a closed bar from the stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,7 +64,7 @@ impl BarSequencer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mirai_core::{Price, Qty};
+    use crate::{Price, Qty};
     use rust_decimal_macros::dec;
 
     fn bar(open: i64) -> Candle {
