@@ -9,12 +9,11 @@ pub mod commands;
 pub mod config;
 pub mod feed;
 pub mod knowledge;
-pub mod ledger;
 pub mod login_budget;
 pub mod news;
 pub mod secret;
 pub mod server;
-pub mod shared;
 pub mod shipping;
-pub mod trader;
-pub mod venue;
+
+/// The trading loop, from `mirai-live`, under the paths the rest of the worker uses.
+pub use mirai_live::{ledger, shared, trader, venue};

@@ -169,33 +169,7 @@ mod tests {
     use rust_decimal_macros::dec;
 
     fn btc_rules() -> SymbolRules {
-        SymbolRules {
-            symbol: Symbol::new("BTCUSDT"),
-            base: Asset::new("BTC"),
-            quote: Asset::new("USDT"),
-            price_filter: Some(PriceFilter {
-                min_price: Price::new(dec!(0.01)),
-                max_price: Price::new(dec!(1000000)),
-                tick_size: Price::new(dec!(0.01)),
-            }),
-            lot_size: Some(LotSize {
-                min_qty: Qty::new(dec!(0.00001)),
-                max_qty: Qty::new(dec!(9000)),
-                step_size: Qty::new(dec!(0.00001)),
-            }),
-            market_lot_size: Some(LotSize {
-                min_qty: Qty::ZERO,
-                max_qty: Qty::new(dec!(100)),
-                step_size: Qty::ZERO,
-            }),
-            notional: Some(NotionalFilter {
-                min_notional: Price::new(dec!(5)),
-                apply_min_to_market: true,
-                max_notional: Some(Price::new(dec!(9000000))),
-                apply_max_to_market: false,
-                legacy_min_notional: false,
-            }),
-        }
+        crate::stubs::btcusdt_rules()
     }
 
     fn limit(p: Decimal) -> OrderKind {

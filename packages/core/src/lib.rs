@@ -29,6 +29,8 @@ pub mod position;
 mod pow10;
 pub mod risk;
 pub mod side;
+#[cfg(any(test, feature = "stubs"))]
+pub mod stubs;
 pub mod symbol;
 pub mod synthetic;
 pub mod time;

@@ -105,22 +105,12 @@ impl Position {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ClientOrderId, TradeId};
     use proptest::prelude::*;
     use rust_decimal::Decimal;
     use rust_decimal_macros::dec;
 
     fn fill(side: Side, qty: Decimal, price: Decimal, fee: Decimal) -> Fill {
-        Fill {
-            trade_id: TradeId("t".into()),
-            client_order_id: ClientOrderId::new_checked("c").unwrap(),
-            symbol: Symbol::new("BTCUSDT"),
-            side,
-            qty: Qty::new(qty),
-            price: Price::new(price),
-            fee: Amount::new(fee),
-            ts: Timestamp::from_millis(1),
-        }
+        crate::stubs::fill("BTCUSDT", side, qty, price, fee, 1)
     }
 
     #[test]

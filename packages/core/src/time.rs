@@ -53,6 +53,36 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// Whether `y` is a leap year of the proleptic Gregorian calendar.
+#[inline]
+pub fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+/// Days in month `m` (1–12) of year `y`.
+#[inline]
+pub fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm): the one copy
+/// the CSV reader, the web tier's time parameters and the backtest's calendar share.
+#[inline]
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Howard Hinnant's days-to-civil algorithm; written out here because pulling a date crate into
 /// the core for one conversion would be the larger cost.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -79,5 +109,11 @@ mod tests {
         assert_eq!(Timestamp::from_millis(951_782_400_000).to_iso8601(), "2000-02-29T00:00:00.000Z");
         assert_eq!(Timestamp::from_millis(MS_PER_DAY - 1).utc_day(), 0);
         assert_eq!(Timestamp::from_millis(-1).utc_day(), -1);
+        for days in [-719_468, -1, 0, 11_016, 19_782, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, i64::from(m), i64::from(d)), days, "{y}-{m}-{d}");
+            assert!(i64::from(d) <= days_in_month(y, i64::from(m)));
+        }
+        assert_eq!((days_in_month(2024, 2), days_in_month(2023, 2), days_in_month(1900, 2)), (29, 28, 28));
     }
 }

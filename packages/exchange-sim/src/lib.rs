@@ -20,6 +20,7 @@ mod params;
 mod render;
 mod rest;
 mod server;
+pub mod testing;
 mod ws;
 
 pub use cli::{Args, run};

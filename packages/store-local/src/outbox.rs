@@ -1,4 +1,4 @@
-//! The outbox: records committed locally first, then shipped to Snowflake and Milvus (issue 5).
+//! The outbox: records committed locally first, then shipped to Snowflake and Milvus.
 //!
 //! Queuing happens in SQLite triggers (schema V2), in the same transaction as the record, for
 //! the topics the worker enabled at start; the shipper (crate `mirai-outbox`) takes the oldest

@@ -115,7 +115,7 @@ CREATE TABLE kv (
 ) STRICT;
 "#;
 
-/// The outbox (issue 5): records on their way to Snowflake and Milvus. Triggers queue a
+/// The outbox: records on their way to Snowflake and Milvus. Triggers queue a
 /// reference to every new row (and every order update) for each enabled topic, inside the
 /// transaction that writes the row, so nothing committed can miss the queue and nothing queued
 /// can lack its row. The shipper reads the row as it is when shipping: an order ships its latest

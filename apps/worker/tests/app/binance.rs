@@ -14,8 +14,8 @@ use mirai_core::{
     TimeInForce, Timestamp,
 };
 use mirai_exchange_sim::{SimConfig, SimHandle, serve};
+use mirai_live::venue::{BinanceSettings, BinanceVenue, NoApproval, connect};
 use mirai_store_local::LocalStore;
-use mirai_worker::venue::{BinanceSettings, BinanceVenue, NoApproval, connect};
 use rust_decimal_macros::dec;
 use serde_json::Value;
 

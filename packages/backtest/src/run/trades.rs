@@ -178,20 +178,10 @@ pub(crate) fn to_f64(d: Decimal) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mirai_core::{ClientOrderId, Symbol, TradeId};
     use rust_decimal_macros::dec;
 
     fn fill(side: Side, qty: Decimal, price: Decimal, fee: Decimal) -> Fill {
-        Fill {
-            trade_id: TradeId("t".into()),
-            client_order_id: ClientOrderId::new_checked("c").unwrap(),
-            symbol: Symbol::new("GOOG"),
-            side,
-            qty: Qty::new(qty),
-            price: Price::new(price),
-            fee: Amount::new(fee),
-            ts: Timestamp::from_millis(0),
-        }
+        mirai_core::stubs::fill("GOOG", side, qty, price, fee, 0)
     }
 
     #[test]

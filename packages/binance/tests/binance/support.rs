@@ -4,19 +4,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mirai_binance::{BinanceHttpClient, Credential, HttpConfig};
-use mirai_exchange_sim::{SimConfig, SimHandle, serve};
+use mirai_exchange_sim::{SimConfig, SimHandle};
 
 pub const KEY: &str = "adapter-test-key";
 pub const SECRET: &str = "adapter-test-secret-0123456789";
 
 pub async fn sim(adjust: impl FnOnce(&mut SimConfig)) -> SimHandle {
-    let mut c = SimConfig::new(KEY, SECRET);
-    c.bar_every = None;
-    // Stepped by hand, faster than real time: room to do so without reaching the wall clock.
-    c.past_bars = 10_000;
-    c.history_bars = 100;
-    adjust(&mut c);
-    serve(c).await.expect("simulator starts")
+    mirai_exchange_sim::testing::stepped(KEY, SECRET, adjust).await
 }
 
 pub fn config(sim: &SimHandle) -> HttpConfig {

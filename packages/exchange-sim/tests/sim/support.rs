@@ -2,20 +2,18 @@
 //! the docs, independent of `mirai-binance`.
 
 use aws_lc_rs::hmac;
-use mirai_exchange_sim::{SimConfig, SimHandle, serve};
+use mirai_exchange_sim::{SimConfig, SimHandle};
 use serde_json::Value;
 
 pub const KEY: &str = "sim-test-key";
 pub const SECRET: &str = "sim-test-secret-0123456789";
 
 pub async fn start(adjust: impl FnOnce(&mut SimConfig)) -> SimHandle {
-    let mut c = SimConfig::new(KEY, SECRET);
-    c.bar_every = None;
-    // Stepped by hand, faster than real time: room to do so without reaching the wall clock.
-    c.past_bars = 10_000;
-    c.history_bars = 50;
-    adjust(&mut c);
-    serve(c).await.expect("simulator starts")
+    mirai_exchange_sim::testing::stepped(KEY, SECRET, |c| {
+        c.history_bars = 50;
+        adjust(c);
+    })
+    .await
 }
 
 pub fn now_ms() -> i64 {

@@ -1,8 +1,8 @@
 //! Fixtures: Binance-like BTCUSDT rules, an account, order and market-event builders.
 
 use mirai_core::{
-    Asset, Candle, ClientOrderId, Decimal, DecisionId, LotSize, MarketEvent, NotionalFilter, OrderKind,
-    OrderRequest, Price, PriceFilter, Qty, Quote, Side, Symbol, SymbolRules, TimeInForce, Timestamp,
+    Asset, Candle, ClientOrderId, Decimal, DecisionId, MarketEvent, NotionalFilter, OrderKind, OrderRequest,
+    Price, Qty, Quote, Side, Symbol, SymbolRules, TimeInForce, Timestamp,
 };
 use mirai_paper::{PaperConfig, PaperExchange};
 use rust_decimal_macros::dec;
@@ -24,33 +24,7 @@ pub fn asset(code: &str) -> Asset {
 
 /// BTCUSDT's filters as Binance publishes them (tick 0.01, step 0.00001, notional 5).
 pub fn btcusdt_rules() -> SymbolRules {
-    SymbolRules {
-        symbol: btcusdt(),
-        base: asset("BTC"),
-        quote: asset("USDT"),
-        price_filter: Some(PriceFilter {
-            min_price: Price::new(dec!(0.01)),
-            max_price: Price::new(dec!(1000000)),
-            tick_size: Price::new(dec!(0.01)),
-        }),
-        lot_size: Some(LotSize {
-            min_qty: Qty::new(dec!(0.00001)),
-            max_qty: Qty::new(dec!(9000)),
-            step_size: Qty::new(dec!(0.00001)),
-        }),
-        market_lot_size: Some(LotSize {
-            min_qty: Qty::ZERO,
-            max_qty: Qty::new(dec!(100)),
-            step_size: Qty::ZERO,
-        }),
-        notional: Some(NotionalFilter {
-            min_notional: Price::new(dec!(5)),
-            apply_min_to_market: true,
-            max_notional: Some(Price::new(dec!(9000000))),
-            apply_max_to_market: false,
-            legacy_min_notional: false,
-        }),
-    }
+    mirai_core::stubs::btcusdt_rules()
 }
 
 /// A pair still on the legacy MIN_NOTIONAL filter.

@@ -2,6 +2,7 @@
 //! Dates in queries: epoch milliseconds, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (UTC).
 
 use mirai_core::Timestamp;
+use mirai_core::time::{days_from_civil, days_in_month};
 
 /// The decoded value, or `None` when an escape is malformed or the bytes are not UTF-8.
 pub(crate) fn percent_decode(raw: &str) -> Option<String> {
@@ -52,25 +53,6 @@ pub(crate) fn parse_time(s: &str) -> Option<Timestamp> {
         secs += h * 3600 + mi * 60 + se;
     }
     Some(Timestamp::from_millis(secs * 1000))
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

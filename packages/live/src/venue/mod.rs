@@ -1,8 +1,8 @@
-//! Binance execution venues and market data for the worker (issue 4): settings, the live-trading
+//! Binance execution venues and market data for the trading loop: settings, the live-trading
 //! approval check, connecting an executor for testnet, Demo Mode or live, start-up reconciliation
 //! against the local ledger, the market feed with gap fill, and the user-data pump.
 //!
-//! `app.rs` wires these through `boot`; nothing here starts on its own.
+//! The worker's `app.rs` wires these through `boot`; nothing here starts on its own.
 
 pub mod approval;
 pub mod boot;

@@ -414,5 +414,4 @@ pub fn cash_from_fills(starting_cash: Amount, fills: &[Fill]) -> Amount {
 }
 
 #[cfg(test)]
-#[path = "trader_tests.rs"]
 mod tests;

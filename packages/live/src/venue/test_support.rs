@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use mirai_binance::{Endpoints, Environment, KlineInterval};
 use mirai_core::Symbol;
-use mirai_exchange_sim::{SimConfig, SimHandle, serve};
+use mirai_exchange_sim::{SimConfig, SimHandle};
 
 use super::approval::{ApprovalSource, NoApproval};
 use super::connect::{BinanceVenue, connect};
@@ -16,13 +16,7 @@ pub const KEY: &str = "worker-test-key";
 pub const SECRET: &str = "worker-test-secret-0123456789";
 
 pub async fn sim(adjust: impl FnOnce(&mut SimConfig)) -> SimHandle {
-    let mut c = SimConfig::new(KEY, SECRET);
-    c.bar_every = None;
-    // Stepped by hand, faster than real time: room to do so without reaching the wall clock.
-    c.past_bars = 10_000;
-    c.history_bars = 100;
-    adjust(&mut c);
-    serve(c).await.expect("simulator starts")
+    mirai_exchange_sim::testing::stepped(KEY, SECRET, adjust).await
 }
 
 pub fn settings(sim: &SimHandle, env: Environment) -> BinanceSettings {
