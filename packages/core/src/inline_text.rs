@@ -3,9 +3,9 @@
 //!
 //! Written here rather than taken from `arrayvec` (`ArrayString`), which was tried: its API takes
 //! only `&str`, so the ASCII digits an id is built from must first pass `str::from_utf8` (this
-//! workspace forbids `unsafe`), about 150 instructions an id — 2.4 % of a whole backtest bar on
-//! the reference series. Appending whole `str`s or ASCII bytes keeps this type's text valid UTF-8
-//! by construction, and readers check it once (`as_str`).
+//! workspace forbids `unsafe`), a cost measured in docs/benchmarks.md. Appending whole `str`s or
+//! ASCII bytes keeps this type's text valid UTF-8 by construction, and readers check it once
+//! (`as_str`).
 
 use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};

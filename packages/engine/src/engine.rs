@@ -245,9 +245,8 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         if self.slots[idx].deferred.is_some() {
             return self.on_closed_candle_after_deferred(c, idx);
         }
-        // The common case returns here: no signal, and no stop to watch. (An `Option<Outcome>`
-        // is some 400 bytes; not building one until there is something to say keeps a quiet
-        // bar to a few dozen instructions.) One borrow of the slot: one bounds check.
+        // The common case returns here: no signal, and no stop to watch; an `Outcome` is large,
+        // so none is built until there is something to say.
         let slot = &mut self.slots[idx];
         let wanted = slot.wanted();
         let strategy_signal = slot.strategy.on_candle_for(c, wanted);

@@ -2,8 +2,8 @@
 //! one copy. Rows of ready domain values: prices are checked once, on the way in, and a bar
 //! becomes the engine's `Candle` by copying one row (one bounds check; seven columns cost seven).
 //! Open times also live in a column of their own, for callers that search by time. (Integer
-//! mantissas would take 56 bytes a bar instead of 96, but turning them back into checked `Price`s
-//! costs about 130 instructions a bar, more than the engine's own work.)
+//! mantissas would take less memory, but turning them back into checked `Price`s costs more than
+//! the engine's own work on a bar: docs/benchmarks.md.)
 
 use std::io::Read;
 use std::ops::Range;

@@ -1,7 +1,7 @@
 //! Exact integer fixed-point for indicators: a decimal `m × 10^-s` held as an `i128` mantissa at
-//! a scale the indicator chooses. Integer adds and multiplies cost a nanosecond where
-//! `rust_decimal`'s cost ten or more (it rescales on every operation), and they stay exact: every
-//! conversion is checked, and a caller that meets an overflow falls back to `Decimal`.
+//! a scale the indicator chooses. Integer adds and multiplies are far cheaper than
+//! `rust_decimal`'s (which rescale on every operation), and they stay exact: every conversion is
+//! checked, and a caller that meets an overflow falls back to `Decimal`.
 
 use mirai_core::Decimal;
 use mirai_core::perf::POW10_I128;

@@ -6,7 +6,7 @@
 //! fast window is the one written `fast` bars ago. Every value is checked once against a bound
 //! (`i64::MAX / slow²`) under which no sum of `slow` of them, nor a sum times a period, can
 //! overflow an `i64`, so neither the sums nor their comparison need checked or wide arithmetic.
-//! Exactly the same sums as `Decimal` would give, in a fraction of the instructions (the strategy was the largest single cost of a quiet backtest bar). Anything
+//! Exactly the same sums as `Decimal` would give, far cheaper (docs/benchmarks.md). Anything
 //! unusual — a value at a finer scale that does not fit, a value past the bound — moves the pair
 //! to two plain [`Sma`]s, replaying the window, so results stay exact.
 

@@ -37,13 +37,6 @@ impl Strategy for AnyStrategy {
         }
     }
 
-    fn set_reasons(&mut self, on: bool) {
-        match self {
-            AnyStrategy::SmaCross(s) => s.set_reasons(on),
-            AnyStrategy::RsiReversion(s) => s.set_reasons(on),
-        }
-    }
-
     #[inline]
     fn on_candle(&mut self, candle: &Candle) -> Option<Signal> {
         match self {
@@ -51,12 +44,32 @@ impl Strategy for AnyStrategy {
             AnyStrategy::RsiReversion(s) => s.on_candle(candle),
         }
     }
+}
 
+/// The engine's speed switches, kept here rather than on the [`Strategy`] trait: a strategy with a
+/// faster way implements them on itself and is dispatched to here; any other gets the plain
+/// fallback, so a strategy author needs only the trait.
+impl AnyStrategy {
+    /// As [`Strategy::on_candle`], for a caller that can act only on a signal of `wanted` (none:
+    /// on no signal at all, e.g. while an order is open). The strategy's state moves on exactly
+    /// as with `on_candle`; only the signals the caller would drop are not built, which saves
+    /// writing their reasons (most crosses of a flat, drained or busy account are dropped).
     #[inline(always)]
-    fn on_candle_for(&mut self, candle: &Candle, wanted: Option<Action>) -> Option<Signal> {
+    pub fn on_candle_for(&mut self, candle: &Candle, wanted: Option<Action>) -> Option<Signal> {
         match self {
             AnyStrategy::SmaCross(s) => s.on_candle_for(candle, wanted),
-            AnyStrategy::RsiReversion(s) => s.on_candle_for(candle, wanted),
+            AnyStrategy::RsiReversion(s) => s.on_candle(candle).filter(|sig| Some(sig.action) == wanted),
+        }
+    }
+
+    /// Whether signals carry a reason in words (on by default). A caller that never reads reasons
+    /// — a backtest, whose decisions are neither stored nor shown — turns them off; the signals
+    /// are otherwise the same (same bars, actions, prices and strengths).
+    pub fn set_reasons(&mut self, on: bool) {
+        match self {
+            AnyStrategy::SmaCross(s) => s.set_reasons(on),
+            // Its reasons are cheap; it always writes them.
+            AnyStrategy::RsiReversion(_) => {}
         }
     }
 }

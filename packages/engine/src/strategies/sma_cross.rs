@@ -61,24 +61,26 @@ impl Strategy for SmaCross {
         self.sma.slow_period() - 1
     }
 
-    fn set_reasons(&mut self, on: bool) {
-        self.reasons = on;
-    }
-
     #[inline]
     fn on_candle(&mut self, c: &Candle) -> Option<Signal> {
         let action = self.cross(c)?;
         Some(self.signal(c, action))
     }
-
-    #[inline(always)]
-    fn on_candle_for(&mut self, c: &Candle, wanted: Option<Action>) -> Option<Signal> {
-        let action = self.cross(c).filter(|a| Some(*a) == wanted)?;
-        Some(self.signal(c, action))
-    }
 }
 
 impl SmaCross {
+    /// Whether signals carry their reason in words (see [`super::AnyStrategy::set_reasons`]).
+    pub(super) fn set_reasons(&mut self, on: bool) {
+        self.reasons = on;
+    }
+
+    /// As `on_candle`, building only a signal of `wanted` (see [`super::AnyStrategy::on_candle_for`]).
+    #[inline(always)]
+    pub(super) fn on_candle_for(&mut self, c: &Candle, wanted: Option<Action>) -> Option<Signal> {
+        let action = self.cross(c).filter(|a| Some(*a) == wanted)?;
+        Some(self.signal(c, action))
+    }
+
     /// Updates the averages with the bar's close; the direction of a cross, if this bar is one.
     #[inline(always)]
     fn cross(&mut self, c: &Candle) -> Option<Action> {
