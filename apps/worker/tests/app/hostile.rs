@@ -164,6 +164,13 @@ async fn slow_clients_lose_their_connection_and_cannot_crowd_others_out() {
     assert!(answer.contains("request_timeout"), "{answer}");
     assert!(closed, "the connection stayed open after the 408");
 
+    // A kept-alive connection that sends no next request is closed at the header deadline too.
+    let mut kept = TcpStream::connect(&addr).await.expect("connect");
+    kept.write_all(b"GET /api/health HTTP/1.1\r\nHost: mirai\r\n\r\n").await.expect("write");
+    let (answer, closed) = read_until_closed(&mut kept, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(closed, "an idle kept-alive connection was still open after 5 s");
+
     // Connections that send nothing at all hold a slot only until the header deadline; with
     // every slot taken, the next client is served as soon as one frees.
     let mut idle = Vec::new();
