@@ -3,7 +3,6 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
 use mirai_binance::Environment;
@@ -12,6 +11,7 @@ use mirai_engine::{AnyStrategy, StrategySpec};
 use mirai_web::{LoginPolicy, Mode};
 
 use crate::venue::BinanceSettings;
+use mirai_settings::Reader;
 use secrecy::{ExposeSecret, SecretString};
 
 /// The most starting cash, in the quote currency (a trillion: the money types stay exact far
@@ -69,57 +69,19 @@ pub struct Settings {
 #[error("invalid settings:\n  - {}", .0.join("\n  - "))]
 pub struct ConfigErrors(pub Vec<String>);
 
-/// Collects values and errors so that all problems surface together.
-struct Reader<'a> {
-    get: &'a dyn Fn(&str) -> Option<String>,
-    errors: Vec<String>,
+/// The worker's own kinds of setting, on the shared [`Reader`].
+trait WorkerReader {
+    /// A percentage setting ("5" = 5 %), returned as a fraction (0.05).
+    fn pct(&mut self, key: &str, default_pct: i64, max_pct: i64) -> Decimal;
+    /// A secret of at least [`MIN_SECRET_BYTES`]; its value is never echoed.
+    fn secret(&mut self, key: &str) -> Option<SecretString>;
 }
 
-impl Reader<'_> {
-    fn raw(&self, key: &str) -> Option<String> {
-        (self.get)(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-    }
-
-    fn parse<T: FromStr>(&mut self, key: &str, default: T, what: &str) -> T {
-        match self.raw(key) {
-            None => default,
-            Some(v) => v.parse().unwrap_or_else(|_| {
-                self.errors.push(format!("{key}={v:?} is not {what}"));
-                default
-            }),
-        }
-    }
-
-    fn bool(&mut self, key: &str, default: bool) -> bool {
-        match self.raw(key).map(|v| v.to_ascii_lowercase()) {
-            None => default,
-            Some(v) if matches!(v.as_str(), "true" | "1" | "yes" | "on") => true,
-            Some(v) if matches!(v.as_str(), "false" | "0" | "no" | "off") => false,
-            Some(v) => {
-                self.errors.push(format!("{key}={v:?} is not a boolean (true or false)"));
-                default
-            }
-        }
-    }
-
-    /// A whole number from `min` to `max`.
-    fn ranged<T>(&mut self, key: &str, default: T, min: T, max: T) -> T
-    where
-        T: FromStr + PartialOrd + Copy + std::fmt::Display,
-    {
-        let v = self.parse(key, default, "a whole number");
-        if v < min || v > max {
-            self.errors.push(format!("{key}={v} must be from {min} to {max}"));
-            return default;
-        }
-        v
-    }
-
-    /// A percentage setting ("5" = 5 %), returned as a fraction (0.05).
+impl WorkerReader for Reader<'_> {
     fn pct(&mut self, key: &str, default_pct: i64, max_pct: i64) -> Decimal {
         let v: Decimal = self.parse(key, Decimal::from(default_pct), "a number (percent)");
         if v <= Decimal::ZERO || v > Decimal::from(max_pct) {
-            self.errors.push(format!("{key}={v} must be above 0 and at most {max_pct} (percent)"));
+            self.error(format!("{key}={v} must be above 0 and at most {max_pct} (percent)"));
         }
         v / Decimal::ONE_HUNDRED
     }
@@ -127,8 +89,7 @@ impl Reader<'_> {
     fn secret(&mut self, key: &str) -> Option<SecretString> {
         let v = self.raw(key)?;
         if v.len() < MIN_SECRET_BYTES {
-            // The value itself is never echoed back.
-            self.errors.push(format!("{key} must be at least {MIN_SECRET_BYTES} bytes (got {})", v.len()));
+            self.error(format!("{key} must be at least {MIN_SECRET_BYTES} bytes (got {})", v.len()));
         }
         Some(SecretString::from(v))
     }
@@ -141,7 +102,7 @@ impl Settings {
 
     /// Reads settings through `get`, so tests can supply their own environment.
     pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigErrors> {
-        let mut r = Reader { get, errors: Vec::new() };
+        let mut r = Reader::new(get);
         let bind = r.parse("BIND_ADDR", IpAddr::from([127, 0, 0, 1]), "an IP address");
         let port = r.parse("PORT", 8080u16, "a port number (0-65535)");
         let data_dir = PathBuf::from(r.raw("DATA_DIR").unwrap_or_else(|| "./data".into()));
@@ -152,31 +113,30 @@ impl Settings {
         if r.raw("BINANCE_TESTNET").is_some() {
             let asked = r.bool("BINANCE_TESTNET", testnet);
             if asked != testnet {
-                r.errors.push(format!(
+                r.error(format!(
                     "BINANCE_TESTNET={asked} contradicts BINANCE_ENV={binance_env}; set BINANCE_ENV \
                      (testnet, demo or live) and drop BINANCE_TESTNET"
                 ));
             }
         }
         let binance = BinanceSettings::from_lookup(get).unwrap_or_else(|e| {
-            r.errors.extend(e);
+            e.into_iter().for_each(|e| r.error(e));
             None
         });
         if !dry_run && binance.is_none() && r.raw("BINANCE_API_KEY").is_none() {
-            r.errors.push(
+            r.error(
                 "DRY_RUN=false sends orders to Binance and needs credentials: set BINANCE_API_KEY and \
                  BINANCE_API_SECRET (or BINANCE_PRIVATE_KEY_PATH), or set DRY_RUN=true to trade on the \
-                 paper exchange"
-                    .into(),
+                 paper exchange",
             );
         }
         let web_user = r.raw("WEB_USER").unwrap_or_else(|| "admin".into());
         if web_user.len() > 64 || web_user.chars().any(char::is_whitespace) {
-            r.errors.push("WEB_USER must be at most 64 characters, with no spaces".into());
+            r.error("WEB_USER must be at most 64 characters, with no spaces");
         }
         let web_pass = r.raw("WEB_PASS").map(SecretString::from);
         if web_pass.as_ref().is_some_and(|p| p.expose_secret().len() < 8) {
-            r.errors.push("WEB_PASS must be at least 8 characters".into());
+            r.error("WEB_PASS must be at least 8 characters");
         }
         let jwt_secret = r.secret("JWT_SECRET");
         let service_token = r.secret("WORKER_SERVICE_TOKEN");
@@ -185,7 +145,7 @@ impl Settings {
             let max = r.parse("LOGIN_MAX_FAILURES", defaults.max_failures, "a whole number");
             let minutes = r.parse("LOGIN_LOCKOUT_MINUTES", defaults.lockout_minutes, "a whole number");
             LoginPolicy::new(max, minutes).unwrap_or_else(|problems| {
-                r.errors.extend(problems);
+                problems.into_iter().for_each(|e| r.error(e));
                 defaults
             })
         };
@@ -195,12 +155,12 @@ impl Settings {
         for s in symbols_raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             match Symbol::new_checked(s) {
                 Ok(sym) if !symbols.contains(&sym) => symbols.push(sym),
-                Ok(_) => r.errors.push(format!("SYMBOLS lists {s} twice")),
-                Err(e) => r.errors.push(format!("SYMBOLS: {e}")),
+                Ok(_) => r.error(format!("SYMBOLS lists {s} twice")),
+                Err(e) => r.error(format!("SYMBOLS: {e}")),
             }
         }
         if symbols_raw.split(',').all(|s| s.trim().is_empty()) {
-            r.errors.push("SYMBOLS must name at least one symbol".into());
+            r.error("SYMBOLS must name at least one symbol");
         }
 
         let strategy = r.raw("STRATEGY").unwrap_or_else(|| "sma-cross".into());
@@ -209,39 +169,39 @@ impl Settings {
         for kv in params_raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             match kv.split_once('=') {
                 Some((k, v)) => strategy_params.push((k.trim().to_owned(), v.trim().to_owned())),
-                None => r.errors.push(format!("STRATEGY_PARAMS entry {kv:?} is not key=value")),
+                None => r.error(format!("STRATEGY_PARAMS entry {kv:?} is not key=value")),
             }
         }
         let pairs: Vec<(&str, &str)> =
             strategy_params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let strategy = StrategySpec::parse(&strategy, &pairs).unwrap_or_else(|e| {
-            r.errors.push(format!("STRATEGY/STRATEGY_PARAMS: {e}"));
+            r.error(format!("STRATEGY/STRATEGY_PARAMS: {e}"));
             StrategySpec::SmaCross { fast: 5, slow: 20 }
         });
 
         let replay_bars_per_second = r.parse("REPLAY_BARS_PER_SECOND", 10u32, "a whole number");
         if !(1..=1000).contains(&replay_bars_per_second) {
-            r.errors.push("REPLAY_BARS_PER_SECOND must be between 1 and 1000".into());
+            r.error("REPLAY_BARS_PER_SECOND must be between 1 and 1000");
         }
         let replay_seed = r.parse("REPLAY_SEED", 42u64, "a whole number");
         let starting_cash: Decimal = r.parse("STARTING_CASH", Decimal::from(10_000), "a decimal number");
         if starting_cash <= Decimal::ZERO || starting_cash > Decimal::from(MAX_CASH) {
-            r.errors.push(format!("STARTING_CASH must be above 0 and at most {MAX_CASH}"));
+            r.error(format!("STARTING_CASH must be above 0 and at most {MAX_CASH}"));
         }
         let fee_pct: Decimal = r.parse("FEE_PCT", Decimal::new(1, 1), "a number (percent)");
         if fee_pct < Decimal::ZERO || fee_pct > Decimal::from(5) {
-            r.errors.push(format!("FEE_PCT={fee_pct} must be between 0 and 5 (percent)"));
+            r.error(format!("FEE_PCT={fee_pct} must be between 0 and 5 (percent)"));
         }
         let fee_rate = fee_pct / Decimal::ONE_HUNDRED;
         let slippage_bps: Decimal = r.parse("SLIPPAGE_BPS", Decimal::from(2), "a decimal number");
         if slippage_bps < Decimal::ZERO || slippage_bps > Decimal::from(500) {
-            r.errors.push("SLIPPAGE_BPS must be between 0 and 500".into());
+            r.error("SLIPPAGE_BPS must be between 0 and 500");
         }
         let position_size = r.pct("POSITION_SIZE_PCT", 10, 100);
 
         let min_conf: Decimal = r.parse("MIN_CONFIDENCE", Decimal::new(7, 1), "a number between 0 and 1");
         let min_confidence = Confidence::new_checked(min_conf).unwrap_or_else(|e| {
-            r.errors.push(format!("MIN_CONFIDENCE: {e}"));
+            r.error(format!("MIN_CONFIDENCE: {e}"));
             Confidence::ONE
         });
         let max_order_notional: Decimal =
@@ -258,16 +218,16 @@ impl Settings {
             min_confidence,
         };
         if max_order_notional <= Decimal::ZERO {
-            r.errors.push(format!("MAX_ORDER_NOTIONAL={max_order_notional} must be positive"));
+            r.error(format!("MAX_ORDER_NOTIONAL={max_order_notional} must be positive"));
         }
 
         let snowflake = mirai_store_snowflake::SnowflakeSettings::from_lookup(get).unwrap_or_else(|e| {
-            r.errors.extend(e.0);
+            e.0.into_iter().for_each(|e| r.error(e));
             None
         });
 
         let knowledge = crate::knowledge::KnowledgeSettings::from_lookup(get, &symbols).unwrap_or_else(|e| {
-            r.errors.extend(e);
+            e.into_iter().for_each(|e| r.error(e));
             crate::knowledge::KnowledgeSettings::defaults(&symbols)
         });
 
@@ -296,9 +256,7 @@ impl Settings {
             }
         };
 
-        if !r.errors.is_empty() {
-            return Err(ConfigErrors(r.errors));
-        }
+        r.finish(()).map_err(ConfigErrors)?;
         Ok(Self {
             bind,
             port,
@@ -537,12 +495,12 @@ mod tests {
         .expect_err("out of range")
         .0;
         for key in [
-            "BACKTEST_MAX_BARS=3000000 must be from 1 to 2000000",
-            "BACKTEST_MEMORY_MB=18446744073709551615 must be from 16 to 65536",
-            "BACKTEST_TIMEOUT_SECS=0 must be from 1 to 3600",
-            "HTTP_HEADER_TIMEOUT_SECS=\"-1\" is not a whole number",
-            "HTTP_MAX_CONNECTIONS=0 must be from 1 to 65536",
-            "COOLDOWN_MINUTES=9223372036854775807 must be from 0 to 10080",
+            "BACKTEST_MAX_BARS must be a whole number from 1 to 2000000 (got \"3000000\")",
+            "BACKTEST_MEMORY_MB must be a whole number from 16 to 65536",
+            "BACKTEST_TIMEOUT_SECS must be a whole number from 1 to 3600 (got \"0\")",
+            "HTTP_HEADER_TIMEOUT_SECS must be a whole number from 1 to 300 (got \"-1\")",
+            "HTTP_MAX_CONNECTIONS must be a whole number from 1 to 65536 (got \"0\")",
+            "COOLDOWN_MINUTES must be a whole number from 0 to 10080",
             "STARTING_CASH",
             "too long a window",
         ] {

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use mirai_settings::Reader;
 use secrecy::SecretString;
 
 use crate::openai::{DEFAULT_OPENAI_DIMENSION, DEFAULT_OPENAI_MODEL, DEFAULT_TIMEOUT, OpenAiSettings};
@@ -18,40 +19,33 @@ impl EmbedderSettings {
     /// `OPENAI_EMBEDDING_DIMENSIONS` and `OPENAI_TIMEOUT_SECS` through `get`; returns one line per
     /// invalid setting.
     pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, Vec<String>> {
-        let val = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let Some(key) = val("OPENAI_API_KEY") else { return Ok(Self::Local) };
-        let mut errors = Vec::new();
+        let mut r = Reader::new(get);
+        let Some(key) = r.raw("OPENAI_API_KEY") else { return Ok(Self::Local) };
         let mut s = OpenAiSettings::new(SecretString::from(key));
-        if let Some(url) = val("OPENAI_BASE_URL") {
+        if let Some(url) = r.raw("OPENAI_BASE_URL") {
             match check_base_url(&url) {
                 Ok(_) => s.base_url = Some(url.trim_end_matches('/').to_owned()),
-                Err(why) => errors.push(format!("OPENAI_BASE_URL={url:?} {why}")),
+                Err(why) => r.error(format!("OPENAI_BASE_URL={url:?} {why}")),
             }
         }
-        s.model = val("OPENAI_EMBEDDING_MODEL").unwrap_or_else(|| DEFAULT_OPENAI_MODEL.into());
+        s.model = r.raw("OPENAI_EMBEDDING_MODEL").unwrap_or_else(|| DEFAULT_OPENAI_MODEL.into());
         if s.model.len() > 100
             || !s.model.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         {
-            errors.push("OPENAI_EMBEDDING_MODEL must be a model name (letters, digits, - _ .)".into());
+            r.error("OPENAI_EMBEDDING_MODEL must be a model name (letters, digits, - _ .)");
         }
         let default_dim = if s.model == DEFAULT_OPENAI_MODEL { Some(DEFAULT_OPENAI_DIMENSION) } else { None };
-        match (val("OPENAI_EMBEDDING_DIMENSIONS").map(|v| v.parse::<usize>()), default_dim) {
+        match (r.raw("OPENAI_EMBEDDING_DIMENSIONS").map(|v| v.parse::<usize>()), default_dim) {
             (Some(Ok(d)), _) if (1..=4096).contains(&d) => s.dimension = d,
-            (Some(_), _) => errors.push("OPENAI_EMBEDDING_DIMENSIONS must be a whole number from 1 to 4096".into()),
+            (Some(_), _) => r.error("OPENAI_EMBEDDING_DIMENSIONS must be a whole number from 1 to 4096"),
             (None, Some(d)) => s.dimension = d,
-            (None, None) => errors.push(format!(
+            (None, None) => r.error(format!(
                 "OPENAI_EMBEDDING_DIMENSIONS must be set for {} (the vector size is recorded with each collection)",
                 s.model
             )),
         }
-        match val("OPENAI_TIMEOUT_SECS").map(|v| v.parse::<u64>()) {
-            None => s.timeout = DEFAULT_TIMEOUT,
-            Some(Ok(t)) if (1..=300).contains(&t) => s.timeout = Duration::from_secs(t),
-            Some(_) => {
-                errors.push("OPENAI_TIMEOUT_SECS must be a whole number of seconds from 1 to 300".into())
-            }
-        }
-        if errors.is_empty() { Ok(Self::OpenAi(s)) } else { Err(errors) }
+        s.timeout = Duration::from_secs(r.ranged("OPENAI_TIMEOUT_SECS", DEFAULT_TIMEOUT.as_secs(), 1, 300));
+        r.finish(Self::OpenAi(s))
     }
 }
 

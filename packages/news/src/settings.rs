@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use mirai_core::Symbol;
+use mirai_settings::Reader;
 use secrecy::SecretString;
 
 use crate::chunk::DEFAULT_CHUNK_CHARS;
@@ -49,68 +50,46 @@ impl NewsSettings {
         get: &dyn Fn(&str) -> Option<String>,
         symbols: &[Symbol],
     ) -> Result<Self, Vec<String>> {
-        let val = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let mut errors = Vec::new();
+        let mut r = Reader::new(get);
         let mut s = Self::new(symbols);
-        if let Some(key) = val("POLYGON_API_KEY") {
+        if let Some(key) = r.raw("POLYGON_API_KEY") {
             let mut p = PolygonSettings::new(SecretString::from(key));
-            if let Some(url) = val("POLYGON_BASE_URL") {
+            if let Some(url) = r.raw("POLYGON_BASE_URL") {
                 match mirai_settings::check_base_url(&url, mirai_settings::Transport::HttpsUnlessLoopback) {
                     Ok(_) => p.base_url = url.trim_end_matches('/').to_owned(),
-                    Err(why) => errors.push(format!("POLYGON_BASE_URL={url:?} {why}")),
+                    Err(why) => r.error(format!("POLYGON_BASE_URL={url:?} {why}")),
                 }
             } else {
                 p.base_url = DEFAULT_BASE_URL.into();
             }
             s.polygon = Some(p);
         }
-        if let Some(list) = val("POLYGON_NEWS_TICKERS") {
+        if let Some(list) = r.raw("POLYGON_NEWS_TICKERS") {
             s.polygon_tickers.clear();
             for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
                 match parse_ticker(entry, symbols) {
                     Ok(t) => s.polygon_tickers.push(t),
-                    Err(why) => errors.push(format!("POLYGON_NEWS_TICKERS entry {entry:?} {why}")),
+                    Err(why) => r.error(format!("POLYGON_NEWS_TICKERS entry {entry:?} {why}")),
                 }
             }
         }
-        if let Some(paths) = val("NEWS_IMPORT_PATHS") {
+        if let Some(paths) = r.raw("NEWS_IMPORT_PATHS") {
             s.import_paths =
                 paths.split(',').map(str::trim).filter(|p| !p.is_empty()).map(PathBuf::from).collect();
             for p in &s.import_paths {
                 let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
                 if !matches!(ext.as_str(), "jsonl" | "xml" | "rss") {
-                    errors
-                        .push(format!("NEWS_IMPORT_PATHS: {} must end in .jsonl, .xml or .rss", p.display()));
+                    r.error(format!("NEWS_IMPORT_PATHS: {} must end in .jsonl, .xml or .rss", p.display()));
                 }
             }
         }
         s.sample = s.polygon.is_none() && s.import_paths.is_empty();
-        match val("NEWS_SAMPLE").map(|v| v.to_ascii_lowercase()) {
-            None => {}
-            Some(v) if matches!(v.as_str(), "true" | "1" | "yes" | "on") => s.sample = true,
-            Some(v) if matches!(v.as_str(), "false" | "0" | "no" | "off") => s.sample = false,
-            Some(_) => errors.push("NEWS_SAMPLE must be true or false".into()),
-        }
-        let mut number = |key: &str, range: std::ops::RangeInclusive<u64>, default: u64| -> u64 {
-            match val(key).map(|v| v.parse::<u64>()) {
-                None => default,
-                Some(Ok(n)) if range.contains(&n) => n,
-                Some(_) => {
-                    errors.push(format!(
-                        "{key} must be a whole number from {} to {}",
-                        range.start(),
-                        range.end()
-                    ));
-                    default
-                }
-            }
-        };
-        s.poll_every = Duration::from_secs(60 * number("NEWS_POLL_MINUTES", 1..=1440, 15));
-        s.lookback = Duration::from_secs(3600 * number("NEWS_LOOKBACK_HOURS", 1..=24 * 30, 24));
-        s.retention_days =
-            number("NEWS_RETENTION_DAYS", 1..=u64::from(RETENTION_DAYS), u64::from(RETENTION_DAYS)) as u32;
-        s.chunk_chars = number("NEWS_CHUNK_CHARS", 200..=4000, DEFAULT_CHUNK_CHARS as u64) as usize;
-        if errors.is_empty() { Ok(s) } else { Err(errors) }
+        s.sample = r.bool("NEWS_SAMPLE", s.sample);
+        s.poll_every = Duration::from_secs(60 * r.ranged("NEWS_POLL_MINUTES", 15u64, 1, 1440));
+        s.lookback = Duration::from_secs(3600 * r.ranged("NEWS_LOOKBACK_HOURS", 24u64, 1, 24 * 30));
+        s.retention_days = r.ranged("NEWS_RETENTION_DAYS", RETENTION_DAYS, 1, RETENTION_DAYS);
+        s.chunk_chars = r.ranged("NEWS_CHUNK_CHARS", DEFAULT_CHUNK_CHARS, 200, 4000);
+        r.finish(s)
     }
 }
 

@@ -1,11 +1,15 @@
 //! What every part's settings share. Like `mirai-core` it depends on no other Mirai crate, so any
-//! adapter may use it without bending the direction of dependencies.
-//!
-//! The one check of a service's base URL (OpenAI, Polygon, Milvus, Snowflake, the worker's control
-//! API, Binance overrides), on `url::Url` rather than split by hand: IPv6 hosts, credentials
-//! in the authority and odd schemes are where hand-split checks go wrong.
+//! adapter may use it without bending the direction of dependencies: the one [`Reader`] (every
+//! problem collected; one return type, [`Settings`]), and the one check of a service's base URL
+//! (OpenAI, Polygon, Milvus, Snowflake, the worker's control API, Binance overrides), on
+//! `url::Url` rather than split by hand: IPv6 hosts, credentials in the authority and odd schemes
+//! are where hand-split checks go wrong.
 
 use std::net::IpAddr;
+
+mod reader;
+
+pub use reader::{Reader, Settings};
 
 pub use url::Url;
 

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use mirai_settings::{Reader, Settings};
 use secrecy::SecretString;
 
 pub const DEFAULT_NEWS_COLLECTION: &str = "news_chunks";
@@ -40,48 +41,41 @@ impl MilvusSettings {
     /// Reads `MILVUS_ADDRESS`, `MILVUS_USERNAME`, `MILVUS_PASSWORD`, `MILVUS_DB`,
     /// `MILVUS_COLLECTION_NEWS`, `MILVUS_COLLECTION_RATIONALES` and `MILVUS_TIMEOUT_SECS`.
     /// `None` when `MILVUS_ADDRESS` is unset: the embedded index is used instead.
-    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Option<Result<Self, Vec<String>>> {
-        let val = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let address = val("MILVUS_ADDRESS")?;
-        let mut errors = Vec::new();
+    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Settings<Self> {
+        let mut r = Reader::new(get);
+        let Some(address) = r.raw("MILVUS_ADDRESS") else { return Ok(None) };
         let mut s = Self::new(address.trim_end_matches('/'));
-        s.username = val("MILVUS_USERNAME");
-        s.password = val("MILVUS_PASSWORD").map(SecretString::from);
+        s.username = r.raw("MILVUS_USERNAME");
+        s.password = r.raw("MILVUS_PASSWORD").map(SecretString::from);
         if s.password.is_some() != s.username.is_some() {
-            errors.push("MILVUS_USERNAME and MILVUS_PASSWORD go together: set both or neither".into());
+            r.error("MILVUS_USERNAME and MILVUS_PASSWORD go together: set both or neither");
         }
         if let Err(why) = check_address(&s.address, s.password.is_some()) {
-            errors.push(format!("MILVUS_ADDRESS={:?} {why}", s.address));
+            r.error(format!("MILVUS_ADDRESS={:?} {why}", s.address));
         }
-        s.database = val("MILVUS_DB");
+        s.database = r.raw("MILVUS_DB");
         for (key, value) in [
             ("MILVUS_DB", s.database.as_deref()),
-            ("MILVUS_COLLECTION_NEWS", val("MILVUS_COLLECTION_NEWS").as_deref()),
-            ("MILVUS_COLLECTION_RATIONALES", val("MILVUS_COLLECTION_RATIONALES").as_deref()),
+            ("MILVUS_COLLECTION_NEWS", r.raw("MILVUS_COLLECTION_NEWS").as_deref()),
+            ("MILVUS_COLLECTION_RATIONALES", r.raw("MILVUS_COLLECTION_RATIONALES").as_deref()),
         ] {
             if let Some(v) = value
                 && let Err(why) = check_name(v)
             {
-                errors.push(format!("{key}={v:?} {why}"));
+                r.error(format!("{key}={v:?} {why}"));
             }
         }
-        if let Some(n) = val("MILVUS_COLLECTION_NEWS") {
+        if let Some(n) = r.raw("MILVUS_COLLECTION_NEWS") {
             s.news_collection = n;
         }
-        if let Some(n) = val("MILVUS_COLLECTION_RATIONALES") {
+        if let Some(n) = r.raw("MILVUS_COLLECTION_RATIONALES") {
             s.rationales_collection = n;
         }
         if s.news_collection == s.rationales_collection {
-            errors.push("MILVUS_COLLECTION_NEWS and MILVUS_COLLECTION_RATIONALES must differ".into());
+            r.error("MILVUS_COLLECTION_NEWS and MILVUS_COLLECTION_RATIONALES must differ");
         }
-        match val("MILVUS_TIMEOUT_SECS").map(|v| v.parse::<u64>()) {
-            None => {}
-            Some(Ok(t)) if (1..=300).contains(&t) => s.timeout = Duration::from_secs(t),
-            Some(_) => {
-                errors.push("MILVUS_TIMEOUT_SECS must be a whole number of seconds from 1 to 300".into())
-            }
-        }
-        Some(if errors.is_empty() { Ok(s) } else { Err(errors) })
+        s.timeout = Duration::from_secs(r.ranged("MILVUS_TIMEOUT_SECS", s.timeout.as_secs(), 1, 300));
+        r.finish(Some(s))
     }
 }
 
@@ -111,7 +105,7 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn read(pairs: &[(&str, &str)]) -> Option<Result<MilvusSettings, Vec<String>>> {
+    fn read(pairs: &[(&str, &str)]) -> Settings<MilvusSettings> {
         let env: HashMap<String, String> =
             pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         MilvusSettings::from_lookup(&move |k| env.get(k).cloned())
@@ -119,7 +113,7 @@ mod tests {
 
     #[test]
     fn unset_address_means_no_milvus() {
-        assert!(read(&[("MILVUS_PASSWORD", "x")]).is_none());
+        assert!(read(&[("MILVUS_PASSWORD", "x")]).unwrap().is_none());
     }
 
     #[test]
@@ -144,7 +138,6 @@ mod tests {
             ("MILVUS_COLLECTION_NEWS", "news; drop"),
             ("MILVUS_TIMEOUT_SECS", "0"),
         ])
-        .unwrap()
         .unwrap_err();
         assert_eq!(errors.len(), 4, "{errors:?}");
         assert!(!errors.join(" ").contains(pw));
@@ -159,9 +152,8 @@ mod tests {
 
     #[test]
     fn a_password_needs_its_username() {
-        let errors = read(&[("MILVUS_ADDRESS", "http://127.0.0.1:19530"), ("MILVUS_PASSWORD", "p")])
-            .unwrap()
-            .unwrap_err();
+        let errors =
+            read(&[("MILVUS_ADDRESS", "http://127.0.0.1:19530"), ("MILVUS_PASSWORD", "p")]).unwrap_err();
         assert!(errors[0].contains("go together"));
     }
 }

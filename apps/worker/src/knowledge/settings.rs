@@ -38,14 +38,10 @@ impl KnowledgeSettings {
             errors.extend(e);
             EmbedderSettings::Local
         });
-        let milvus = match MilvusSettings::from_lookup(get) {
-            None => None,
-            Some(Ok(m)) => Some(m),
-            Some(Err(e)) => {
-                errors.extend(e);
-                None
-            }
-        };
+        let milvus = MilvusSettings::from_lookup(get).unwrap_or_else(|e| {
+            errors.extend(e);
+            None
+        });
         let news = NewsSettings::from_lookup(get, symbols).unwrap_or_else(|e| {
             errors.extend(e);
             NewsSettings::new(symbols)

@@ -130,7 +130,8 @@ mod tests {
             "MILVUS_PASSWORD" => Some("pw-never-in-a-key".into()),
             _ => None,
         })
-        .and_then(Result::ok)
+        .ok()
+        .flatten()
         .expect("valid settings");
         let b = MilvusSettings::new("http://milvus-b:19530");
         let ids = [

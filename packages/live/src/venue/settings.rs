@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use mirai_binance::{Endpoints, Environment, KlineInterval};
 
+use mirai_settings::{Reader, Settings};
 use secrecy::SecretString;
 
 #[derive(Debug, Clone)]
@@ -29,38 +30,33 @@ pub struct BinanceSettings {
 impl BinanceSettings {
     /// Reads `BINANCE_*` through `get`. `Ok(None)` when no API key is configured: Binance is not
     /// in use and the paper exchange stays.
-    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<Self>, Vec<String>> {
-        let raw = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let mut errors = Vec::new();
-        let env = match raw("BINANCE_ENV") {
+    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Settings<Self> {
+        let mut r = Reader::new(get);
+        let env = match r.raw("BINANCE_ENV") {
             None => Environment::Testnet,
             Some(v) => v.parse().unwrap_or_else(|e: String| {
-                errors.push(format!("BINANCE_ENV: {e}"));
+                r.error(format!("BINANCE_ENV: {e}"));
                 Environment::Testnet
             }),
         };
-        let Some(api_key) = raw("BINANCE_API_KEY") else {
+        let Some(api_key) = r.raw("BINANCE_API_KEY") else {
             for k in ["BINANCE_API_SECRET", "BINANCE_PRIVATE_KEY_PATH"] {
-                if raw(k).is_some() {
-                    errors.push(format!("{k} is set but BINANCE_API_KEY is not"));
+                if r.raw(k).is_some() {
+                    r.error(format!("{k} is set but BINANCE_API_KEY is not"));
                 }
             }
-            return if errors.is_empty() { Ok(None) } else { Err(errors) };
+            return r.finish(None);
         };
-        let api_secret = raw("BINANCE_API_SECRET").map(SecretString::from);
-        let private_key_path = raw("BINANCE_PRIVATE_KEY_PATH").map(PathBuf::from);
+        let api_secret = r.raw("BINANCE_API_SECRET").map(SecretString::from);
+        let private_key_path = r.raw("BINANCE_PRIVATE_KEY_PATH").map(PathBuf::from);
         match (&api_secret, &private_key_path) {
-            (None, None) => {
-                errors.push("BINANCE_API_KEY needs BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_PATH".into())
-            }
-            (Some(_), Some(_)) => {
-                errors.push("set BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_PATH, not both".into())
-            }
+            (None, None) => r.error("BINANCE_API_KEY needs BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_PATH"),
+            (Some(_), Some(_)) => r.error("set BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_PATH, not both"),
             _ => {}
         }
         let mut endpoints = Endpoints::for_environment(env);
         let mut custom_endpoints = false;
-        if let Some(local) = raw("BINANCE_LOCAL_URL") {
+        if let Some(local) = r.raw("BINANCE_LOCAL_URL") {
             endpoints = Endpoints::local(&local);
             custom_endpoints = true;
         }
@@ -69,7 +65,7 @@ impl BinanceSettings {
             ("BINANCE_STREAM_URL", &mut endpoints.streams),
             ("BINANCE_WS_API_URL", &mut endpoints.ws_api),
         ] {
-            if let Some(v) = raw(key) {
+            if let Some(v) = r.raw(key) {
                 *slot = v.trim_end_matches('/').to_owned();
                 custom_endpoints = true;
             }
@@ -82,33 +78,22 @@ impl BinanceSettings {
                 .iter()
                 .all(|u| is_loopback_url(u.as_str()))
         {
-            errors.push(
+            r.error(
                 "BINANCE_ENV=live cannot be combined with URL overrides (BINANCE_LOCAL_URL, BINANCE_*_URL) \
-                 other than loopback ones (127.0.0.1, localhost, [::1])"
-                    .into(),
+                 other than loopback ones (127.0.0.1, localhost, [::1])",
             );
         }
-        let mut number = |key: &str, default: u64, max: u64| -> u64 {
-            match raw(key).map(|v| v.parse::<u64>()) {
-                None => default,
-                Some(Ok(n)) if (1..=max).contains(&n) => n,
-                Some(_) => {
-                    errors.push(format!("{key} must be a whole number from 1 to {max}"));
-                    default
-                }
-            }
-        };
-        let recv_window_ms = number("BINANCE_RECV_WINDOW_MS", 5_000, 60_000);
-        let timeout = Duration::from_millis(number("BINANCE_TIMEOUT_MS", 10_000, 120_000));
-        let kline_interval = match raw("BINANCE_KLINE_INTERVAL") {
+        let recv_window_ms = r.ranged("BINANCE_RECV_WINDOW_MS", 5_000u64, 1, 60_000);
+        let timeout = Duration::from_millis(r.ranged("BINANCE_TIMEOUT_MS", 10_000u64, 1, 120_000));
+        let kline_interval = match r.raw("BINANCE_KLINE_INTERVAL") {
             None => KlineInterval::M1,
             Some(v) => v.parse().unwrap_or_else(|e: String| {
-                errors.push(format!("BINANCE_KLINE_INTERVAL: {e}"));
+                r.error(format!("BINANCE_KLINE_INTERVAL: {e}"));
                 KlineInterval::M1
             }),
         };
-        if !errors.is_empty() {
-            return Err(errors);
+        if r.has_errors() {
+            return r.finish(None);
         }
         Ok(Some(Self {
             env,
