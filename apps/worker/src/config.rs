@@ -222,7 +222,7 @@ impl Settings {
         }
 
         let snowflake = mirai_store_snowflake::SnowflakeSettings::from_lookup(get).unwrap_or_else(|e| {
-            e.0.into_iter().for_each(|e| r.error(e));
+            e.into_iter().for_each(|e| r.error(e));
             None
         });
 

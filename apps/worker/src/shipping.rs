@@ -120,7 +120,7 @@ fn backfill_key(topic: OutboxTopic, destination: &str) -> String {
 pub fn snowflake_sink(
     get: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<AnalyticsSink<SnowflakeStore>>, ShippingError> {
-    let Some(settings) = SnowflakeSettings::from_lookup(get)? else {
+    let Some(settings) = SnowflakeSettings::from_lookup(get).map_err(SettingsError)? else {
         return Ok(None);
     };
     let store = SnowflakeStore::open(settings)?;

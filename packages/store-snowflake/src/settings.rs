@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use reqwest012::Url;
 
+use mirai_settings::{Reader, Settings};
 use secrecy::SecretString;
 
 /// Every variable this module reads, for error messages and documentation.
@@ -60,47 +61,46 @@ pub struct SettingsError(pub Vec<String>);
 impl SnowflakeSettings {
     /// Reads the settings through `get` (the environment, a `.env` file, a test map).
     /// `Ok(None)`: no `SNOWFLAKE_*` variable is set, so Snowflake is simply not used.
-    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<Self>, SettingsError> {
-        let raw = |key: &str| get(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        if VARIABLES.iter().all(|k| raw(k).is_none()) {
+    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Settings<Self> {
+        let mut r = Reader::new(get);
+        if VARIABLES.iter().all(|k| r.raw(k).is_none()) {
             return Ok(None);
         }
-        let mut errors = Vec::new();
 
-        let account = required(&raw, "SNOWFLAKE_ACCOUNT", &mut errors);
+        let account = required(&mut r, "SNOWFLAKE_ACCOUNT");
         if let Some(a) = &account
             && !is_account(a)
         {
-            errors.push(format!(
+            r.error(format!(
                 "SNOWFLAKE_ACCOUNT={a:?} is not an account identifier (letters, digits, '-', '_' and '.'), \
                  e.g. myorg-myaccount"
             ));
         }
-        let user = required(&raw, "SNOWFLAKE_USER", &mut errors);
+        let user = required(&mut r, "SNOWFLAKE_USER");
         if let Some(u) = &user
             && (u.len() > 255 || u.chars().any(char::is_control))
         {
-            errors.push("SNOWFLAKE_USER must be at most 255 characters, without control characters".into());
+            r.error("SNOWFLAKE_USER must be at most 255 characters, without control characters");
         }
-        let credentials = credentials(&raw, &mut errors);
-        let warehouse = identifier(&raw, "SNOWFLAKE_WAREHOUSE", &mut errors);
-        let database = identifier(&raw, "SNOWFLAKE_DATABASE", &mut errors);
-        if raw("SNOWFLAKE_DATABASE").is_none() {
-            errors.push("SNOWFLAKE_DATABASE is required: the database that holds Mirai's tables".into());
+        let credentials = credentials(&mut r);
+        let warehouse = identifier(&mut r, "SNOWFLAKE_WAREHOUSE");
+        let database = identifier(&mut r, "SNOWFLAKE_DATABASE");
+        if r.raw("SNOWFLAKE_DATABASE").is_none() {
+            r.error("SNOWFLAKE_DATABASE is required: the database that holds Mirai's tables");
         }
-        let schema = identifier(&raw, "SNOWFLAKE_SCHEMA", &mut errors).unwrap_or_else(|| "PUBLIC".into());
-        let role = identifier(&raw, "SNOWFLAKE_ROLE", &mut errors);
-        let base_url = raw("SNOWFLAKE_BASE_URL").and_then(|v| match base_url(&v) {
+        let schema = identifier(&mut r, "SNOWFLAKE_SCHEMA").unwrap_or_else(|| "PUBLIC".into());
+        let role = identifier(&mut r, "SNOWFLAKE_ROLE");
+        let base_url = r.raw("SNOWFLAKE_BASE_URL").and_then(|v| match base_url(&v) {
             Ok(u) => Some(u),
             Err(why) => {
-                errors.push(format!("SNOWFLAKE_BASE_URL={v:?} {why}"));
+                r.error(format!("SNOWFLAKE_BASE_URL={v:?} {why}"));
                 None
             }
         });
 
         match (account, user, credentials, database) {
-            (Some(account), Some(user), Some(credentials), Some(database)) if errors.is_empty() => {
-                Ok(Some(Self {
+            (Some(account), Some(user), Some(credentials), Some(database)) if !r.has_errors() => {
+                r.finish(Some(Self {
                     account,
                     user,
                     credentials,
@@ -112,34 +112,35 @@ impl SnowflakeSettings {
                     request_timeout: DEFAULT_REQUEST_TIMEOUT,
                 }))
             }
-            _ => Err(SettingsError(errors)),
+            // Each missing part has recorded why.
+            _ => r.finish(None),
         }
     }
 }
 
-fn required(raw: &dyn Fn(&str) -> Option<String>, key: &str, errors: &mut Vec<String>) -> Option<String> {
-    let v = raw(key);
+fn required(r: &mut Reader, key: &str) -> Option<String> {
+    let v = r.raw(key);
     if v.is_none() {
-        errors.push(format!("{key} is required when any SNOWFLAKE_* variable is set"));
+        r.error(format!("{key} is required when any SNOWFLAKE_* variable is set"));
     }
     v
 }
 
-fn credentials(raw: &dyn Fn(&str) -> Option<String>, errors: &mut Vec<String>) -> Option<Credentials> {
-    match (raw("SNOWFLAKE_PASSWORD"), raw("SNOWFLAKE_PRIVATE_KEY_PATH")) {
+fn credentials(r: &mut Reader) -> Option<Credentials> {
+    match (r.raw("SNOWFLAKE_PASSWORD"), r.raw("SNOWFLAKE_PRIVATE_KEY_PATH")) {
         (Some(_), Some(_)) => {
-            errors.push("set SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH, not both".into());
+            r.error("set SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH, not both");
             None
         }
         (None, None) => {
-            errors.push("SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH is required".into());
+            r.error("SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH is required");
             None
         }
         (Some(p), None) => Some(Credentials::Password(SecretString::from(p))),
         (None, Some(path)) => match read_private_key(&path) {
             Ok(pem) => Some(Credentials::KeyPair { path: PathBuf::from(path), pem }),
             Err(why) => {
-                errors.push(format!("SNOWFLAKE_PRIVATE_KEY_PATH={path:?} {why}"));
+                r.error(format!("SNOWFLAKE_PRIVATE_KEY_PATH={path:?} {why}"));
                 None
             }
         },
@@ -164,14 +165,14 @@ fn read_private_key(path: &str) -> Result<SecretString, String> {
 
 /// A plain (unquoted) Snowflake identifier. They travel as URL parameters of the login request,
 /// never inside SQL text; the check only catches typos early.
-fn identifier(raw: &dyn Fn(&str) -> Option<String>, key: &str, errors: &mut Vec<String>) -> Option<String> {
-    let v = raw(key)?;
+fn identifier(r: &mut Reader, key: &str) -> Option<String> {
+    let v = r.raw(key)?;
     let mut chars = v.chars();
     let ok = v.len() <= 255
         && chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
     if !ok {
-        errors.push(format!(
+        r.error(format!(
             "{key}={v:?} is not a plain identifier (a letter or '_', then letters, digits, '_' or '$')"
         ));
     }
@@ -203,7 +204,7 @@ mod tests {
 
     use super::*;
 
-    fn read(pairs: &[(&str, &str)]) -> Result<Option<SnowflakeSettings>, SettingsError> {
+    fn read(pairs: &[(&str, &str)]) -> Settings<SnowflakeSettings> {
         let env: HashMap<String, String> =
             pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         SnowflakeSettings::from_lookup(&move |k| env.get(k).cloned())
@@ -244,7 +245,7 @@ mod tests {
             ("SNOWFLAKE_BASE_URL", "http://example.com"),
         ])
         .unwrap_err();
-        let text = err.to_string();
+        let text = err.join("\n");
         for needle in [
             "SNOWFLAKE_ACCOUNT",
             "SNOWFLAKE_USER is required",
@@ -256,7 +257,7 @@ mod tests {
         ] {
             assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
         }
-        assert_eq!(err.0.len(), 7, "{text}");
+        assert_eq!(err.len(), 7, "{text}");
         assert!(!text.contains("s3cret-pa55word"));
     }
 
@@ -292,9 +293,9 @@ mod tests {
         );
         assert!(!format!("{s:?}").contains("MIIEsecretbytes"));
 
-        let err = with_key(&encrypted).unwrap_err().to_string();
+        let err = with_key(&encrypted).unwrap_err().join("\n");
         assert!(err.contains("encrypted key"), "{err}");
-        let err = with_key(&dir.path().join("missing.p8")).unwrap_err().to_string();
+        let err = with_key(&dir.path().join("missing.p8")).unwrap_err().join("\n");
         assert!(err.contains("cannot be read"), "{err}");
     }
 
