@@ -80,9 +80,10 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let wall_now = SystemClock.now();
     // On Binance the account is reconciled with the ledger before the engine is restored from it.
     let binance = match settings.trading_venue() {
-        Some(b) => {
-            Some(binance::prepare(b, &settings.symbols, &store, settings.starting_cash, wall_now).await)
-        }
+        Some(b) => Some(
+            binance::prepare(b, &settings.trading.symbols, &store, settings.paper.starting_cash, wall_now)
+                .await,
+        ),
         None => None,
     };
     let mode = settings.mode();
@@ -98,18 +99,18 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     // The engine, restored from the ledger.
     let clock = Arc::new(ManualClock::new(wall_now));
     let config = EngineConfig {
-        starting_cash: settings.starting_cash,
-        fee_rate: settings.fee_rate,
-        sizing: Sizing::FractionOfEquity(settings.position_size),
-        limits: settings.limits.clone(),
+        starting_cash: settings.paper.starting_cash,
+        fee_rate: settings.paper.fee_rate,
+        sizing: Sizing::FractionOfEquity(settings.trading.position_size),
+        limits: settings.trading.limits.clone(),
     };
     let mut engine = Engine::new(config, RuleBasedAdvisor::default(), clock.clone());
-    for s in &settings.symbols {
+    for s in &settings.trading.symbols {
         let rules = binance.as_ref().and_then(|b| b.rules(*s)).unwrap_or_else(|| replay_rules(*s));
         engine.add_symbol(*s, settings.build_strategy(), Some(rules));
     }
     let fills = store.all_fills()?;
-    let cash = cash_from_fills(settings.starting_cash, &fills);
+    let cash = cash_from_fills(settings.paper.starting_cash, &fills);
     let positions = store.positions()?;
     let risk: RiskState = match store.get_kv(KV_RISK_STATE)? {
         Some(json) => serde_json::from_str(&json).context("stored risk state")?,
@@ -117,7 +118,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     };
     let halted = risk.halted;
     engine.restore(cash, positions.clone(), risk);
-    for s in &settings.symbols {
+    for s in &settings.trading.symbols {
         if let Some(json) = store.get_kv(&format!("{KV_STOPS_PREFIX}{s}"))? {
             // Unreadable stops are an error, not "no stops": a position would lose its stop-loss.
             let (sl, tp): (Option<Price>, Option<Price>) =
@@ -154,7 +155,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                 testnet: settings.testnet,
                 halted,
                 paused: false,
-                symbols: settings.symbols.clone(),
+                symbols: settings.trading.symbols.clone(),
                 equity: Amount::ZERO,
                 cash,
                 realised_pnl: Amount::ZERO,
@@ -185,16 +186,16 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     };
 
     // The web tier.
-    let generated_password = match settings.web_pass {
+    let generated_password = match settings.web.pass {
         Some(_) => None,
         None => Some(SecretString::from(random_hex(12).context("generating a password")?)),
     };
-    let password = settings.web_pass.clone().or_else(|| generated_password.clone()).unwrap_or_default();
-    let jwt_secret = match &settings.jwt_secret {
+    let password = settings.web.pass.clone().or_else(|| generated_password.clone()).unwrap_or_default();
+    let jwt_secret = match &settings.web.jwt_secret {
         Some(s) => s.clone(),
         None => SecretString::from(random_hex(32).context("generating a JWT secret")?),
     };
-    let auth = Auth::new(&settings.web_user, password.expose_secret(), jwt_secret.expose_secret().as_bytes())
+    let auth = Auth::new(&settings.web.user, password.expose_secret(), jwt_secret.expose_secret().as_bytes())
         .context("setting up login")?;
     let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(
         shared_placeholder.clone(),
@@ -203,11 +204,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         settings.backtests,
     ));
     let ctx =
-        Arc::new(Ctx::new(auth, backend.clone()).with_limiter(LoginLimiter::new(settings.login_policy)));
-    let app = crate::server::App::new(ctx, backend, settings.service_token.clone(), settings.http);
-    let listener = tokio::net::TcpListener::bind((settings.bind, settings.port))
+        Arc::new(Ctx::new(auth, backend.clone()).with_limiter(LoginLimiter::new(settings.web.login_policy)));
+    let app = crate::server::App::new(ctx, backend, settings.web.service_token.clone(), settings.web.http);
+    let listener = tokio::net::TcpListener::bind((settings.web.bind, settings.web.port))
         .await
-        .with_context(|| format!("binding {}:{}", settings.bind, settings.port))?;
+        .with_context(|| format!("binding {}:{}", settings.web.bind, settings.web.port))?;
     let addr = listener.local_addr()?;
 
     // Trading starts only once the dashboard can be served.
@@ -238,7 +239,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
 
     Ok(Running {
         addr,
-        user: settings.web_user,
+        user: settings.web.user,
         mode,
         generated_password,
         store,
@@ -271,9 +272,9 @@ fn start_paper(
         balances.push((base_asset(p.symbol), p.qty.get()));
     }
     let mut paper = PaperExchange::new(PaperConfig {
-        fee_rate: settings.fee_rate,
-        slippage_bps: settings.slippage_bps,
-        rules: settings.symbols.iter().map(|s| replay_rules(*s)).collect(),
+        fee_rate: settings.paper.fee_rate,
+        slippage_bps: settings.paper.slippage_bps,
+        rules: settings.trading.symbols.iter().map(|s| replay_rules(*s)).collect(),
         balances,
     })
     .context("paper exchange settings")?;
@@ -283,9 +284,9 @@ fn start_paper(
     let paper_handle = executor.shared();
 
     // The feed resumes after the last bar traded; the bars before it warm the strategies.
-    let mut feed = ReplayFeed::new(&settings.symbols, settings.replay_seed, anchor);
+    let mut feed = ReplayFeed::new(&settings.trading.symbols, settings.replay.seed, anchor);
     let mut next_index = 0;
-    for s in &settings.symbols {
+    for s in &settings.trading.symbols {
         if let Some(v) = store.get_kv(&format!("{KV_FEED_LAST}.{s}"))? {
             let open = Timestamp::from_millis(v.parse().context("stored feed position")?);
             next_index = next_index.max(ReplayFeed::index_of(anchor, open) + 1);
@@ -307,7 +308,7 @@ fn start_paper(
         started_at,
     );
     shared.publish(trader.snapshot());
-    let feed_task = tokio::spawn(feed.play(event_tx, settings.replay_bars_per_second));
+    let feed_task = tokio::spawn(feed.play(event_tx, settings.replay.bars_per_second));
     let trader_task = tokio::spawn(trader.run(event_rx, commands, stop));
     Ok((trader_task, feed_task, next_index))
 }

@@ -23,8 +23,6 @@ pub const MIN_SECRET_BYTES: usize = 32;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub bind: IpAddr,
-    pub port: u16,
     pub data_dir: PathBuf,
     pub dry_run: bool,
     /// `BINANCE_ENV` is testnet (the default). Kept for the status view and older tooling;
@@ -34,25 +32,14 @@ pub struct Settings {
     pub binance_env: Environment,
     /// Set when `BINANCE_API_KEY` is: the account to trade through when `DRY_RUN=false`.
     pub binance: Option<BinanceSettings>,
-    pub web_user: String,
-    /// None: a random password is generated at start and printed once.
-    pub web_pass: Option<SecretString>,
-    /// None: a random secret is generated at start (sessions end with the process).
-    pub jwt_secret: Option<SecretString>,
-    /// Enables the `/internal/v1` control API for remote web tiers when set.
-    pub service_token: Option<SecretString>,
-    /// `LOGIN_MAX_FAILURES` (default 5) and `LOGIN_LOCKOUT_MINUTES` (default 15).
-    pub login_policy: LoginPolicy,
-    pub symbols: Vec<Symbol>,
-    /// `STRATEGY` and `STRATEGY_PARAMS`, parsed and checked once.
-    pub strategy: StrategySpec,
-    pub replay_bars_per_second: u32,
-    pub replay_seed: u64,
-    pub starting_cash: Amount,
-    pub fee_rate: Decimal,
-    pub slippage_bps: Decimal,
-    pub position_size: Decimal,
-    pub limits: RiskLimits,
+    /// The dashboard and the API: where they listen, who logs in, what a client may hold.
+    pub web: WebSettings,
+    /// What is traded and how: symbols, strategy, position size, risk limits.
+    pub trading: TradingSettings,
+    /// The paper exchange: opening cash, fees, slippage.
+    pub paper: PaperSettings,
+    /// The embedded market: replay speed and seed.
+    pub replay: ReplaySettings,
     /// Set when any `SNOWFLAKE_*` variable is: the history is then shipped to Snowflake.
     pub snowflake: Option<mirai_store_snowflake::SnowflakeSettings>,
     /// Embedder, vector store (embedded or Milvus) and news sources.
@@ -60,8 +47,55 @@ pub struct Settings {
     /// `BACKTEST_MAX_BARS`, `BACKTEST_MEMORY_MB`, `BACKTEST_TIMEOUT_SECS`: what one backtest
     /// request may use.
     pub backtests: crate::backtests::Budget,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// `BIND_ADDR`, `PORT`.
+    pub bind: IpAddr,
+    pub port: u16,
+    /// `WEB_USER`.
+    pub user: String,
+    /// `WEB_PASS`. None: a random password is generated at start and printed once.
+    pub pass: Option<SecretString>,
+    /// `JWT_SECRET`. None: a random secret is generated at start (sessions end with the process).
+    pub jwt_secret: Option<SecretString>,
+    /// `WORKER_SERVICE_TOKEN`: enables the `/internal/v1` control API for remote web tiers.
+    pub service_token: Option<SecretString>,
+    /// `LOGIN_MAX_FAILURES` (default 5) and `LOGIN_LOCKOUT_MINUTES` (default 15).
+    pub login_policy: LoginPolicy,
     /// `HTTP_HEADER_TIMEOUT_SECS`, `HTTP_BODY_TIMEOUT_SECS`, `HTTP_MAX_CONNECTIONS`.
     pub http: crate::server::HttpLimits,
+}
+
+#[derive(Debug, Clone)]
+pub struct TradingSettings {
+    /// `SYMBOLS`.
+    pub symbols: Vec<Symbol>,
+    /// `STRATEGY` and `STRATEGY_PARAMS`, parsed and checked once.
+    pub strategy: StrategySpec,
+    /// `POSITION_SIZE_PCT`, as a fraction.
+    pub position_size: Decimal,
+    /// `MAX_*`, `COOLDOWN_MINUTES`, `MIN_CONFIDENCE`.
+    pub limits: RiskLimits,
+}
+
+#[derive(Debug, Clone)]
+pub struct PaperSettings {
+    /// `STARTING_CASH`.
+    pub starting_cash: Amount,
+    /// `FEE_PCT`, as a fraction.
+    pub fee_rate: Decimal,
+    /// `SLIPPAGE_BPS`.
+    pub slippage_bps: Decimal,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReplaySettings {
+    /// `REPLAY_BARS_PER_SECOND`.
+    pub bars_per_second: u32,
+    /// `REPLAY_SEED`.
+    pub seed: u64,
 }
 
 /// Every invalid setting, one line each.
@@ -258,31 +292,27 @@ impl Settings {
 
         r.finish(()).map_err(ConfigErrors)?;
         Ok(Self {
-            bind,
-            port,
             data_dir,
             dry_run,
             testnet,
             binance_env,
             binance,
-            web_user,
-            web_pass,
-            jwt_secret,
-            service_token,
-            login_policy,
-            symbols,
-            strategy,
-            replay_bars_per_second,
-            replay_seed,
-            starting_cash: Amount::new(starting_cash),
-            fee_rate,
-            slippage_bps,
-            position_size,
-            limits,
+            web: WebSettings {
+                bind,
+                port,
+                user: web_user,
+                pass: web_pass,
+                jwt_secret,
+                service_token,
+                login_policy,
+                http,
+            },
+            trading: TradingSettings { symbols, strategy, position_size, limits },
+            paper: PaperSettings { starting_cash: Amount::new(starting_cash), fee_rate, slippage_bps },
+            replay: ReplaySettings { bars_per_second: replay_bars_per_second, seed: replay_seed },
             snowflake,
             knowledge,
             backtests,
-            http,
         })
     }
 
@@ -303,7 +333,7 @@ impl Settings {
     }
 
     pub fn build_strategy(&self) -> AnyStrategy {
-        self.strategy.build()
+        self.trading.strategy.build()
     }
 }
 
@@ -322,11 +352,11 @@ mod tests {
     fn defaults_are_safe() {
         let s = settings(&[]).unwrap();
         assert!(s.dry_run && s.testnet);
-        assert_eq!(s.bind.to_string(), "127.0.0.1");
-        assert_eq!(s.port, 8080);
-        assert_eq!(s.limits, RiskLimits::default());
-        assert_eq!(s.symbols, vec![Symbol::new("BTCUSDT"), Symbol::new("ETHUSDT")]);
-        assert!(s.web_pass.is_none() && s.jwt_secret.is_none());
+        assert_eq!(s.web.bind.to_string(), "127.0.0.1");
+        assert_eq!(s.web.port, 8080);
+        assert_eq!(s.trading.limits, RiskLimits::default());
+        assert_eq!(s.trading.symbols, vec![Symbol::new("BTCUSDT"), Symbol::new("ETHUSDT")]);
+        assert!(s.web.pass.is_none() && s.web.jwt_secret.is_none());
         assert!(s.snowflake.is_none());
     }
 
@@ -363,8 +393,8 @@ mod tests {
     #[test]
     fn percent_settings_become_fractions() {
         let s = settings(&[("MAX_POSITION_PCT", "12.5"), ("FEE_PCT", "0.075")]).unwrap();
-        assert_eq!(s.limits.max_position_pct, Decimal::new(125, 3));
-        assert_eq!(s.fee_rate, Decimal::new(75, 5));
+        assert_eq!(s.trading.limits.max_position_pct, Decimal::new(125, 3));
+        assert_eq!(s.paper.fee_rate, Decimal::new(75, 5));
     }
 
     const KEYS: [(&str, &str); 2] =
@@ -450,11 +480,11 @@ mod tests {
     #[test]
     fn login_limits_default_and_are_checked_together() {
         let ok = settings(&[]).expect("defaults");
-        assert_eq!(ok.login_policy, LoginPolicy::default());
-        assert_eq!((ok.login_policy.max_failures, ok.login_policy.lockout_minutes), (5, 15));
+        assert_eq!(ok.web.login_policy, LoginPolicy::default());
+        assert_eq!((ok.web.login_policy.max_failures, ok.web.login_policy.lockout_minutes), (5, 15));
         let custom =
             settings(&[("LOGIN_MAX_FAILURES", "3"), ("LOGIN_LOCKOUT_MINUTES", "60")]).expect("valid");
-        assert_eq!(custom.login_policy, LoginPolicy::new(3, 60).expect("policy"));
+        assert_eq!(custom.web.login_policy, LoginPolicy::new(3, 60).expect("policy"));
         let errors =
             settings(&[("LOGIN_MAX_FAILURES", "0"), ("LOGIN_LOCKOUT_MINUTES", "many"), ("PORT", "x")])
                 .expect_err("invalid")
@@ -469,7 +499,7 @@ mod tests {
         let ok = settings(&[]).expect("defaults");
         assert_eq!(ok.backtests, crate::backtests::Budget::default());
         assert_eq!(ok.backtests.max_bars, 2_000_000);
-        assert_eq!(ok.http.header_timeout, Duration::from_secs(10));
+        assert_eq!(ok.web.http.header_timeout, Duration::from_secs(10));
         let custom = settings(&[
             ("BACKTEST_MAX_BARS", "5000"),
             ("BACKTEST_MEMORY_MB", "64"),
@@ -481,7 +511,10 @@ mod tests {
         assert_eq!(custom.backtests.max_bars, 5_000);
         assert_eq!(custom.backtests.memory_bytes, 64 << 20);
         assert_eq!(custom.backtests.time, Duration::from_secs(30));
-        assert_eq!((custom.http.body_timeout, custom.http.max_connections), (Duration::from_secs(2), 16));
+        assert_eq!(
+            (custom.web.http.body_timeout, custom.web.http.max_connections),
+            (Duration::from_secs(2), 16)
+        );
         let errors = settings(&[
             ("BACKTEST_MAX_BARS", "3000000"),
             ("BACKTEST_MEMORY_MB", "18446744073709551615"),

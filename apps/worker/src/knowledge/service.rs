@@ -70,7 +70,7 @@ pub async fn start(
     // Everything fallible before anything starts, so a refusal leaves no task behind.
     let poller = NewsPoller::new(
         k.news.clone(),
-        &settings.symbols,
+        &settings.trading.symbols,
         embedder.clone(),
         vectors.clone(),
         store.clone(),
