@@ -4,8 +4,8 @@
 use rust_decimal::Decimal;
 
 use crate::{
-    Amount, Asset, ClientOrderId, Fill, LotSize, NotionalFilter, Price, PriceFilter, Qty, Side, Symbol,
-    SymbolRules, Timestamp, TradeId,
+    Amount, Asset, Candle, ClientOrderId, Fill, LotSize, NotionalFilter, Price, PriceFilter, Qty, Side,
+    Symbol, SymbolRules, Timestamp, TradeId,
 };
 
 /// BTCUSDT's filters as Binance publishes them: tick 0.01, step 0.00001, market lots up to 100,
@@ -51,5 +51,21 @@ pub fn fill(symbol: &str, side: Side, qty: Decimal, price: Decimal, fee: Decimal
         price: Price::new(price),
         fee: Amount::new(fee),
         ts: Timestamp::from_millis(ts),
+    }
+}
+
+/// A closed one-minute BTCUSDT bar number `i` (from the epoch) with every price at `close` and a
+/// volume of 1.
+pub fn flat_minute_bar(i: i64, close: Decimal) -> Candle {
+    Candle {
+        symbol: Symbol::new("BTCUSDT"),
+        open_time: Timestamp::from_millis(i * 60_000),
+        close_time: Timestamp::from_millis(i * 60_000 + 59_999),
+        open: Price::new(close),
+        high: Price::new(close),
+        low: Price::new(close),
+        close: Price::new(close),
+        volume: Qty::new(Decimal::ONE),
+        closed: true,
     }
 }

@@ -13,17 +13,7 @@ fn btc() -> Symbol {
 }
 
 fn candle(i: i64, close: Decimal) -> Candle {
-    Candle {
-        symbol: btc(),
-        open_time: Timestamp::from_millis(i * 60_000),
-        close_time: Timestamp::from_millis(i * 60_000 + 59_999),
-        open: Price::new(close),
-        high: Price::new(close),
-        low: Price::new(close),
-        close: Price::new(close),
-        volume: Qty::new(dec!(1)),
-        closed: true,
-    }
+    mirai_core::stubs::flat_minute_bar(i, close)
 }
 
 fn engine(limits: RiskLimits) -> Engine<RuleBasedAdvisor, ManualClock> {

@@ -191,21 +191,10 @@ fn fixed_close(c: &Candle, scale: u32) -> Option<i128> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mirai_core::{Price, Qty, Symbol, Timestamp};
     use rust_decimal_macros::dec;
 
     fn candle(i: i64, close: Decimal) -> Candle {
-        Candle {
-            symbol: Symbol::new("BTCUSDT"),
-            open_time: Timestamp::from_millis(i * 60_000),
-            close_time: Timestamp::from_millis(i * 60_000 + 59_999),
-            open: Price::new(close),
-            high: Price::new(close),
-            low: Price::new(close),
-            close: Price::new(close),
-            volume: Qty::new(dec!(1)),
-            closed: true,
-        }
+        mirai_core::stubs::flat_minute_bar(i, close)
     }
 
     fn signals(closes: &[Decimal]) -> Vec<Signal> {
