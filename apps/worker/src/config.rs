@@ -6,17 +6,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use mirai_binance::Environment;
-use mirai_core::{Amount, Confidence, Decimal, RiskLimits, Symbol};
+use mirai_core::{Amount, Confidence, Decimal, MAX_STARTING_CASH, RiskLimits, Symbol};
 use mirai_engine::{AnyStrategy, StrategySpec};
 use mirai_web::{LoginPolicy, Mode};
 
 use crate::venue::BinanceSettings;
 use mirai_settings::Reader;
 use secrecy::{ExposeSecret, SecretString};
-
-/// The most starting cash, in the quote currency (a trillion: the money types stay exact far
-/// beyond it, and no account is larger).
-const MAX_CASH: i64 = 1_000_000_000_000;
 
 /// The shortest JWT or service secret accepted, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -219,8 +215,8 @@ impl Settings {
         }
         let replay_seed = r.parse("REPLAY_SEED", 42u64, "a whole number");
         let starting_cash: Decimal = r.parse("STARTING_CASH", Decimal::from(10_000), "a decimal number");
-        if starting_cash <= Decimal::ZERO || starting_cash > Decimal::from(MAX_CASH) {
-            r.error(format!("STARTING_CASH must be above 0 and at most {MAX_CASH}"));
+        if starting_cash <= Decimal::ZERO || starting_cash > Decimal::from(MAX_STARTING_CASH) {
+            r.error(format!("STARTING_CASH must be above 0 and at most {MAX_STARTING_CASH}"));
         }
         let fee_pct: Decimal = r.parse("FEE_PCT", Decimal::new(1, 1), "a number (percent)");
         if fee_pct < Decimal::ZERO || fee_pct > Decimal::from(5) {

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use mirai_core::{Asset, Decimal, LotSize, Qty, RiskLimits, Symbol, SymbolRules};
+use mirai_core::{Asset, Decimal, LotSize, MAX_STARTING_CASH, Qty, RiskLimits, Symbol, SymbolRules};
 use mirai_engine::{AnyStrategy, RuleBasedAdvisor};
 use serde::{Deserialize, Serialize};
 
@@ -107,18 +107,14 @@ pub fn no_limits() -> RiskLimits {
     }
 }
 
-/// The most starting cash a backtest takes: a trillion, far below where the exact money types
-/// could overflow on a price times a quantity.
-pub const MAX_CASH: i64 = 1_000_000_000_000;
-
 const QUOTES: [&str; 9] = ["FDUSD", "USDT", "USDC", "BUSD", "USD", "EUR", "BTC", "ETH", "BNB"];
 
 impl BacktestConfig {
     /// Checks everything at once and builds the strategy.
     pub fn validate(&self) -> Result<AnyStrategy, BacktestError> {
         let mut problems = Vec::new();
-        if self.cash <= Decimal::ZERO || self.cash > Decimal::from(MAX_CASH) {
-            problems.push(format!("cash {} must be above 0 and at most {MAX_CASH}", self.cash));
+        if self.cash <= Decimal::ZERO || self.cash > Decimal::from(MAX_STARTING_CASH) {
+            problems.push(format!("cash {} must be above 0 and at most {MAX_STARTING_CASH}", self.cash));
         }
         if self.fee_rate < Decimal::ZERO || self.fee_rate >= Decimal::new(1, 1) {
             problems.push(format!("fee {} must be at least 0 and below 0.1 (10 %)", self.fee_rate));

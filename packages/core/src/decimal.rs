@@ -300,6 +300,11 @@ impl NormalizeZero for Decimal {
     }
 }
 
+/// The most cash an account may start with, in its quote currency — a backtest's, a request's or
+/// the paper ledger's: a trillion, far below where a price times a quantity could overflow the
+/// exact money types.
+pub const MAX_STARTING_CASH: i64 = 1_000_000_000_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;

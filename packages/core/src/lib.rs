@@ -47,7 +47,7 @@ pub use backoff::Backoff;
 pub use bar_sequencer::{BarSequencer, Verdict};
 pub use candle::Candle;
 pub use clock::{ManualClock, SystemClock};
-pub use decimal::{Amount, Price, Qty};
+pub use decimal::{Amount, MAX_STARTING_CASH, Price, Qty};
 pub use decision::{Action, Citation, Confidence, Decision};
 pub use error::DomainError;
 pub use execution::{ExchangeError, ExecError, ExecutionReport};

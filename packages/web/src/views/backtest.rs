@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use mirai_core::{Amount, Decimal, Timestamp};
+use mirai_core::{Amount, Decimal, MAX_STARTING_CASH, Timestamp};
 use serde::{Deserialize, Deserializer, Serialize};
 use validator::{Validate, ValidationError};
 
@@ -222,8 +222,8 @@ fn check_params(params: &BTreeMap<String, ParamValue>) -> Result<(), ValidationE
 }
 
 fn check_cash(v: &Decimal) -> Result<(), ValidationError> {
-    if *v <= Decimal::ZERO || *v > Decimal::from(1_000_000_000_000i64) {
-        return Err(error("range", "must be above 0 and at most 1000000000000".into()));
+    if *v <= Decimal::ZERO || *v > Decimal::from(MAX_STARTING_CASH) {
+        return Err(error("range", format!("must be above 0 and at most {MAX_STARTING_CASH}")));
     }
     Ok(())
 }
