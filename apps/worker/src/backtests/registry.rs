@@ -65,7 +65,7 @@ impl BacktestJobs {
         let handle = tokio::runtime::Handle::try_current()
             .map_err(|_| BackendError::Internal("backtests need the tokio runtime".into()))?;
         let id = format!("bt-{}", random_hex(8).map_err(|e| BackendError::Internal(e.to_string()))?);
-        let job = Arc::new(Job::new(id, request, spec.source.bars(), SystemClock.now()));
+        let job = Arc::new(Job::new(id, request, spec.bars, SystemClock.now()));
         {
             let mut jobs = self.lock();
             let active = jobs.iter().filter(|j| j.is_active()).count();
@@ -86,7 +86,7 @@ impl BacktestJobs {
             jobs.push_back(job.clone());
         }
         let view = job.view();
-        tracing::info!(id = %job.id, bars = spec.source.bars(), memory_bound_mb = spec.memory_bound >> 20, "backtest started");
+        tracing::info!(id = %job.id, bars = spec.bars, memory_bound_mb = spec.memory_bound >> 20, "backtest started");
         let store = self.store.clone();
         let time = self.limits.budget.time;
         handle.spawn_blocking(move || job.run(&spec, time, store.as_deref()));
@@ -115,7 +115,7 @@ impl BacktestJobs {
 /// property test) and for callers that are already on a blocking thread.
 pub fn run_now(request: &BacktestRequest, budget: &Budget) -> Result<BacktestResultView, BackendError> {
     let spec = spec(request, budget)?;
-    let job = Job::new("bt-now".into(), request.clone(), spec.source.bars(), SystemClock.now());
+    let job = Job::new("bt-now".into(), request.clone(), spec.bars, SystemClock.now());
     job.run(&spec, budget.time, None);
     job.result()
 }

@@ -30,8 +30,8 @@ impl Source {
         }
     }
 
-    /// Bars the job will run, for progress.
-    pub(super) fn bars(&self) -> u64 {
+    /// Bars the job will run.
+    fn bars(&self) -> u64 {
         match self {
             Source::Generated(g) => g.bars,
             // One line per bar after the header.
@@ -46,6 +46,8 @@ impl Source {
 pub(super) struct Spec {
     pub(super) config: BacktestConfig,
     pub(super) source: Source,
+    /// Bars the run will take (counted once: a bundled series is counted line by line).
+    pub(super) bars: u64,
     /// What the run may allocate at most ([`memory_bound`]), already held against the budget.
     pub(super) memory_bound: u64,
 }
@@ -125,7 +127,7 @@ pub(super) fn spec(req: &BacktestRequest, budget: &Budget) -> Result<Spec, Backe
         ..BacktestConfig::default()
     };
     match config.validate() {
-        Ok(_) => Ok(Spec { config, source, memory_bound }),
+        Ok(_) => Ok(Spec { config, source, bars, memory_bound }),
         Err(BacktestError::Config(problems)) => Err(BackendError::Invalid(problems.join("; "))),
         Err(other) => Err(BackendError::Invalid(other.to_string())),
     }
