@@ -13,7 +13,7 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use mirai_core::{AnalyticsRecord, Timestamp};
+use mirai_core::{AnalyticsRecord, Clock, SystemClock, Timestamp};
 use mirai_store_local::LocalStore;
 use mirai_store_local::outbox::OutboxEntry;
 use tokio::sync::watch;
@@ -197,7 +197,7 @@ impl<S: Sink> Shipper<S> {
             tracing::info!(topic = %self.sink.topic(), sink = self.sink.name(), after = s.consecutive_failures, "shipping resumed");
         }
         s.shipped += shipped as u64;
-        s.last_shipped_at = Some(wall_clock());
+        s.last_shipped_at = Some(SystemClock.now());
         s.consecutive_failures = 0;
         s.last_error = None;
         s.retry_at = None;
@@ -207,7 +207,7 @@ impl<S: Sink> Shipper<S> {
         let mut s = self.lock();
         if shipped > 0 {
             s.shipped += shipped as u64;
-            s.last_shipped_at = Some(wall_clock());
+            s.last_shipped_at = Some(SystemClock.now());
         }
         s.consecutive_failures = s.consecutive_failures.saturating_add(1);
         let wait = self.config.backoff.delay(s.consecutive_failures);
@@ -234,7 +234,7 @@ impl<S: Sink> StatusSource for Shipper<S> {
         let topic = self.sink.topic();
         let backlog = self.store.outbox_backlog(topic);
         let s = self.lock();
-        let now = wall_clock();
+        let now = SystemClock.now();
         let (backlog, backlog_error) = match backlog {
             Ok(b) => (b, None),
             Err(e) => (Default::default(), Some(format!("cannot read the outbox: {e}"))),
@@ -267,8 +267,4 @@ fn shorten(s: &str) -> String {
     }
     let cut = (0..=MAX_ERROR).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
     format!("{}…", &s[..cut])
-}
-
-fn wall_clock() -> Timestamp {
-    mirai_core::Clock::now(&mirai_core::SystemClock)
 }

@@ -5,6 +5,8 @@
 //! run again: every statement is `IF NOT EXISTS`, and the version row is merged in last.
 //! Migrations are append-only; never edit one that has shipped.
 
+use mirai_core::{Clock, SystemClock};
+
 use crate::client::Client;
 use crate::literal::{integer, text, timestamp};
 use crate::{Result, SnowflakeError};
@@ -138,7 +140,7 @@ pub(crate) async fn migrate(client: &Client) -> Result<Migrated> {
              VALUES (s.VERSION, s.DESCRIPTION, s.APPLIED_AT)",
             integer(m.version),
             text(m.description)?,
-            timestamp(wall_clock())?,
+            timestamp(SystemClock.now())?,
         );
         client.exec(&sql).await?;
         tracing::info!(version = m.version, description = m.description, "migrated the Snowflake schema");
@@ -150,10 +152,6 @@ pub(crate) async fn current_version(client: &Client) -> Result<i64> {
     let rows = client.exec("SELECT TO_VARCHAR(COALESCE(MAX(VERSION), 0)) FROM SCHEMA_MIGRATIONS").await?;
     let cell = rows.first().and_then(|r| r.first()).cloned().flatten().unwrap_or_else(|| "0".into());
     cell.parse().map_err(|_| SnowflakeError::Decode(format!("schema version {cell:?} is not a number")))
-}
-
-fn wall_clock() -> mirai_core::Timestamp {
-    mirai_core::Clock::now(&mirai_core::SystemClock)
 }
 
 #[cfg(all(test, feature = "fakesnow"))]
