@@ -8,6 +8,7 @@ pub mod data;
 
 mod config;
 mod error;
+mod float;
 pub mod generate;
 pub mod metrics;
 pub mod report;

@@ -1,15 +1,12 @@
-//! The shape of an exchange code (`Symbol`, `Asset`): a small `Copy` value of `A-Z0-9` stored
-//! inline, so the hot path never allocates or clones a string for one. Each code is declared in
-//! its own file with this macro.
+//! The shape of an exchange code (`Symbol`, `Asset`): a small `Copy` value of `A-Z0-9` kept in an
+//! [`InlineText`](crate::inline_text::InlineText), so the hot path never allocates or clones a
+//! string for one. Each code is declared in its own file with this macro.
 
 macro_rules! inline_code {
     ($(#[$doc:meta])* $name:ident, $what:literal, $max:literal) => {
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name {
-            len: u8,
-            bytes: [u8; $max],
-        }
+        pub struct $name($crate::inline_text::InlineText<$max>);
 
         impl $name {
             pub const MAX_LEN: usize = $max;
@@ -25,19 +22,18 @@ macro_rules! inline_code {
                         why: concat!("must be 1 to ", stringify!($max), " characters"),
                     });
                 }
-                let mut bytes = [0u8; $max];
-                for (i, b) in s.bytes().enumerate() {
-                    let b = b.to_ascii_uppercase();
-                    if !b.is_ascii_uppercase() && !b.is_ascii_digit() {
-                        return Err($crate::DomainError::Invalid {
-                            what: $what,
-                            value: s.to_owned(),
-                            why: "only letters A-Z and digits 0-9 are allowed",
-                        });
-                    }
-                    bytes[i] = b;
+                if !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    return Err($crate::DomainError::Invalid {
+                        what: $what,
+                        value: s.to_owned(),
+                        why: "only letters A-Z and digits 0-9 are allowed",
+                    });
                 }
-                Ok(Self { len: s.len() as u8, bytes })
+                let mut text = $crate::inline_text::InlineText::EMPTY;
+                for b in s.bytes() {
+                    text.push(&[b.to_ascii_uppercase()]);
+                }
+                Ok(Self(text))
             }
 
             /// For literals and tests. Panics on an invalid code.
@@ -52,12 +48,11 @@ macro_rules! inline_code {
             /// The code's bytes (ASCII), without the UTF-8 check `as_str` makes.
             #[inline]
             pub fn as_bytes(&self) -> &[u8] {
-                &self.bytes[..self.len as usize]
+                self.0.as_bytes()
             }
 
             pub fn as_str(&self) -> &str {
-                std::str::from_utf8(&self.bytes[..self.len as usize])
-                    .expect("an exchange code holds only the ASCII letters and digits it was checked for")
+                self.0.as_str()
             }
         }
 

@@ -7,7 +7,6 @@ use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::digits::i64_digits;
 use crate::inline_text::{InlineText, hash_text};
 use crate::{DomainError, Side, Symbol, Timestamp};
 
@@ -33,8 +32,8 @@ impl DecisionId {
     /// builds one.
     #[inline]
     pub fn new(strategy: &str, symbol: Symbol, ts: Timestamp) -> Self {
-        let mut digits = [0u8; 20];
-        let millis = i64_digits(ts.millis(), &mut digits);
+        let mut digits = itoa::Buffer::new();
+        let millis = digits.format(ts.millis()).as_bytes();
         let parts: [&[u8]; 5] = [strategy.as_bytes(), b":", symbol.as_bytes(), b":", millis];
         match InlineText::join(&parts) {
             Some(t) => Self(DecisionText::Inline(t)),
@@ -152,8 +151,8 @@ impl DecisionIdPrefix {
     /// The id of the decision taken at `ts`, and the client order id of its order on `side`.
     #[inline]
     pub fn ids(&self, ts: Timestamp, side: Option<Side>) -> (DecisionId, Option<ClientOrderId>) {
-        let mut digits = [0u8; 20];
-        let millis = i64_digits(ts.millis(), &mut digits);
+        let mut digits = itoa::Buffer::new();
+        let millis = digits.format(ts.millis()).as_bytes();
         if let Some((mut text, h)) = self.text
             && text.push(millis)
         {
@@ -365,7 +364,6 @@ mod tests {
 
     #[test]
     fn times_are_written_as_decimal_digits() {
-        let mut buf = [0u8; 20];
         for n in [
             0,
             5,
@@ -386,7 +384,8 @@ mod tests {
             i64::MAX,
             i64::MIN,
         ] {
-            assert_eq!(i64_digits(n, &mut buf), n.to_string().as_bytes(), "{n}");
+            let id = DecisionId::new("sma", Symbol::new("BTCUSDT"), Timestamp::from_millis(n));
+            assert_eq!(id.as_str(), format!("sma:BTCUSDT:{n}"), "{n}");
         }
         for h in [0, 1, 0x9f, u64::MAX, 0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210, 0xa0a0_0a0a_5f5f_f5f5] {
             assert_eq!(hex16(h), format!("{h:016x}").as_bytes(), "{h:x}");
@@ -396,9 +395,9 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn any_time_and_hash_are_written_as_format_writes_them(n: i64, h: u64) {
-            let mut buf = [0u8; 20];
-            let (text, hex) = (n.to_string(), format!("{h:016x}"));
-            proptest::prop_assert_eq!(i64_digits(n, &mut buf), text.as_bytes());
+            let id = DecisionId::new("sma", Symbol::new("BTCUSDT"), Timestamp::from_millis(n));
+            let hex = format!("{h:016x}");
+            proptest::prop_assert_eq!(id.as_str(), format!("sma:BTCUSDT:{n}"));
             proptest::prop_assert_eq!(&hex16(h)[..], hex.as_bytes());
         }
     }

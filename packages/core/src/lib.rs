@@ -13,7 +13,6 @@ pub mod candle;
 pub mod clock;
 pub mod decimal;
 pub mod decision;
-mod digits;
 pub mod error;
 mod exchange_code;
 pub mod execution;
@@ -68,12 +67,11 @@ pub use vectors::{
     Collection, Embedder, EmbeddingModel, VectorDoc, VectorError, VectorHit, VectorQuery, VectorStore,
 };
 
-/// Speed helpers the engine, the paper exchange and the backtest share: digit writing, powers of
-/// ten, and a per-(strategy, symbol) decision-id prefix. Not domain API: each is a measured fast
+/// Speed helpers the engine, the paper exchange and the backtest share: powers of ten and a
+/// per-(strategy, symbol) decision-id prefix. Not domain API: each is a measured fast
 /// path (docs/benchmarks.md) pinned by tests to the plain computation it replaces.
 #[doc(hidden)]
 pub mod perf {
-    pub use crate::digits::{i64_digits, u64_digits};
     pub use crate::ids::DecisionIdPrefix;
     pub use crate::pow10::{POW10_I64, POW10_I128, POW10_U64};
 }

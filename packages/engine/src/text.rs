@@ -5,7 +5,6 @@
 use std::fmt::Write as _;
 
 use mirai_core::Decimal;
-use mirai_core::perf::u64_digits;
 
 /// Writes `mantissa × 10^-scale` with exactly `scale` decimals, as `Decimal`'s `Display` does.
 /// A magnitude that fits 64 bits (every price and ratio in practice) is written from a stack
@@ -19,8 +18,8 @@ pub(crate) fn push_fixed(out: &mut String, mantissa: i128, scale: u32) {
     if scale >= 20 {
         return push_fixed_wide(out, mantissa, scale);
     }
-    let mut buf = [0u8; 20];
-    let digits = u64_digits(n, &mut buf);
+    let mut buf = itoa::Buffer::new();
+    let digits = buf.format(n).as_bytes();
     // At least one whole digit: zeros in front when the scale asks for more decimals than there
     // are digits (`0.05`, not `.5`).
     let zeros = (scale + 1).saturating_sub(digits.len());

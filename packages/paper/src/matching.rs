@@ -19,7 +19,9 @@ impl PaperExchange {
             MarketEvent::Status(_) => return Vec::new(),
         };
         let at = self.marks.index(symbol);
-        self.on_market_at(at, event)
+        let mut fills = Vec::new();
+        self.on_market_at(at, event, &mut fills);
+        fills
     }
 
     /// Where `symbol`'s prices are kept, for [`PaperExchange::on_market_at`]. Stable for the
@@ -29,19 +31,11 @@ impl PaperExchange {
     }
 
     /// As [`PaperExchange::on_market`], for an event on the symbol `at` stands for (from
-    /// [`PaperExchange::market_index`] of this exchange): the search by symbol is skipped, which
-    /// is a tenth of a quiet backtest bar.
+    /// [`PaperExchange::market_index`] of this exchange), appending the fills to `fills`. A
+    /// backtest resolves its symbol once and feeds every bar here: the search by symbol and a
+    /// vector per bar would cost it a sixth of its time (docs/benchmarks.md).
     #[inline(always)]
-    pub fn on_market_at(&mut self, at: MarketIndex, event: &MarketEvent) -> Vec<Fill> {
-        let mut fills = Vec::new();
-        self.on_market_into(at, event, &mut fills);
-        fills
-    }
-
-    /// As [`PaperExchange::on_market_at`], appending the fills to `fills`: a caller that feeds
-    /// every bar reuses one buffer instead of making and dropping an empty vector per bar.
-    #[inline(always)]
-    pub fn on_market_into(&mut self, at: MarketIndex, event: &MarketEvent, fills: &mut Vec<Fill>) {
+    pub fn on_market_at(&mut self, at: MarketIndex, event: &MarketEvent, fills: &mut Vec<Fill>) {
         // Marking is all most events need (a backtest sends one per bar), so it stays small
         // enough to inline; matching resting orders is out of line.
         let (mark, buy_touch, sell_touch) = match event {

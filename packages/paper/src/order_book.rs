@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use mirai_core::perf::u64_digits;
 use mirai_core::{
     Asset, ClientOrderId, Decimal, ExecutionReport, Fill, OrderKind, OrderRequest, OrderStatus, Price, Qty,
     Side, Symbol, TimeInForce, Timestamp, TradeId,
@@ -188,8 +187,7 @@ impl OrderBook {
         // `paper-N`, written without `format!` (one per fill, thousands per backtest).
         let mut id = String::with_capacity(26);
         id.push_str("paper-");
-        let mut digits = [0u8; 20];
-        id.extend(u64_digits(self.next_trade, &mut digits).iter().map(|&d| char::from(d)));
+        id.push_str(itoa::Buffer::new().format(self.next_trade));
         let t = TradeId(id);
         self.next_trade += 1;
         t

@@ -133,7 +133,7 @@ impl Job {
         let mut bt = Backtest::new(&spec.config)?;
         let mut n = 0u64;
         let mut step = |bt: &mut Backtest, c| {
-            bt.step_event(&MarketEvent::Candle(c));
+            bt.step(&c);
             n += 1;
             if n.is_multiple_of(PROGRESS_EVERY) {
                 self.bars_done.store(n, Ordering::Relaxed);

@@ -14,7 +14,6 @@ pub use bar::Bar;
 pub use datasets::{BUNDLED, bundled};
 pub use error::DataError;
 pub use layout::Layout;
-pub(crate) use number::POW10_F64;
 pub use number::{Fixed, NumberError};
 pub use reader::CsvReader;
 pub use series::Bars;

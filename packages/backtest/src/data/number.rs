@@ -92,7 +92,7 @@ impl Fixed {
 
     /// For statistics only (returns, drawdowns), never for money.
     pub fn to_f64(self) -> f64 {
-        self.mantissa as f64 / POW10_F64[self.scale as usize]
+        crate::float::scaled_to_f64(self.mantissa, self.scale)
     }
 
     pub fn is_positive(self) -> bool {
@@ -127,16 +127,6 @@ impl std::fmt::Display for Fixed {
         std::fmt::Display::fmt(&self.to_decimal(), f)
     }
 }
-
-pub(crate) const POW10_F64: [f64; 29] = {
-    let mut t = [1f64; 29];
-    let mut i = 1;
-    while i < 29 {
-        t[i] = t[i - 1] * 10.0;
-        i += 1;
-    }
-    t
-};
 
 fn parse_exponent(text: &[u8]) -> Result<i64, NumberError> {
     let (negative, digits) = match text.first() {

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::calendar::{self, Bucket};
 use super::tracker::TrackerSummary;
-use crate::run::{Trade, trades::to_f64};
+use crate::float::decimal_to_f64;
+use crate::run::Trade;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Stats {
@@ -88,11 +89,11 @@ impl Stats {
         let duration_ms = input.end - input.start;
         // pandas' days + seconds / 86400 of the duration: whole seconds only.
         let years = (duration_ms / 1000) as f64 / 86_400.0 / 365.25;
-        let final_f = to_f64(input.final_equity.get());
-        let cash_f = to_f64(input.cash.get());
+        let final_f = decimal_to_f64(input.final_equity.get());
+        let cash_f = decimal_to_f64(input.cash.get());
         let res = calendar::resolution_ms(period);
         let t = input.trades;
-        let pl: Vec<f64> = t.iter().map(|t| to_f64(t.pnl.get())).collect();
+        let pl: Vec<f64> = t.iter().map(|t| decimal_to_f64(t.pnl.get())).collect();
         let r: Vec<f64> = t.iter().map(|t| t.return_frac).collect();
         let durations: Vec<f64> = t.iter().map(|t| t.exit_time.since(t.entry_time) as f64).collect();
         let wins = pl.iter().filter(|p| **p > 0.0).count() as f64;

@@ -14,18 +14,19 @@ use std::convert::Infallible;
 use std::io::Read;
 use std::sync::Arc;
 
-use mirai_core::{Amount, Candle, Decimal, ManualClock, MarketEvent, Price, Qty, Timestamp};
+use mirai_core::{Amount, Candle, ManualClock, MarketEvent, Price, Qty, Timestamp};
 use mirai_engine::{
     AnyStrategy, BookingError, Engine, EngineConfig, Ledger, OrderTiming, Outcome, RuleBasedAdvisor, Sizing,
     SlotIndex, Strategy,
 };
 use mirai_paper::{MarketIndex, PaperConfig, PaperExchange};
 
-use super::trades::{TradeBook, to_f64};
+use super::trades::TradeBook;
 use super::{BacktestReport, Counts};
 use crate::config::{BacktestConfig, FillAt, UnitSizing};
 use crate::data::{Bar, Bars, CsvReader, DataError};
 use crate::error::{BacktestError, Result};
+use crate::float::{decimal_to_f64, price_to_f64};
 use crate::metrics::{EquityTracker, Stats, StatsInput};
 
 /// A backtest in progress: call [`Backtest::step`] for each bar in time order, then
@@ -118,7 +119,7 @@ impl Backtest {
             cash,
             qty: Qty::ZERO,
             holding: false,
-            cash_f: to_f64(config.cash),
+            cash_f: decimal_to_f64(config.cash),
             qty_f: 0.0,
             peak: (f64::NEG_INFINITY, cash, Qty::ZERO, Price::ZERO),
             buy_hold_from: f64::NAN,
@@ -132,66 +133,47 @@ impl Backtest {
         self.engine.warm_up(candle);
     }
 
-    /// One bar: its opening tick if a signal waits for it, then the closed bar.
+    /// One bar: its opening tick if a signal waits for it, then the closed bar. A candle of
+    /// another symbol than the test's is ignored.
     pub fn step(&mut self, candle: &Candle) {
-        self.step_event(&MarketEvent::Candle(*candle));
+        if candle.symbol == self.config.symbol {
+            self.on_bar(&MarketEvent::Candle(*candle));
+        }
     }
 
-    /// As [`Backtest::step`], for a closed candle already wrapped as an event (which saves a
-    /// copy per bar); other events are ignored.
-    #[inline]
-    pub fn step_event(&mut self, event: &MarketEvent) {
-        let MarketEvent::Candle(candle) = event else { return };
-        let own = candle.symbol == self.config.symbol;
-        self.step_candle(event, candle, own);
-    }
-
-    /// One closed candle of the test's symbol (the loaders build them so), without checking.
+    /// A closed candle of the test's symbol, already wrapped as an event: the loaders rewrite one
+    /// event in place instead of copying a candle per bar. The engine and the exchange are fed
+    /// by the indices resolved at the start.
     #[inline(always)]
-    fn step_own(&mut self, event: &MarketEvent) {
+    fn on_bar(&mut self, event: &MarketEvent) {
         let MarketEvent::Candle(candle) = event else { return };
-        self.step_candle(event, candle, true);
-    }
-
-    /// `own`: the candle is of the test's symbol, so the indices resolved at the start apply;
-    /// otherwise the engine and exchange look the symbol up as the worker's events do.
-    #[inline(always)]
-    fn step_candle(&mut self, event: &MarketEvent, candle: &Candle, own: bool) {
         self.bar_time = candle.open_time;
         let held_before = self.holding;
-        if self.next_open && self.engine.awaits_next_price_at(self.slot) {
+        if self.next_open && self.engine.awaits_next_price() {
             self.opening_tick(candle);
         }
         self.clock.set(candle.close_time);
-        if own {
-            self.exchange.on_market_into(self.market, event, &mut self.fills);
-        } else {
-            self.fills = self.exchange.on_market(event);
-        }
+        self.exchange.on_market_at(self.market, event, &mut self.fills);
         if !self.fills.is_empty() {
             self.book_bar_fills();
         }
-        let outcome =
-            if own { self.engine.on_candle_at(self.slot, candle) } else { self.engine.on_event(event) };
-        if let Some(outcome) = outcome {
+        if let Some(outcome) = self.engine.on_candle_at(self.slot, candle) {
             self.handle(outcome, candle.close_time);
         }
         let close = candle.close;
         let holding = self.holding;
-        let equity = if holding { self.cash_f + self.qty_f * price_f64(close) } else { self.cash_f };
+        let equity = if holding { self.cash_f + self.qty_f * price_to_f64(close) } else { self.cash_f };
         if equity > self.peak.0 {
             self.peak = (equity, self.cash, self.qty, close);
         }
         self.tracker.push(candle.open_time.millis(), equity, held_before || holding);
         if self.bar == self.warm_up {
-            self.buy_hold_from = price_f64(close);
+            self.buy_hold_from = price_to_f64(close);
         }
         self.bar += 1;
     }
 
-    /// The bar's first price, before anything else of the bar is known. A tick of the test's
-    /// symbol (every one a loaded series makes) takes the indices resolved at the start, as the
-    /// closed bar does, instead of searching for the symbol in the exchange and the engine.
+    /// The bar's first price, before anything else of the bar is known.
     #[cold]
     fn opening_tick(&mut self, c: &Candle) {
         let tick = Candle {
@@ -203,21 +185,13 @@ impl Backtest {
             closed: false,
             ..*c
         };
-        let own = c.symbol == self.config.symbol;
         let event = MarketEvent::Candle(tick);
         self.clock.set(c.open_time);
-        let fills = if own {
-            self.exchange.on_market_at(self.market, &event)
-        } else {
-            self.exchange.on_market(&event)
-        };
-        if !fills.is_empty() {
-            self.fills = fills;
+        self.exchange.on_market_at(self.market, &event, &mut self.fills);
+        if !self.fills.is_empty() {
             self.book_bar_fills();
         }
-        let outcome =
-            if own { self.engine.on_candle_at(self.slot, &tick) } else { self.engine.on_event(&event) };
-        if let Some(outcome) = outcome {
+        if let Some(outcome) = self.engine.on_candle_at(self.slot, &tick) {
             self.handle(outcome, c.open_time);
         }
     }
@@ -279,8 +253,8 @@ impl Backtest {
         self.cash = p.cash();
         self.qty = p.position(self.config.symbol).map_or(Qty::ZERO, |p| p.qty);
         self.holding = !self.qty.is_zero();
-        self.cash_f = to_f64(self.cash.get());
-        self.qty_f = to_f64(self.qty.get());
+        self.cash_f = decimal_to_f64(self.cash.get());
+        self.qty_f = decimal_to_f64(self.qty.get());
     }
 
     /// Bars seen so far.
@@ -312,7 +286,7 @@ impl Backtest {
                 commissions: self.book.commissions(),
                 trades: &trade_list,
                 open_trades: open_trade_list.len() as u64,
-                buy_hold: (self.buy_hold_from, price_f64(last_close)),
+                buy_hold: (self.buy_hold_from, price_to_f64(last_close)),
             },
             &summary,
         );
@@ -338,32 +312,6 @@ fn count(counts: &mut std::collections::BTreeMap<String, u64>, key: &str) {
     }
 }
 
-/// A price as `f64`, for the equity statistic: the mantissa over a power of ten from a table
-/// (rust_decimal's own conversion is several times slower, and this runs on every bar held).
-#[inline]
-fn price_f64(p: Price) -> f64 {
-    let d: Decimal = p.get();
-    // From the decimal's own words when the mantissa fits an `i64` (always, for prices): the
-    // same correctly rounded value, without building an `i128` or the library call converting
-    // one is.
-    let u = d.unpack();
-    let magnitude = (u64::from(u.mid) << 32) | u64::from(u.lo);
-    let m = match i64::try_from(magnitude) {
-        Ok(m) if u.hi == 0 => m as f64,
-        _ => wide_to_f64(d.mantissa().unsigned_abs()),
-    };
-    let m = if u.negative { -m } else { m };
-    m / crate::data::POW10_F64.get(u.scale as usize).copied().unwrap_or(f64::NAN)
-}
-
-/// Out of line, or the compiler runs the `i128` conversion (a library call) on every bar and
-/// throws it away when the `i64` one applies.
-#[cold]
-#[inline(never)]
-fn wide_to_f64(m: u128) -> f64 {
-    m as f64
-}
-
 /// Runs a whole backtest over candles already in memory.
 pub fn run(config: &BacktestConfig, candles: impl IntoIterator<Item = Candle>) -> Result<BacktestReport> {
     let mut bt = Backtest::new(config)?;
@@ -384,7 +332,7 @@ pub fn run_bars(
         // One event for the whole series, rewritten in place: its symbol and `closed` flag never
         // change, and no candle is built and copied per bar.
         let mut event = MarketEvent::Candle(bars.candle(first, config.symbol));
-        bars.replay(range, &mut event, |e| bt.step_own(e));
+        bars.replay(range, &mut event, |e| bt.on_bar(e));
     }
     bt.finish()
 }
@@ -407,7 +355,7 @@ pub fn run_csv(
         for chunk in rx {
             let (bars, bytes) = chunk?;
             for bar in &bars {
-                bt.step_own(&MarketEvent::Candle(bar.candle(symbol)));
+                bt.on_bar(&MarketEvent::Candle(bar.candle(symbol)));
             }
             progress(bytes);
         }

@@ -1,12 +1,10 @@
 //! `TradeBook`: turns fills into round trips ("trades" as backtesting.py and freqtrade list them),
 //! with exact prices, P&L and commissions.
 
-use mirai_core::perf::POW10_U64;
-use mirai_core::{Amount, Decimal, Fill, Price, Qty, Side, Timestamp};
-use rust_decimal::prelude::ToPrimitive;
+use mirai_core::{Amount, Fill, Price, Qty, Side, Timestamp};
 use serde::Serialize;
 
-use crate::data::POW10_F64;
+use crate::float::decimal_to_f64;
 
 /// A closed round trip.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -145,39 +143,13 @@ pub(crate) fn ratio(a: Amount, b: Amount) -> f64 {
     if b.get().is_zero() {
         return f64::NAN;
     }
-    to_f64(a.get() / b.get())
-}
-
-/// `d` as `f64`, bit for bit what `rust_decimal`'s `to_f64` gives: the same steps (integral part,
-/// fraction over the power of ten, rounding at the scale) in `u64` instead of `u128`, whose
-/// division and remainder are library calls. The cash and holding are converted after every fill.
-#[inline]
-pub(crate) fn to_f64(d: Decimal) -> f64 {
-    let scale = d.scale() as usize;
-    let (Ok(m), Some(&p)) = (u64::try_from(d.mantissa().unsigned_abs()), POW10_U64.get(scale)) else {
-        return d.to_f64().unwrap_or(f64::NAN);
-    };
-    let neg = d.is_sign_negative();
-    if scale == 0 {
-        // `rust_decimal` converts the signed integer; a negative zero is plain zero there.
-        let v = m as f64;
-        return if neg && m != 0 { -v } else { v };
-    }
-    // Every power of ten up to 10^19 is exact in `f64`, so these equal its `u128 as f64` and
-    // `10f64.powi(scale)`.
-    let (p_f, round_to) = (p as f64, POW10_F64[scale]);
-    let integral = (m / p) as f64;
-    let frac = (m % p) as f64 / p_f;
-    if frac == 0.0 {
-        return if neg { -integral } else { integral };
-    }
-    let rounded = ((integral + frac) * round_to).round() / round_to;
-    if neg { -rounded } else { rounded }
+    decimal_to_f64(a.get() / b.get())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mirai_core::Decimal;
     use rust_decimal_macros::dec;
 
     fn fill(side: Side, qty: Decimal, price: Decimal, fee: Decimal) -> Fill {
@@ -199,36 +171,6 @@ mod tests {
         assert!((t.return_frac - 137.98785 / (55.0 * 179.13)).abs() < 1e-15);
         assert!(b.open_trade(Price::new(dec!(1))).is_none());
         assert_eq!(b.commissions().get(), dec!(19.86215));
-    }
-
-    #[test]
-    fn decimals_convert_to_the_same_f64_as_rust_decimal_gives() {
-        for d in [
-            dec!(0),
-            -dec!(0),
-            dec!(-0.000),
-            dec!(27.51539),
-            dec!(-27.51539),
-            dec!(0.1),
-            dec!(10000),
-            dec!(-3),
-            dec!(18446744073709551615),
-            dec!(18446744073709551616),
-            dec!(0.0000000000000000001),
-            dec!(1.8446744073709551615),
-            Decimal::MAX,
-            Decimal::MIN,
-        ] {
-            assert_eq!(to_f64(d).to_bits(), d.to_f64().unwrap().to_bits(), "{d:?}");
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn any_decimal_converts_as_rust_decimal_does(lo: u32, mid: u32, hi in 0u32..3, neg: bool, scale in 0u32..=28) {
-            let d = Decimal::from_parts(lo, mid, hi, neg, scale);
-            proptest::prop_assert_eq!(to_f64(d).to_bits(), d.to_f64().unwrap().to_bits(), "{:?}", d);
-        }
     }
 
     #[test]

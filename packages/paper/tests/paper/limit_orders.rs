@@ -186,7 +186,11 @@ fn events_fed_by_market_index_fill_and_price_exactly_as_events_fed_by_symbol() {
                 ex.submit(&limit("ls", Side::Sell, dec!(61000), dec!(0.5), TimeInForce::Gtc), T0)
                     .expect("funded");
             }
-            fills.extend(if by_index { ex.on_market_at(at, ev) } else { ex.on_market(ev) });
+            if by_index {
+                ex.on_market_at(at, ev, &mut fills);
+            } else {
+                fills.extend(ex.on_market(ev));
+            }
         }
         (fills, ex.balances(), ex.last_price(btcusdt()), ex.market_index(btcusdt()) == at)
     };

@@ -53,21 +53,6 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// The value of query parameter `name`; unknown parameters are ignored, a repeated one is a 400.
-pub(crate) fn query_param<'a>(query: Option<&'a str>, name: &str) -> ApiResult<Option<&'a str>> {
-    let mut found = None;
-    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        if k == name {
-            if found.is_some() {
-                return Err(ApiError::BadRequest(format!("query parameter `{name}` given more than once")));
-            }
-            found = Some(v);
-        }
-    }
-    Ok(found)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,13 +70,5 @@ mod tests {
         assert_eq!(bearer_token(&h), None);
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer "));
         assert_eq!(bearer_token(&h), None);
-    }
-
-    #[test]
-    fn query_parameters() {
-        assert_eq!(query_param(None, "limit").ok(), Some(None));
-        assert_eq!(query_param(Some("limit=5&x=1"), "limit").ok(), Some(Some("5")));
-        assert_eq!(query_param(Some("_=1&limit="), "limit").ok(), Some(Some("")));
-        assert!(query_param(Some("limit=1&limit=2"), "limit").is_err());
     }
 }

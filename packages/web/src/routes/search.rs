@@ -8,14 +8,15 @@
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use mirai_core::Symbol;
+use serde::Deserialize;
 use serde_json::json;
 use validator::Validate;
 
 use crate::backend::Backend;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::plumbing::decode::{parse_time, percent_decode};
-use crate::plumbing::request::query_param;
+use crate::plumbing::query::{QueryParams, parse_query};
 use crate::plumbing::response::json;
+use crate::plumbing::time::QueryTime;
 use crate::plumbing::validation::validate;
 use crate::views::{DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, SearchHitView, SearchRequest};
 
@@ -26,53 +27,40 @@ pub(crate) enum Corpus {
     Rationales,
 }
 
-#[derive(Validate)]
-struct Rules<'a> {
+#[derive(Deserialize, Validate)]
+struct SearchQuery {
+    #[serde(default)]
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters (not blank)"))]
-    q: &'a str,
-    #[validate(range(min = 1, max = 50, message = "must be from 1 to 50"))]
+    q: String,
+    symbol: Option<Symbol>,
+    since: Option<QueryTime>,
+    until: Option<QueryTime>,
+    #[serde(default = "default_limit")]
+    #[validate(range(min = 1, max = MAX_SEARCH_LIMIT, message = "must be from 1 to 50"))]
     limit: u32,
 }
 
-/// The decoded value of query parameter `name`.
-fn param(query: Option<&str>, name: &str) -> ApiResult<Option<String>> {
-    match query_param(query, name)? {
-        None => Ok(None),
-        Some(raw) => percent_decode(raw).map(Some).ok_or_else(|| {
-            ApiError::BadRequest(format!("query parameter `{name}` is not valid URL-encoded UTF-8"))
-        }),
+fn default_limit() -> u32 {
+    DEFAULT_SEARCH_LIMIT
+}
+
+impl QueryParams for SearchQuery {
+    fn expects(name: &str) -> &'static str {
+        match name {
+            "symbol" => "must be a symbol such as BTCUSDT",
+            "since" | "until" => "must be epoch milliseconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
+            "limit" => "must be an integer from 1 to 50",
+            _ => "cannot be read",
+        }
     }
 }
 
 /// Reads and checks a search's query string.
 pub(crate) fn parse_search(query: Option<&str>) -> ApiResult<SearchRequest> {
-    let q = param(query, "q")?.unwrap_or_default().trim().to_owned();
-    let symbol = match param(query, "symbol")?.filter(|s| !s.trim().is_empty()) {
-        None => None,
-        Some(s) => Some(Symbol::new_checked(&s).map_err(|_| {
-            ApiError::BadRequest("query parameter `symbol` must be a symbol such as BTCUSDT".into())
-        })?),
-    };
-    let time = |name: &str| -> ApiResult<_> {
-        match param(query, name)?.filter(|s| !s.is_empty()) {
-            None => Ok(None),
-            Some(s) => parse_time(&s).map(Some).ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "query parameter `{name}` must be epoch milliseconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"
-                ))
-            }),
-        }
-    };
-    let (since, until) = (time("since")?, time("until")?);
-    let limit = match param(query, "limit")?.filter(|s| !s.is_empty()) {
-        None => DEFAULT_SEARCH_LIMIT,
-        Some(raw) => raw.parse::<u32>().map_err(|_| {
-            ApiError::BadRequest(format!(
-                "query parameter `limit` must be an integer from 1 to {MAX_SEARCH_LIMIT}"
-            ))
-        })?,
-    };
-    let mut fields = match validate(&Rules { q: &q, limit }) {
+    let mut p: SearchQuery = parse_query(query)?;
+    p.q = p.q.trim().to_owned();
+    let (since, until) = (p.since.map(|t| t.0), p.until.map(|t| t.0));
+    let mut fields = match validate(&p) {
         Ok(()) => Vec::new(),
         Err(ApiError::Validation(f)) => f,
         Err(other) => return Err(other),
@@ -90,7 +78,7 @@ pub(crate) fn parse_search(query: Option<&str>) -> ApiResult<SearchRequest> {
         fields.sort();
         return Err(ApiError::Validation(fields));
     }
-    Ok(SearchRequest { q, symbol, since, until, limit })
+    Ok(SearchRequest { q: p.q, symbol: p.symbol, since, until, limit: p.limit })
 }
 
 /// Best first and at most `limit`, whatever the backend returned.

@@ -2,12 +2,13 @@
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
+use serde::Deserialize;
 use serde_json::json;
 use validator::Validate;
 
 use crate::ctx::Ctx;
-use crate::error::{ApiError, ApiResult};
-use crate::plumbing::request::query_param;
+use crate::error::ApiResult;
+use crate::plumbing::query::{QueryParams, parse_query};
 use crate::plumbing::response::json;
 use crate::plumbing::validation::validate;
 use crate::views::TradeView;
@@ -15,21 +16,26 @@ use crate::views::TradeView;
 pub(crate) const DEFAULT_LIMIT: u32 = 50;
 pub(crate) const MAX_LIMIT: u32 = 500;
 
-#[derive(Validate)]
+#[derive(Deserialize, Validate)]
 struct TradesQuery {
-    #[validate(range(min = 1, max = 500, message = "must be from 1 to 500"))]
+    #[serde(default = "default_limit")]
+    #[validate(range(min = 1, max = MAX_LIMIT, message = "must be from 1 to 500"))]
     limit: u32,
+}
+
+fn default_limit() -> u32 {
+    DEFAULT_LIMIT
+}
+
+impl QueryParams for TradesQuery {
+    fn expects(_: &str) -> &'static str {
+        "must be an integer from 1 to 500"
+    }
 }
 
 /// The `limit` query parameter: 400 if it is not a number, 422 if it is out of range.
 pub(crate) fn parse_limit(query: Option<&str>) -> ApiResult<u32> {
-    let limit = match query_param(query, "limit")? {
-        None => DEFAULT_LIMIT,
-        Some(raw) => raw.parse::<u32>().map_err(|_| {
-            ApiError::BadRequest(format!("query parameter `limit` must be an integer from 1 to {MAX_LIMIT}"))
-        })?,
-    };
-    let q = TradesQuery { limit };
+    let q: TradesQuery = parse_query(query)?;
     validate(&q)?;
     Ok(q.limit)
 }

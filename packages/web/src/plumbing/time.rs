@@ -1,28 +1,17 @@
-//! Decoding query-string values: `+` is a space and `%XX` a byte, and the result must be UTF-8.
-//! Dates in queries: epoch milliseconds, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+//! Times in queries: epoch milliseconds, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (UTC).
 
 use mirai_core::Timestamp;
 use mirai_core::time::{days_from_civil, days_in_month};
 
-/// The decoded value, or `None` when an escape is malformed or the bytes are not UTF-8.
-pub(crate) fn percent_decode(raw: &str) -> Option<String> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
-                let hex = std::str::from_utf8(hex).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
+/// A time read from a query parameter ([`parse_time`]'s forms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct QueryTime(pub(crate) Timestamp);
+
+impl<'de> serde::Deserialize<'de> for QueryTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        parse_time(s.trim()).map(QueryTime).ok_or_else(|| serde::de::Error::custom("not a time"))
     }
-    String::from_utf8(out).ok()
 }
 
 /// A time given in a query: milliseconds since the epoch, a UTC date (its midnight), or a UTC
@@ -58,15 +47,6 @@ pub(crate) fn parse_time(s: &str) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decoding() {
-        assert_eq!(percent_decode("bitcoin+etf%20flows").as_deref(), Some("bitcoin etf flows"));
-        assert_eq!(percent_decode("%C3%A9t%C3%A9").as_deref(), Some("été"));
-        assert_eq!(percent_decode("100%"), None);
-        assert_eq!(percent_decode("%zz"), None);
-        assert_eq!(percent_decode("%ff"), None, "not UTF-8");
-    }
 
     #[test]
     fn times() {
