@@ -147,28 +147,19 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
 
     let (event_tx, event_rx) = mpsc::channel(1024);
     let (command_tx, command_rx) = mpsc::channel(16);
+    // What the dashboard shows until the trading task publishes: the restored engine's state.
     let shared_placeholder = Arc::new(Shared::new(
-        crate::shared::Snapshot {
-            status: mirai_web::StatusView {
+        crate::shared::Snapshot::of(
+            &engine,
+            crate::shared::Setting {
                 mode,
                 dry_run: settings.dry_run,
                 testnet: settings.testnet,
-                halted,
-                paused: false,
-                symbols: settings.trading.symbols.clone(),
-                equity: Amount::ZERO,
-                cash,
-                realised_pnl: Amount::ZERO,
-                unrealised_pnl: Amount::ZERO,
                 started_at: wall_now,
                 last_event_at: None,
-                trades_today: 0,
                 blocked_reason: binance.as_ref().and_then(|b| b.blocked_reason()),
-                outbox: Vec::new(),
-                news: None,
             },
-            positions: Vec::new(),
-        },
+        ),
         store.clone(),
         command_tx,
     ));

@@ -131,9 +131,7 @@ pub fn snowflake_sink(
 mod tests {
     use std::time::Duration;
 
-    use mirai_core::{
-        Action, AnalyticsRecord, Confidence, Decimal, Decision, DecisionId, Price, Symbol, Timestamp,
-    };
+    use mirai_core::{Action, AnalyticsRecord, Confidence, Decimal, Decision};
     use mirai_outbox::SinkError;
 
     use super::*;
@@ -155,20 +153,11 @@ mod tests {
     }
 
     fn decision(ms: i64) -> Decision {
-        let symbol = Symbol::new("BTCUSDT");
         Decision {
-            id: DecisionId::new("sma-cross", symbol, Timestamp::from_millis(ms)),
-            ts: Timestamp::from_millis(ms),
-            symbol,
-            strategy: "sma-cross".into(),
             action: Action::Hold,
             size_fraction: Decimal::ZERO,
-            price: Price::new(Decimal::ONE_HUNDRED),
-            stop_loss: None,
-            take_profit: None,
             confidence: Confidence::ZERO,
-            rationale: "flat".into(),
-            citations: Vec::new(),
+            ..mirai_core::stubs::decision(ms)
         }
     }
 

@@ -4,8 +4,8 @@
 use rust_decimal::Decimal;
 
 use crate::{
-    Amount, Asset, Candle, ClientOrderId, Fill, LotSize, NotionalFilter, Price, PriceFilter, Qty, Side,
-    Symbol, SymbolRules, Timestamp, TradeId,
+    Action, Amount, Asset, Candle, ClientOrderId, Confidence, Decision, DecisionId, Fill, LotSize,
+    NotionalFilter, Price, PriceFilter, Qty, Side, Symbol, SymbolRules, Timestamp, TradeId,
 };
 
 /// BTCUSDT's filters as Binance publishes them: tick 0.01, step 0.00001, market lots up to 100,
@@ -67,5 +67,27 @@ pub fn flat_minute_bar(i: i64, close: Decimal) -> Candle {
         close: Price::new(close),
         volume: Qty::new(Decimal::ONE),
         closed: true,
+    }
+}
+
+/// A decision of strategy `sma` to buy a tenth of equity's worth of BTCUSDT at 100, taken at
+/// `ms`, with full confidence and no stops or citations; tests change what they need with
+/// `Decision { action: …, ..decision(ms) }`.
+pub fn decision(ms: i64) -> Decision {
+    let symbol = Symbol::new("BTCUSDT");
+    let ts = Timestamp::from_millis(ms);
+    Decision {
+        id: DecisionId::new("sma", symbol, ts),
+        ts,
+        symbol,
+        strategy: "sma".into(),
+        action: Action::Buy,
+        size_fraction: Decimal::new(1, 1),
+        price: Price::new(Decimal::ONE_HUNDRED),
+        stop_loss: None,
+        take_profit: None,
+        confidence: Confidence::ONE,
+        rationale: "because".into(),
+        citations: Vec::new(),
     }
 }

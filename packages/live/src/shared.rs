@@ -3,8 +3,10 @@
 
 use std::sync::{Arc, RwLock};
 
+use mirai_core::{Advisor, Clock, Timestamp};
+use mirai_engine::Engine;
 use mirai_store_local::LocalStore;
-use mirai_web::{ControlAction, PositionView, StatusView};
+use mirai_web::{ControlAction, Mode, PositionView, StatusView};
 use tokio::sync::{mpsc, oneshot};
 
 /// A command for the trading task, answered once it has taken effect (and been persisted).
@@ -20,6 +22,47 @@ pub struct Command {
 pub struct Snapshot {
     pub status: StatusView,
     pub positions: Vec<PositionView>,
+}
+
+/// What a snapshot says beside the engine's own state.
+#[derive(Clone, Debug)]
+pub struct Setting {
+    pub mode: Mode,
+    pub dry_run: bool,
+    pub testnet: bool,
+    pub started_at: Timestamp,
+    pub last_event_at: Option<Timestamp>,
+    pub blocked_reason: Option<String>,
+}
+
+impl Snapshot {
+    /// The engine's switches, totals and positions as the web tier shows them: published by the
+    /// trading task after every event, and once before it starts.
+    pub fn of<A: Advisor, C: Clock>(engine: &Engine<A, C>, setting: Setting) -> Self {
+        let p = engine.portfolio();
+        let risk = engine.risk_state();
+        Snapshot {
+            status: StatusView {
+                mode: setting.mode,
+                dry_run: setting.dry_run,
+                testnet: setting.testnet,
+                halted: risk.halted,
+                paused: risk.paused,
+                symbols: engine.symbols().collect(),
+                equity: p.equity(),
+                cash: p.cash(),
+                realised_pnl: p.realised_pnl(),
+                unrealised_pnl: p.unrealised_pnl(),
+                started_at: setting.started_at,
+                last_event_at: setting.last_event_at,
+                trades_today: risk.trades_today,
+                blocked_reason: setting.blocked_reason,
+                outbox: Vec::new(),
+                news: None,
+            },
+            positions: p.positions().map(|(pos, mark)| PositionView::from_position(pos, mark)).collect(),
+        }
+    }
 }
 
 #[derive(Debug)]

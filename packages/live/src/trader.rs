@@ -19,11 +19,11 @@ use mirai_core::{
 use mirai_engine::{BookingError, Engine, Outcome, RuleBasedAdvisor};
 use mirai_paper::SharedPaper;
 use mirai_store_local::{LocalStore, PnlSnapshot, StoreError};
-use mirai_web::{ControlAction, Mode, PositionView, StatusView};
+use mirai_web::{ControlAction, Mode};
 use tokio::sync::mpsc;
 
 use crate::ledger::{BookedTrades, StoreLedger};
-use crate::shared::{Command, Shared, Snapshot};
+use crate::shared::{Command, Setting, Shared, Snapshot};
 use crate::venue::VenueUpdate;
 
 /// Why new orders are refused right now (read for every status snapshot), if they are.
@@ -369,30 +369,17 @@ impl<E: Executor> Trader<E> {
 
     /// The snapshot the web tier reads.
     pub fn snapshot(&self) -> Snapshot {
-        let p = self.engine.portfolio();
-        let risk = self.engine.risk_state();
-        let positions = p.positions().map(|(pos, mark)| PositionView::from_position(pos, mark)).collect();
-        Snapshot {
-            status: StatusView {
+        Snapshot::of(
+            &self.engine,
+            Setting {
                 mode: self.mode,
                 dry_run: self.dry_run,
                 testnet: self.testnet,
-                halted: risk.halted,
-                paused: risk.paused,
-                symbols: self.engine.symbols().collect(),
-                equity: p.equity(),
-                cash: p.cash(),
-                realised_pnl: p.realised_pnl(),
-                unrealised_pnl: p.unrealised_pnl(),
                 started_at: self.started_at,
                 last_event_at: self.last_event_at,
-                trades_today: risk.trades_today,
                 blocked_reason: self.blocked.as_ref().and_then(|f| f()),
-                outbox: Vec::new(),
-                news: None,
             },
-            positions,
-        }
+        )
     }
 
     fn publish(&self) {

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use mirai_settings::Reader;
+
 use crate::auth::{
     Auth, DEFAULT_LOCKOUT_MINUTES, DEFAULT_MAX_FAILURES, LoginLimiter, LoginPolicy, MIN_SECRET_BYTES,
 };
@@ -43,55 +45,51 @@ impl Ctx {
         Self::from_vars(|name| std::env::var(name).ok())
     }
 
-    /// As [`Ctx::from_env`], reading variables through `get`. Empty values count as unset.
+    /// As [`Ctx::from_env`], reading variables through `get` with the settings reader every
+    /// part of Mirai uses: values trimmed, blank ones unset.
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |name: &str| get(name).filter(|v| !v.is_empty());
-        let mut problems = Vec::new();
+        let get: &dyn Fn(&str) -> Option<String> = &get;
+        let mut r = Reader::new(get);
 
-        let secret = var("JWT_SECRET");
+        let secret = r.raw("JWT_SECRET");
         match &secret {
-            None => problems.push("JWT_SECRET is not set".to_owned()),
-            Some(s) if s.len() < MIN_SECRET_BYTES => problems
-                .push(format!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (it has {})", s.len())),
+            None => r.error("JWT_SECRET is not set"),
+            Some(s) if s.len() < MIN_SECRET_BYTES => {
+                r.error(format!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (it has {})", s.len()))
+            }
             Some(_) => {}
         }
-        let user = var("WEB_USER").unwrap_or_else(|| DEFAULT_WEB_USER.to_owned());
-        if user.trim().is_empty() {
-            problems.push("WEB_USER must not be blank".to_owned());
-        }
-        let pass = var("WEB_PASS");
+        let user = r.raw("WEB_USER").unwrap_or_else(|| DEFAULT_WEB_USER.to_owned());
+        let pass = r.raw("WEB_PASS");
         if pass.is_none() {
-            problems.push("WEB_PASS is not set".to_owned());
+            r.error("WEB_PASS is not set");
         }
-        let url = var("WORKER_URL").unwrap_or_else(|| DEFAULT_WORKER_URL.to_owned());
+        let url = r.raw("WORKER_URL").unwrap_or_else(|| DEFAULT_WORKER_URL.to_owned());
         if let Err(why) = crate::control_api::check_base_url(&url) {
-            problems.push(format!("WORKER_URL is invalid: {why}"));
+            r.error(format!("WORKER_URL is invalid: {why}"));
         }
-        let service_token = var("WORKER_SERVICE_TOKEN");
+        let service_token = r.raw("WORKER_SERVICE_TOKEN");
         match &service_token {
-            None => problems.push("WORKER_SERVICE_TOKEN is not set".to_owned()),
-            Some(t) if t.len() < MIN_SERVICE_TOKEN_BYTES => problems.push(format!(
+            None => r.error("WORKER_SERVICE_TOKEN is not set"),
+            Some(t) if t.len() < MIN_SERVICE_TOKEN_BYTES => r.error(format!(
                 "WORKER_SERVICE_TOKEN must be at least {MIN_SERVICE_TOKEN_BYTES} bytes (it has {})",
                 t.len()
             )),
             Some(t) if secret.as_deref() == Some(t.as_str()) => {
-                problems.push("WORKER_SERVICE_TOKEN must differ from JWT_SECRET".to_owned())
+                r.error("WORKER_SERVICE_TOKEN must differ from JWT_SECRET")
             }
             Some(_) => {}
         }
-        let number = |name: &str, default: u32, problems: &mut Vec<String>| match var(name) {
-            None => default,
-            Some(v) => v.trim().parse().unwrap_or_else(|_| {
-                problems.push(format!("{name} must be a whole number"));
-                default
-            }),
-        };
-        let max_failures = number("LOGIN_MAX_FAILURES", DEFAULT_MAX_FAILURES, &mut problems);
-        let lockout_minutes = number("LOGIN_LOCKOUT_MINUTES", DEFAULT_LOCKOUT_MINUTES, &mut problems);
+        let max_failures = r.parse("LOGIN_MAX_FAILURES", DEFAULT_MAX_FAILURES, "a whole number");
+        let lockout_minutes = r.parse("LOGIN_LOCKOUT_MINUTES", DEFAULT_LOCKOUT_MINUTES, "a whole number");
         let policy = LoginPolicy::new(max_failures, lockout_minutes).unwrap_or_else(|why| {
-            problems.extend(why);
+            why.into_iter().for_each(|w| r.error(w));
             LoginPolicy::default()
         });
+        let problems = match r.finish(()) {
+            Ok(()) => Vec::new(),
+            Err(problems) => problems,
+        };
 
         let (Some(secret), Some(pass), Some(service_token), true) =
             (secret, pass, service_token, problems.is_empty())

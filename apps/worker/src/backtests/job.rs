@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use mirai_backtest::data::CsvReader;
 use mirai_backtest::{Backtest, BacktestError, BacktestReport};
-use mirai_core::{AnalyticsRecord, BacktestRunRecord, Clock, MarketEvent, Timestamp};
+use mirai_core::{AnalyticsRecord, BacktestRunRecord, Clock, Timestamp};
 use mirai_store_local::LocalStore;
 use mirai_web::{BacktestJobView, BacktestRequest, BacktestResultView, JobStatus};
 

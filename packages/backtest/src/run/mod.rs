@@ -1,10 +1,12 @@
 //! Running a backtest: the bar loop around the live engine and paper exchange, the trade log,
 //! and the report it produces.
 
+mod csv;
 mod report;
 mod runner;
 pub(crate) mod trades;
 
+pub use csv::run_csv;
 pub use report::{BacktestReport, Counts};
-pub use runner::{Backtest, run, run_bars, run_csv};
+pub use runner::{Backtest, run, run_bars};
 pub use trades::{OpenTrade, Trade};

@@ -11,7 +11,6 @@
 //! Per bar with no signal the loop costs a few tens of nanoseconds (see docs/benchmarks.md).
 
 use std::convert::Infallible;
-use std::io::Read;
 use std::sync::Arc;
 
 use mirai_core::{Amount, Candle, ManualClock, MarketEvent, Price, Qty, Timestamp};
@@ -24,7 +23,7 @@ use mirai_paper::{MarketIndex, PaperConfig, PaperExchange};
 use super::trades::TradeBook;
 use super::{BacktestReport, Counts};
 use crate::config::{BacktestConfig, FillAt, UnitSizing};
-use crate::data::{Bar, Bars, CsvReader, DataError};
+use crate::data::Bars;
 use crate::error::{BacktestError, Result};
 use crate::float::{decimal_to_f64, price_to_f64};
 use crate::metrics::{EquityTracker, Stats, StatsInput};
@@ -145,7 +144,7 @@ impl Backtest {
     /// event in place instead of copying a candle per bar. The engine and the exchange are fed
     /// by the indices resolved at the start.
     #[inline(always)]
-    fn on_bar(&mut self, event: &MarketEvent) {
+    pub(super) fn on_bar(&mut self, event: &MarketEvent) {
         let MarketEvent::Candle(candle) = event else { return };
         self.bar_time = candle.open_time;
         let held_before = self.holding;
@@ -335,73 +334,6 @@ pub fn run_bars(
         bars.replay(range, &mut event, |e| bt.on_bar(e));
     }
     bt.finish()
-}
-
-/// Streams a CSV file through a backtest without holding it in memory; `progress` is called now
-/// and then with the bytes read so far. A bad line stops the test with its error.
-///
-/// Parsing runs on a second thread, a few thousand bars ahead of the backtest, so the two halves
-/// of the work overlap; the channel between them is bounded, so memory stays flat.
-pub fn run_csv(
-    config: &BacktestConfig,
-    src: impl Read + Send,
-    mut progress: impl FnMut(u64),
-) -> Result<BacktestReport> {
-    let mut bt = Backtest::new(config)?;
-    let symbol = config.symbol;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Vec<Bar>, u64), DataError>>(4);
-    std::thread::scope(|scope| {
-        scope.spawn(move || parse_ahead(src, &tx));
-        for chunk in rx {
-            let (bars, bytes) = chunk?;
-            for bar in &bars {
-                bt.on_bar(&MarketEvent::Candle(bar.candle(symbol)));
-            }
-            progress(bytes);
-        }
-        Ok::<(), BacktestError>(())
-    })?;
-    bt.finish().map_err(|e| match e {
-        BacktestError::NoBars => DataError::File("no bars in the file".into()).into(),
-        other => other,
-    })
-}
-
-/// Bars per message from the parsing thread.
-const CHUNK_BARS: usize = 8_192;
-
-/// Reads bars in chunks and sends them on, then the error if a line is bad; stops early if the
-/// backtest has gone (the receiver was dropped).
-fn parse_ahead(src: impl Read, tx: &std::sync::mpsc::SyncSender<Result<(Vec<Bar>, u64), DataError>>) {
-    let mut reader = match CsvReader::new(src) {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = tx.send(Err(e));
-            return;
-        }
-    };
-    let mut chunk = Vec::with_capacity(CHUNK_BARS);
-    while let Some(bar) = reader.next() {
-        match bar {
-            Ok(bar) => chunk.push(bar),
-            Err(e) => {
-                if !chunk.is_empty()
-                    && tx.send(Ok((std::mem::take(&mut chunk), reader.bytes_read()))).is_err()
-                {
-                    return;
-                }
-                let _ = tx.send(Err(e));
-                return;
-            }
-        }
-        if chunk.len() == CHUNK_BARS {
-            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_BARS));
-            if tx.send(Ok((full, reader.bytes_read()))).is_err() {
-                return;
-            }
-        }
-    }
-    let _ = tx.send(Ok((chunk, reader.bytes_read())));
 }
 
 /// A backtest's ledger: fills go into the round-trip book and the counts.

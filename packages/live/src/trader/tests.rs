@@ -49,25 +49,15 @@ fn trader(store: Arc<LocalStore>, exec: Scripted) -> Trader<Scripted> {
     let strategy = AnyStrategy::from_spec("sma-cross", &[("fast", "5"), ("slow", "20")]).unwrap();
     engine.add_symbol(Symbol::new(SYM), strategy, None);
     let (tx, _rx) = mpsc::channel(1);
-    let status = StatusView {
+    let setting = Setting {
         mode: Mode::Testnet,
         dry_run: false,
         testnet: true,
-        halted: false,
-        paused: false,
-        symbols: vec![Symbol::new(SYM)],
-        equity: Amount::ZERO,
-        cash: Amount::ZERO,
-        realised_pnl: Amount::ZERO,
-        unrealised_pnl: Amount::ZERO,
         started_at: Timestamp::from_millis(0),
         last_event_at: None,
-        trades_today: 0,
         blocked_reason: None,
-        outbox: Vec::new(),
-        news: None,
     };
-    let shared = Arc::new(Shared::new(Snapshot { status, positions: Vec::new() }, store.clone(), tx));
+    let shared = Arc::new(Shared::new(Snapshot::of(&engine, setting), store.clone(), tx));
     Trader::new(
         engine,
         clock,

@@ -211,8 +211,8 @@ fn park(conn: &rusqlite::Connection, seqs: &[u64], error: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use mirai_core::{
-        Action, Amount, BacktestRunRecord, Confidence, Decision, DecisionId, Fill, OrderKind, OrderRequest,
-        OrderStatus, Position, Price, Qty, Side, Symbol, TradeId,
+        Amount, BacktestRunRecord, Decision, Fill, OrderKind, OrderRequest, OrderStatus, Position, Price,
+        Qty, Side, TradeId,
     };
     use rust_decimal_macros::dec;
 
@@ -220,21 +220,7 @@ mod tests {
     use crate::PnlSnapshot;
 
     fn decision(ms: i64) -> Decision {
-        let symbol = Symbol::new("BTCUSDT");
-        Decision {
-            id: DecisionId::new("sma", symbol, Timestamp::from_millis(ms)),
-            ts: Timestamp::from_millis(ms),
-            symbol,
-            strategy: "sma".into(),
-            action: Action::Buy,
-            size_fraction: dec!(0.1),
-            price: Price::new(dec!(100)),
-            stop_loss: None,
-            take_profit: None,
-            confidence: Confidence::ONE,
-            rationale: "because".into(),
-            citations: vec![],
-        }
+        mirai_core::stubs::decision(ms)
     }
 
     fn order(d: &Decision) -> OrderRequest {

@@ -72,7 +72,7 @@ fn login_limits_are_read_and_checked_with_the_rest() {
             "JWT_SECRET is not set",
             "WEB_PASS is not set",
             "WORKER_SERVICE_TOKEN is not set",
-            "LOGIN_MAX_FAILURES must be a whole number",
+            "LOGIN_MAX_FAILURES=\"five\" is not a whole number",
             "LOGIN_LOCKOUT_MINUTES must be between 1 and 1440",
         ]
     );
