@@ -82,12 +82,28 @@ impl<'de> Deserialize<'de> for Confidence {
     }
 }
 
-/// A source the advisor relied on (a news item, an indicator reading).
+/// A source the advisor relied on (a news item, an indicator reading). A news item cited by a
+/// model carries its id, publication time and content hash, so the cited text can be found (and
+/// checked unchanged) after news retention removed it from the search index.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Citation {
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub news_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<Timestamp>,
+    /// SHA-256 (hex) of the text the model was shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
+}
+
+impl Citation {
+    /// A citation by title (and link) alone, as the rule-based advisor makes them.
+    pub fn titled(title: impl Into<String>, url: Option<String>) -> Self {
+        Self { title: title.into(), url, news_id: None, published_at: None, content_hash: None }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

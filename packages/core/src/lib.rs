@@ -4,6 +4,7 @@
 //! This crate depends on no other Mirai crate, performs no I/O and knows no runtime: everything in
 //! it is deterministic and can be used by the engine, the backtester and every adapter alike.
 
+pub mod advice_request;
 pub mod analytics;
 pub mod asset;
 pub mod audit;
@@ -47,6 +48,7 @@ pub use bar_sequencer::{BarSequencer, Verdict};
 pub use candle::Candle;
 pub use clock::{ManualClock, SystemClock};
 pub use decimal::{Amount, MAX_STARTING_CASH, Price, Qty};
+pub use advice_request::{AdviceRequest, AdviceSource, ModelAdvice, RiskBudget, available_at};
 pub use decision::{Action, Citation, Confidence, Decision};
 pub use error::DomainError;
 pub use execution::{ExchangeError, ExecError, ExecutionReport};

@@ -83,7 +83,7 @@ impl Advisor for RuleBasedAdvisor {
             stop_loss,
             take_profit,
             rationale,
-            citations: vec![Citation { title: [signal.strategy, " indicator reading"].concat(), url: None }],
+            citations: vec![Citation::titled([signal.strategy, " indicator reading"].concat(), None)],
         }
     }
 }

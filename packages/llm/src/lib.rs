@@ -2,12 +2,15 @@
 //! vectors: [`OpenAiEmbedder`] when `OPENAI_API_KEY` is set, [`LocalEmbedder`] (deterministic,
 //! offline, keyword-like) otherwise. Both implement `mirai_core::Embedder`.
 
+pub mod advisor;
 mod any;
 mod error;
 mod local;
 mod openai;
 mod scrub;
 mod settings;
+#[cfg(feature = "sim")]
+pub mod sim;
 mod tokens;
 
 pub use any::AnyEmbedder;

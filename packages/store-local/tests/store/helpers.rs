@@ -82,8 +82,11 @@ pub fn decision(at: i64) -> Decision {
             Citation {
                 title: "ETF inflows".to_owned(),
                 url: Some("https://example.com/a?b=1&c=2".to_owned()),
+                news_id: Some("polygon:abc-1".to_owned()),
+                published_at: Some(ts(at - 60_000)),
+                content_hash: Some("9f".repeat(32)),
             },
-            Citation { title: "RSI 41".to_owned(), url: None },
+            Citation::titled("RSI 41", None),
         ],
     }
 }

@@ -67,7 +67,7 @@ pub fn decision(id_ms: i64, rationale: &str) -> Decision {
         take_profit: None,
         confidence: Confidence::new_checked(dec("0.8125")).unwrap_or_else(|e| panic!("{e}")),
         rationale: rationale.into(),
-        citations: vec![Citation { title: "SMA(5) crossed SMA(20)".into(), url: None }],
+        citations: vec![Citation::titled("SMA(5) crossed SMA(20)", None)],
     }
 }
 

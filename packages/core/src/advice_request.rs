@@ -1,0 +1,92 @@
+//! `AdviceRequest` and `ModelAdvice`: what an external advisor (a language model) is asked about
+//! one entry signal, and what comes back after validation. The model proposes; the engine sizes,
+//! gates and (by mode) executes. Exits never wait for a model.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::{Amount, Citation, Confidence, Qty, Signal, Timestamp};
+
+/// Everything an external advisor is shown about one signal, built by the engine from its own
+/// state: the model never chooses what it sees (news is added by the caller, filtered by time).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AdviceRequest {
+    pub signal: Signal,
+    /// The symbol's holding now (zero for an entry).
+    pub position_qty: Qty,
+    pub cash: Amount,
+    pub equity: Amount,
+    /// What the risk gates still allow today; the model is told, the gates enforce it anyway.
+    pub budget: RiskBudget,
+}
+
+/// The room the risk gates leave, as of the request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskBudget {
+    pub max_order_notional: Amount,
+    /// How much more of this symbol may be held, in the quote currency.
+    pub position_room: Amount,
+    pub trades_left_today: u32,
+    /// How much more may be lost today before new buys stop.
+    pub daily_loss_room: Amount,
+    pub min_confidence: Confidence,
+}
+
+/// What the model's answer became once validated, or the rule-based advice used instead.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelAdvice {
+    /// `true`: take the signal's entry; `false`: hold (the model declined or abstained).
+    pub enter: bool,
+    pub confidence: Confidence,
+    /// Multiplies the size the engine computed: in [0, 1], so it can only shrink an order.
+    pub size_fraction: Decimal,
+    pub rationale: String,
+    pub citations: Vec<Citation>,
+    /// Who decided, for the decision's record.
+    pub source: AdviceSource,
+}
+
+/// Who produced a decision's advice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AdviceSource {
+    /// The offline, deterministic advisor.
+    Rules,
+    /// A language model's validated answer.
+    Model {
+        model: String,
+        /// SHA-256 (hex) of the request sent: the key of the recorded call.
+        prompt_hash: String,
+        /// The model abstained (no view), as opposed to advising to hold.
+        #[serde(default)]
+        abstained: bool,
+    },
+    /// The model was asked and its answer was not used; the rule-based advice was.
+    Fallback {
+        model: String,
+        /// Why, in words (`timeout after 8000 ms`, `citation n-9 was not retrieved`, ...).
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prompt_hash: Option<String>,
+    },
+}
+
+impl AdviceSource {
+    /// `rules`, `model` or `fallback`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Rules => "rules",
+            Self::Model { .. } => "model",
+            Self::Fallback { .. } => "fallback",
+        }
+    }
+}
+
+/// When a news item could first have been known: the later of its publication and the moment we
+/// first saw it (live), or its publication plus a delay (backtests, where "first seen" is unknown).
+pub fn available_at(published_at: Timestamp, first_seen_at: Option<Timestamp>, delay_ms: i64) -> Timestamp {
+    match first_seen_at {
+        Some(seen) => published_at.max(seen),
+        None => Timestamp::from_millis(published_at.millis().saturating_add(delay_ms.max(0))),
+    }
+}
