@@ -32,25 +32,37 @@ pub struct RiskBudget {
     pub min_confidence: Confidence,
 }
 
-/// What the model's answer became once validated, or the rule-based advice used instead.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What an external advisor's answer became: validated advice, or the reason it cannot be used
+/// (then the engine decides with its rule-based advisor and records the reason).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExternalAdvice {
+    Model(ModelAdvice),
+    Fallback { model: String, reason: String, prompt_hash: Option<String> },
+}
+
+/// A model's validated answer to an [`AdviceRequest`].
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModelAdvice {
-    /// `true`: take the signal's entry; `false`: hold (the model declined or abstained).
+    /// `true`: take the signal's entry; `false`: hold (declined, or abstained).
     pub enter: bool,
+    /// The model had no view (as opposed to advising to hold).
+    pub abstained: bool,
     pub confidence: Confidence,
     /// Multiplies the size the engine computed: in [0, 1], so it can only shrink an order.
     pub size_fraction: Decimal,
     pub rationale: String,
     pub citations: Vec<Citation>,
-    /// Who decided, for the decision's record.
-    pub source: AdviceSource,
+    pub model: String,
+    /// SHA-256 (hex) of the request sent: the key of the recorded call.
+    pub prompt_hash: String,
 }
 
 /// Who produced a decision's advice.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AdviceSource {
     /// The offline, deterministic advisor.
+    #[default]
     Rules,
     /// A language model's validated answer.
     Model {

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::{DecisionId, DomainError, Price, Symbol, Timestamp};
+use crate::{AdviceSource, DecisionId, DomainError, Price, Symbol, Timestamp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -125,6 +125,10 @@ pub struct Decision {
     pub confidence: Confidence,
     pub rationale: String,
     pub citations: Vec<Citation>,
+    /// Who advised: the rules, a model, or the rules after a model's answer could not be used
+    /// (with the reason). Decisions stored before models existed read back as `rules`.
+    #[serde(default)]
+    pub advisor: AdviceSource,
 }
 
 #[cfg(test)]

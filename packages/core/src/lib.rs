@@ -37,6 +37,9 @@ pub mod time;
 pub mod vector_rules;
 pub mod vectors;
 
+pub use advice_request::{
+    AdviceRequest, AdviceSource, ExternalAdvice, ModelAdvice, RiskBudget, available_at,
+};
 pub use analytics::{
     AnalyticsError, AnalyticsRecord, AnalyticsStore, AuditRecord, BacktestRunRecord, OrderRecord, PnlPoint,
     RiskEventRecord,
@@ -48,7 +51,6 @@ pub use bar_sequencer::{BarSequencer, Verdict};
 pub use candle::Candle;
 pub use clock::{ManualClock, SystemClock};
 pub use decimal::{Amount, MAX_STARTING_CASH, Price, Qty};
-pub use advice_request::{AdviceRequest, AdviceSource, ModelAdvice, RiskBudget, available_at};
 pub use decision::{Action, Citation, Confidence, Decision};
 pub use error::DomainError;
 pub use execution::{ExchangeError, ExecError, ExecutionReport};

@@ -4,8 +4,8 @@
 use rust_decimal::Decimal;
 
 use crate::{
-    Action, Amount, Asset, Candle, ClientOrderId, Confidence, Decision, DecisionId, Fill, LotSize,
-    NotionalFilter, Price, PriceFilter, Qty, Side, Symbol, SymbolRules, Timestamp, TradeId,
+    Action, AdviceSource, Amount, Asset, Candle, ClientOrderId, Confidence, Decision, DecisionId, Fill,
+    LotSize, NotionalFilter, Price, PriceFilter, Qty, Side, Symbol, SymbolRules, Timestamp, TradeId,
 };
 
 /// BTCUSDT's filters as Binance publishes them: tick 0.01, step 0.00001, market lots up to 100,
@@ -89,5 +89,6 @@ pub fn decision(ms: i64) -> Decision {
         confidence: Confidence::ONE,
         rationale: "because".into(),
         citations: Vec::new(),
+        advisor: AdviceSource::Rules,
     }
 }

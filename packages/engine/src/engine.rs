@@ -1,11 +1,12 @@
 //! `Engine`: market event in, at most one decision (and its risk verdict) out. Deterministic: the
 //! same events, fills and clock readings always give the same decisions and orders.
 
+use mirai_core::ExternalAdvice;
 use mirai_core::perf::DecisionIdPrefix;
 use mirai_core::{
-    Action, Advisor, Amount, Candle, ClientOrderId, Clock, Confidence, Decimal, Decision, DecisionId, Fill,
-    MarketEvent, OrderKind, OrderRequest, Position, PositionError, Price, Qty, RiskApproved, RiskLimits,
-    RiskRefused, Side, Signal, Symbol, SymbolRules, Timestamp,
+    Action, AdviceRequest, Advisor, Amount, Candle, ClientOrderId, Clock, Confidence, Decimal, Decision,
+    DecisionId, Fill, MarketEvent, OrderKind, OrderRequest, Position, PositionError, Price, Qty,
+    RiskApproved, RiskLimits, RiskRefused, Side, Signal, Symbol, SymbolRules, Timestamp,
 };
 use mirai_core::{Exposure, RiskGate, RiskState};
 
@@ -78,6 +79,9 @@ struct Slot {
     entry: Option<usize>,
     /// The start of the ids of the last strategy that decided here, written and hashed once.
     id_prefix: Option<DecisionIdPrefix>,
+    /// An entry signal waiting for an external advisor's answer ([`Engine::on_advice`]); no new
+    /// decision is taken for the symbol meanwhile.
+    awaiting: Option<Signal>,
 }
 
 impl Slot {
@@ -85,7 +89,7 @@ impl Slot {
     /// open, a buy when flat, a sell when holding. Strategies skip building the others.
     #[inline(always)]
     fn wanted(&self) -> Option<Action> {
-        if self.pending.is_some() {
+        if self.pending.is_some() || self.awaiting.is_some() {
             return None;
         }
         Some(if self.holding { Action::Sell } else { Action::Buy })
@@ -111,6 +115,10 @@ pub struct Engine<A, C> {
     timing: OrderTiming,
     /// `1 + fee_rate`: what a unit of price costs a buyer, worked out once.
     cost_factor: Decimal,
+    /// Entries wait for an external advisor (a model) instead of the rule-based advisor.
+    consult: bool,
+    /// The request for the entry now waiting, until the caller takes it.
+    asked: Option<AdviceRequest>,
 }
 
 const STOP_LOSS: &str = "stop-loss";
@@ -130,6 +138,8 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             clock,
             timing: OrderTiming::OnClose,
             cost_factor,
+            consult: false,
+            asked: None,
         }
     }
 
@@ -157,6 +167,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             holding: false,
             entry: None,
             id_prefix: None,
+            awaiting: None,
         });
     }
 
@@ -273,7 +284,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     /// What the bar's close (a strategy signal, or a stop) leads to, if it fits the position.
     fn act_on_close(&mut self, c: &Candle, idx: usize, strategy_signal: Option<Signal>) -> Option<Outcome> {
         let slot = &self.slots[idx];
-        if slot.pending.is_some() {
+        if slot.pending.is_some() || slot.awaiting.is_some() {
             return None;
         }
         let signal = match strategy_signal {
@@ -283,7 +294,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             _ => return None,
         };
         match self.timing {
-            OrderTiming::OnClose => Some(self.decide(idx, signal)),
+            OrderTiming::OnClose => self.decide_or_ask(idx, signal),
             OrderTiming::NextOpen => {
                 self.slots[idx].deferred = Some(signal);
                 None
@@ -295,7 +306,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     #[cold]
     fn act_on_deferred(&mut self, idx: usize, price: Price) -> Option<Outcome> {
         let slot = &mut self.slots[idx];
-        if slot.pending.is_some() {
+        if slot.pending.is_some() || slot.awaiting.is_some() {
             return None;
         }
         let mut signal = slot.deferred.take()?;
@@ -308,12 +319,28 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             return None;
         }
         signal.price = price;
-        Some(self.decide(idx, signal))
+        self.decide_or_ask(idx, signal)
     }
 
-    fn decide(&mut self, idx: usize, signal: Signal) -> Outcome {
+    /// Decides `signal` now, or — for an entry when a model is consulted — asks and waits.
+    #[inline]
+    fn decide_or_ask(&mut self, idx: usize, signal: Signal) -> Option<Outcome> {
+        // A halted or paused engine refuses every entry anyway: no model call is paid for it.
+        let state = self.risk.state();
+        if self.consult && signal.action == Action::Buy && !state.halted && !state.paused {
+            self.ask(idx, signal);
+            return None;
+        }
+        Some(self.decide(idx, signal, None))
+    }
+
+    /// The decision on `signal`: the rule-based advisor's, or an external advisor's answer
+    /// (which may decline, lower the confidence and shrink the size, never more), then sizing and
+    /// the risk gates.
+    fn decide(&mut self, idx: usize, signal: Signal, external: Option<ExternalAdvice>) -> Outcome {
         let now = self.clock.now();
-        let advice = self.advisor.advise(&signal);
+        let rules = self.advisor.advise(&signal);
+        let (advice, shrink, source) = model::merge(&signal, rules, external);
         let symbol = signal.symbol;
         let side = match advice.action {
             Action::Buy => Some(Side::Buy),
@@ -325,11 +352,15 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         let (holdings, symbol_value) = self.portfolio.holdings_and_symbol_value(symbol);
         let equity = self.portfolio.cash() + holdings;
         let qty = match side {
-            Some(Side::Buy) => self.config.sizing.buy_qty_at_cost(
-                self.portfolio.cash(),
-                equity,
-                signal.price,
-                self.cost_factor,
+            Some(Side::Buy) => model::shrink(
+                self.config.sizing.buy_qty_at_cost(
+                    self.portfolio.cash(),
+                    equity,
+                    signal.price,
+                    self.cost_factor,
+                    self.slots[idx].rules.as_ref(),
+                ),
+                shrink,
                 self.slots[idx].rules.as_ref(),
             ),
             Some(Side::Sell) => {
@@ -347,13 +378,18 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             symbol,
             strategy: signal.strategy.into(),
             action: advice.action,
-            size_fraction: if side == Some(Side::Buy) { self.config.sizing.fraction() } else { Decimal::ONE },
+            size_fraction: if side == Some(Side::Buy) {
+                self.config.sizing.fraction() * shrink
+            } else {
+                Decimal::ONE
+            },
             price: signal.price,
             stop_loss: advice.stop_loss,
             take_profit: advice.take_profit,
             confidence: advice.confidence,
             rationale: advice.rationale,
             citations: advice.citations,
+            advisor: source,
         };
         let (Some(side), Some(client_order_id)) = (side, client_order_id) else {
             return Outcome { decision, order: None };
@@ -494,6 +530,8 @@ fn stop_signal(slot: &Slot, c: &Candle) -> Option<Signal> {
         reason: format!("close {} reached the {line} at {price}", c.close),
     })
 }
+
+mod model;
 
 #[cfg(test)]
 mod tests;

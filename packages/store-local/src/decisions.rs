@@ -12,7 +12,7 @@ use crate::{LocalStore, Result, rows};
 macro_rules! columns {
     () => {
         "id, ts, symbol, strategy, action, size_fraction, price, stop_loss, take_profit, \
-         confidence, rationale, citations"
+         confidence, rationale, citations, advisor"
     };
 }
 
@@ -55,11 +55,12 @@ impl LocalStore {
 
 pub(crate) fn insert_decision(conn: &Connection, d: &Decision) -> Result<bool> {
     let citations = serde_json::to_string(&d.citations)?;
+    let advisor = serde_json::to_string(&d.advisor)?;
     let n = conn
         .prepare_cached(concat!(
             "INSERT INTO decisions (",
             columns!(),
-            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
                  ON CONFLICT (id) DO NOTHING"
         ))?
         .execute(params![
@@ -75,6 +76,7 @@ pub(crate) fn insert_decision(conn: &Connection, d: &Decision) -> Result<bool> {
             dec(d.confidence.get()),
             d.rationale,
             citations,
+            advisor,
         ])?;
     Ok(n == 1)
 }
@@ -93,5 +95,6 @@ pub(crate) fn decode(row: &Row<'_>) -> Result<Decision> {
         confidence: parse(row, 9, Confidence::parse)?,
         rationale: text(row, 10)?,
         citations: codec::parse(row, 11, |s| serde_json::from_str(s))?,
+        advisor: codec::parse(row, 12, |s| serde_json::from_str(s))?,
     })
 }

@@ -10,7 +10,7 @@ use crate::{Result, StoreError};
 
 /// Migration `i` takes the database from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -175,6 +175,12 @@ CREATE TRIGGER outbox_audit_log AFTER INSERT ON audit_log BEGIN
     SELECT topic, 'audit_log', NEW.seq, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM outbox_topics
     WHERE topic = 'analytics';
 END;
+"#;
+
+/// Who advised each decision (the rules, a model, or the rules after a model's answer could not
+/// be used, with the reason), as JSON; decisions stored before read as the rules'.
+const V3: &str = r#"
+ALTER TABLE decisions ADD COLUMN advisor TEXT NOT NULL DEFAULT '{"kind":"rules"}';
 "#;
 
 /// The audit log's append-only guards. Run after every open, not only by V1, so that a trigger

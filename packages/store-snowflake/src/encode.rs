@@ -191,6 +191,7 @@ fn order(o: &OrderRecord) -> Result<Vec<Literal>, LiteralError> {
 fn decision(d: &Decision) -> Result<Vec<Literal>, LiteralError> {
     // Serialising plain strings cannot fail; an empty array is the honest fallback regardless.
     let citations = serde_json::to_string(&d.citations).unwrap_or_else(|_| "[]".into());
+    let advisor = serde_json::to_string(&d.advisor).unwrap_or_else(|_| r#"{"kind":"rules"}"#.into());
     Ok(vec![
         text(d.id.as_str())?,
         timestamp(d.ts)?,
@@ -204,6 +205,7 @@ fn decision(d: &Decision) -> Result<Vec<Literal>, LiteralError> {
         decimal(d.confidence.get())?,
         text(&d.rationale)?,
         text(&citations)?,
+        text(&advisor)?,
     ])
 }
 

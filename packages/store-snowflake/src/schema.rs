@@ -19,11 +19,12 @@ pub(crate) struct Migration {
 
 /// Money, prices and quantities are NUMBER(38, 18), exact; times are TIMESTAMP_NTZ(3) holding
 /// UTC. Primary keys document the merge keys (Snowflake does not enforce them; MERGE does).
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "fills, orders, decisions, P&L, risk events, audit log, backtest runs",
-    statements: &[
-        "CREATE TABLE IF NOT EXISTS FILLS (
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "fills, orders, decisions, P&L, risk events, audit log, backtest runs",
+        statements: &[
+            "CREATE TABLE IF NOT EXISTS FILLS (
             SYMBOL VARCHAR NOT NULL,
             TRADE_ID VARCHAR NOT NULL,
             CLIENT_ORDER_ID VARCHAR NOT NULL,
@@ -34,7 +35,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
             FEE NUMBER(38, 18) NOT NULL,
             TS TIMESTAMP_NTZ(3) NOT NULL,
             PRIMARY KEY (SYMBOL, TRADE_ID))",
-        "CREATE TABLE IF NOT EXISTS ORDERS (
+            "CREATE TABLE IF NOT EXISTS ORDERS (
             CLIENT_ORDER_ID VARCHAR NOT NULL PRIMARY KEY,
             DECISION_ID VARCHAR NOT NULL,
             SYMBOL VARCHAR NOT NULL,
@@ -49,7 +50,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
             EXCHANGE_ORDER_ID NUMBER(20, 0),
             FILLED_QTY NUMBER(38, 18) NOT NULL,
             UPDATED_AT TIMESTAMP_NTZ(3) NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS DECISIONS (
+            "CREATE TABLE IF NOT EXISTS DECISIONS (
             ID VARCHAR NOT NULL PRIMARY KEY,
             TS TIMESTAMP_NTZ(3) NOT NULL,
             SYMBOL VARCHAR NOT NULL,
@@ -62,13 +63,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
             CONFIDENCE NUMBER(38, 18) NOT NULL,
             RATIONALE VARCHAR NOT NULL,
             CITATIONS VARCHAR NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS PNL_INTRADAY (
+            "CREATE TABLE IF NOT EXISTS PNL_INTRADAY (
             TS TIMESTAMP_NTZ(3) NOT NULL PRIMARY KEY,
             EQUITY NUMBER(38, 18) NOT NULL,
             CASH NUMBER(38, 18) NOT NULL,
             REALISED NUMBER(38, 18) NOT NULL,
             UNREALISED NUMBER(38, 18) NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS PNL_DAILY (
+            "CREATE TABLE IF NOT EXISTS PNL_DAILY (
             DAY DATE NOT NULL PRIMARY KEY,
             OPEN_TS TIMESTAMP_NTZ(3) NOT NULL,
             OPEN_EQUITY NUMBER(38, 18) NOT NULL,
@@ -80,14 +81,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
             CLOSE_UNREALISED NUMBER(38, 18) NOT NULL,
             HIGH_EQUITY NUMBER(38, 18) NOT NULL,
             LOW_EQUITY NUMBER(38, 18) NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS RISK_EVENTS (
+            "CREATE TABLE IF NOT EXISTS RISK_EVENTS (
             ID VARCHAR NOT NULL PRIMARY KEY,
             TS TIMESTAMP_NTZ(3) NOT NULL,
             DECISION_ID VARCHAR,
             SYMBOL VARCHAR NOT NULL,
             GATE VARCHAR NOT NULL,
             REASON VARCHAR NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS AUDIT_LOG (
+            "CREATE TABLE IF NOT EXISTS AUDIT_LOG (
             SEQ NUMBER(20, 0) NOT NULL PRIMARY KEY,
             TS TIMESTAMP_NTZ(3) NOT NULL,
             KIND VARCHAR NOT NULL,
@@ -95,15 +96,21 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
             PAYLOAD VARCHAR NOT NULL,
             PREV_HASH VARCHAR NOT NULL,
             HASH VARCHAR NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS BACKTEST_RUNS (
+            "CREATE TABLE IF NOT EXISTS BACKTEST_RUNS (
             ID VARCHAR NOT NULL PRIMARY KEY,
             CREATED_AT TIMESTAMP_NTZ(3) NOT NULL,
             STRATEGY VARCHAR NOT NULL,
             PARAMS VARCHAR NOT NULL,
             DATA_SOURCE VARCHAR NOT NULL,
             METRICS VARCHAR NOT NULL)",
-    ],
-}];
+        ],
+    },
+    Migration {
+        version: 2,
+        description: "who advised each decision (rules, model, fallback with its reason), as JSON",
+        statements: &["ALTER TABLE DECISIONS ADD COLUMN IF NOT EXISTS ADVISOR VARCHAR"],
+    },
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -95,6 +95,7 @@ pub(crate) const DECISIONS: Table = Table {
         ("CONFIDENCE", MONEY),
         ("RATIONALE", TEXT),
         ("CITATIONS", TEXT),
+        ("ADVISOR", TEXT),
     ],
     key: &["ID"],
     on_match: OnMatch::Keep,

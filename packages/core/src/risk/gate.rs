@@ -5,7 +5,7 @@
 //! streak or low confidence would increase risk, not limit it.
 
 use super::{Exposure, RefusalReason, RiskApproved, RiskLimits, RiskRefused, RiskState};
-use crate::{Amount, Confidence, OrderRequest, Side, Timestamp};
+use crate::{Amount, Confidence, OrderRequest, RiskBudget, Side, Timestamp};
 use rust_decimal::Decimal;
 
 #[derive(Clone, Debug, Default)]
@@ -127,6 +127,27 @@ impl RiskGate {
             return Some(RefusalReason::Cooldown { losses: s.consecutive_losses, until_ms: until.millis() });
         }
         None
+    }
+
+    /// The room the gates leave for a new buy, as of `now` and `exposure`: what an external
+    /// advisor is told. Told, not trusted: [`RiskGate::check`] enforces the same limits anyway.
+    pub fn budget(&self, exposure: &Exposure, now: Timestamp) -> RiskBudget {
+        let (l, s) = (&self.limits, &self.state);
+        let mut s = s.clone();
+        s.roll_day(now, exposure.equity);
+        let equity = exposure.equity.max(Amount::ZERO);
+        let room = |max: Amount, used: Amount| (max - used).max(Amount::ZERO);
+        let position_room = room(equity.saturating_scale(l.max_position_pct), exposure.symbol_value)
+            .min(room(equity.saturating_scale(l.max_total_exposure_pct), exposure.total_value));
+        let max_loss = s.day_start_equity.saturating_scale(l.max_daily_loss_pct);
+        let loss = (s.day_start_equity - exposure.equity).max(Amount::ZERO);
+        RiskBudget {
+            max_order_notional: l.max_order_notional,
+            position_room,
+            trades_left_today: l.max_trades_per_day.saturating_sub(s.trades_today),
+            daily_loss_room: room(max_loss, loss),
+            min_confidence: l.min_confidence,
+        }
     }
 
     /// Records the outcome of a closed round trip: a loss lengthens the losing streak and, at the

@@ -99,6 +99,7 @@ fn outcome(n: i64) -> (Outcome, ClientOrderId) {
         confidence: Confidence::ONE,
         rationale: "test".into(),
         citations: Vec::new(),
+        advisor: mirai_core::AdviceSource::Rules,
     };
     (Outcome { decision, order: Some(Ok(RiskApproved::stub(req))) }, cid)
 }

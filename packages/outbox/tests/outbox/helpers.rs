@@ -41,6 +41,7 @@ pub fn trade(store: &LocalStore, i: i64) -> usize {
         confidence: Confidence::new_checked(d("0.8")).unwrap_or(Confidence::ONE),
         rationale: format!("fast SMA crossed above slow SMA on bar {i}; it's a 'buy' at $62k"),
         citations: vec![],
+        advisor: mirai_core::AdviceSource::Rules,
     };
     ok(store.insert_decision(&decision));
     ok(store.append_audit(ts, "decision", "engine", &serde_json::json!({ "id": decision.id })));

@@ -81,6 +81,27 @@ fn file_settings_and_version_are_as_promised() -> TestResult {
 }
 
 #[test]
+fn decisions_stored_before_models_existed_read_back_as_the_rules() -> TestResult {
+    let dir = TempDir::new();
+    let store = LocalStore::open(dir.path())?;
+    let d = decision(1_000);
+    store.insert_decision(&d)?;
+    // A row as schema 2 wrote it: no `advisor` column value.
+    dir.raw()?.execute(
+        "INSERT INTO decisions (id, ts, symbol, strategy, action, size_fraction, price, confidence, \
+         rationale, citations) SELECT 'old', ts, symbol, strategy, action, size_fraction, price, \
+         confidence, rationale, citations FROM decisions WHERE id = ?1",
+        [d.id.as_str()],
+    )?;
+    let back = store.decisions(10)?;
+    let old = back.iter().find(|x| x.id.as_str() == "old").ok_or("the old row")?;
+    assert_eq!(old.advisor, mirai_core::AdviceSource::Rules);
+    let new = back.iter().find(|x| x.id == d.id).ok_or("the new row")?;
+    assert_eq!(new.advisor, d.advisor, "a model's fallback and its reason survive the store");
+    Ok(())
+}
+
+#[test]
 fn reopening_does_not_migrate_twice() -> TestResult {
     let dir = TempDir::new();
     for _ in 0..3 {

@@ -68,6 +68,7 @@ pub fn decision(id_ms: i64, rationale: &str) -> Decision {
         confidence: Confidence::new_checked(dec("0.8125")).unwrap_or_else(|e| panic!("{e}")),
         rationale: rationale.into(),
         citations: vec![Citation::titled("SMA(5) crossed SMA(20)", None)],
+        advisor: mirai_core::AdviceSource::Rules,
     }
 }
 

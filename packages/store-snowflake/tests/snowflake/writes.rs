@@ -94,7 +94,7 @@ async fn a_batch_of_every_kind_reads_back_exactly() {
     let d = store
         .query_static(
             "SELECT ID, TO_VARCHAR(DATE_PART(EPOCH_MILLISECOND, TS)), RATIONALE, CITATIONS, TO_VARCHAR(PRICE), \
-             TO_VARCHAR(CONFIDENCE), TO_VARCHAR(STOP_LOSS), TO_VARCHAR(TAKE_PROFIT) FROM DECISIONS",
+             TO_VARCHAR(CONFIDENCE), TO_VARCHAR(STOP_LOSS), TO_VARCHAR(TAKE_PROFIT), ADVISOR FROM DECISIONS",
         )
         .await
         .unwrap();
@@ -108,6 +108,7 @@ async fn a_batch_of_every_kind_reads_back_exactly() {
     assert_eq!(dec(d[0][5].as_deref().unwrap()), dec("0.8125"));
     assert_eq!(dec(d[0][6].as_deref().unwrap()), dec("60000"));
     assert_eq!(d[0][7], None);
+    assert_eq!(d[0][8].as_deref(), Some(r#"{"kind":"rules"}"#), "who advised");
 
     let o = store
         .query_static(
