@@ -94,6 +94,25 @@ impl AdviceSource {
     }
 }
 
+/// The advisor's running totals since start, as `/api/status` shows them. A worker deciding by
+/// the rules reports `kind: "rules"` and zeros.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvisorStats {
+    /// `rules` or `llm`.
+    pub kind: String,
+    pub model: Option<String>,
+    /// Decisions the model was asked about (answered from the network or from the record).
+    pub calls: u64,
+    pub fallbacks: u64,
+    pub last_fallback_reason: Option<String>,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    /// Spent since start, in US dollars (a decimal string).
+    pub cost_usd: Decimal,
+    pub spent_today_usd: Decimal,
+    pub daily_budget_usd: Option<Decimal>,
+}
+
 /// When a news item could first have been known: the later of its publication and the moment we
 /// first saw it (live), or its publication plus a delay (backtests, where "first seen" is unknown).
 pub fn available_at(published_at: Timestamp, first_seen_at: Option<Timestamp>, delay_ms: i64) -> Timestamp {
