@@ -144,6 +144,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let knowledge =
         crate::knowledge::start(&settings, &store, &mut shipping).await.context("news and vector search")?;
     let shipping = Arc::new(shipping);
+    let consultant = crate::advice::start(&settings, &knowledge)?;
 
     let (event_tx, event_rx) = mpsc::channel(1024);
     let (command_tx, command_rx) = mpsc::channel(16);
@@ -158,13 +159,16 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                 started_at: wall_now,
                 last_event_at: None,
                 blocked_reason: binance.as_ref().and_then(|b| b.blocked_reason()),
+                advisor: consultant.as_ref().map(|c| c.stats()),
             },
         ),
         store.clone(),
         command_tx,
     ));
     let (trader_stop_tx, trader_stop_rx) = oneshot::channel::<()>();
+    let engine = engine.with_model_advice(consultant.is_some());
     let parts = TraderParts {
+        consultant: consultant.clone(),
         engine,
         clock: clock.clone(),
         store: store.clone(),
@@ -255,7 +259,18 @@ fn start_paper(
     fills: &[Fill],
     anchor: Timestamp,
 ) -> anyhow::Result<(JoinHandle<()>, JoinHandle<()>, u64)> {
-    let TraderParts { mut engine, clock, store, shared, mode, started_at, events, commands, stop } = parts;
+    let TraderParts {
+        mut engine,
+        clock,
+        store,
+        shared,
+        mode,
+        started_at,
+        events,
+        commands,
+        stop,
+        consultant,
+    } = parts;
     let (event_tx, event_rx) = events;
     // The paper exchange holds what the ledger says we hold.
     let mut balances = vec![(quote_asset(), cash.get())];
@@ -286,7 +301,7 @@ fn start_paper(
     for c in feed.skip_to(next_index, WARM_UP_BARS) {
         engine.warm_up(&c);
     }
-    let trader = Trader::new(
+    let mut trader = Trader::new(
         engine,
         clock,
         executor,
@@ -298,6 +313,9 @@ fn start_paper(
         settings.testnet,
         started_at,
     );
+    if let Some(c) = consultant {
+        trader = trader.with_consultant(c);
+    }
     shared.publish(trader.snapshot());
     let feed_task = tokio::spawn(feed.play(event_tx, settings.replay.bars_per_second));
     let trader_task = tokio::spawn(trader.run(event_rx, commands, stop));

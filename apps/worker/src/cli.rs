@@ -1,6 +1,7 @@
 //! The command line: `mirai` (or `mirai run`) starts the whole system on its settings;
 //! `backtest`, `sweep`, `walk-forward` and `gen-bars` are the research tools (see
-//! docs/backtesting.md); `exchange-sim` and `live` serve Binance trading (docs/binance.md).
+//! docs/backtesting.md); `exchange-sim` and `live` serve Binance trading (docs/binance.md);
+//! `llm-sim` serves the model path offline (docs/ai.md).
 
 use secrecy::ExposeSecret;
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ enum Cmd {
     ExchangeSim(mirai_exchange_sim::Args),
     /// Approve, revoke or show live trading on Binance (recorded in DATA_DIR's store).
     Live(commands::LiveArgs),
+    /// Run a local OpenAI-compatible chat server with scripted behaviours (docs/ai.md).
+    LlmSim(commands::LlmSimArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -54,6 +57,7 @@ pub fn main() -> ExitCode {
         Cmd::WalkForward(args) => commands::walk_forward(&args),
         Cmd::GenBars(args) => commands::gen_bars(&args),
         Cmd::Live(args) => commands::live(&args),
+        Cmd::LlmSim(args) => commands::llm_sim(&args),
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,

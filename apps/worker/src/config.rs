@@ -43,6 +43,10 @@ pub struct Settings {
     /// `BACKTEST_MAX_BARS`, `BACKTEST_MEMORY_MB`, `BACKTEST_TIMEOUT_SECS`: what one backtest
     /// request may use.
     pub backtests: crate::backtests::Budget,
+    /// `ADVISOR` (`rules`, the default, or `llm`) and the model's settings.
+    pub advisor: mirai_llm::advisor::settings::AdvisorSettings,
+    /// `NEWS_TOPK`, `NEWS_FINAL_K`, `NEWS_BACKTEST_DELAY_MINUTES`: which news a decision sees.
+    pub retrieval: mirai_llm::advisor::retrieval::RetrievalSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -261,6 +265,21 @@ impl Settings {
             crate::knowledge::KnowledgeSettings::defaults(&symbols)
         });
 
+        let advisor = mirai_llm::advisor::settings::AdvisorSettings::from_lookup(get).unwrap_or_else(|e| {
+            e.into_iter().for_each(|e| r.error(e));
+            mirai_llm::advisor::settings::AdvisorSettings::Rules
+        });
+        let retrieval = {
+            use mirai_llm::advisor::retrieval::{DEFAULT_FINAL_K, DEFAULT_TOP_K, RetrievalSettings};
+            let top_k = r.ranged("NEWS_TOPK", DEFAULT_TOP_K, 1, 200);
+            let final_k = r.ranged("NEWS_FINAL_K", DEFAULT_FINAL_K, 0, mirai_llm::advisor::prompt::MAX_NEWS);
+            if final_k > top_k {
+                r.error(format!("NEWS_FINAL_K={final_k} must not exceed NEWS_TOPK={top_k}"));
+            }
+            let delay_minutes = r.ranged("NEWS_BACKTEST_DELAY_MINUTES", 5i64, 0, 10_080);
+            RetrievalSettings { top_k, final_k, delay_ms: delay_minutes * 60_000 }
+        };
+
         let backtests = {
             use crate::backtests::{Budget, MAX_BARS};
             let defaults = Budget::default();
@@ -309,6 +328,8 @@ impl Settings {
             snowflake,
             knowledge,
             backtests,
+            advisor,
+            retrieval,
         })
     }
 

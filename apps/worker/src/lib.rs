@@ -1,6 +1,7 @@
 //! The Mirai worker: wires the engine to a market feed, an executor, the local store and the web
 //! tier. This crate (with `api/`) is the only place that picks concrete adapters.
 
+pub mod advice;
 pub mod app;
 pub mod backend;
 pub mod backtests;

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use mirai_core::{Advisor, Clock, Timestamp};
+use mirai_core::{Advisor, AdvisorStats, Clock, Timestamp};
 use mirai_engine::Engine;
 use mirai_store_local::LocalStore;
 use mirai_web::{ControlAction, Mode, PositionView, StatusView};
@@ -33,6 +33,8 @@ pub struct Setting {
     pub started_at: Timestamp,
     pub last_event_at: Option<Timestamp>,
     pub blocked_reason: Option<String>,
+    /// The model's totals; `None`: the rules decide.
+    pub advisor: Option<AdvisorStats>,
 }
 
 impl Snapshot {
@@ -59,6 +61,9 @@ impl Snapshot {
                 blocked_reason: setting.blocked_reason,
                 outbox: Vec::new(),
                 news: None,
+                advisor: setting
+                    .advisor
+                    .unwrap_or_else(|| AdvisorStats { kind: "rules".into(), ..AdvisorStats::default() }),
             },
             positions: p.positions().map(|(pos, mark)| PositionView::from_position(pos, mark)).collect(),
         }

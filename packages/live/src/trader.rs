@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use mirai_core::ManualClock;
 use mirai_core::{
-    Amount, AuditEvent, ClientOrderId, Clock, ExecError, ExecutionReport, Executor, Fill, MarketEvent,
-    Symbol, Timestamp,
+    Amount, AuditEvent, ClientOrderId, Clock, ExecError, ExecutionReport, Executor, ExternalAdvice, Fill,
+    MarketEvent, Symbol, Timestamp,
 };
 use mirai_engine::{BookingError, Engine, Outcome, RuleBasedAdvisor};
 use mirai_paper::SharedPaper;
@@ -22,6 +22,7 @@ use mirai_store_local::{LocalStore, PnlSnapshot, StoreError};
 use mirai_web::{ControlAction, Mode};
 use tokio::sync::mpsc;
 
+use crate::consult::Consultant;
 use crate::ledger::{BookedTrades, StoreLedger};
 use crate::shared::{Command, Setting, Shared, Snapshot};
 use crate::venue::VenueUpdate;
@@ -37,6 +38,9 @@ pub const KV_STOPS_PREFIX: &str = "stops.";
 const PNL_EVERY: u64 = 20;
 
 pub type TradingEngine = Engine<RuleBasedAdvisor, Arc<ManualClock>>;
+
+/// A consultant's answer for the entry waiting on a symbol.
+type Answer = (Symbol, ExternalAdvice);
 
 #[derive(Debug, thiserror::Error)]
 pub enum TraderError {
@@ -65,6 +69,12 @@ pub struct Trader<E> {
     /// The venue's reports (Binance user data); `None` on the paper exchange.
     updates: Option<mpsc::Receiver<VenueUpdate>>,
     blocked: Option<BlockedReason>,
+    /// The model asked about entries, if one is configured.
+    consultant: Option<Arc<dyn Consultant>>,
+    /// Answers of requests in flight, and how many are still out.
+    advice_tx: mpsc::Sender<Answer>,
+    advice_rx: Option<mpsc::Receiver<Answer>>,
+    asking: usize,
 }
 
 impl<E> std::fmt::Debug for Trader<E> {
@@ -90,6 +100,7 @@ impl<E: Executor> Trader<E> {
         testnet: bool,
         started_at: Timestamp,
     ) -> Self {
+        let (advice_tx, advice_rx) = mpsc::channel(16);
         Self {
             engine,
             clock,
@@ -106,7 +117,18 @@ impl<E: Executor> Trader<E> {
             booked: BookedTrades::default(),
             updates: None,
             blocked: None,
+            consultant: None,
+            advice_tx,
+            advice_rx: Some(advice_rx),
+            asking: 0,
         }
+    }
+
+    /// Entries are decided with `consultant`'s advice (the engine must have been built with
+    /// `with_model_advice(true)`).
+    pub fn with_consultant(mut self, consultant: Arc<dyn Consultant>) -> Self {
+        self.consultant = Some(consultant);
+        self
     }
 
     /// Also applies the venue's own reports (fills, order closures) as they arrive.
@@ -131,6 +153,7 @@ impl<E: Executor> Trader<E> {
     ) {
         self.publish();
         let mut updates = self.updates.take();
+        let Some(mut advice) = self.advice_rx.take() else { return };
         loop {
             tokio::select! {
                 biased;
@@ -154,6 +177,16 @@ impl<E: Executor> Trader<E> {
                         updates = None;
                     }
                 },
+                // Only while a request is out: an idle channel must not keep the loop alive.
+                Some((symbol, answer)) = advice.recv(), if self.asking > 0 => {
+                    self.asking -= 1;
+                    if let Err(e) = self.on_advice(symbol, answer).await {
+                        tracing::error!(error = %e, "deciding on advice failed; halting");
+                        self.engine.halt();
+                        let _ = self.save_risk_state();
+                    }
+                    self.publish();
+                }
                 Some(ev) = events.recv() => {
                     if let Err(e) = self.on_event(&ev).await {
                         tracing::error!(error = %e, "trading step failed; halting");
@@ -201,6 +234,7 @@ impl<E: Executor> Trader<E> {
         if let Some(outcome) = self.engine.on_event(ev) {
             self.handle_outcome(outcome).await?;
         }
+        self.ask_if_asked();
         if let MarketEvent::Candle(c) = ev {
             self.store.set_kv(&format!("{KV_FEED_LAST}.{}", c.symbol), &c.open_time.millis().to_string())?;
             self.candles_seen += 1;
@@ -209,6 +243,41 @@ impl<E: Executor> Trader<E> {
             }
         }
         self.publish();
+        Ok(())
+    }
+
+    /// Sends the engine's request for advice, if it made one, to the consultant on its own task.
+    /// Without a consultant the entry is decided by the rules at once, saying so.
+    fn ask_if_asked(&mut self) {
+        let Some(request) = self.engine.take_advice_request() else { return };
+        let symbol = request.signal.symbol;
+        let tx = self.advice_tx.clone();
+        match &self.consultant {
+            Some(c) => {
+                let asking = c.consult(request);
+                self.asking += 1;
+                tokio::spawn(async move {
+                    let _ = tx.send((symbol, asking.await)).await;
+                });
+            }
+            None => {
+                let answer = ExternalAdvice::Fallback {
+                    model: "none".into(),
+                    reason: "no model is configured".into(),
+                    prompt_hash: None,
+                };
+                self.asking += 1;
+                let _ = tx.try_send((symbol, answer));
+            }
+        }
+    }
+
+    /// The answer to an earlier request: the engine decides the waiting entry with it (gates at
+    /// the clock's time now) and the outcome goes the way every outcome goes.
+    pub async fn on_advice(&mut self, symbol: Symbol, answer: ExternalAdvice) -> Result<(), TraderError> {
+        if let Some(outcome) = self.engine.on_advice(symbol, answer) {
+            self.handle_outcome(outcome).await?;
+        }
         Ok(())
     }
 
@@ -378,6 +447,7 @@ impl<E: Executor> Trader<E> {
                 started_at: self.started_at,
                 last_event_at: self.last_event_at,
                 blocked_reason: self.blocked.as_ref().and_then(|f| f()),
+                advisor: self.consultant.as_ref().map(|c| c.stats()),
             },
         )
     }

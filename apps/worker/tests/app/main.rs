@@ -9,6 +9,7 @@ mod hostile;
 mod kill_switch;
 mod knowledge;
 mod login_audit;
+mod model;
 mod restart;
 mod secrets;
 mod trading;

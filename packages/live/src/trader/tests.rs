@@ -56,6 +56,7 @@ fn trader(store: Arc<LocalStore>, exec: Scripted) -> Trader<Scripted> {
         started_at: Timestamp::from_millis(0),
         last_event_at: None,
         blocked_reason: None,
+        advisor: None,
     };
     let shared = Arc::new(Shared::new(Snapshot::of(&engine, setting), store.clone(), tx));
     Trader::new(

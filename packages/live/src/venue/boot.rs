@@ -102,6 +102,8 @@ pub struct TraderParts {
     pub events: (mpsc::Sender<MarketEvent>, mpsc::Receiver<MarketEvent>),
     pub commands: mpsc::Receiver<Command>,
     pub stop: oneshot::Receiver<()>,
+    /// The model consulted about entries (the engine then waits for advice), if configured.
+    pub consultant: Option<Arc<dyn crate::consult::Consultant>>,
 }
 
 impl std::fmt::Debug for TraderParts {
@@ -113,7 +115,18 @@ impl std::fmt::Debug for TraderParts {
 /// Starts the market feed, the user-data pump and the trading task. Returns the trading task and
 /// a task owning the feeds (aborting it stops them).
 pub async fn launch(prepared: Prepared, parts: TraderParts) -> (JoinHandle<()>, JoinHandle<()>) {
-    let TraderParts { mut engine, clock, store, shared, mode, started_at, events, commands, stop } = parts;
+    let TraderParts {
+        mut engine,
+        clock,
+        store,
+        shared,
+        mode,
+        started_at,
+        events,
+        commands,
+        stop,
+        consultant,
+    } = parts;
     let (event_tx, event_rx) = events;
     let env = prepared.env;
     let mut feeds: Vec<JoinHandle<()>> = Vec::new();
@@ -170,6 +183,9 @@ pub async fn launch(prepared: Prepared, parts: TraderParts) -> (JoinHandle<()>, 
     .with_blocked_reason(blocked);
     if let Some(rx) = updates {
         trader = trader.with_venue_updates(rx);
+    }
+    if let Some(c) = consultant {
+        trader = trader.with_consultant(c);
     }
     shared.publish(trader.snapshot());
     let trader_task = tokio::spawn(trader.run(event_rx, commands, stop));

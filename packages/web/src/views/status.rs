@@ -1,6 +1,6 @@
 //! `StatusView`: the worker's mode, switches and account totals at one instant.
 
-use mirai_core::{Amount, Symbol, Timestamp};
+use mirai_core::{AdvisorStats, Amount, Symbol, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::{Mode, NewsStatusView, OutboxView};
@@ -36,4 +36,8 @@ pub struct StatusView {
     /// The vector store, the embedder and the last news poll (`None` until the worker reports them).
     #[serde(default)]
     pub news: Option<NewsStatusView>,
+    /// Who decides entries (`rules` or `llm`), and the model's calls, fallbacks, tokens and cost
+    /// since start. Absent in answers from older workers.
+    #[serde(default)]
+    pub advisor: AdvisorStats,
 }

@@ -80,6 +80,7 @@ impl FakeBackend {
                 blocked_reason: None,
                 outbox: Vec::new(),
                 news: None,
+                advisor: mirai_core::AdvisorStats { kind: "rules".into(), ..Default::default() },
             }),
             positions: vec![PositionView {
                 symbol: Symbol::new("BTCUSDT"),

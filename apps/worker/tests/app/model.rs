@@ -1,0 +1,103 @@
+//! `ADVISOR=llm`: the worker asks a model (the local simulator) about each entry, records who
+//! decided on every decision, keeps trading on the rules when the model cannot answer in time,
+//! and shows the model's totals in `/api/status`.
+
+use std::time::{Duration, Instant};
+
+use mirai_core::AdviceSource;
+use mirai_llm::sim::{Sim, serve};
+
+use crate::helpers::*;
+
+struct RunningSim {
+    addr: std::net::SocketAddr,
+    sim: Sim,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn sim() -> RunningSim {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let addr = listener.local_addr().expect("a bound address");
+    let sim = Sim::new();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(serve(listener, sim.clone(), async move {
+        let _ = stopped.await;
+    }));
+    RunningSim { addr, sim, _stop: stop }
+}
+
+/// Waits until the ledger holds a decision `pick` accepts.
+async fn wait_for_decision(
+    app: &TestApp,
+    secs: u64,
+    pick: impl Fn(&mirai_core::Decision) -> bool,
+) -> mirai_core::Decision {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(d) = app.running.store.decisions(10_000).expect("the ledger reads").into_iter().find(|d| pick(d)) {
+            return d;
+        }
+        assert!(Instant::now() < deadline, "no such decision within {secs} s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_are_decided_with_the_models_advice_and_recorded() {
+    let sim = sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let base_url = format!("http://{}/v1", sim.addr);
+    let app = spawn_with(
+        dir.path(),
+        &[("ADVISOR", "llm"), ("OPENAI_BASE_URL", &base_url), ("OPENAI_MODEL", "sim-follow")],
+    )
+    .await;
+    let buy = wait_for_decision(&app, 60, |d| matches!(d.advisor, AdviceSource::Model { .. })).await;
+    assert_eq!(buy.action, mirai_core::Action::Buy);
+    assert_eq!(buy.rationale, format!("Following the sma-cross signal on {}.", buy.symbol));
+    // The model's size (0.5) can only shrink the worker's (POSITION_SIZE, 0.1 by default).
+    assert_eq!(buy.size_fraction, rust_decimal_macros::dec!(0.05));
+    let AdviceSource::Model { model, prompt_hash, .. } = &buy.advisor else { unreachable!() };
+    assert_eq!(model, "sim-follow");
+    let recorded = dir.path().join(mirai_worker::advice::CALL_LOG_DIR).join(format!("{prompt_hash}.json"));
+    assert!(recorded.exists(), "the call is recorded under its prompt hash");
+
+    let status = app.get("/api/status").await;
+    assert_eq!(status["advisor"]["kind"], "llm");
+    assert_eq!(status["advisor"]["model"], "sim-follow");
+    assert!(status["advisor"]["calls"].as_u64().unwrap() >= 1, "{status}");
+    assert!(sim.sim.calls() >= 1);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_model_falls_back_to_the_rules_at_once_with_the_reason() {
+    let sim = sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let base_url = format!("http://{}/v1", sim.addr);
+    let app = spawn_with(
+        dir.path(),
+        &[("ADVISOR", "llm"), ("OPENAI_BASE_URL", &base_url), ("OPENAI_MODEL", "sim-429")],
+    )
+    .await;
+    let d = wait_for_decision(&app, 60, |d| matches!(d.advisor, AdviceSource::Fallback { .. })).await;
+    let AdviceSource::Fallback { reason, .. } = &d.advisor else { unreachable!() };
+    assert!(reason.contains("rate limited"), "{reason}");
+    assert!(d.rationale.contains("crossed"), "the rules decided: {}", d.rationale);
+    // Trading goes on by the rules: the server's "retry after a day" held nothing up.
+    app.wait_for_trades(1, 60).await;
+    let status = app.get("/api/status").await;
+    assert!(status["advisor"]["fallbacks"].as_u64().unwrap() >= 1, "{status}");
+    assert!(status["advisor"]["last_fallback_reason"].as_str().unwrap().contains("rate limited"));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_model_the_status_says_the_rules_decide() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn(dir.path()).await;
+    let status = app.get("/api/status").await;
+    assert_eq!(status["advisor"]["kind"], "rules");
+    assert_eq!(status["advisor"]["calls"], 0);
+    app.stop().await;
+}
