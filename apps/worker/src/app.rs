@@ -169,6 +169,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let engine = engine.with_model_advice(consultant.is_some());
     let parts = TraderParts {
         consultant: consultant.clone(),
+        approval: settings.trading.approval,
         engine,
         clock: clock.clone(),
         store: store.clone(),
@@ -270,6 +271,7 @@ fn start_paper(
         commands,
         stop,
         consultant,
+        approval,
     } = parts;
     let (event_tx, event_rx) = events;
     // The paper exchange holds what the ledger says we hold.
@@ -316,6 +318,7 @@ fn start_paper(
     if let Some(c) = consultant {
         trader = trader.with_consultant(c);
     }
+    trader = trader.with_approval(approval);
     shared.publish(trader.snapshot());
     let feed_task = tokio::spawn(feed.play(event_tx, settings.replay.bars_per_second));
     let trader_task = tokio::spawn(trader.run(event_rx, commands, stop));

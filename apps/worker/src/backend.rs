@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 use crate::backtests::{BacktestJobs, Budget, Limits};
 use crate::knowledge::Knowledge;
 use crate::login_budget::{FAILED_LOGINS_AUDITED_PER_MINUTE, LoginAuditBudget};
-use crate::shared::{Command, Shared};
+use crate::shared::{Act, Command, Shared};
 use crate::shipping::Shipping;
 
 /// How long a command may wait for the trading task; it serves commands before market data, so
@@ -161,12 +161,12 @@ impl Backend for LocalBackend {
             let (reply, answer) = oneshot::channel();
             self.shared
                 .commands
-                .send(Command { action, by, reply })
+                .send(Command { act: Act::Control(action), by, reply })
                 .await
                 .map_err(|_| BackendError::Unavailable("the trading task has stopped".into()))?;
             match tokio::time::timeout(COMMAND_TIMEOUT, answer).await {
                 Ok(Ok(Ok(()))) => self.status().await,
-                Ok(Ok(Err(e))) => Err(BackendError::Internal(e)),
+                Ok(Ok(Err(e))) => Err(e),
                 Ok(Err(_)) | Err(_) => {
                     Err(BackendError::Unavailable("the trading task did not answer".into()))
                 }

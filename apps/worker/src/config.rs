@@ -78,6 +78,9 @@ pub struct TradingSettings {
     pub position_size: Decimal,
     /// `MAX_*`, `COOLDOWN_MINUTES`, `MIN_CONFIDENCE`.
     pub limits: RiskLimits,
+    /// `APPROVAL_MODE` (`auto` on paper, `semi` on Binance by default), `SEMI_MAX_NOTIONAL`,
+    /// `PROPOSAL_TTL_SECONDS`: which approved orders wait for a person, and how long.
+    pub approval: mirai_live::approval::ApprovalPolicy,
 }
 
 #[derive(Debug, Clone)]
@@ -255,6 +258,25 @@ impl Settings {
             r.error(format!("MAX_ORDER_NOTIONAL={max_order_notional} must be positive"));
         }
 
+        let approval = {
+            use mirai_live::approval::{ApprovalMode, ApprovalPolicy};
+            let trades_on_binance = binance.is_some() && !dry_run;
+            let default = if trades_on_binance { ApprovalMode::Semi } else { ApprovalMode::Auto };
+            let mode = match r.raw("APPROVAL_MODE") {
+                None => default,
+                Some(v) => ApprovalMode::parse(&v).unwrap_or_else(|| {
+                    r.error(format!("APPROVAL_MODE={v:?} is not one of auto, semi, advisor"));
+                    default
+                }),
+            };
+            let semi_max_notional = r.parse("SEMI_MAX_NOTIONAL", Decimal::ONE_HUNDRED, "a decimal amount");
+            if semi_max_notional <= Decimal::ZERO {
+                r.error(format!("SEMI_MAX_NOTIONAL={semi_max_notional} must be positive"));
+            }
+            let ttl = Duration::from_secs(r.ranged("PROPOSAL_TTL_SECONDS", 300u64, 10, 86_400));
+            ApprovalPolicy { mode, semi_max_notional: Amount::new(semi_max_notional), ttl }
+        };
+
         let snowflake = mirai_store_snowflake::SnowflakeSettings::from_lookup(get).unwrap_or_else(|e| {
             e.into_iter().for_each(|e| r.error(e));
             None
@@ -322,7 +344,7 @@ impl Settings {
                 login_policy,
                 http,
             },
-            trading: TradingSettings { symbols, strategy, position_size, limits },
+            trading: TradingSettings { symbols, strategy, position_size, limits, approval },
             paper: PaperSettings { starting_cash: Amount::new(starting_cash), fee_rate, slippage_bps },
             replay: ReplaySettings { bars_per_second: replay_bars_per_second, seed: replay_seed },
             snowflake,

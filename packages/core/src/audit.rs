@@ -6,7 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Action, Amount, ClientOrderId, Confidence, DecisionId, Mode, OrderStatus, Price, Qty, Side, Symbol,
+    Action, Amount, ClientOrderId, Confidence, DecisionId, Mode, OrderStatus, Price, ProposalStatus, Qty, Side,
+    Symbol,
     Timestamp, TradeId,
 };
 
@@ -95,6 +96,16 @@ pub enum AuditEvent {
     Login { outcome: LoginOutcome, username: String, client: Option<String> },
     /// Failed logins held back by the audit budget, counted in one entry.
     LoginsSuppressed { outcome: &'static str, count: u64, from: i64, to: i64 },
+    /// A proposal changed status: held (`by` the engine), approved or rejected by a person,
+    /// expired, executed or failed.
+    Proposal {
+        client_order_id: ClientOrderId,
+        status: ProposalStatus,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(skip)]
+        by: String,
+    },
     /// Live trading approved by a person.
     LiveApproved {
         action: &'static str,
@@ -154,6 +165,7 @@ impl AuditEvent {
             AuditEvent::Startup { .. } => "startup",
             AuditEvent::Login { .. } | AuditEvent::LoginsSuppressed { .. } => "login",
             AuditEvent::LiveApproved { .. } | AuditEvent::LiveRevoked { .. } => "live_approval",
+            AuditEvent::Proposal { .. } => "proposal",
         }
     }
 
@@ -166,6 +178,7 @@ impl AuditEvent {
             AuditEvent::Fill { source: FillSource::Exchange, .. } => "exchange",
             AuditEvent::Fill { source: FillSource::Reconcile, .. } => "reconcile",
             AuditEvent::Control { by, .. }
+            | AuditEvent::Proposal { by, .. }
             | AuditEvent::LiveApproved { by, .. }
             | AuditEvent::LiveRevoked { by, .. } => by,
             AuditEvent::Login { outcome: LoginOutcome::Success, username, .. } => username,

@@ -531,6 +531,7 @@ fn stop_signal(slot: &Slot, c: &Candle) -> Option<Signal> {
     })
 }
 
+mod approval;
 mod model;
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! Besides the apps, this is the one package that works with concrete adapters: the trading loop
 //! keeps its ledger in the local store and trades on Binance or the paper exchange.
 
+pub mod approval;
 pub mod consult;
 pub mod ledger;
 pub mod shared;

@@ -3,19 +3,28 @@
 
 use std::sync::{Arc, RwLock};
 
-use mirai_core::{Advisor, AdvisorStats, Clock, Timestamp};
+use mirai_core::{Advisor, AdvisorStats, ClientOrderId, Clock, Timestamp};
 use mirai_engine::Engine;
 use mirai_store_local::LocalStore;
-use mirai_web::{ControlAction, Mode, PositionView, StatusView};
+use mirai_web::{BackendError, ControlAction, Mode, PositionView, StatusView};
 use tokio::sync::{mpsc, oneshot};
 
 /// A command for the trading task, answered once it has taken effect (and been persisted).
 #[derive(Debug)]
 pub struct Command {
-    pub action: ControlAction,
+    pub act: Act,
     /// Who gave it (a dashboard user), for the audit log.
     pub by: String,
-    pub reply: oneshot::Sender<Result<(), String>>,
+    pub reply: oneshot::Sender<Result<(), BackendError>>,
+}
+
+/// What a command asks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Act {
+    /// Pause, resume, kill.
+    Control(ControlAction),
+    /// Approve or reject the proposal for order `id`.
+    Proposal { id: ClientOrderId, approve: bool },
 }
 
 #[derive(Clone, Debug)]

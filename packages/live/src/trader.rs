@@ -13,18 +13,20 @@ use std::sync::Arc;
 
 use mirai_core::ManualClock;
 use mirai_core::{
-    Amount, AuditEvent, ClientOrderId, Clock, ExecError, ExecutionReport, Executor, ExternalAdvice, Fill,
-    MarketEvent, Symbol, Timestamp,
+    Amount, AuditEvent, ClientOrderId, Clock, Decision, DecisionId, ExecError, ExecutionReport, Executor,
+    ExternalAdvice, Fill, MarketEvent, OrderRequest, Proposal, ProposalStatus, RiskApproved, Symbol,
+    SystemClock, Timestamp,
 };
 use mirai_engine::{BookingError, Engine, Outcome, RuleBasedAdvisor};
 use mirai_paper::SharedPaper;
 use mirai_store_local::{LocalStore, PnlSnapshot, StoreError};
-use mirai_web::{ControlAction, Mode};
+use mirai_web::{BackendError, ControlAction, Mode};
 use tokio::sync::mpsc;
 
+use crate::approval::{ApprovalMode, ApprovalPolicy};
 use crate::consult::Consultant;
 use crate::ledger::{BookedTrades, StoreLedger};
-use crate::shared::{Command, Setting, Shared, Snapshot};
+use crate::shared::{Act, Command, Setting, Shared, Snapshot};
 use crate::venue::VenueUpdate;
 
 /// Why new orders are refused right now (read for every status snapshot), if they are.
@@ -38,6 +40,15 @@ pub const KV_STOPS_PREFIX: &str = "stops.";
 const PNL_EVERY: u64 = 20;
 
 pub type TradingEngine = Engine<RuleBasedAdvisor, Arc<ManualClock>>;
+
+/// What became of an order sent to the executor.
+#[derive(Debug)]
+enum Placement {
+    Placed,
+    /// Sent, outcome unknown: kept open for the venue's reports or reconciliation.
+    Unknown,
+    NotPlaced(String),
+}
 
 /// A consultant's answer for the entry waiting on a symbol.
 type Answer = (Symbol, ExternalAdvice);
@@ -75,6 +86,8 @@ pub struct Trader<E> {
     advice_tx: mpsc::Sender<Answer>,
     advice_rx: Option<mpsc::Receiver<Answer>>,
     asking: usize,
+    /// Which approved orders wait for a person.
+    approval: ApprovalPolicy,
 }
 
 impl<E> std::fmt::Debug for Trader<E> {
@@ -121,7 +134,14 @@ impl<E: Executor> Trader<E> {
             advice_tx,
             advice_rx: Some(advice_rx),
             asking: 0,
+            approval: ApprovalPolicy::default(),
         }
+    }
+
+    /// Holds approved orders for a person as `policy` says (`auto`, the default, holds none).
+    pub fn with_approval(mut self, policy: ApprovalPolicy) -> Self {
+        self.approval = policy;
+        self
     }
 
     /// Entries are decided with `consultant`'s advice (the engine must have been built with
@@ -154,13 +174,21 @@ impl<E: Executor> Trader<E> {
         self.publish();
         let mut updates = self.updates.take();
         let Some(mut advice) = self.advice_rx.take() else { return };
+        let mut expiry = tokio::time::interval(std::time::Duration::from_secs(1));
+        expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let holds = self.approval.mode != ApprovalMode::Auto;
         loop {
             tokio::select! {
                 biased;
                 _ = &mut stop => break,
                 Some(cmd) = commands.recv() => {
-                    let result = self.control(cmd.action, &cmd.by).await.map_err(|e| e.to_string());
+                    let result = self.command(cmd.act, &cmd.by).await;
                     let _ = cmd.reply.send(result);
+                }
+                _ = expiry.tick(), if holds => {
+                    if let Err(e) = self.expire_proposals() {
+                        tracing::error!(error = %e, "expiring proposals failed");
+                    }
                 }
                 // Before market data: a fill must be in the ledger before the next decision.
                 u = next_update(&mut updates) => match u {
@@ -195,6 +223,18 @@ impl<E: Executor> Trader<E> {
                     }
                 }
                 else => break,
+            }
+        }
+    }
+
+    /// One operator command: a control action, or a person's decision on a proposal.
+    pub async fn command(&mut self, act: Act, by: &str) -> Result<(), BackendError> {
+        match act {
+            Act::Control(action) => self.control(action, by).await.map_err(|e| BackendError::Internal(e.to_string())),
+            Act::Proposal { id, approve } => {
+                let result = self.decide_proposal(&id, approve, by).await;
+                self.publish();
+                result
             }
         }
     }
@@ -291,39 +331,149 @@ impl<E: Executor> Trader<E> {
                 tracing::info!(symbol = %decision.symbol, gate = refused.reason.gate(), reason = %refused.reason, "order refused by risk");
                 self.store.journal_refusal(now, &decision, &refused.reason)?;
             }
+            Some(Ok(approved)) if self.approval.holds(approved.inner(), self.mode) => {
+                self.hold(approved.into_inner(), &decision)?;
+            }
             Some(Ok(approved)) => {
-                let req = approved.inner().clone();
-                self.store.journal_order(now, &req)?;
-                tracing::info!(symbol = %req.symbol, side = %req.side, qty = %req.qty, id = %req.client_order_id, "order approved");
-                let result = self.executor.submit(approved).await;
-                self.save_stops(req.symbol)?;
-                match result {
-                    Ok(report) => self.apply_report(&report, now)?,
-                    Err(ExecError::Unknown { why, .. }) => {
-                        // The executor already looked for it by id. Keep it open: the venue's
-                        // reports or the next start-up reconciliation settle it; never resend.
-                        tracing::error!(%why, id = %req.client_order_id, "order outcome unknown; kept open");
-                    }
-                    // Refused here (venue blocked, live not approved), rejected, throttled or
-                    // never sent: the order does not exist. Record why and go on trading.
-                    Err(e) => {
-                        let gate = match &e {
-                            ExecError::Rejected(_) => "exchange",
-                            ExecError::Refused(_) => "venue_blocked",
-                            _ => "exchange_unavailable",
-                        };
-                        if gate == "exchange_unavailable" {
-                            tracing::error!(error = %e, id = %req.client_order_id, "order not placed");
-                        } else {
-                            tracing::warn!(error = %e, id = %req.client_order_id, "order not placed");
-                        }
-                        self.store.journal_rejection(now, &decision.id, &req, gate, &e.to_string())?;
-                        self.engine.on_order_closed(&req.client_order_id);
-                    }
-                }
+                self.place(approved, &decision.id, now).await?;
             }
         }
         self.save_risk_state()?;
+        Ok(())
+    }
+
+    /// Journals an approved order and sends it; records what became of it. The order exists at
+    /// the venue only when this returns [`Placement::Placed`] (or, unknown, possibly).
+    async fn place(
+        &mut self,
+        approved: RiskApproved<OrderRequest>,
+        decision_id: &DecisionId,
+        now: Timestamp,
+    ) -> Result<Placement, TraderError> {
+        let req = approved.inner().clone();
+        self.store.journal_order(now, &req)?;
+        tracing::info!(symbol = %req.symbol, side = %req.side, qty = %req.qty, id = %req.client_order_id, "order approved");
+        let result = self.executor.submit(approved).await;
+        self.save_stops(req.symbol)?;
+        match result {
+            Ok(report) => {
+                self.apply_report(&report, now)?;
+                Ok(Placement::Placed)
+            }
+            Err(ExecError::Unknown { why, .. }) => {
+                // The executor already looked for it by id. Keep it open: the venue's reports or
+                // the next start-up reconciliation settle it; never resend.
+                tracing::error!(%why, id = %req.client_order_id, "order outcome unknown; kept open");
+                Ok(Placement::Unknown)
+            }
+            // Refused here (venue blocked, live not approved), rejected, throttled or never
+            // sent: the order does not exist. Record why and go on trading.
+            Err(e) => {
+                let gate = match &e {
+                    ExecError::Rejected(_) => "exchange",
+                    ExecError::Refused(_) => "venue_blocked",
+                    _ => "exchange_unavailable",
+                };
+                if gate == "exchange_unavailable" {
+                    tracing::error!(error = %e, id = %req.client_order_id, "order not placed");
+                } else {
+                    tracing::warn!(error = %e, id = %req.client_order_id, "order not placed");
+                }
+                self.store.journal_rejection(now, decision_id, &req, gate, &e.to_string())?;
+                self.engine.on_order_closed(&req.client_order_id);
+                Ok(Placement::NotPlaced(e.to_string()))
+            }
+        }
+    }
+
+    /// Keeps an approved order as a proposal for a person instead of sending it. Its symbol
+    /// stays busy until the proposal is decided or expires.
+    fn hold(&mut self, order: OrderRequest, decision: &Decision) -> Result<(), TraderError> {
+        let wall = SystemClock.now();
+        let ttl = i64::try_from(self.approval.ttl.as_millis()).unwrap_or(i64::MAX);
+        self.engine.hold(&order);
+        let proposal = Proposal {
+            id: order.client_order_id.clone(),
+            decision_id: decision.id.clone(),
+            confidence: decision.confidence,
+            order,
+            status: ProposalStatus::Pending,
+            created_at: wall,
+            expires_at: wall.plus_millis(ttl),
+            decided_by: None,
+            decided_at: None,
+            reason: None,
+        };
+        self.store.journal_proposal(self.clock.now(), &proposal)?;
+        tracing::info!(id = %proposal.id, symbol = %proposal.order.symbol, mode = self.approval.mode.as_str(), "order held for approval");
+        Ok(())
+    }
+
+    /// A person approves or rejects proposal `id`. An approval runs every risk gate again at the
+    /// price of the moment and is refused (the proposal fails) if any says no; an expired
+    /// proposal never executes.
+    async fn decide_proposal(&mut self, id: &ClientOrderId, approve: bool, by: &str) -> Result<(), BackendError> {
+        let internal = |e: StoreError| BackendError::Internal(e.to_string());
+        let Some(p) = self.store.proposal(id).map_err(internal)? else {
+            return Err(BackendError::NotFound(format!("no proposal {id}")));
+        };
+        let wall = SystemClock.now();
+        if p.status == ProposalStatus::Pending && wall >= p.expires_at {
+            self.expire_proposals().map_err(|e| BackendError::Internal(e.to_string()))?;
+            return Err(BackendError::Refused(format!("proposal {id} expired")));
+        }
+        let pending = [ProposalStatus::Pending];
+        if !approve {
+            let moved = self.store.transition_proposal(id, &pending, ProposalStatus::Rejected, by, None, wall).map_err(internal)?;
+            if moved.is_none() {
+                return Err(BackendError::Refused(format!("proposal {id} is {}", p.status.as_str())));
+            }
+            self.engine.on_order_closed(id);
+            return Ok(());
+        }
+        let Some(p) = self.store.transition_proposal(id, &pending, ProposalStatus::Approved, by, None, wall).map_err(internal)? else {
+            return Err(BackendError::Refused(format!("proposal {id} is {}", p.status.as_str())));
+        };
+        let approved = [ProposalStatus::Approved];
+        match self.engine.reapprove(p.order.clone(), p.confidence) {
+            Err(refused) => {
+                let why = format!("refused by the risk gates at approval: {}", refused.reason);
+                self.store
+                    .transition_proposal(id, &approved, ProposalStatus::Failed, "system", Some(&why), SystemClock.now())
+                    .map_err(internal)?;
+                self.engine.on_order_closed(id);
+                let _ = self.save_risk_state();
+                Err(BackendError::Refused(why))
+            }
+            Ok(order) => {
+                let now = self.clock.now();
+                let placed = self.place(order, &p.decision_id, now).await.map_err(|e| BackendError::Internal(e.to_string()))?;
+                let _ = self.save_risk_state();
+                let (to, why) = match placed {
+                    Placement::Placed | Placement::Unknown => (ProposalStatus::Executed, None),
+                    Placement::NotPlaced(why) => (ProposalStatus::Failed, Some(why)),
+                };
+                self.store
+                    .transition_proposal(id, &approved, to, "system", why.as_deref(), SystemClock.now())
+                    .map_err(internal)?;
+                match why {
+                    None => Ok(()),
+                    Some(why) => Err(BackendError::Refused(format!("the order was not placed: {why}"))),
+                }
+            }
+        }
+    }
+
+    /// Expires every proposal past its time and frees its symbol.
+    pub fn expire_proposals(&mut self) -> Result<(), TraderError> {
+        let expired = self.store.expire_proposals(SystemClock.now())?;
+        for p in &expired {
+            tracing::info!(id = %p.id, "proposal expired");
+            self.engine.on_order_closed(&p.id);
+        }
+        if !expired.is_empty() {
+            self.publish();
+        }
         Ok(())
     }
 
@@ -470,5 +620,7 @@ pub fn cash_from_fills(starting_cash: Amount, fills: &[Fill]) -> Amount {
     starting_cash + fills.iter().map(Fill::cash_delta).sum::<Amount>()
 }
 
+#[cfg(test)]
+mod approval_tests;
 #[cfg(test)]
 mod tests;

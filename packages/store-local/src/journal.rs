@@ -12,7 +12,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::{LocalStore, Result, audit, decisions, fills, orders, risk_events};
 
 impl LocalStore {
-    fn in_transaction<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub(crate) fn in_transaction<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;

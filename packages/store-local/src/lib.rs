@@ -17,6 +17,7 @@ mod kv;
 mod live_approval;
 mod orders;
 pub mod outbox;
+mod proposals;
 mod pnl;
 mod positions;
 mod risk_events;

@@ -10,7 +10,7 @@ use crate::{Result, StoreError};
 
 /// Migration `i` takes the database from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -181,6 +181,27 @@ END;
 /// be used, with the reason), as JSON; decisions stored before read as the rules'.
 const V3: &str = r#"
 ALTER TABLE decisions ADD COLUMN advisor TEXT NOT NULL DEFAULT '{"kind":"rules"}';
+"#;
+
+/// Orders held for a person's approval (approval modes `semi` and `advisor`); times are the wall
+/// clock's. The order itself is kept as JSON: it is read back whole, never queried by its parts.
+const V4: &str = r#"
+CREATE TABLE proposals (
+    seq         INTEGER PRIMARY KEY,
+    id          TEXT    NOT NULL UNIQUE,
+    decision_id TEXT    NOT NULL,
+    symbol      TEXT    NOT NULL,
+    side        TEXT    NOT NULL,
+    request     TEXT    NOT NULL,
+    confidence  TEXT    NOT NULL,
+    status      TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    decided_by  TEXT,
+    decided_at  INTEGER,
+    reason      TEXT
+) STRICT;
+CREATE INDEX proposals_by_status ON proposals (status, expires_at);
 "#;
 
 /// The audit log's append-only guards. Run after every open, not only by V1, so that a trigger

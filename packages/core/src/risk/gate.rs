@@ -68,6 +68,12 @@ impl RiskGate {
         }
     }
 
+    /// Takes back the trade [`RiskGate::check`] counted for an order that was not placed but
+    /// held for a person's approval; the approval runs `check` again, which counts it then.
+    pub fn uncount_trade(&mut self) {
+        self.state.trades_today = self.state.trades_today.saturating_sub(1);
+    }
+
     fn first_refusal(
         &self,
         order: &OrderRequest,

@@ -104,6 +104,8 @@ pub struct TraderParts {
     pub stop: oneshot::Receiver<()>,
     /// The model consulted about entries (the engine then waits for advice), if configured.
     pub consultant: Option<Arc<dyn crate::consult::Consultant>>,
+    /// Which approved orders wait for a person.
+    pub approval: crate::approval::ApprovalPolicy,
 }
 
 impl std::fmt::Debug for TraderParts {
@@ -126,6 +128,7 @@ pub async fn launch(prepared: Prepared, parts: TraderParts) -> (JoinHandle<()>, 
         commands,
         stop,
         consultant,
+        approval: approval_policy,
     } = parts;
     let (event_tx, event_rx) = events;
     let env = prepared.env;
@@ -180,7 +183,8 @@ pub async fn launch(prepared: Prepared, parts: TraderParts) -> (JoinHandle<()>, 
         env == mirai_binance::Environment::Testnet,
         started_at,
     )
-    .with_blocked_reason(blocked);
+    .with_blocked_reason(blocked)
+    .with_approval(approval_policy);
     if let Some(rx) = updates {
         trader = trader.with_venue_updates(rx);
     }

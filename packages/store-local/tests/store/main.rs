@@ -11,4 +11,5 @@ mod journal;
 mod ordering;
 mod orders;
 mod properties;
+mod proposals;
 mod reopen;
