@@ -170,12 +170,20 @@ mod tests {
             }
         }
         assert_eq!(
-            routes, 12,
-            "health, status, positions, trades, control, login, dashboard, news/search, rationales/search and the three backtest routes"
+            routes, 15,
+            "health, status, positions, trades, control, login, dashboard, news/search, rationales/search, the three backtest routes and the three proposal routes"
         );
-        // Vercel maps `/api/backtests/{id}` and `/api/backtests/{id}/result` to these files by
-        // its dynamic-segment convention; the router answers the same paths.
-        for file in ["api/backtests.rs", "api/backtests/[id].rs", "api/backtests/[id]/result.rs"] {
+        // Vercel maps `/api/backtests/{id}`, `/api/backtests/{id}/result` and
+        // `/api/proposals/{id}/approve|reject` to these files by its dynamic-segment convention;
+        // the router answers the same paths.
+        for file in [
+            "api/backtests.rs",
+            "api/backtests/[id].rs",
+            "api/backtests/[id]/result.rs",
+            "api/proposals.rs",
+            "api/proposals/[id]/approve.rs",
+            "api/proposals/[id]/reject.rs",
+        ] {
             assert!(root.join(file).is_file(), "{file} is missing");
         }
         assert!(manifest.contains("path = \"api/_lambda.rs\""));

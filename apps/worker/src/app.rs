@@ -141,8 +141,10 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             .context("starting the Snowflake shipper")?;
         tracing::info!("shipping history to Snowflake");
     }
+    // News as it is ingested reaches the trading task's news-embargo gate.
+    let (news_tx, news_rx) = mpsc::channel(256);
     let knowledge =
-        crate::knowledge::start(&settings, &store, &mut shipping).await.context("news and vector search")?;
+        crate::knowledge::start(&settings, &store, &mut shipping, news_tx).await.context("news and vector search")?;
     let shipping = Arc::new(shipping);
     let consultant = crate::advice::start(&settings, &knowledge)?;
 
@@ -170,6 +172,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let parts = TraderParts {
         consultant: consultant.clone(),
         approval: settings.trading.approval,
+        news: news_rx,
         engine,
         clock: clock.clone(),
         store: store.clone(),
@@ -272,6 +275,7 @@ fn start_paper(
         stop,
         consultant,
         approval,
+        news,
     } = parts;
     let (event_tx, event_rx) = events;
     // The paper exchange holds what the ledger says we hold.
@@ -318,7 +322,7 @@ fn start_paper(
     if let Some(c) = consultant {
         trader = trader.with_consultant(c);
     }
-    trader = trader.with_approval(approval);
+    trader = trader.with_approval(approval).with_news(news);
     shared.publish(trader.snapshot());
     let feed_task = tokio::spawn(feed.play(event_tx, settings.replay.bars_per_second));
     let trader_task = tokio::spawn(trader.run(event_rx, commands, stop));

@@ -1,18 +1,21 @@
 //! `LocalBackend`: the web tier's `Backend` inside the worker process — reads the published
-//! snapshot and the store, hands commands to the trading task, waiting until they apply, and
+//! snapshot and the store (proposals with their decisions' rationales among them), hands
+//! commands and decisions on proposals to the trading task, waiting until they apply, and
 //! runs backtests off that task (`crate::backtests`), and searches news and rationales
 //! (`crate::knowledge`), and appends login attempts to the audit log. The status it reports
 //! includes each shipping destination's backlog.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mirai_core::{AuditEvent, Collection, VectorError};
+use mirai_core::{AuditEvent, ClientOrderId, Collection, Proposal, VectorError};
 use mirai_news::{NewsError, TextQuery};
+use mirai_store_local::{LocalStore, StoreError};
 use mirai_web::{
     Backend, BackendError, BackendFuture, BacktestJobView, BacktestRequest, BacktestResultView,
-    ControlAction, LoginEvent, LoginOutcome, OutboxView, PositionView, SearchHitView, SearchRequest,
-    StatusView, TradeView,
+    ControlAction, LoginEvent, LoginOutcome, OutboxView, PositionView, ProposalStatus, ProposalView,
+    SearchHitView, SearchRequest, StatusView, TradeView,
 };
 use tokio::sync::oneshot;
 
@@ -25,6 +28,17 @@ use crate::shipping::Shipping;
 /// How long a command may wait for the trading task; it serves commands before market data, so
 /// this is only reached if the task is gone or stuck.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long a decision on a proposal may wait: an approval sends the order to the venue before
+/// it answers. Kept under the remote web tier's own limit on a call (5 s), so a person on the
+/// Vercel dashboard hears the worker's answer rather than a timeout of its own. The decision
+/// still completes if this passes; deciding again then says where the proposal stands.
+const DECISION_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// How many of the latest decisions are searched for a proposal's rationale when its order is
+/// not in the ledger yet (still pending, rejected, expired): proposals live minutes, so theirs
+/// are among the latest.
+const RECENT_DECISIONS: usize = 500;
 
 /// The shared state and this backend's own backtest jobs (never another backend's, even in the
 /// same process).
@@ -80,6 +94,44 @@ impl LocalBackend {
             })
             .collect())
     }
+}
+
+/// `proposals` as views, each with its decision's rationale when the ledger has it: through its
+/// order when the order was placed, else among the latest decisions (read once, only if needed).
+fn with_rationales(store: &LocalStore, proposals: &[Proposal]) -> Result<Vec<ProposalView>, StoreError> {
+    let mut recent: Option<HashMap<String, String>> = None;
+    let mut views = Vec::with_capacity(proposals.len());
+    for p in proposals {
+        let mut view = ProposalView::from(p);
+        view.rationale = match store.decision_for_order(&p.id)? {
+            Some(d) if d.id == p.decision_id => Some(d.rationale),
+            _ => {
+                let recent = match &mut recent {
+                    Some(map) => map,
+                    None => recent.insert(
+                        store
+                            .decisions(RECENT_DECISIONS)?
+                            .into_iter()
+                            .map(|d| (d.id.as_str().to_owned(), d.rationale))
+                            .collect(),
+                    ),
+                };
+                recent.get(p.decision_id.as_str()).cloned()
+            }
+        };
+        views.push(view);
+    }
+    Ok(views)
+}
+
+/// Runs a store read off the async runtime; any failure is an internal error.
+async fn read_store<T: Send + 'static>(
+    read: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, BackendError> {
+    tokio::task::spawn_blocking(read)
+        .await
+        .map_err(|e| BackendError::Internal(e.to_string()))?
+        .map_err(|e| BackendError::Internal(e.to_string()))
 }
 
 /// A bad request is the caller's to fix (422 with its message); a store or embedder that is
@@ -174,6 +226,44 @@ impl Backend for LocalBackend {
         })
     }
 
+    fn proposals(&self, status: Option<ProposalStatus>, limit: u32) -> BackendFuture<'_, Vec<ProposalView>> {
+        let store = self.shared.store.clone();
+        Box::pin(read_store(move || {
+            let list = store.proposals(status, limit as usize)?;
+            with_rationales(&store, &list)
+        }))
+    }
+
+    fn decide_proposal(&self, id: String, approve: bool, by: String) -> BackendFuture<'_, ProposalView> {
+        Box::pin(async move {
+            // Not a client order id: no proposal can have it (the web tier checks this first).
+            let id = ClientOrderId::new_checked(&id)
+                .map_err(|_| BackendError::NotFound("no such proposal".to_owned()))?;
+            let (reply, answer) = oneshot::channel();
+            self.shared
+                .commands
+                .send(Command { act: Act::Proposal { id: id.clone(), approve }, by, reply })
+                .await
+                .map_err(|_| BackendError::Unavailable("the trading task has stopped".into()))?;
+            match tokio::time::timeout(DECISION_TIMEOUT, answer).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => return Err(e),
+                Ok(Err(_)) | Err(_) => {
+                    return Err(BackendError::Unavailable("the trading task did not answer".into()));
+                }
+            }
+            // The trading task has persisted the decision: what the store says now is the answer.
+            let store = self.shared.store.clone();
+            let after = read_store(move || {
+                let found = store.proposal(&id)?;
+                let views = with_rationales(&store, found.as_slice())?;
+                Ok(views.into_iter().next())
+            })
+            .await?;
+            after.ok_or_else(|| BackendError::Internal("a decided proposal is not in the store".into()))
+        })
+    }
+
     fn create_backtest(&self, request: BacktestRequest) -> BackendFuture<'_, BacktestJobView> {
         Box::pin(async move { self.jobs.create(request) })
     }
@@ -244,5 +334,84 @@ mod tests {
         assert!(!said.contains("10.0.0.7"), "{said}");
         let bad = NewsError::Query("q must not be empty".into());
         assert_eq!(search_error(Collection::News, bad), BackendError::Invalid("q must not be empty".into()));
+    }
+
+    fn decision(at: i64, rationale: &str) -> mirai_core::Decision {
+        use mirai_core::{Action, Confidence, DecisionId, Price, Symbol, Timestamp};
+        let symbol = Symbol::new("BTCUSDT");
+        mirai_core::Decision {
+            id: DecisionId::new("llm", symbol, Timestamp::from_millis(at)),
+            ts: Timestamp::from_millis(at),
+            symbol,
+            strategy: "llm".into(),
+            action: Action::Buy,
+            size_fraction: rust_decimal_macros::dec!(0.1),
+            price: Price::parse("62000.1").expect("price"),
+            stop_loss: None,
+            take_profit: None,
+            confidence: Confidence::parse("0.8").expect("confidence"),
+            rationale: rationale.to_owned(),
+            citations: Vec::new(),
+            advisor: Default::default(),
+        }
+    }
+
+    fn held(d: &mirai_core::Decision, id: &str) -> Proposal {
+        use mirai_core::{OrderKind, OrderRequest, Qty, Side, Timestamp};
+        let id = ClientOrderId::new_checked(id).expect("id");
+        Proposal {
+            id: id.clone(),
+            decision_id: d.id.clone(),
+            order: OrderRequest {
+                client_order_id: id,
+                decision_id: d.id.clone(),
+                symbol: d.symbol,
+                side: Side::Buy,
+                kind: OrderKind::Market,
+                qty: Qty::parse("0.001").expect("qty"),
+                reference_price: d.price,
+                created_at: d.ts,
+            },
+            confidence: d.confidence,
+            status: ProposalStatus::Pending,
+            created_at: d.ts,
+            expires_at: Timestamp::from_millis(d.ts.millis() + 300_000),
+            decided_by: None,
+            decided_at: None,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn proposals_carry_their_decisions_rationale_placed_or_not() {
+        let store = LocalStore::open_in_memory().expect("store");
+        let (placed, pending, lost) = (
+            decision(1_000, "breakout on volume"),
+            decision(2_000, "<b>mean</b> reversion"),
+            decision(3_000, "x"),
+        );
+        for d in [&placed, &pending] {
+            store.insert_decision(d).expect("decision");
+        }
+        let at = mirai_core::Timestamp::from_millis(5_000);
+        for (d, id) in [(&placed, "mi-a-b"), (&pending, "mi-b-b"), (&lost, "mi-c-b")] {
+            store.journal_proposal(at, &held(d, id)).expect("proposal");
+        }
+        // The first one was approved and its order placed: found through the ledger's order.
+        store.journal_order(at, &held(&placed, "mi-a-b").order).expect("order");
+
+        let views = with_rationales(&store, &store.proposals(None, 10).expect("list")).expect("views");
+        let got: Vec<(&str, Option<&str>)> =
+            views.iter().map(|v| (v.id.as_str(), v.rationale.as_deref())).collect();
+        assert_eq!(
+            got,
+            [
+                ("mi-c-b", None),
+                ("mi-b-b", Some("<b>mean</b> reversion")),
+                ("mi-a-b", Some("breakout on volume"))
+            ],
+            "newest first; a decision the ledger lacks gives no rationale rather than a wrong one"
+        );
+        assert_eq!(views[2].notional.to_string(), "62.0001", "qty × reference price");
     }
 }

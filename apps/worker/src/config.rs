@@ -253,6 +253,8 @@ impl Settings {
             // At most a week: a cooldown is minutes to hours, and minutes × 60,000 must fit.
             cooldown_ms: r.ranged("COOLDOWN_MINUTES", 60i64, 0, 7 * 24 * 60) * 60_000,
             min_confidence,
+            // 0 turns the gate off; at most a day.
+            news_embargo_ms: r.ranged("EMBARGO_MINUTES_AFTER_NEWS", 30i64, 0, 24 * 60) * 60_000,
         };
         if max_order_notional <= Decimal::ZERO {
             r.error(format!("MAX_ORDER_NOTIONAL={max_order_notional} must be positive"));

@@ -88,6 +88,8 @@ pub struct Trader<E> {
     asking: usize,
     /// Which approved orders wait for a person.
     approval: ApprovalPolicy,
+    /// News as it is ingested (symbol, publication time), for the news-embargo gate.
+    news: Option<mpsc::Receiver<(Symbol, Timestamp)>>,
 }
 
 impl<E> std::fmt::Debug for Trader<E> {
@@ -135,7 +137,14 @@ impl<E: Executor> Trader<E> {
             advice_rx: Some(advice_rx),
             asking: 0,
             approval: ApprovalPolicy::default(),
+            news: None,
         }
+    }
+
+    /// Tells the risk gates about news as it arrives (the news embargo).
+    pub fn with_news(mut self, news: mpsc::Receiver<(Symbol, Timestamp)>) -> Self {
+        self.news = Some(news);
+        self
     }
 
     /// Holds approved orders for a person as `policy` says (`auto`, the default, holds none).
@@ -177,6 +186,7 @@ impl<E: Executor> Trader<E> {
         let mut expiry = tokio::time::interval(std::time::Duration::from_secs(1));
         expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let holds = self.approval.mode != ApprovalMode::Auto;
+        let mut news = self.news.take();
         loop {
             tokio::select! {
                 biased;
@@ -214,6 +224,12 @@ impl<E: Executor> Trader<E> {
                         let _ = self.save_risk_state();
                     }
                     self.publish();
+                }
+                Some((symbol, at)) = next_news(&mut news) => {
+                    self.engine.on_news(symbol, at);
+                    if let Err(e) = self.save_risk_state() {
+                        tracing::error!(error = %e, "saving the news embargo failed");
+                    }
                 }
                 Some(ev) = events.recv() => {
                     if let Err(e) = self.on_event(&ev).await {
@@ -604,6 +620,20 @@ impl<E: Executor> Trader<E> {
 
     fn publish(&self) {
         self.shared.publish(self.snapshot());
+    }
+}
+
+/// The next news notice; never when there is no news feed (or it ended: the loop must not spin).
+async fn next_news(news: &mut Option<mpsc::Receiver<(Symbol, Timestamp)>>) -> Option<(Symbol, Timestamp)> {
+    match news {
+        Some(rx) => match rx.recv().await {
+            Some(n) => Some(n),
+            None => {
+                *news = None;
+                std::future::pending().await
+            }
+        },
+        None => std::future::pending().await,
     }
 }
 

@@ -2,7 +2,7 @@
 //! cleaned and chunked → embedded → upserted. Running it again on the same articles writes the
 //! same ids, so it is idempotent: re-imports and overlapping polls never add copies.
 
-use mirai_core::{Collection, Embedder, Symbol, VectorDoc, VectorStore};
+use mirai_core::{Collection, Embedder, Symbol, Timestamp, VectorDoc, VectorStore};
 
 use crate::chunk::chunks;
 use crate::clean::{clip, safe_url};
@@ -16,7 +16,7 @@ const SOURCE_BYTES: usize = 128;
 /// Chunks per embed-and-upsert round: one OpenAI request, one store write.
 const BATCH: usize = 64;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IngestReport {
     /// Articles handed in.
     pub items: usize,
@@ -26,6 +26,9 @@ pub struct IngestReport {
     pub duplicates: usize,
     /// Chunks embedded and upserted.
     pub chunks: usize,
+    /// The latest publication time among the records written, per symbol: what the news
+    /// embargo gate is told.
+    pub latest: std::collections::BTreeMap<Symbol, Timestamp>,
 }
 
 impl std::ops::AddAssign for IngestReport {
@@ -34,6 +37,10 @@ impl std::ops::AddAssign for IngestReport {
         self.articles += o.articles;
         self.duplicates += o.duplicates;
         self.chunks += o.chunks;
+        for (symbol, at) in o.latest {
+            let t = self.latest.entry(symbol).or_insert(at);
+            *t = (*t).max(at);
+        }
     }
 }
 
@@ -67,6 +74,10 @@ impl Pipeline {
                     continue;
                 }
                 report.articles += 1;
+                if let Some(s) = symbol {
+                    let t = report.latest.entry(s).or_insert(item.published_at);
+                    *t = (*t).max(item.published_at);
+                }
                 docs.extend(self.docs(item, symbol, &id));
             }
         }

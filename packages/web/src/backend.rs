@@ -7,8 +7,8 @@ use thiserror::Error;
 
 use crate::auth::LoginEvent;
 use crate::views::{
-    BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, PositionView, SearchHitView,
-    SearchRequest, StatusView, TradeView,
+    BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, PositionView, ProposalStatus,
+    ProposalView, SearchHitView, SearchRequest, StatusView, TradeView,
 };
 
 /// The boxed future every `Backend` method returns; boxing keeps the trait object-safe.
@@ -24,6 +24,14 @@ pub trait Backend: Send + Sync {
     /// Applies `action`, given by the user `by` (audited with it), and returns the status that
     /// results.
     fn control(&self, action: ControlAction, by: String) -> BackendFuture<'_, StatusView>;
+    /// The latest `limit` proposals (orders held for a person's approval), newest first, of
+    /// `status` if given, each with its decision's rationale when the ledger has it.
+    fn proposals(&self, status: Option<ProposalStatus>, limit: u32) -> BackendFuture<'_, Vec<ProposalView>>;
+    /// Approves (`approve`) or rejects the proposal for order `id`, as the user `by` (audited
+    /// with it), and returns the proposal after the decision. `NotFound` for an unknown id;
+    /// `Refused`, saying why, when it is no longer pending, has expired, or the risk gates
+    /// refuse it at approval (they judge it again at the price of the moment).
+    fn decide_proposal(&self, id: String, approve: bool, by: String) -> BackendFuture<'_, ProposalView>;
     /// Starts a backtest off the trading task and returns the queued job.
     fn create_backtest(&self, request: BacktestRequest) -> BackendFuture<'_, BacktestJobView>;
     /// A backtest job and its progress.

@@ -29,5 +29,6 @@ pub use routes::{DASHBOARD_HTML, content_security_policy, handle};
 pub use views::{
     BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, DEFAULT_SEARCH_LIMIT, DataSource,
     FillView, JobStatus, MAX_GENERATED_BARS, MAX_SEARCH_CHARS, MAX_SEARCH_LIMIT, Mode, NewsStatusView,
-    OutboxView, ParamValue, PositionView, SearchHitView, SearchRequest, SizingView, StatusView, TradeView,
+    OutboxView, ParamValue, PositionView, ProposalStatus, ProposalView, SearchHitView, SearchRequest,
+    SizingView, StatusView, TradeView,
 };

@@ -35,6 +35,8 @@ pub struct NewsPoller {
     /// Set while the sample is still to be recorded as ingested.
     sample_key: Option<String>,
     last: LastPoll,
+    /// Where each poll's latest news per symbol goes (the trading task's news embargo).
+    notify: Option<tokio::sync::mpsc::Sender<(mirai_core::Symbol, Timestamp)>>,
 }
 
 impl NewsPoller {
@@ -54,7 +56,14 @@ impl NewsPoller {
             sample_key = settings.sample.then_some(key);
         }
         let service = NewsService::new(settings, symbols, embedder, vectors)?;
-        Ok(Self { service, store, sample_key, last: LastPoll::default() })
+        Ok(Self { service, store, sample_key, last: LastPoll::default(), notify: None })
+    }
+
+    /// Tells `notify` the latest publication time per symbol after each poll. A full channel
+    /// drops the notice rather than holding news up; the next poll repeats it.
+    pub fn with_notify(mut self, notify: tokio::sync::mpsc::Sender<(mirai_core::Symbol, Timestamp)>) -> Self {
+        self.notify = Some(notify);
+        self
     }
 
     pub fn last(&self) -> LastPoll {
@@ -75,6 +84,11 @@ impl NewsJob for NewsPoller {
                 return Err(e.into());
             }
         };
+        if let Some(tx) = &self.notify {
+            for (symbol, at) in &report.ingested.latest {
+                let _ = tx.try_send((*symbol, *at));
+            }
+        }
         if let Some(key) = self.sample_key.take() {
             self.store.set_kv(&key, &now.millis().to_string())?;
         }

@@ -51,6 +51,7 @@ pub async fn start(
     settings: &Settings,
     store: &Arc<LocalStore>,
     shipping: &mut Shipping,
+    news_notices: tokio::sync::mpsc::Sender<(mirai_core::Symbol, mirai_core::Timestamp)>,
 ) -> Result<Arc<Knowledge>, KnowledgeError> {
     let k = &settings.knowledge;
     let embedder = Arc::new(AnyEmbedder::from_settings(&k.embedder)?);
@@ -75,7 +76,8 @@ pub async fn start(
         vectors.clone(),
         store.clone(),
         &identity,
-    )?;
+    )?
+    .with_notify(news_notices);
     if vectors.rationales_are_empty() {
         // A fresh or deleted embedded index: every decision in the ledger goes in (again).
         shipping.forget_backfill(OutboxTopic::Rationales, &identity)?;

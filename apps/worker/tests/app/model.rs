@@ -34,7 +34,9 @@ async fn wait_for_decision(
 ) -> mirai_core::Decision {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
-        if let Some(d) = app.running.store.decisions(10_000).expect("the ledger reads").into_iter().find(|d| pick(d)) {
+        if let Some(d) =
+            app.running.store.decisions(10_000).expect("the ledger reads").into_iter().find(|d| pick(d))
+        {
             return d;
         }
         assert!(Instant::now() < deadline, "no such decision within {secs} s");

@@ -5,7 +5,7 @@
 //! streak or low confidence would increase risk, not limit it.
 
 use super::{Exposure, RefusalReason, RiskApproved, RiskLimits, RiskRefused, RiskState};
-use crate::{Amount, Confidence, OrderRequest, RiskBudget, Side, Timestamp};
+use crate::{Amount, Confidence, OrderRequest, RiskBudget, Side, Symbol, Timestamp};
 use rust_decimal::Decimal;
 
 #[derive(Clone, Debug, Default)]
@@ -66,6 +66,12 @@ impl RiskGate {
                 Ok(RiskApproved::new_by_risk_gate(order))
             }
         }
+    }
+
+    /// Notes news about `symbol` published at `at`: entries wait `news_embargo_ms` after it.
+    pub fn note_news(&mut self, symbol: Symbol, at: Timestamp) {
+        let latest = self.state.last_news_ms.entry(symbol).or_insert(i64::MIN);
+        *latest = (*latest).max(at.millis());
     }
 
     /// Takes back the trade [`RiskGate::check`] counted for an order that was not placed but
@@ -131,6 +137,12 @@ impl RiskGate {
             && now < until
         {
             return Some(RefusalReason::Cooldown { losses: s.consecutive_losses, until_ms: until.millis() });
+        }
+        if l.news_embargo_ms > 0
+            && let Some(news) = s.last_news_ms.get(&order.symbol)
+            && now.millis() < news.saturating_add(l.news_embargo_ms)
+        {
+            return Some(RefusalReason::NewsEmbargo { until_ms: news.saturating_add(l.news_embargo_ms) });
         }
         None
     }

@@ -23,6 +23,8 @@ pub struct RiskLimits {
     pub max_consecutive_losses: u32,
     pub cooldown_ms: i64,
     pub min_confidence: Confidence,
+    /// No new entry in a symbol for this long after news about it; 0 turns the gate off.
+    pub news_embargo_ms: i64,
 }
 
 impl Default for RiskLimits {
@@ -37,6 +39,7 @@ impl Default for RiskLimits {
             max_consecutive_losses: 3,
             cooldown_ms: 3_600_000,
             min_confidence: Confidence::clamped(Decimal::new(7, 1)),
+            news_embargo_ms: 30 * 60_000,
         }
     }
 }
@@ -53,6 +56,7 @@ impl RiskLimits {
             max_consecutive_losses: u32::MAX,
             cooldown_ms: 0,
             min_confidence: Confidence::ZERO,
+            news_embargo_ms: 0,
         }
     }
 

@@ -2,7 +2,9 @@
 //! trades so far, the losing streak, the cooldown, and whether trading is halted or paused.
 //! It is serialisable so the kill switch and the day's counters survive a restart.
 
-use crate::{Amount, Timestamp};
+use std::collections::BTreeMap;
+
+use crate::{Amount, Symbol, Timestamp};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -10,6 +12,10 @@ pub struct RiskState {
     /// UTC day number the counters belong to.
     pub day: i64,
     pub day_start_equity: Amount,
+    /// The latest news time seen per symbol (ms), for the news embargo. Absent in states saved
+    /// before the embargo existed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub last_news_ms: BTreeMap<Symbol, i64>,
     pub trades_today: u32,
     pub consecutive_losses: u32,
     pub cooldown_until: Option<Timestamp>,

@@ -54,6 +54,8 @@ pub enum RefusalReason {
     MaxDailyLoss { loss: Amount, max: Amount },
     MaxTradesPerDay { trades: u32, max: u32 },
     Cooldown { losses: u32, until_ms: i64 },
+    /// No new entry in a symbol for a while after news about it (the market digests it first).
+    NewsEmbargo { until_ms: i64 },
     ZeroQuantity,
     NoPrice,
 }
@@ -71,6 +73,7 @@ impl RefusalReason {
             RefusalReason::MaxDailyLoss { .. } => "max_daily_loss",
             RefusalReason::MaxTradesPerDay { .. } => "max_trades_per_day",
             RefusalReason::Cooldown { .. } => "cooldown",
+            RefusalReason::NewsEmbargo { .. } => "news_embargo",
             RefusalReason::ZeroQuantity => "zero_quantity",
             RefusalReason::NoPrice => "no_price",
         }
@@ -106,6 +109,9 @@ impl fmt::Display for RefusalReason {
                     "cooling down after {losses} consecutive losses until {}",
                     crate::Timestamp::from_millis(*until_ms)
                 )
+            }
+            RefusalReason::NewsEmbargo { until_ms } => {
+                write!(f, "news about the symbol: no new entry until {}", crate::Timestamp::from_millis(*until_ms))
             }
             RefusalReason::ZeroQuantity => write!(f, "order quantity rounds to zero"),
             RefusalReason::NoPrice => write!(f, "no market price known for the symbol"),

@@ -8,6 +8,12 @@ use mirai_core::{Advisor, Clock, Confidence, Exposure, OrderRequest, Price, Risk
 use super::Engine;
 
 impl<A: Advisor, C: Clock> Engine<A, C> {
+    /// News about `symbol` published at `at`: the news-embargo gate holds its entries for a
+    /// while after it.
+    pub fn on_news(&mut self, symbol: mirai_core::Symbol, at: mirai_core::Timestamp) {
+        self.risk.note_news(symbol, at);
+    }
+
     /// `order` (approved by the gates) is held, not placed: the trade it was counted as today is
     /// taken back until it is approved.
     pub fn hold(&mut self, _order: &OrderRequest) {

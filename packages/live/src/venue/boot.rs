@@ -106,6 +106,8 @@ pub struct TraderParts {
     pub consultant: Option<Arc<dyn crate::consult::Consultant>>,
     /// Which approved orders wait for a person.
     pub approval: crate::approval::ApprovalPolicy,
+    /// News as it is ingested, for the news-embargo gate.
+    pub news: mpsc::Receiver<(mirai_core::Symbol, Timestamp)>,
 }
 
 impl std::fmt::Debug for TraderParts {
@@ -129,6 +131,7 @@ pub async fn launch(prepared: Prepared, parts: TraderParts) -> (JoinHandle<()>, 
         stop,
         consultant,
         approval: approval_policy,
+        news,
     } = parts;
     let (event_tx, event_rx) = events;
     let env = prepared.env;
@@ -184,7 +187,8 @@ pub async fn launch(prepared: Prepared, parts: TraderParts) -> (JoinHandle<()>, 
         started_at,
     )
     .with_blocked_reason(blocked)
-    .with_approval(approval_policy);
+    .with_approval(approval_policy)
+    .with_news(news);
     if let Some(rx) = updates {
         trader = trader.with_venue_updates(rx);
     }

@@ -159,7 +159,8 @@ impl LlmAdvisor {
                         }
                     }
                     (None, Some(refusal)) => {
-                        let refusal: String = refusal.chars().take(200).collect();
+                        // Model output, stored and shown: cleaned like a rationale.
+                        let refusal = sanitize::untrusted_text(&refusal, 200);
                         self.fallback(format!("the model refused: {refusal}"), Some(&key))
                     }
                     (None, None) => self.fallback("the answer had no content".into(), Some(&key)),
@@ -184,7 +185,9 @@ impl LlmAdvisor {
                 (until - now + 999) / 1000
             ));
         }
-        if let Err(spent) = lock(&self.budget).allows(now) {
+        // The guard is dropped before the message reads the limit (the same lock).
+        let allowed = lock(&self.budget).allows(now);
+        if let Err(spent) = allowed {
             return Err(format!(
                 "today's model budget of ${} is spent (${spent}); deciding by the rules until 00:00 UTC",
                 self.budget_limit()

@@ -10,12 +10,12 @@ use serde::de::DeserializeOwned;
 use thiserror::Error;
 
 use super::server::MIN_SERVICE_TOKEN_BYTES;
-use super::wire::{self, ErrorBody, PositionsBody, RecordedBody, SearchBody, TradesBody};
+use super::wire::{self, ErrorBody, PositionsBody, ProposalsBody, RecordedBody, SearchBody, TradesBody};
 use crate::auth::LoginEvent;
 use crate::backend::{Backend, BackendError, BackendFuture};
 use crate::views::{
-    BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, PositionView, SearchHitView,
-    SearchRequest, StatusView, TradeView,
+    BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, PositionView, ProposalStatus,
+    ProposalView, SearchHitView, SearchRequest, StatusView, TradeView,
 };
 
 /// The limit on one call to the worker, connection included; Vercel allows 10 s per request.
@@ -130,6 +130,16 @@ fn backtest_path(id: &str, suffix: &str) -> Result<String, BackendError> {
     }
 }
 
+/// The control-API path of a decision on a proposal; an id that could leave the path is no
+/// proposal.
+fn decide_path(id: &str, approve: bool) -> Result<String, BackendError> {
+    if !crate::routes::proposals::id_ok(id) {
+        return Err(BackendError::NotFound("no such proposal".to_owned()));
+    }
+    let action = if approve { "approve" } else { "reject" };
+    Ok(format!("{}/{id}/{action}", wire::PROPOSALS))
+}
+
 /// The control-API path and query of a search, every value URL-encoded.
 fn search_path(path: &str, r: &SearchRequest) -> String {
     let mut url = Url::parse("http://worker.invalid").unwrap_or_else(|_| unreachable!("a literal URL"));
@@ -184,6 +194,19 @@ impl Backend for RemoteBackend {
 
     fn control(&self, action: ControlAction, by: String) -> BackendFuture<'_, StatusView> {
         Box::pin(async move { self.post(wire::CONTROL, &wire::ControlBody { action, by: Some(by) }).await })
+    }
+
+    fn proposals(&self, status: Option<ProposalStatus>, limit: u32) -> BackendFuture<'_, Vec<ProposalView>> {
+        Box::pin(async move {
+            // Both values are from fixed alphabets (a status name, digits): nothing to encode.
+            let status = status.map(|s| format!("&status={}", s.as_str())).unwrap_or_default();
+            let body: ProposalsBody = self.get(&format!("{}?limit={limit}{status}", wire::PROPOSALS)).await?;
+            Ok(body.proposals)
+        })
+    }
+
+    fn decide_proposal(&self, id: String, approve: bool, by: String) -> BackendFuture<'_, ProposalView> {
+        Box::pin(async move { self.post(&decide_path(&id, approve)?, &wire::DecideBody { by }).await })
     }
 
     fn create_backtest(&self, request: BacktestRequest) -> BackendFuture<'_, BacktestJobView> {

@@ -1,11 +1,12 @@
 //! `handle_control_api`: serves `/internal/v1/{status,positions,trades,control,backtests}`,
-//! `/internal/v1/{news,rationales}/search` and `/internal/v1/audit/login` to holders of the service token (a secret distinct
-//! from user JWTs), for the worker to mount.
+//! `/internal/v1/proposals` (list, approve, reject), `/internal/v1/{news,rationales}/search` and
+//! `/internal/v1/audit/login` to holders of the service token (a secret distinct from user
+//! JWTs), for the worker to mount.
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 
-use super::wire::{self, PositionsBody, RecordedBody, TradesBody};
+use super::wire::{self, PositionsBody, ProposalsBody, RecordedBody, TradesBody};
 use crate::auth::LoginEvent;
 use crate::backend::Backend;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -13,6 +14,7 @@ use crate::plumbing::request::{bearer_token, check_body_size, json_body};
 use crate::plumbing::response::json;
 use crate::routes::backtests;
 use crate::routes::parse_limit;
+use crate::routes::proposals;
 use crate::routes::search::{self, Corpus};
 use crate::secret_eq::secret_eq;
 
@@ -64,6 +66,33 @@ async fn dispatch(
         }
         check_body_size(req.body())?;
         return backtests::create(backend, wire::BACKTESTS, req).await;
+    }
+    if let Some(parsed) = proposals::parse_path(path, wire::PROPOSALS) {
+        let (id, approve) = parsed?;
+        if req.method() != Method::POST {
+            return Err(ApiError::MethodNotAllowed { allow: "POST" });
+        }
+        check_body_size(req.body())?;
+        let body: wire::DecideBody = json_body(req, true)?;
+        // The web tier authenticated the user; the name is cleaned as the audit log needs.
+        let by = crate::auth::sanitize_username(body.by.trim());
+        if by.is_empty() {
+            return Err(ApiError::Validation(vec![FieldError {
+                field: "by".to_owned(),
+                code: "required".to_owned(),
+                message: "must name the user who decided".to_owned(),
+            }]));
+        }
+        tracing::warn!(%id, approve, %by, "proposal decision via control API");
+        return Ok(json(StatusCode::OK, &backend.decide_proposal(id.to_owned(), approve, by).await?));
+    }
+    if path == wire::PROPOSALS {
+        if req.method() != Method::GET {
+            return Err(ApiError::MethodNotAllowed { allow: "GET" });
+        }
+        let (status, limit) = proposals::parse_list_query(req.uri().query())?;
+        let list = proposals::newest_first(backend.proposals(status, limit).await?, limit);
+        return Ok(json(StatusCode::OK, &ProposalsBody { proposals: list }));
     }
     let corpus = match path {
         wire::NEWS_SEARCH => Some(Corpus::News),

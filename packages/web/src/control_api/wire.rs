@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::views::{PositionView, SearchHitView, TradeView};
+use crate::views::{PositionView, ProposalView, SearchHitView, TradeView};
 
 pub(crate) const STATUS: &str = "/internal/v1/status";
 pub(crate) const POSITIONS: &str = "/internal/v1/positions";
@@ -13,6 +13,9 @@ pub(crate) const BACKTESTS: &str = "/internal/v1/backtests";
 /// `GET` with the public route's query string.
 pub(crate) const NEWS_SEARCH: &str = "/internal/v1/news/search";
 pub(crate) const RATIONALES_SEARCH: &str = "/internal/v1/rationales/search";
+/// `GET` with the public route's `status` and `limit`; `POST /{id}/approve` and
+/// `/{id}/reject` with a [`DecideBody`], answered with the proposal after the decision.
+pub(crate) const PROPOSALS: &str = "/internal/v1/proposals";
 /// `POST` a `LoginEvent`; answered with [`RecordedBody`].
 pub(crate) const LOGIN_AUDIT: &str = "/internal/v1/audit/login";
 
@@ -24,6 +27,19 @@ pub(crate) struct PositionsBody {
 #[derive(Serialize, Deserialize)]
 pub(crate) struct TradesBody {
     pub(crate) trades: Vec<TradeView>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct ProposalsBody {
+    pub(crate) proposals: Vec<ProposalView>,
+}
+
+/// `POST` [`PROPOSALS`]`/{id}/approve|reject`: the user of the web tier who decided. Required:
+/// the audit log names the person behind every approval (no web tier predates this route).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DecideBody {
+    pub(crate) by: String,
 }
 
 #[derive(Serialize, Deserialize)]

@@ -7,6 +7,7 @@ mod dashboard;
 mod health;
 mod login;
 mod positions;
+pub(crate) mod proposals;
 mod router;
 pub(crate) mod search;
 mod status;

@@ -6,12 +6,13 @@ use http::{Method, Request, Response};
 
 use super::auth_guard::authorize;
 use super::search::Corpus;
-use super::{backtests, control, dashboard, health, login, positions, search, status, trades};
+use super::{backtests, control, dashboard, health, login, positions, proposals, search, status, trades};
 use crate::ctx::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::plumbing::request::check_body_size;
 
 const BACKTESTS: &str = "/api/backtests";
+const PROPOSALS: &str = "/api/proposals";
 
 #[derive(Clone, Copy)]
 enum Route<'a> {
@@ -26,6 +27,9 @@ enum Route<'a> {
     Backtest(&'a str),
     BacktestResult(&'a str),
     Search(Corpus),
+    Proposals,
+    /// A proposal's id and whether it is approved (else rejected).
+    DecideProposal(&'a str, bool),
 }
 
 impl<'a> Route<'a> {
@@ -33,6 +37,10 @@ impl<'a> Route<'a> {
         if let Some(parsed) = backtests::parse_path(path, BACKTESTS) {
             let (id, result) = parsed?;
             return Ok(if result { Route::BacktestResult(id) } else { Route::Backtest(id) });
+        }
+        if let Some(parsed) = proposals::parse_path(path, PROPOSALS) {
+            let (id, approve) = parsed?;
+            return Ok(Route::DecideProposal(id, approve));
         }
         Ok(match path {
             // `/api/dashboard` is where vercel.json rewrites `/`.
@@ -46,13 +54,16 @@ impl<'a> Route<'a> {
             "/api/news/search" => Route::Search(Corpus::News),
             "/api/rationales/search" => Route::Search(Corpus::Rationales),
             BACKTESTS => Route::NewBacktest,
+            PROPOSALS => Route::Proposals,
             _ => return Err(ApiError::NotFound),
         })
     }
 
     fn method(self) -> (Method, &'static str) {
         match self {
-            Route::Login | Route::Control | Route::NewBacktest => (Method::POST, "POST"),
+            Route::Login | Route::Control | Route::NewBacktest | Route::DecideProposal(..) => {
+                (Method::POST, "POST")
+            }
             _ => (Method::GET, "GET"),
         }
     }
@@ -110,6 +121,15 @@ async fn dispatch(ctx: &Ctx, req: &Request<Bytes>) -> ApiResult<Response<Bytes>>
         Route::Search(corpus) => {
             authorize(ctx, req)?;
             search::search(ctx.backend.as_ref(), corpus, req).await
+        }
+        Route::Proposals => {
+            authorize(ctx, req)?;
+            proposals::list(ctx.backend.as_ref(), req).await
+        }
+        Route::DecideProposal(id, approve) => {
+            // The acting user is the token's subject, never anything the request says.
+            let claims = authorize(ctx, req)?;
+            proposals::decide(ctx.backend.as_ref(), id, approve, &claims.sub, req).await
         }
     }
 }

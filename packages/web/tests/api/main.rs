@@ -9,6 +9,7 @@ mod config;
 mod control_api;
 mod login_audit;
 mod login_limits;
+mod proposals;
 mod remote;
 mod routes;
 mod search;

@@ -4,11 +4,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode, header};
-use mirai_core::{Amount, ClientOrderId, ManualClock, Price, Qty, Side, Symbol, Timestamp, TradeId};
+use mirai_core::{
+    Amount, ClientOrderId, Confidence, DecisionId, ManualClock, Price, Qty, Side, Symbol, Timestamp, TradeId,
+};
 use mirai_web::{
     Auth, Backend, BackendError, BackendFuture, BacktestJobView, BacktestRequest, BacktestResultView,
-    ControlAction, Ctx, JobStatus, LoginEvent, Mode, PositionView, SearchHitView, SearchRequest, StatusView,
-    TradeView,
+    ControlAction, Ctx, JobStatus, LoginEvent, Mode, PositionView, ProposalStatus, ProposalView,
+    SearchHitView, SearchRequest, StatusView, TradeView,
 };
 
 pub const USER: &str = "admin";
@@ -43,6 +45,52 @@ pub struct FakeBackend {
     pub logins: Mutex<Vec<LoginEvent>>,
     /// When set, recording a login fails with this error (an audit log that is down).
     pub fail_logins_with: Mutex<Option<BackendError>>,
+    /// Proposals held for approval, deliberately out of order (see [`proposal`]).
+    pub proposals: Mutex<Vec<ProposalView>>,
+    /// Each proposals listing asked for: its status filter and limit.
+    pub proposal_queries: Mutex<Vec<(Option<ProposalStatus>, u32)>>,
+    /// Each decision asked for: the id, approve (else reject) and who decided.
+    pub decided: Mutex<Vec<(String, bool, String)>>,
+    /// When set, the risk gates refuse every approval with this reason, as at the price of the
+    /// moment they can.
+    pub gates_refuse: Mutex<Option<String>>,
+}
+
+/// A proposal for order `id`, created at `created` and expiring five minutes later.
+pub fn proposal(id: &str, created: i64, side: Side, status: ProposalStatus) -> ProposalView {
+    let symbol = Symbol::new(if side == Side::Buy { "BTCUSDT" } else { "ETHUSDT" });
+    let qty = Qty::parse("0.00150000").expect("qty");
+    let reference_price = Price::parse("62000.10").expect("price");
+    ProposalView {
+        id: ClientOrderId::new_checked(id).expect("id"),
+        decision_id: DecisionId::new("llm", symbol, Timestamp::from_millis(created)),
+        symbol,
+        side,
+        qty,
+        reference_price,
+        notional: qty * reference_price,
+        confidence: Confidence::parse("0.82").expect("confidence"),
+        status,
+        created_at: Timestamp::from_millis(created),
+        expires_at: Timestamp::from_millis(created + 300_000),
+        decided_by: None,
+        decided_at: None,
+        reason: None,
+        rationale: Some(format!("<img src=x onerror=alert(1)> momentum on {symbol}")),
+    }
+}
+
+/// The fake's proposals: two pending, one already expired, and one still PENDING but past its
+/// time (the worker expires it when someone tries to decide it).
+pub fn fake_proposals() -> Vec<ProposalView> {
+    let mut expired = proposal("mi-p0-b", T0 - 900_000, Side::Buy, ProposalStatus::Expired);
+    expired.reason = Some("not approved in time".into());
+    vec![
+        proposal("mi-p1-b", T0 - 60_000, Side::Buy, ProposalStatus::Pending),
+        expired,
+        proposal("mi-p2-s", T0 - 5_000, Side::Sell, ProposalStatus::Pending),
+        proposal("mi-p3-b", T0 - 400_000, Side::Buy, ProposalStatus::Pending),
+    ]
 }
 
 pub fn trade(id: &str, ts: i64, side: Side) -> TradeView {
@@ -105,6 +153,10 @@ impl FakeBackend {
             searches: Mutex::new(Vec::new()),
             logins: Mutex::new(Vec::new()),
             fail_logins_with: Mutex::new(None),
+            proposals: Mutex::new(fake_proposals()),
+            proposal_queries: Mutex::new(Vec::new()),
+            decided: Mutex::new(Vec::new()),
+            gates_refuse: Mutex::new(None),
         })
     }
 
@@ -154,6 +206,47 @@ impl FakeBackend {
             job.status = JobStatus::Done;
             job.bars_done = job.bars_total;
         }
+    }
+
+    /// The decisions asked for so far: id, approve, by.
+    pub fn decided(&self) -> Vec<(String, bool, String)> {
+        lock(&self.decided).clone()
+    }
+
+    pub fn proposal_queries(&self) -> Vec<(Option<ProposalStatus>, u32)> {
+        lock(&self.proposal_queries).clone()
+    }
+
+    /// Decides as the worker's trading task does (`decide_proposal` in mirai-live).
+    fn decide(&self, id: String, approve: bool, by: String) -> Result<ProposalView, BackendError> {
+        self.check()?;
+        lock(&self.decided).push((id.clone(), approve, by.clone()));
+        let mut list = lock(&self.proposals);
+        let p = list
+            .iter_mut()
+            .find(|p| p.id.as_str() == id)
+            .ok_or_else(|| BackendError::NotFound(format!("no proposal {id}")))?;
+        if p.status == ProposalStatus::Pending && p.expires_at.millis() <= T0 {
+            p.status = ProposalStatus::Expired;
+            return Err(BackendError::Refused(format!("proposal {id} expired")));
+        }
+        if p.status != ProposalStatus::Pending {
+            return Err(BackendError::Refused(format!("proposal {id} is {}", p.status.as_str())));
+        }
+        p.decided_by = Some(by);
+        p.decided_at = Some(Timestamp::from_millis(T0));
+        if !approve {
+            p.status = ProposalStatus::Rejected;
+            return Ok(p.clone());
+        }
+        if let Some(why) = lock(&self.gates_refuse).clone() {
+            let why = format!("refused by the risk gates at approval: {why}");
+            p.status = ProposalStatus::Failed;
+            p.reason = Some(why.clone());
+            return Err(BackendError::Refused(why));
+        }
+        p.status = ProposalStatus::Executed;
+        Ok(p.clone())
     }
 
     fn check(&self) -> Result<(), BackendError> {
@@ -271,6 +364,24 @@ impl Backend for FakeBackend {
             lock(&self.limits).push(limit);
             Ok(self.trades.iter().take(limit as usize).cloned().collect())
         })
+    }
+
+    fn proposals(&self, status: Option<ProposalStatus>, limit: u32) -> BackendFuture<'_, Vec<ProposalView>> {
+        Box::pin(async move {
+            self.check()?;
+            lock(&self.proposal_queries).push((status, limit));
+            // In the stored order, not newest first: the web tier must sort.
+            Ok(lock(&self.proposals)
+                .iter()
+                .filter(|p| status.is_none_or(|s| p.status == s))
+                .take(limit as usize)
+                .cloned()
+                .collect())
+        })
+    }
+
+    fn decide_proposal(&self, id: String, approve: bool, by: String) -> BackendFuture<'_, ProposalView> {
+        Box::pin(async move { self.decide(id, approve, by) })
     }
 
     fn control(&self, action: ControlAction, by: String) -> BackendFuture<'_, StatusView> {
