@@ -78,7 +78,7 @@ pub struct TradingSettings {
     pub position_size: Decimal,
     /// `MAX_*`, `COOLDOWN_MINUTES`, `MIN_CONFIDENCE`.
     pub limits: RiskLimits,
-    /// `APPROVAL_MODE` (`auto` on paper, `semi` on Binance by default), `SEMI_MAX_NOTIONAL`,
+    /// `APPROVAL_MODE` (`semi` for real money, `auto` otherwise, by default), `SEMI_MAX_NOTIONAL`,
     /// `PROPOSAL_TTL_SECONDS`: which approved orders wait for a person, and how long.
     pub approval: mirai_live::approval::ApprovalPolicy,
 }
@@ -262,8 +262,9 @@ impl Settings {
 
         let approval = {
             use mirai_live::approval::{ApprovalMode, ApprovalPolicy};
-            let trades_on_binance = binance.is_some() && !dry_run;
-            let default = if trades_on_binance { ApprovalMode::Semi } else { ApprovalMode::Auto };
+            // Real money waits for a person by default; paper, testnet and Demo Mode do not.
+            let real_money = binance.is_some() && !dry_run && binance_env == Environment::Live;
+            let default = if real_money { ApprovalMode::Semi } else { ApprovalMode::Auto };
             let mode = match r.raw("APPROVAL_MODE") {
                 None => default,
                 Some(v) => ApprovalMode::parse(&v).unwrap_or_else(|| {

@@ -16,6 +16,10 @@ pub enum BacktestError {
     Data(#[from] DataError),
     #[error("no bars to test")]
     NoBars,
+    /// The external advisor could not answer about an entry ([`crate::Backtest::with_advice`]);
+    /// the message names the decision (symbol, signal and bar time) and why.
+    #[error("{0}")]
+    Advice(String),
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: std::io::Error },
 }

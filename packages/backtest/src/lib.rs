@@ -18,4 +18,7 @@ pub mod walk_forward;
 
 pub use config::{BacktestConfig, FillAt, UnitSizing, no_limits};
 pub use error::{BacktestError, Result};
-pub use run::{Backtest, BacktestReport, Counts, OpenTrade, Trade, run, run_bars, run_csv};
+pub use run::{
+    Asking, Backtest, BacktestReport, Counts, EntryAdvice, OpenTrade, RulesOnly, Trade, run, run_bars,
+    run_csv, run_csv_with_advice,
+};

@@ -76,7 +76,8 @@ pub enum AdviceSource {
     /// The model was asked and its answer was not used; the rule-based advice was.
     Fallback {
         model: String,
-        /// Why, in words (`timeout after 8000 ms`, `citation n-9 was not retrieved`, ...).
+        /// Why, in words (`no answer within 8000 ms`, `citation "n-9" was not among the news
+        /// shown`, ...).
         reason: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         prompt_hash: Option<String>,

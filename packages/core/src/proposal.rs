@@ -16,7 +16,8 @@ pub enum ProposalStatus {
     Rejected,
     /// Not decided within its time to live: it never executes.
     Expired,
-    /// Sent and accepted by the venue.
+    /// Sent to the venue: accepted, or (rarely) its outcome unknown, in which case the order
+    /// stays open in the ledger until the venue's reports or reconciliation settle it.
     Executed,
     /// Approved but not placed: refused by the gates at approval, or by the venue.
     Failed,

@@ -53,6 +53,31 @@ pub struct StrategyArgs {
     pub take_profit: Option<Decimal>,
 }
 
+/// Who decides a backtest's entries (`mirai backtest --advisor`).
+#[derive(Debug, Clone, Args)]
+pub struct AdvisorArgs {
+    /// Who decides entries: the rule-based advisor, or the model (OPENAI_* and LLM_* settings from
+    /// the environment, as for ADVISOR=llm), answering from its recorded calls.
+    #[arg(long, value_enum, default_value_t = AdvisorKind::Rules)]
+    pub advisor: AdvisorKind,
+    /// With --advisor llm: ask the model about every decision not yet recorded, and record it.
+    /// Without it a decision never recorded stops the backtest.
+    #[arg(long)]
+    pub record: bool,
+    /// With --advisor llm: the recorded model calls (default: DATA_DIR/llm-calls, DATA_DIR
+    /// defaulting to ./data, the worker's own log).
+    #[arg(long, value_name = "DIR")]
+    pub calls: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AdvisorKind {
+    /// The offline, deterministic rule-based advisor.
+    Rules,
+    /// An OpenAI-compatible chat model, recorded and replayed.
+    Llm,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Risk {
     /// No limit but the kill switch.

@@ -103,3 +103,54 @@ async fn without_a_model_the_status_says_the_rules_decide() {
     assert_eq!(status["advisor"]["calls"], 0);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_advisor_mode_orders_wait_for_a_person_and_run_only_once_approved() {
+    let dir = tempfile::tempdir().unwrap();
+    // Limits wide enough that the replayed market's moves between proposal and approval do not
+    // trip a gate: this test is about the approval, the gate re-check has its own.
+    let app = spawn_with(
+        dir.path(),
+        &[("APPROVAL_MODE", "advisor"), ("MAX_ORDER_NOTIONAL", "5000"), ("MAX_POSITION_PCT", "50"), ("MAX_EXPOSURE_PCT", "90")],
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let pending = loop {
+        let list = app.get("/api/proposals?status=pending").await;
+        if let Some(p) = list["proposals"].as_array().and_then(|a| a.first()).cloned() {
+            break p;
+        }
+        assert!(app.trades().await.is_empty(), "nothing trades before an approval");
+        assert!(Instant::now() < deadline, "no proposal within 60 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let id = pending["id"].as_str().unwrap().to_owned();
+    assert!(app.running.store.orders(100).unwrap().is_empty(), "no order exists while the proposal waits");
+    assert!(pending["rationale"].as_str().is_some_and(|r| !r.is_empty()), "the person sees why: {pending}");
+
+    let resp = app
+        .client
+        .post(format!("{}/api/proposals/{id}/approve", app.base))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let decided: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(decided["status"], "EXECUTED", "{decided}");
+    assert_eq!(decided["decided_by"], "admin");
+    // Every order in the ledger went through a person's approval.
+    for o in app.running.store.orders(100).unwrap() {
+        let p = app.running.store.proposal(&o.request.client_order_id).unwrap().expect("a proposal per order");
+        assert!(p.decided_by.is_some(), "{p:?}");
+    }
+    let again = app
+        .client
+        .post(format!("{}/api/proposals/{id}/approve", app.base))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409, "approved once only");
+    app.stop().await;
+}

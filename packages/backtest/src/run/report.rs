@@ -22,6 +22,14 @@ pub struct Counts {
     /// from reports when none, which is always unless the engine and the exchange disagree.
     #[serde(skip_serializing_if = "is_zero")]
     pub fills_refused: u64,
+    /// Entries decided with a model's answer (`Backtest::with_advice`), declines and abstentions
+    /// included; absent from reports when none (every rules-only test).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub model_advised: u64,
+    /// Entries the model was asked about whose answer could not be used, decided by the rules
+    /// instead (each decision keeps the reason); absent from reports when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub model_fallbacks: u64,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -6,20 +6,25 @@
 //! - with next-open fills the engine is set to [`OrderTiming::NextOpen`], and before a bar is
 //!   shown to it, an opening tick (an unclosed candle at the bar's open) lets a waiting signal
 //!   become an order priced and sized at that open;
-//! - the equity is recorded after each bar, and fills are grouped into round trips.
+//! - the equity is recorded after each bar, and fills are grouped into round trips;
+//! - with [`Backtest::with_advice`], each entry the engine parks for advice is asked about at
+//!   once, on the same price and clock, and its answer decided like any other (see `advice`).
 //!
 //! Per bar with no signal the loop costs a few tens of nanoseconds (see docs/benchmarks.md).
 
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use mirai_core::{Amount, Candle, ManualClock, MarketEvent, Price, Qty, Timestamp};
+use mirai_core::{
+    AdviceRequest, Amount, Candle, ExternalAdvice, ManualClock, MarketEvent, Price, Qty, Timestamp,
+};
 use mirai_engine::{
     AnyStrategy, BookingError, Engine, EngineConfig, Ledger, OrderTiming, Outcome, RuleBasedAdvisor, Sizing,
     SlotIndex, Strategy,
 };
 use mirai_paper::{MarketIndex, PaperConfig, PaperExchange};
 
+use super::advice::{Asking, EntryAdvice, RulesOnly};
 use super::trades::TradeBook;
 use super::{BacktestReport, Counts};
 use crate::config::{BacktestConfig, FillAt, UnitSizing};
@@ -29,9 +34,10 @@ use crate::float::{decimal_to_f64, price_to_f64};
 use crate::metrics::{EquityTracker, Stats, StatsInput};
 
 /// A backtest in progress: call [`Backtest::step`] for each bar in time order, then
-/// [`Backtest::finish`].
+/// [`Backtest::finish`]. `A` says who decides entries: the rule-based advisor (the default), or
+/// an external advisor asked through [`Backtest::with_advice`].
 #[derive(Debug)]
-pub struct Backtest {
+pub struct Backtest<A = RulesOnly> {
     config: BacktestConfig,
     engine: Engine<RuleBasedAdvisor, Arc<ManualClock>>,
     exchange: PaperExchange,
@@ -60,6 +66,7 @@ pub struct Backtest {
     buy_hold_from: f64,
     /// The exchange's fills for the bar, one buffer reused for every bar.
     fills: Vec<mirai_core::Fill>,
+    advice: A,
 }
 
 impl Backtest {
@@ -123,9 +130,71 @@ impl Backtest {
             peak: (f64::NEG_INFINITY, cash, Qty::ZERO, Price::ZERO),
             buy_hold_from: f64::NAN,
             fills: Vec::new(),
+            advice: RulesOnly,
         })
     }
 
+    /// Entries are decided with `ask`'s answers instead of the rule-based advisor's: each entry
+    /// signal becomes an [`AdviceRequest`], asked about on the bar (or opening tick) it is decided
+    /// on, and the answer goes through sizing and the risk gates like any decision (it may decline
+    /// or shrink an entry, never more). Exits never wait. An `Err` stops the test:
+    /// [`Backtest::finish`] then returns [`BacktestError::Advice`]. Call before the first bar.
+    pub fn with_advice<F>(self, ask: F) -> Backtest<Asking<F>>
+    where
+        F: FnMut(&AdviceRequest) -> Result<ExternalAdvice, String>,
+    {
+        let Self {
+            config,
+            engine,
+            exchange,
+            slot,
+            market,
+            clock,
+            book,
+            tracker,
+            counts,
+            next_open,
+            warm_up,
+            bar,
+            bar_time,
+            cash,
+            qty,
+            holding,
+            cash_f,
+            qty_f,
+            peak,
+            buy_hold_from,
+            fills,
+            advice: RulesOnly,
+        } = self;
+        Backtest {
+            config,
+            engine: engine.with_model_advice(true),
+            exchange,
+            slot,
+            market,
+            clock,
+            book,
+            tracker,
+            counts,
+            next_open,
+            warm_up,
+            bar,
+            bar_time,
+            cash,
+            qty,
+            holding,
+            cash_f,
+            qty_f,
+            peak,
+            buy_hold_from,
+            fills,
+            advice: Asking::new(ask),
+        }
+    }
+}
+
+impl<A: EntryAdvice> Backtest<A> {
     /// Shows the strategy bars that come before the test without trading on them (walk-forward
     /// windows warm their indicators this way).
     pub fn warm_up(&mut self, candle: &Candle) {
@@ -146,6 +215,10 @@ impl Backtest {
     #[inline(always)]
     pub(super) fn on_bar(&mut self, event: &MarketEvent) {
         let MarketEvent::Candle(candle) = event else { return };
+        // Compiled away when nothing is asked (`CONSULTS` is a constant).
+        if A::CONSULTS && self.stopped() {
+            return;
+        }
         self.bar_time = candle.open_time;
         let held_before = self.holding;
         if self.next_open && self.engine.awaits_next_price() {
@@ -158,6 +231,10 @@ impl Backtest {
         }
         if let Some(outcome) = self.engine.on_candle_at(self.slot, candle) {
             self.handle(outcome, candle.close_time);
+        }
+        if A::CONSULTS {
+            // An entry on the close (fill on close), or one deferred past its opening tick.
+            self.consult(candle.close_time);
         }
         let close = candle.close;
         let holding = self.holding;
@@ -193,6 +270,38 @@ impl Backtest {
         if let Some(outcome) = self.engine.on_candle_at(self.slot, &tick) {
             self.handle(outcome, c.open_time);
         }
+        if A::CONSULTS {
+            // Next-open: the entry signalled on the last close is asked about at this open, the
+            // price it will be sized at, before anything else of the bar is known.
+            self.consult(c.open_time);
+        }
+    }
+
+    /// Asks about the entry the engine parked, if any, and decides it with the answer at `now`
+    /// (the clock's time: the gates judge the order then). A failed ask stops the test. Called
+    /// on every bar of an advised test (it is not cold there), never in a rules-only one.
+    fn consult(&mut self, now: Timestamp) {
+        let Some(request) = self.engine.take_advice_request() else { return };
+        match self.advice.ask(&request) {
+            Ok(answer) => {
+                match &answer {
+                    ExternalAdvice::Model(_) => self.counts.model_advised += 1,
+                    ExternalAdvice::Fallback { .. } => self.counts.model_fallbacks += 1,
+                }
+                if let Some(outcome) = self.engine.on_advice(request.signal.symbol, answer) {
+                    self.handle(outcome, now);
+                }
+            }
+            Err(reason) => self.advice.fail(format!(
+                "no advice for the {} entry signalled at {} and decided at {} (bar {}): {reason}",
+                request.signal.symbol, request.signal.ts, now, self.bar
+            )),
+        }
+    }
+
+    /// An ask failed: no further bar is taken, and [`Backtest::finish`] reports why.
+    pub fn stopped(&self) -> bool {
+        self.advice.failure().is_some()
     }
 
     #[cold]
@@ -263,6 +372,9 @@ impl Backtest {
 
     /// Ends the test: open positions stay open and are valued at the last close.
     pub fn finish(self) -> Result<BacktestReport> {
+        if let Some(why) = self.advice.failure() {
+            return Err(BacktestError::Advice(why.to_owned()));
+        }
         if self.bar == 0 {
             return Err(BacktestError::NoBars);
         }

@@ -79,9 +79,11 @@ pub(super) fn merge(
         }
         Some(ExternalAdvice::Model(m)) => {
             let enter = m.enter && signal.action == Action::Buy;
+            // The model can lower the confidence the gates judge, never raise it: a signal too
+            // weak for MIN_CONFIDENCE by the rules stays too weak whatever the model says.
             let advice = Advice {
                 action: if enter { Action::Buy } else { Action::Hold },
-                confidence: m.confidence,
+                confidence: m.confidence.min(rules.confidence),
                 stop_loss: rules.stop_loss.filter(|_| enter),
                 take_profit: rules.take_profit.filter(|_| enter),
                 rationale: m.rationale,

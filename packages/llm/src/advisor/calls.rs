@@ -77,10 +77,11 @@ impl CallLog {
     }
 
     /// Records `call` under its key. A call already recorded is kept as it was: the first answer
-    /// to a prompt is the one replays give.
+    /// to a prompt is the one replays give. A damaged record is replaced, or the model would be
+    /// asked (and paid) again on every decision that needs it.
     pub fn put(&self, call: &RecordedCall) -> Result<(), CallLogError> {
         let path = self.path(&call.key);
-        if path.exists() {
+        if path.exists() && matches!(self.get(&call.key), Ok(Some(_))) {
             return Ok(());
         }
         let io = |source| CallLogError::Io { path: path.clone(), source };

@@ -47,6 +47,10 @@ pub enum CallFailure {
     Server(String),
     #[error("the server refused the request: {0}")]
     Refused(String),
+    /// A wrong key, a model the server does not have, no permission: every call will fail the
+    /// same way until the settings change.
+    #[error("the server rejects our settings: {0}")]
+    Misconfigured(String),
     #[error("could not reach the server: {0}")]
     Transport(String),
     #[error("the answer had no message")]
@@ -176,6 +180,7 @@ impl ChatClient {
                 match r.status_code.as_u16() {
                     429 => CallFailure::RateLimited(what),
                     500..=599 => CallFailure::Server(format!("{} {what}", r.status_code.as_u16())),
+                    401 | 403 | 404 => CallFailure::Misconfigured(format!("{} {what}", r.status_code.as_u16())),
                     s => CallFailure::Refused(format!("{s} {what}")),
                 }
             }

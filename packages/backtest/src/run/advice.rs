@@ -1,0 +1,303 @@
+//! Backtests whose entries are decided with an external advisor (a language model): the engine
+//! parks each entry signal as an [`AdviceRequest`], the backtest asks a plain callback, and feeds
+//! the answer back; sizing and every risk gate then run exactly as for the rules. This crate does
+//! not know how the callback answers (the CLI replays recorded model calls through `mirai-llm`).
+//!
+//! Which kind of backtest it is, is a type parameter of [`Backtest`] rather than a flag read per
+//! bar: the rules-only loop is compiled with the advice step removed, so it costs nothing there
+//! (docs/benchmarks.md, *Backtests with the model*).
+
+use std::io::Read;
+
+use mirai_core::{AdviceRequest, ExternalAdvice, MarketEvent};
+
+use super::BacktestReport;
+use super::runner::Backtest;
+use crate::config::BacktestConfig;
+use crate::data::{CsvReader, DataError};
+use crate::error::{BacktestError, Result};
+
+/// Who decides a backtest's entries: [`RulesOnly`] (the rule-based advisor, the default) or
+/// [`Asking`] (an external advisor, through a callback). Sealed: these two are the only kinds.
+pub trait EntryAdvice: sealed::Sealed {
+    /// Entries wait for [`EntryAdvice::ask`]. A constant, so the check vanishes from the
+    /// rules-only loop.
+    const CONSULTS: bool;
+
+    /// The answer to `request`, or why there is none (which stops the backtest).
+    fn ask(&mut self, request: &AdviceRequest) -> Result<ExternalAdvice, String>;
+
+    /// Why the backtest stopped, once an `ask` failed.
+    fn failure(&self) -> Option<&str>;
+
+    /// Records why the backtest stops.
+    fn fail(&mut self, why: String);
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::RulesOnly {}
+    impl<F> Sealed for super::Asking<F> {}
+}
+
+/// Entries are decided by the rule-based advisor; nothing is asked.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RulesOnly;
+
+impl EntryAdvice for RulesOnly {
+    const CONSULTS: bool = false;
+
+    fn ask(&mut self, _request: &AdviceRequest) -> Result<ExternalAdvice, String> {
+        // Unreachable: the engine parks no request unless told to consult.
+        Err("no external advisor in this backtest".into())
+    }
+
+    fn failure(&self) -> Option<&str> {
+        None
+    }
+
+    fn fail(&mut self, _why: String) {}
+}
+
+/// Entries are decided with the answers of `F` ([`Backtest::with_advice`]).
+pub struct Asking<F> {
+    ask: F,
+    failure: Option<String>,
+}
+
+impl<F> Asking<F> {
+    pub(super) fn new(ask: F) -> Self {
+        Self { ask, failure: None }
+    }
+}
+
+impl<F> std::fmt::Debug for Asking<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Asking").field("failure", &self.failure).finish_non_exhaustive()
+    }
+}
+
+impl<F> EntryAdvice for Asking<F>
+where
+    F: FnMut(&AdviceRequest) -> Result<ExternalAdvice, String>,
+{
+    const CONSULTS: bool = true;
+
+    fn ask(&mut self, request: &AdviceRequest) -> Result<ExternalAdvice, String> {
+        (self.ask)(request)
+    }
+
+    fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
+    }
+
+    fn fail(&mut self, why: String) {
+        // The first failure is the one to report: nothing is asked after it.
+        self.failure.get_or_insert(why);
+    }
+}
+
+/// As [`crate::run_csv`], with every entry decided with `ask`'s answers. An `Err` from `ask`
+/// stops the test at that bar: the result is [`BacktestError::Advice`] naming the decision.
+///
+/// The file is parsed on this thread: unlike the rules-only run, the time here goes to the
+/// advisor, not to parsing.
+pub fn run_csv_with_advice<F>(
+    config: &BacktestConfig,
+    src: impl Read,
+    mut progress: impl FnMut(u64),
+    ask: F,
+) -> Result<BacktestReport>
+where
+    F: FnMut(&AdviceRequest) -> Result<ExternalAdvice, String>,
+{
+    /// Bars between two progress reports.
+    const PROGRESS_EVERY: u64 = 8_192;
+    let mut bt = Backtest::new(config)?.with_advice(ask);
+    let symbol = config.symbol;
+    let mut reader = CsvReader::new(src)?;
+    let mut n = 0u64;
+    while let Some(bar) = reader.next() {
+        bt.on_bar(&MarketEvent::Candle(bar?.candle(symbol)));
+        if bt.stopped() {
+            break;
+        }
+        n += 1;
+        if n.is_multiple_of(PROGRESS_EVERY) {
+            progress(reader.bytes_read());
+        }
+    }
+    progress(reader.bytes_read());
+    bt.finish().map_err(|e| match e {
+        BacktestError::NoBars => DataError::File("no bars in the file".into()).into(),
+        other => other,
+    })
+}
+
+#[cfg(test)]
+#[cfg(test)]
+mod tests {
+    use mirai_core::{Action, Confidence, Decimal, ModelAdvice, Price, Timestamp};
+    use rust_decimal_macros::dec;
+
+    use super::*;
+    use crate::FillAt;
+    use crate::generate::{DEFAULT_START_MS, Generate};
+
+    fn config(fill: FillAt) -> BacktestConfig {
+        BacktestConfig {
+            params: vec![("fast".into(), "3".into()), ("slow".into(), "8".into())],
+            fill,
+            ..BacktestConfig::default()
+        }
+    }
+
+    fn candles() -> Vec<mirai_core::Candle> {
+        Generate {
+            bars: 3_000,
+            seed: 7,
+            start_ms: DEFAULT_START_MS,
+            interval_ms: 60_000,
+            start_price: Price::new(dec!(100)),
+        }
+        .candles()
+        .collect()
+    }
+
+    fn model(enter: bool, size_fraction: Decimal) -> ExternalAdvice {
+        ExternalAdvice::Model(ModelAdvice {
+            enter,
+            abstained: false,
+            confidence: Confidence::new_checked(dec!(0.8)).unwrap(),
+            size_fraction,
+            rationale: "test".into(),
+            citations: vec![],
+            model: "test-model".into(),
+            prompt_hash: "ab".repeat(32),
+        })
+    }
+
+    fn run_with(
+        fill: FillAt,
+        ask: impl FnMut(&AdviceRequest) -> Result<ExternalAdvice, String>,
+    ) -> Result<BacktestReport> {
+        let mut bt = Backtest::new(&config(fill)).unwrap().with_advice(ask);
+        for c in candles() {
+            bt.step(&c);
+        }
+        bt.finish()
+    }
+
+    #[test]
+    fn a_fallback_on_every_entry_trades_exactly_as_the_rules() {
+        // The same decisions at the same prices and times: asking changes when nothing is decided.
+        for fill in [FillAt::NextOpen, FillAt::Close] {
+            let rules = crate::run(&config(fill), candles()).unwrap();
+            let mut asked = 0;
+            let advised = run_with(fill, |r| {
+                assert_eq!(r.signal.action, Action::Buy, "only entries are asked about");
+                asked += 1;
+                Ok(ExternalAdvice::Fallback { model: "m".into(), reason: "test".into(), prompt_hash: None })
+            })
+            .unwrap();
+            assert!(rules.trade_list.len() > 10, "{fill:?}: the strategy trades");
+            assert_eq!(advised.trade_list, rules.trade_list, "{fill:?}");
+            assert_eq!(advised.stats.final_equity, rules.stats.final_equity);
+            assert_eq!(advised.counts.model_fallbacks, asked);
+            assert_eq!(advised.counts.model_advised, 0);
+            let mut counts = advised.counts.clone();
+            counts.model_fallbacks = 0;
+            assert_eq!(counts, rules.counts, "{fill:?}");
+            let json = serde_json::to_value(&rules.counts).unwrap();
+            assert!(json.get("model_advised").is_none() && json.get("model_fallbacks").is_none());
+        }
+    }
+
+    #[test]
+    fn the_models_answer_sizes_and_declines_entries() {
+        for fill in [FillAt::NextOpen, FillAt::Close] {
+            let rules = crate::run(&config(fill), candles()).unwrap();
+            let halved = run_with(fill, |_| Ok(model(true, dec!(0.5)))).unwrap();
+            let (r, h) = (&rules.trade_list[0], &halved.trade_list[0]);
+            assert_eq!((h.entry_time, h.entry_price), (r.entry_time, r.entry_price), "{fill:?}");
+            // Half the rules' quantity, rounded down to the lot step (whole-unit sizing is the
+            // rules' size; the engine shrinks it to the symbol's lot, not to a whole unit).
+            assert_eq!(h.qty.get(), r.qty.get() * dec!(0.5), "{fill:?}");
+            assert!(halved.counts.model_advised > 0);
+            assert_eq!(halved.counts.model_fallbacks, 0);
+            assert_eq!(
+                serde_json::to_value(&halved.counts).unwrap()["model_advised"],
+                halved.counts.model_advised
+            );
+
+            let declined = run_with(fill, |_| Ok(model(false, dec!(1)))).unwrap();
+            assert!(declined.trade_list.is_empty() && declined.open_trade_list.is_empty());
+            assert_eq!(declined.counts.orders, 0);
+            assert_eq!(declined.counts.model_advised, declined.counts.decisions);
+        }
+    }
+
+    #[test]
+    fn a_failed_ask_stops_the_test_naming_the_decision() {
+        for fill in [FillAt::NextOpen, FillAt::Close] {
+            let mut first = None;
+            let err = run_with(fill, |r| {
+                first.get_or_insert(r.signal.ts);
+                Err("not recorded".into())
+            })
+            .unwrap_err();
+            let BacktestError::Advice(why) = &err else { panic!("{err:?}") };
+            let ts: Timestamp = first.expect("asked once");
+            assert!(why.contains(&ts.to_string()) && why.ends_with(": not recorded"), "{why}");
+            assert!(why.contains("BTCUSDT"), "{why}");
+        }
+        // Asked once, and no bar after it is taken.
+        let mut calls = 0;
+        let mut bt = Backtest::new(&config(FillAt::Close)).unwrap().with_advice(|_| {
+            calls += 1;
+            Err("no".into())
+        });
+        let mut stopped_at = None;
+        for c in candles() {
+            bt.step(&c);
+            if bt.stopped() && stopped_at.is_none() {
+                stopped_at = Some(bt.bars());
+            }
+        }
+        assert_eq!(Some(bt.bars()), stopped_at);
+        assert!(bt.finish().is_err());
+        assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn a_csv_file_runs_with_advice() {
+        let mut csv = Vec::new();
+        Generate {
+            bars: 2_000,
+            seed: 7,
+            start_ms: DEFAULT_START_MS,
+            interval_ms: 60_000,
+            start_price: Price::new(dec!(100)),
+        }
+        .write_csv(&mut csv, |_| {})
+        .unwrap();
+        let rules = crate::run_csv(&config(FillAt::NextOpen), &csv[..], |_| {}).unwrap();
+        let mut last = 0;
+        let advised = run_csv_with_advice(
+            &config(FillAt::NextOpen),
+            &csv[..],
+            |b| last = b,
+            |_| Ok(ExternalAdvice::Fallback { model: "m".into(), reason: "r".into(), prompt_hash: None }),
+        )
+        .unwrap();
+        assert_eq!(advised.trade_list, rules.trade_list);
+        assert_eq!(last, csv.len() as u64);
+        let empty = run_csv_with_advice(
+            &config(FillAt::NextOpen),
+            &b"timestamp,open,high,low,close,volume\n"[..],
+            |_| {},
+            |_| Err("never asked".into()),
+        );
+        assert!(matches!(empty, Err(BacktestError::Data(_))), "{empty:?}");
+    }
+}
