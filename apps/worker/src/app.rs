@@ -143,8 +143,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     }
     // News as it is ingested reaches the trading task's news-embargo gate.
     let (news_tx, news_rx) = mpsc::channel(256);
-    let knowledge =
-        crate::knowledge::start(&settings, &store, &mut shipping, news_tx).await.context("news and vector search")?;
+    let knowledge = crate::knowledge::start(&settings, &store, &mut shipping, news_tx)
+        .await
+        .context("news and vector search")?;
     let shipping = Arc::new(shipping);
     let consultant = crate::advice::start(&settings, &knowledge)?;
 

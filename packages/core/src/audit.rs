@@ -6,9 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Action, Amount, ClientOrderId, Confidence, DecisionId, Mode, OrderStatus, Price, ProposalStatus, Qty, Side,
-    Symbol,
-    Timestamp, TradeId,
+    Action, Amount, ClientOrderId, Confidence, DecisionId, Mode, OrderStatus, Price, ProposalStatus, Qty,
+    Side, Symbol, Timestamp, TradeId,
 };
 
 /// Where a booked fill came from.

@@ -26,8 +26,8 @@ pub mod mode;
 pub mod order;
 pub mod ports;
 pub mod position;
-pub mod proposal;
 mod pow10;
+pub mod proposal;
 pub mod risk;
 pub mod side;
 #[cfg(any(test, feature = "stubs"))]

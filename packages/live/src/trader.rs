@@ -246,7 +246,9 @@ impl<E: Executor> Trader<E> {
     /// One operator command: a control action, or a person's decision on a proposal.
     pub async fn command(&mut self, act: Act, by: &str) -> Result<(), BackendError> {
         match act {
-            Act::Control(action) => self.control(action, by).await.map_err(|e| BackendError::Internal(e.to_string())),
+            Act::Control(action) => {
+                self.control(action, by).await.map_err(|e| BackendError::Internal(e.to_string()))
+            }
             Act::Proposal { id, approve } => {
                 let result = self.decide_proposal(&id, approve, by).await;
                 self.publish();
@@ -428,7 +430,12 @@ impl<E: Executor> Trader<E> {
     /// A person approves or rejects proposal `id`. An approval runs every risk gate again at the
     /// price of the moment and is refused (the proposal fails) if any says no; an expired
     /// proposal never executes.
-    async fn decide_proposal(&mut self, id: &ClientOrderId, approve: bool, by: &str) -> Result<(), BackendError> {
+    async fn decide_proposal(
+        &mut self,
+        id: &ClientOrderId,
+        approve: bool,
+        by: &str,
+    ) -> Result<(), BackendError> {
         let internal = |e: StoreError| BackendError::Internal(e.to_string());
         let Some(p) = self.store.proposal(id).map_err(internal)? else {
             return Err(BackendError::NotFound(format!("no proposal {id}")));
@@ -440,14 +447,21 @@ impl<E: Executor> Trader<E> {
         }
         let pending = [ProposalStatus::Pending];
         if !approve {
-            let moved = self.store.transition_proposal(id, &pending, ProposalStatus::Rejected, by, None, wall).map_err(internal)?;
+            let moved = self
+                .store
+                .transition_proposal(id, &pending, ProposalStatus::Rejected, by, None, wall)
+                .map_err(internal)?;
             if moved.is_none() {
                 return Err(BackendError::Refused(format!("proposal {id} is {}", p.status.as_str())));
             }
             self.engine.on_order_closed(id);
             return Ok(());
         }
-        let Some(p) = self.store.transition_proposal(id, &pending, ProposalStatus::Approved, by, None, wall).map_err(internal)? else {
+        let Some(p) = self
+            .store
+            .transition_proposal(id, &pending, ProposalStatus::Approved, by, None, wall)
+            .map_err(internal)?
+        else {
             return Err(BackendError::Refused(format!("proposal {id} is {}", p.status.as_str())));
         };
         let approved = [ProposalStatus::Approved];
@@ -455,7 +469,14 @@ impl<E: Executor> Trader<E> {
             Err(refused) => {
                 let why = format!("refused by the risk gates at approval: {}", refused.reason);
                 self.store
-                    .transition_proposal(id, &approved, ProposalStatus::Failed, "system", Some(&why), SystemClock.now())
+                    .transition_proposal(
+                        id,
+                        &approved,
+                        ProposalStatus::Failed,
+                        "system",
+                        Some(&why),
+                        SystemClock.now(),
+                    )
                     .map_err(internal)?;
                 self.engine.on_order_closed(id);
                 let _ = self.save_risk_state();
@@ -463,7 +484,10 @@ impl<E: Executor> Trader<E> {
             }
             Ok(order) => {
                 let now = self.clock.now();
-                let placed = self.place(order, &p.decision_id, now).await.map_err(|e| BackendError::Internal(e.to_string()))?;
+                let placed = self
+                    .place(order, &p.decision_id, now)
+                    .await
+                    .map_err(|e| BackendError::Internal(e.to_string()))?;
                 let _ = self.save_risk_state();
                 let (to, why) = match placed {
                     Placement::Placed | Placement::Unknown => (ProposalStatus::Executed, None),

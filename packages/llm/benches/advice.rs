@@ -8,7 +8,8 @@
 use std::time::{Duration, Instant};
 
 use mirai_core::{
-    Action, AdviceRequest, Amount, Confidence, ExternalAdvice, Price, Qty, RiskBudget, Signal, Symbol, Timestamp,
+    Action, AdviceRequest, Amount, Confidence, ExternalAdvice, Price, Qty, RiskBudget, Signal, Symbol,
+    Timestamp,
 };
 use mirai_llm::advisor::calls::CallLog;
 use mirai_llm::advisor::guard::Prices;

@@ -111,7 +111,12 @@ async fn in_advisor_mode_orders_wait_for_a_person_and_run_only_once_approved() {
     // trip a gate: this test is about the approval, the gate re-check has its own.
     let app = spawn_with(
         dir.path(),
-        &[("APPROVAL_MODE", "advisor"), ("MAX_ORDER_NOTIONAL", "5000"), ("MAX_POSITION_PCT", "50"), ("MAX_EXPOSURE_PCT", "90")],
+        &[
+            ("APPROVAL_MODE", "advisor"),
+            ("MAX_ORDER_NOTIONAL", "5000"),
+            ("MAX_POSITION_PCT", "50"),
+            ("MAX_EXPOSURE_PCT", "90"),
+        ],
     )
     .await;
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -141,7 +146,8 @@ async fn in_advisor_mode_orders_wait_for_a_person_and_run_only_once_approved() {
     assert_eq!(decided["decided_by"], "admin");
     // Every order in the ledger went through a person's approval.
     for o in app.running.store.orders(100).unwrap() {
-        let p = app.running.store.proposal(&o.request.client_order_id).unwrap().expect("a proposal per order");
+        let p =
+            app.running.store.proposal(&o.request.client_order_id).unwrap().expect("a proposal per order");
         assert!(p.decided_by.is_some(), "{p:?}");
     }
     let again = app

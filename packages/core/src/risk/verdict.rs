@@ -47,15 +47,38 @@ pub struct RiskRefused<T> {
 pub enum RefusalReason {
     KillSwitch,
     Paused,
-    MinConfidence { confidence: Confidence, min: Confidence },
-    MaxOrderNotional { notional: Amount, max: Amount },
-    MaxPosition { after: Amount, max: Amount },
-    MaxTotalExposure { after: Amount, max: Amount },
-    MaxDailyLoss { loss: Amount, max: Amount },
-    MaxTradesPerDay { trades: u32, max: u32 },
-    Cooldown { losses: u32, until_ms: i64 },
+    MinConfidence {
+        confidence: Confidence,
+        min: Confidence,
+    },
+    MaxOrderNotional {
+        notional: Amount,
+        max: Amount,
+    },
+    MaxPosition {
+        after: Amount,
+        max: Amount,
+    },
+    MaxTotalExposure {
+        after: Amount,
+        max: Amount,
+    },
+    MaxDailyLoss {
+        loss: Amount,
+        max: Amount,
+    },
+    MaxTradesPerDay {
+        trades: u32,
+        max: u32,
+    },
+    Cooldown {
+        losses: u32,
+        until_ms: i64,
+    },
     /// No new entry in a symbol for a while after news about it (the market digests it first).
-    NewsEmbargo { until_ms: i64 },
+    NewsEmbargo {
+        until_ms: i64,
+    },
     ZeroQuantity,
     NoPrice,
 }
@@ -111,7 +134,11 @@ impl fmt::Display for RefusalReason {
                 )
             }
             RefusalReason::NewsEmbargo { until_ms } => {
-                write!(f, "news about the symbol: no new entry until {}", crate::Timestamp::from_millis(*until_ms))
+                write!(
+                    f,
+                    "news about the symbol: no new entry until {}",
+                    crate::Timestamp::from_millis(*until_ms)
+                )
             }
             RefusalReason::ZeroQuantity => write!(f, "order quantity rounds to zero"),
             RefusalReason::NoPrice => write!(f, "no market price known for the symbol"),

@@ -180,7 +180,9 @@ impl ChatClient {
                 match r.status_code.as_u16() {
                     429 => CallFailure::RateLimited(what),
                     500..=599 => CallFailure::Server(format!("{} {what}", r.status_code.as_u16())),
-                    401 | 403 | 404 => CallFailure::Misconfigured(format!("{} {what}", r.status_code.as_u16())),
+                    401 | 403 | 404 => {
+                        CallFailure::Misconfigured(format!("{} {what}", r.status_code.as_u16()))
+                    }
                     s => CallFailure::Refused(format!("{s} {what}")),
                 }
             }

@@ -234,14 +234,18 @@ fn news_about_a_symbol_holds_its_entries_for_the_embargo_and_never_its_exits() {
     let buy = order(Side::Buy, dec!(0.001), dec!(60000));
     let refused = g.check(buy.clone(), Confidence::ONE, &e, now).unwrap_err();
     assert_eq!(refused.reason, RefusalReason::NewsEmbargo { until_ms: now.millis() + 60_000 });
-    assert!(g.check(order(Side::Sell, dec!(0.001), dec!(60000)), Confidence::ONE, &e, now).is_ok(), "exits pass");
+    assert!(
+        g.check(order(Side::Sell, dec!(0.001), dec!(60000)), Confidence::ONE, &e, now).is_ok(),
+        "exits pass"
+    );
     let later = Timestamp::from_millis(now.millis() + 60_000);
     assert!(g.check(buy.clone(), Confidence::ONE, &e, later).is_ok(), "30 minutes after the news");
     // News about another symbol holds nothing here; an older item never shortens the embargo.
     g.note_news(Symbol::new("ETHUSDT"), later);
     g.note_news(Symbol::new("BTCUSDT"), Timestamp::from_millis(0));
     assert!(g.check(buy.clone(), Confidence::ONE, &e, later).is_ok());
-    let mut off = RiskGate::new(RiskLimits { news_embargo_ms: 0, ..RiskLimits::default() }, RiskState::default());
+    let mut off =
+        RiskGate::new(RiskLimits { news_embargo_ms: 0, ..RiskLimits::default() }, RiskState::default());
     off.note_news(Symbol::new("BTCUSDT"), now);
     assert!(off.check(buy, Confidence::ONE, &e, now).is_ok(), "0 turns the gate off");
 }
