@@ -195,3 +195,27 @@ fn numeric_settings_have_bounds_and_sane_defaults() {
         assert!(errors.iter().any(|e| e.contains(key)), "{key} not in {errors:?}");
     }
 }
+
+#[test]
+fn real_money_waits_for_a_person_by_default_and_nothing_else_does() {
+    use mirai_live::approval::ApprovalMode;
+    let mode = |pairs: &[(&str, &str)]| settings(pairs).unwrap().trading.approval.mode;
+    assert_eq!(mode(&[]), ApprovalMode::Auto, "paper");
+    assert_eq!(
+        mode(&[("DRY_RUN", "false"), ("BINANCE_ENV", "testnet"), KEYS[0], KEYS[1]]),
+        ApprovalMode::Auto
+    );
+    assert_eq!(mode(&[("DRY_RUN", "false"), ("BINANCE_ENV", "demo"), KEYS[0], KEYS[1]]), ApprovalMode::Auto);
+    assert_eq!(mode(&[("DRY_RUN", "false"), ("BINANCE_ENV", "live"), KEYS[0], KEYS[1]]), ApprovalMode::Semi);
+    assert_eq!(
+        mode(&[("DRY_RUN", "true"), ("BINANCE_ENV", "live"), KEYS[0], KEYS[1]]),
+        ApprovalMode::Auto,
+        "a dry run"
+    );
+    assert_eq!(mode(&[("APPROVAL_MODE", "advisor")]), ApprovalMode::Advisor);
+    let err =
+        settings(&[("APPROVAL_MODE", "yolo"), ("PROPOSAL_TTL_SECONDS", "5"), ("SEMI_MAX_NOTIONAL", "0")])
+            .unwrap_err();
+    assert_eq!(err.0.len(), 3, "{err}");
+    assert!(err.0.iter().any(|e| e.contains("APPROVAL_MODE=\"yolo\"")), "{err}");
+}

@@ -55,6 +55,9 @@ fn binance_env(sim: &SimHandle, env: &str) -> Vec<(String, String)> {
         ("BINANCE_STREAM_URL", ws.clone()),
         ("BINANCE_WS_API_URL", format!("{ws}/ws-api/v3")),
         ("BINANCE_TIMEOUT_MS", "3000".to_owned()),
+        // About the venue, not approval modes: real money would otherwise hold every order for a
+        // person (`semi`, the default with BINANCE_ENV=live; tested in config/tests.rs).
+        ("APPROVAL_MODE", "auto".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

@@ -138,9 +138,10 @@ impl RiskGate {
         {
             return Some(RefusalReason::Cooldown { losses: s.consecutive_losses, until_ms: until.millis() });
         }
+        // News dated after `now` (a replayed market behind the wall clock) is not news yet.
         if l.news_embargo_ms > 0
             && let Some(news) = s.last_news_ms.get(&order.symbol)
-            && now.millis() < news.saturating_add(l.news_embargo_ms)
+            && (*news..news.saturating_add(l.news_embargo_ms)).contains(&now.millis())
         {
             return Some(RefusalReason::NewsEmbargo { until_ms: news.saturating_add(l.news_embargo_ms) });
         }

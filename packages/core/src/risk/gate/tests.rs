@@ -244,6 +244,10 @@ fn news_about_a_symbol_holds_its_entries_for_the_embargo_and_never_its_exits() {
     g.note_news(Symbol::new("ETHUSDT"), later);
     g.note_news(Symbol::new("BTCUSDT"), Timestamp::from_millis(0));
     assert!(g.check(buy.clone(), Confidence::ONE, &e, later).is_ok());
+    // News dated after the decision (a replay behind the wall clock) holds nothing yet.
+    let mut early = RiskGate::new(RiskLimits::default(), RiskState::default());
+    early.note_news(Symbol::new("BTCUSDT"), Timestamp::from_millis(now.millis() + 1));
+    assert!(early.check(buy.clone(), Confidence::ONE, &e, now).is_ok());
     let mut off =
         RiskGate::new(RiskLimits { news_embargo_ms: 0, ..RiskLimits::default() }, RiskState::default());
     off.note_news(Symbol::new("BTCUSDT"), now);
