@@ -1,13 +1,13 @@
 //! `Engine`: market event in, at most one decision (and its risk verdict) out. Deterministic: the
 //! same events, fills and clock readings always give the same decisions and orders.
 
-use mirai_core::ExternalAdvice;
 use mirai_core::perf::DecisionIdPrefix;
 use mirai_core::{
     Action, AdviceRequest, Advisor, Amount, Candle, ClientOrderId, Clock, Confidence, Decimal, Decision,
     DecisionId, Fill, MarketEvent, OrderKind, OrderRequest, Position, PositionError, Price, Qty,
     RiskApproved, RiskLimits, RiskRefused, Side, Signal, Symbol, SymbolRules, Timestamp,
 };
+use mirai_core::{AdviceSource, ExternalAdvice};
 use mirai_core::{Exposure, RiskGate, RiskState};
 
 use crate::{AnyStrategy, Portfolio, Sizing, Strategy};
@@ -340,7 +340,11 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     fn decide(&mut self, idx: usize, signal: Signal, external: Option<ExternalAdvice>) -> Outcome {
         let now = self.clock.now();
         let rules = self.advisor.advise(&signal);
-        let (advice, shrink, source) = model::merge(&signal, rules, external);
+        // The rules alone (every backtest decision) take no detour through the merge.
+        let (advice, shrink, source) = match external {
+            None => (rules, None, AdviceSource::Rules),
+            Some(external) => model::merge(&signal, rules, external),
+        };
         let symbol = signal.symbol;
         let side = match advice.action {
             Action::Buy => Some(Side::Buy),
@@ -352,17 +356,20 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         let (holdings, symbol_value) = self.portfolio.holdings_and_symbol_value(symbol);
         let equity = self.portfolio.cash() + holdings;
         let qty = match side {
-            Some(Side::Buy) => model::shrink(
-                self.config.sizing.buy_qty_at_cost(
+            Some(Side::Buy) => {
+                let rules = self.slots[idx].rules.as_ref();
+                let qty = self.config.sizing.buy_qty_at_cost(
                     self.portfolio.cash(),
                     equity,
                     signal.price,
                     self.cost_factor,
-                    self.slots[idx].rules.as_ref(),
-                ),
-                shrink,
-                self.slots[idx].rules.as_ref(),
-            ),
+                    rules,
+                );
+                match shrink {
+                    Some(factor) => model::shrink(qty, factor, rules),
+                    None => qty,
+                }
+            }
             Some(Side::Sell) => {
                 let held = self.portfolio.position(symbol).map_or(Qty::ZERO, |p| p.qty);
                 match &self.slots[idx].rules {
@@ -378,10 +385,10 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             symbol,
             strategy: signal.strategy.into(),
             action: advice.action,
-            size_fraction: if side == Some(Side::Buy) {
-                self.config.sizing.fraction() * shrink
-            } else {
-                Decimal::ONE
+            size_fraction: match (side, shrink) {
+                (Some(Side::Buy), None) => self.config.sizing.fraction(),
+                (Some(Side::Buy), Some(factor)) => self.config.sizing.fraction() * factor,
+                _ => Decimal::ONE,
             },
             price: signal.price,
             stop_loss: advice.stop_loss,

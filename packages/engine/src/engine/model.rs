@@ -66,18 +66,18 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     }
 }
 
-/// The advice a decision uses, the factor its buy size is multiplied by, and who advised.
+/// The advice a decision uses, the factor its buy size is multiplied by (none: the rules'
+/// size), and who advised.
 pub(super) fn merge(
     signal: &Signal,
     rules: Advice,
-    external: Option<ExternalAdvice>,
-) -> (Advice, Decimal, AdviceSource) {
+    external: ExternalAdvice,
+) -> (Advice, Option<Decimal>, AdviceSource) {
     match external {
-        None => (rules, Decimal::ONE, AdviceSource::Rules),
-        Some(ExternalAdvice::Fallback { model, reason, prompt_hash }) => {
-            (rules, Decimal::ONE, AdviceSource::Fallback { model, reason, prompt_hash })
+        ExternalAdvice::Fallback { model, reason, prompt_hash } => {
+            (rules, None, AdviceSource::Fallback { model, reason, prompt_hash })
         }
-        Some(ExternalAdvice::Model(m)) => {
+        ExternalAdvice::Model(m) => {
             let enter = m.enter && signal.action == Action::Buy;
             // The model can lower the confidence the gates judge, never raise it: a signal too
             // weak for MIN_CONFIDENCE by the rules stays too weak whatever the model says.
@@ -93,7 +93,7 @@ pub(super) fn merge(
             let shrink = m.size_fraction.clamp(Decimal::ZERO, Decimal::ONE);
             let source =
                 AdviceSource::Model { model: m.model, prompt_hash: m.prompt_hash, abstained: m.abstained };
-            (advice, shrink, source)
+            (advice, Some(shrink), source)
         }
     }
 }
