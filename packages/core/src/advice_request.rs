@@ -57,7 +57,9 @@ pub struct ModelAdvice {
     pub prompt_hash: String,
 }
 
-/// Who produced a decision's advice.
+/// Who produced a decision's advice. The payloads are boxed: a decision is moved several times
+/// on its way out of the engine, and the rules' decisions (every backtest's) should carry 16 bytes
+/// for this, not 80 (docs/benchmarks.md).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AdviceSource {
@@ -65,32 +67,46 @@ pub enum AdviceSource {
     #[default]
     Rules,
     /// A language model's validated answer.
-    Model {
-        model: String,
-        /// SHA-256 (hex) of the request sent: the key of the recorded call.
-        prompt_hash: String,
-        /// The model abstained (no view), as opposed to advising to hold.
-        #[serde(default)]
-        abstained: bool,
-    },
+    Model(Box<ModelSource>),
     /// The model was asked and its answer was not used; the rule-based advice was.
-    Fallback {
-        model: String,
-        /// Why, in words (`no answer within 8000 ms`, `citation "n-9" was not among the news
-        /// shown`, ...).
-        reason: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        prompt_hash: Option<String>,
-    },
+    Fallback(Box<FallbackSource>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelSource {
+    pub model: String,
+    /// SHA-256 (hex) of the request sent: the key of the recorded call.
+    pub prompt_hash: String,
+    /// The model abstained (no view), as opposed to advising to hold.
+    #[serde(default)]
+    pub abstained: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FallbackSource {
+    pub model: String,
+    /// Why, in words (`no answer within 8000 ms`, `citation "n-9" was not among the news
+    /// shown`, ...).
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_hash: Option<String>,
 }
 
 impl AdviceSource {
+    pub fn model(model: String, prompt_hash: String, abstained: bool) -> Self {
+        Self::Model(Box::new(ModelSource { model, prompt_hash, abstained }))
+    }
+
+    pub fn fallback(model: String, reason: String, prompt_hash: Option<String>) -> Self {
+        Self::Fallback(Box::new(FallbackSource { model, reason, prompt_hash }))
+    }
+
     /// `rules`, `model` or `fallback`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Rules => "rules",
-            Self::Model { .. } => "model",
-            Self::Fallback { .. } => "fallback",
+            Self::Model(_) => "model",
+            Self::Fallback(_) => "fallback",
         }
     }
 }

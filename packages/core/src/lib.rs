@@ -39,7 +39,8 @@ pub mod vector_rules;
 pub mod vectors;
 
 pub use advice_request::{
-    AdviceRequest, AdviceSource, AdvisorStats, ExternalAdvice, ModelAdvice, RiskBudget, available_at,
+    AdviceRequest, AdviceSource, AdvisorStats, ExternalAdvice, FallbackSource, ModelAdvice, ModelSource,
+    RiskBudget, available_at,
 };
 pub use analytics::{
     AnalyticsError, AnalyticsRecord, AnalyticsStore, AuditRecord, BacktestRunRecord, OrderRecord, PnlPoint,

@@ -54,12 +54,13 @@ async fn entries_are_decided_with_the_models_advice_and_recorded() {
         &[("ADVISOR", "llm"), ("OPENAI_BASE_URL", &base_url), ("OPENAI_MODEL", "sim-follow")],
     )
     .await;
-    let buy = wait_for_decision(&app, 60, |d| matches!(d.advisor, AdviceSource::Model { .. })).await;
+    let buy = wait_for_decision(&app, 60, |d| matches!(d.advisor, AdviceSource::Model(_))).await;
     assert_eq!(buy.action, mirai_core::Action::Buy);
     assert_eq!(buy.rationale, format!("Following the sma-cross signal on {}.", buy.symbol));
     // The model's size (0.5) can only shrink the worker's (POSITION_SIZE, 0.1 by default).
     assert_eq!(buy.size_fraction, rust_decimal_macros::dec!(0.05));
-    let AdviceSource::Model { model, prompt_hash, .. } = &buy.advisor else { unreachable!() };
+    let AdviceSource::Model(m) = &buy.advisor else { unreachable!() };
+    let (model, prompt_hash) = (&m.model, &m.prompt_hash);
     assert_eq!(model, "sim-follow");
     let recorded = dir.path().join(mirai_worker::advice::CALL_LOG_DIR).join(format!("{prompt_hash}.json"));
     assert!(recorded.exists(), "the call is recorded under its prompt hash");
@@ -82,8 +83,9 @@ async fn a_rate_limited_model_falls_back_to_the_rules_at_once_with_the_reason() 
         &[("ADVISOR", "llm"), ("OPENAI_BASE_URL", &base_url), ("OPENAI_MODEL", "sim-429")],
     )
     .await;
-    let d = wait_for_decision(&app, 60, |d| matches!(d.advisor, AdviceSource::Fallback { .. })).await;
-    let AdviceSource::Fallback { reason, .. } = &d.advisor else { unreachable!() };
+    let d = wait_for_decision(&app, 60, |d| matches!(d.advisor, AdviceSource::Fallback(_))).await;
+    let AdviceSource::Fallback(f) = &d.advisor else { unreachable!() };
+    let reason = &f.reason;
     assert!(reason.contains("rate limited"), "{reason}");
     assert!(d.rationale.contains("crossed"), "the rules decided: {}", d.rationale);
     // Trading goes on by the rules: the server's "retry after a day" held nothing up.

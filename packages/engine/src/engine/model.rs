@@ -75,7 +75,7 @@ pub(super) fn merge(
 ) -> (Advice, Option<Decimal>, AdviceSource) {
     match external {
         ExternalAdvice::Fallback { model, reason, prompt_hash } => {
-            (rules, None, AdviceSource::Fallback { model, reason, prompt_hash })
+            (rules, None, AdviceSource::fallback(model, reason, prompt_hash))
         }
         ExternalAdvice::Model(m) => {
             let enter = m.enter && signal.action == Action::Buy;
@@ -91,8 +91,7 @@ pub(super) fn merge(
             };
             // Validated upstream; clamped again here because the engine is the last word.
             let shrink = m.size_fraction.clamp(Decimal::ZERO, Decimal::ONE);
-            let source =
-                AdviceSource::Model { model: m.model, prompt_hash: m.prompt_hash, abstained: m.abstained };
+            let source = AdviceSource::model(m.model, m.prompt_hash, m.abstained);
             (advice, Some(shrink), source)
         }
     }

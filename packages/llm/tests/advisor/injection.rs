@@ -308,7 +308,7 @@ fn an_injected_sell_instruction_never_becomes_an_order_of_the_models_making() {
         // The engine decides exactly as the rules would have: no sell, nothing larger.
         let outcome = e.on_advice(btc(), advice).expect("the entry was waiting");
         prop_assert!(
-            matches!(&outcome.decision.advisor, AdviceSource::Fallback { reason: r, .. } if *r == reason),
+            matches!(&outcome.decision.advisor, AdviceSource::Fallback(f) if f.reason == reason),
             "{:?}",
             outcome.decision.advisor
         );

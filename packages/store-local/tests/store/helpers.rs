@@ -88,11 +88,11 @@ pub fn decision(at: i64) -> Decision {
             },
             Citation::titled("RSI 41", None),
         ],
-        advisor: mirai_core::AdviceSource::Fallback {
-            model: "gpt-4o-mini".into(),
-            reason: "citation n-9 was not retrieved".into(),
-            prompt_hash: Some("0f".repeat(32)),
-        },
+        advisor: mirai_core::AdviceSource::fallback(
+            "gpt-4o-mini".into(),
+            "citation n-9 was not retrieved".into(),
+            Some("0f".repeat(32)),
+        ),
     }
 }
 

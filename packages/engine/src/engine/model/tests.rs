@@ -76,7 +76,7 @@ fn an_entry_waits_for_advice_and_a_halved_size_halves_the_order() {
     assert_eq!(order.qty.get(), (rules_order_qty() * dec!(0.5)).round_dp(8));
     assert_eq!(o.decision.size_fraction, dec!(0.05));
     assert_eq!(o.decision.rationale, "ETF inflows");
-    assert!(matches!(o.decision.advisor, AdviceSource::Model { ref model, .. } if model == "sim-follow"));
+    assert!(matches!(o.decision.advisor, AdviceSource::Model(ref m) if m.model == "sim-follow"));
     assert!(!e.awaits_advice(btc()));
     assert!(e.on_advice(btc(), model(true, dec!(0.9), dec!(1))).is_none(), "nothing waits any more");
 }
@@ -97,7 +97,7 @@ fn a_declined_entry_holds_and_a_fallback_decides_by_the_rules_with_its_reason() 
     let o = e.on_advice(btc(), fallback).expect("decided");
     assert_eq!(o.order.unwrap().unwrap().inner().qty.get(), rules_order_qty());
     assert!(o.decision.rationale.contains("crossed above"), "the rules' rationale");
-    assert_eq!(o.decision.advisor, AdviceSource::Fallback { model: "gpt".into(), reason, prompt_hash: None });
+    assert_eq!(o.decision.advisor, AdviceSource::fallback("gpt".into(), reason, None));
 }
 
 #[test]
