@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::{Amount, Citation, Confidence, Qty, Signal, Timestamp};
+use crate::{Amount, Citation, Confidence, Qty, Signal};
 
 /// Everything an external advisor is shown about one signal, built by the engine from its own
 /// state: the model never chooses what it sees (news is added by the caller, filtered by time).
@@ -100,15 +100,6 @@ impl AdviceSource {
     pub fn fallback(model: String, reason: String, prompt_hash: Option<String>) -> Self {
         Self::Fallback(Box::new(FallbackSource { model, reason, prompt_hash }))
     }
-
-    /// `rules`, `model` or `fallback`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Rules => "rules",
-            Self::Model(_) => "model",
-            Self::Fallback(_) => "fallback",
-        }
-    }
 }
 
 /// The advisor's running totals since start, as `/api/status` shows them. A worker deciding by
@@ -128,13 +119,4 @@ pub struct AdvisorStats {
     pub cost_usd: Decimal,
     pub spent_today_usd: Decimal,
     pub daily_budget_usd: Option<Decimal>,
-}
-
-/// When a news item could first have been known: the later of its publication and the moment we
-/// first saw it (live), or its publication plus a delay (backtests, where "first seen" is unknown).
-pub fn available_at(published_at: Timestamp, first_seen_at: Option<Timestamp>, delay_ms: i64) -> Timestamp {
-    match first_seen_at {
-        Some(seen) => published_at.max(seen),
-        None => Timestamp::from_millis(published_at.millis().saturating_add(delay_ms.max(0))),
-    }
 }

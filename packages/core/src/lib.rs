@@ -40,7 +40,7 @@ pub mod vectors;
 
 pub use advice_request::{
     AdviceRequest, AdviceSource, AdvisorStats, ExternalAdvice, FallbackSource, ModelAdvice, ModelSource,
-    RiskBudget, available_at,
+    RiskBudget,
 };
 pub use analytics::{
     AnalyticsError, AnalyticsRecord, AnalyticsStore, AuditRecord, BacktestRunRecord, OrderRecord, PnlPoint,

@@ -409,7 +409,7 @@ impl<E: Executor> Trader<E> {
     fn hold(&mut self, order: OrderRequest, decision: &Decision) -> Result<(), TraderError> {
         let wall = SystemClock.now();
         let ttl = i64::try_from(self.approval.ttl.as_millis()).unwrap_or(i64::MAX);
-        self.engine.hold(&order);
+        self.engine.hold();
         let proposal = Proposal {
             id: order.client_order_id.clone(),
             decision_id: decision.id.clone(),

@@ -14,9 +14,9 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         self.risk.note_news(symbol, at);
     }
 
-    /// `order` (approved by the gates) is held, not placed: the trade it was counted as today is
+    /// An order the gates approved is held, not placed: the trade it was counted as today is
     /// taken back until it is approved.
-    pub fn hold(&mut self, _order: &OrderRequest) {
+    pub fn hold(&mut self) {
         self.risk.uncount_trade();
     }
 

@@ -23,7 +23,7 @@ use rust_decimal::Decimal;
 
 use self::answer::{ModelAction, ValidAnswer};
 use self::calls::{CallLog, CallLogError, RecordedCall};
-use self::chat::{CallFailure, ChatClient, RawAnswer};
+use self::chat::{ChatClient, RawAnswer};
 use self::guard::{Breaker, Budget, Prices};
 use self::prompt::{Prompt, PromptNews};
 use self::settings::LlmSettings;
@@ -202,7 +202,7 @@ impl LlmAdvisor {
                 if failure.is_outage() {
                     lock(&self.breaker).failure(now);
                 }
-                Err(describe(&failure))
+                Err(failure.to_string())
             }
             Ok(raw) => {
                 lock(&self.breaker).success();
@@ -260,10 +260,6 @@ impl LlmAdvisor {
     fn budget_limit(&self) -> Decimal {
         lock(&self.budget).daily_usd()
     }
-}
-
-fn describe(failure: &CallFailure) -> String {
-    failure.to_string()
 }
 
 /// The counters stay usable after a panic elsewhere: they are plain numbers.
