@@ -35,8 +35,7 @@ pub fn start(settings: &Settings, knowledge: &Arc<Knowledge>) -> anyhow::Result<
     let log = CallLog::open(settings.data_dir.join(CALL_LOG_DIR)).context("opening the model call log")?;
     let advisor = LlmAdvisor::new(s, log, Source::Network).context("setting up the model")?;
     tracing::info!(model = %s.model, base_url = %s.base_url, timeout_ms = s.timeout.as_millis() as u64, "entries are decided with the model's advice");
-    // Live, everything in the store was seen by the worker before the decision: no delay.
-    let retrieval = RetrievalSettings { delay_ms: 0, ..settings.retrieval };
+    let retrieval = RetrievalSettings { backtest: false, ..settings.retrieval };
     Ok(Some(Arc::new(ModelConsultant {
         advisor: Arc::new(advisor),
         knowledge: knowledge.clone(),

@@ -302,7 +302,7 @@ impl Settings {
                 r.error(format!("NEWS_FINAL_K={final_k} must not exceed NEWS_TOPK={top_k}"));
             }
             let delay_minutes = r.ranged("NEWS_BACKTEST_DELAY_MINUTES", 5i64, 0, 10_080);
-            RetrievalSettings { top_k, final_k, delay_ms: delay_minutes * 60_000 }
+            RetrievalSettings { top_k, final_k, delay_ms: delay_minutes * 60_000, backtest: false }
         };
 
         let backtests = {

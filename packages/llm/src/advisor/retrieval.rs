@@ -21,15 +21,17 @@ pub struct RetrievalSettings {
     pub top_k: usize,
     /// Shown to the model after re-ranking (`NEWS_FINAL_K`).
     pub final_k: usize,
-    /// How long after publication an item counts as known: 0 live (everything in the store was
-    /// seen by the worker before the decision), a few minutes in backtests, where nobody saw it
-    /// arrive (`NEWS_BACKTEST_DELAY_MINUTES`).
+    /// In backtests, how long after publication an item counts as known, since nobody saw it
+    /// arrive (`NEWS_BACKTEST_DELAY_MINUTES`). Not used live.
     pub delay_ms: i64,
+    /// `true` in backtests: an item counts from its publication plus `delay_ms`. `false` live:
+    /// from when the worker first saw it, or its publication if later.
+    pub backtest: bool,
 }
 
 impl Default for RetrievalSettings {
     fn default() -> Self {
-        Self { top_k: DEFAULT_TOP_K, final_k: DEFAULT_FINAL_K, delay_ms: 0 }
+        Self { top_k: DEFAULT_TOP_K, final_k: DEFAULT_FINAL_K, delay_ms: 0, backtest: false }
     }
 }
 
@@ -50,7 +52,8 @@ pub async fn news_at<E: Embedder, S: VectorStore>(
         .await?
         .pop()
         .ok_or_else(|| VectorError::Invalid("no query vector".into()))?;
-    let until = Timestamp::from_millis(at.millis().saturating_sub(settings.delay_ms.max(0)));
+    let delay = if settings.backtest { settings.delay_ms.max(0) } else { 0 };
+    let until = Timestamp::from_millis(at.millis().saturating_sub(delay));
     let query =
         VectorQuery { embedding, top_k: settings.top_k, symbol: None, since: None, until: Some(until) };
     let hits = store.search(Collection::News, &query).await?;

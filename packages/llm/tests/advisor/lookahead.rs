@@ -135,7 +135,7 @@ async fn a_backtest_delay_hides_news_published_just_before_t() {
     seen.sort_unstable();
     assert_eq!(seen, ["one-minute-before", "six-minutes-before"], "live, both were seen before t");
 
-    let delayed = RetrievalSettings { delay_ms: 5 * 60_000, ..RetrievalSettings::default() };
+    let delayed = RetrievalSettings { delay_ms: 5 * 60_000, backtest: true, ..RetrievalSettings::default() };
     let backtest = news_at(&e, &store, delayed).await;
     assert_eq!(ids(&backtest), ["six-minutes-before"], "published 1 min before t, known 4 min after it");
     let p = prompt::build(&request(), &backtest);
