@@ -121,7 +121,8 @@ pub struct Engine<A, C> {
     asked: Option<AdviceRequest>,
 }
 
-const STOP_LOSS: &str = "stop-loss";
+/// The strategy name on a decision to sell because the close crossed the position's stop-loss.
+pub const STOP_LOSS: &str = "stop-loss";
 const TAKE_PROFIT: &str = "take-profit";
 
 impl<A: Advisor, C: Clock> Engine<A, C> {

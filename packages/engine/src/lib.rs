@@ -16,7 +16,7 @@ pub mod strategies;
 mod text;
 
 pub use advisor::RuleBasedAdvisor;
-pub use engine::{Engine, EngineConfig, OrderTiming, Outcome, SlotIndex};
+pub use engine::{Engine, EngineConfig, OrderTiming, Outcome, STOP_LOSS, SlotIndex};
 pub use lifecycle::{BookingError, Ledger};
 pub use portfolio::Portfolio;
 pub use sizing::Sizing;

@@ -1,10 +1,14 @@
 //! Approval modes, from the Mirai Agent policy: `auto` places every risk-approved order (the
 //! default on paper); `semi` holds live orders and any order over `SEMI_MAX_NOTIONAL` for a
 //! person; `advisor` holds every order. A held order is a [`mirai_core::Proposal`].
+//!
+//! One exception in every mode: the sale a position's stop-loss triggers is placed at once. The
+//! person set that limit already; holding the order for their approval would leave the position
+//! exposed past it for up to the proposal's lifetime, and an expired proposal would never sell.
 
 use std::time::Duration;
 
-use mirai_core::{Amount, Mode, OrderRequest};
+use mirai_core::{Amount, Decision, Mode, OrderRequest};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ApprovalMode {
@@ -54,8 +58,12 @@ impl Default for ApprovalPolicy {
 }
 
 impl ApprovalPolicy {
-    /// Whether `order`, approved by the gates, waits for a person when trading in `mode`.
-    pub fn holds(&self, order: &OrderRequest, mode: Mode) -> bool {
+    /// Whether `order`, approved by the gates for `decision`, waits for a person when trading
+    /// in `mode`.
+    pub fn holds(&self, order: &OrderRequest, decision: &Decision, mode: Mode) -> bool {
+        if decision.strategy == mirai_engine::STOP_LOSS {
+            return false;
+        }
         match self.mode {
             ApprovalMode::Auto => false,
             ApprovalMode::Advisor => true,
@@ -92,12 +100,29 @@ mod tests {
         let p = |mode| ApprovalPolicy { mode, ..ApprovalPolicy::default() };
         let small = order(dec!(0.5));
         let large = order(dec!(2));
-        assert!(!p(ApprovalMode::Auto).holds(&large, Mode::Live));
-        assert!(p(ApprovalMode::Advisor).holds(&small, Mode::Paper));
-        assert!(!p(ApprovalMode::Semi).holds(&small, Mode::Testnet), "50 is under 100");
-        assert!(p(ApprovalMode::Semi).holds(&large, Mode::Testnet), "200 is over 100");
-        assert!(p(ApprovalMode::Semi).holds(&small, Mode::Live), "every live order");
+        let d = mirai_core::stubs::decision(0);
+        assert!(!p(ApprovalMode::Auto).holds(&large, &d, Mode::Live));
+        assert!(p(ApprovalMode::Advisor).holds(&small, &d, Mode::Paper));
+        assert!(!p(ApprovalMode::Semi).holds(&small, &d, Mode::Testnet), "50 is under 100");
+        assert!(p(ApprovalMode::Semi).holds(&large, &d, Mode::Testnet), "200 is over 100");
+        assert!(p(ApprovalMode::Semi).holds(&small, &d, Mode::Live), "every live order");
         assert_eq!(ApprovalMode::parse(" Semi "), Some(ApprovalMode::Semi));
         assert_eq!(ApprovalMode::parse("yolo"), None);
+    }
+
+    #[test]
+    fn a_stop_loss_sale_is_never_held_and_other_sales_are() {
+        let sale = OrderRequest { side: Side::Sell, ..order(dec!(2)) };
+        let stop = Decision {
+            strategy: mirai_engine::STOP_LOSS.into(),
+            action: mirai_core::Action::Sell,
+            ..mirai_core::stubs::decision(0)
+        };
+        let signal = Decision { action: mirai_core::Action::Sell, ..mirai_core::stubs::decision(0) };
+        for mode in [ApprovalMode::Semi, ApprovalMode::Advisor] {
+            let p = ApprovalPolicy { mode, ..ApprovalPolicy::default() };
+            assert!(!p.holds(&sale, &stop, Mode::Live), "{mode:?}: the stop-loss sells at once");
+            assert!(p.holds(&sale, &signal, Mode::Live), "{mode:?}: a strategy's sale waits");
+        }
     }
 }

@@ -348,7 +348,7 @@ impl<E: Executor> Trader<E> {
                 tracing::info!(symbol = %decision.symbol, gate = refused.reason.gate(), reason = %refused.reason, "order refused by risk");
                 self.store.journal_refusal(now, &decision, &refused.reason)?;
             }
-            Some(Ok(approved)) if self.approval.holds(approved.inner(), self.mode) => {
+            Some(Ok(approved)) if self.approval.holds(approved.inner(), &decision, self.mode) => {
                 self.hold(approved.into_inner(), &decision)?;
             }
             Some(Ok(approved)) => {
