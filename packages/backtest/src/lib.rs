@@ -19,6 +19,6 @@ pub mod walk_forward;
 pub use config::{BacktestConfig, FillAt, UnitSizing, no_limits};
 pub use error::{BacktestError, Result};
 pub use run::{
-    Asking, Backtest, BacktestReport, Counts, EntryAdvice, OpenTrade, RulesOnly, Trade, run, run_bars,
-    run_csv, run_csv_with_advice,
+    Asking, Backtest, BacktestReport, Counts, EntryAdvice, ModelNote, ModelRun, OpenTrade, RulesOnly, Trade,
+    run, run_bars, run_csv, run_csv_with_advice,
 };

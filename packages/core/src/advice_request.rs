@@ -2,10 +2,12 @@
 //! one entry signal, and what comes back after validation. The model proposes; the engine sizes,
 //! gates and (by mode) executes. Exits never wait for a model.
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::{Amount, Citation, Confidence, Qty, Signal};
+use crate::{Amount, Citation, Confidence, Qty, Signal, Timestamp};
 
 /// Everything an external advisor is shown about one signal, built by the engine from its own
 /// state: the model never chooses what it sees (news is added by the caller, filtered by time).
@@ -102,7 +104,9 @@ impl AdviceSource {
     }
 }
 
-/// The advisor's running totals since start, as `/api/status` shows them. A worker deciding by
+/// The advisor's totals for the current UTC day, as `/api/status` shows them. They survive a
+/// restart (the model's advisor keeps them beside its call log) and cover every process that
+/// spends from that log, so they say what the budget is measured against. A worker deciding by
 /// the rules reports `kind: "rules"` and zeros.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdvisorStats {
@@ -115,8 +119,49 @@ pub struct AdvisorStats {
     pub last_fallback_reason: Option<String>,
     pub tokens_in: u64,
     pub tokens_out: u64,
-    /// Spent since start, in US dollars (a decimal string).
+    /// Spent today, in US dollars (a decimal string); the same figure as `spent_today_usd`.
     pub cost_usd: Decimal,
     pub spent_today_usd: Decimal,
     pub daily_budget_usd: Option<Decimal>,
+    /// `fallbacks` by cause: `timeout`, `rate_limited`, `server_error`, `network`,
+    /// `misconfigured`, `request_refused`, `breaker_open`, `budget_spent`, `budget_unknown`,
+    /// `invalid_answer`, `refused` (docs/ai.md). Only causes seen today appear.
+    /// Absent in answers from older workers.
+    #[serde(default)]
+    pub fallbacks_by_cause: BTreeMap<String, u64>,
+    /// While the circuit breaker keeps the model from being asked: until when.
+    #[serde(default)]
+    pub breaker_open_until: Option<Timestamp>,
+    /// Why the budget is closed for the rest of the day although it is not spent (its record
+    /// could not be read or written, so today's spend is unknown).
+    #[serde(default)]
+    pub budget_closed_reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advisor_stats_from_an_older_worker_read_with_empty_counts() {
+        let old = r#"{"kind":"llm","model":"m","calls":2,"fallbacks":1,"last_fallback_reason":"x",
+            "tokens_in":10,"tokens_out":5,"cost_usd":"0.01","spent_today_usd":"0.01","daily_budget_usd":"5"}"#;
+        let s: AdvisorStats = serde_json::from_str(old).expect("an older answer still reads");
+        assert_eq!((s.calls, s.fallbacks), (2, 1));
+        assert!(s.fallbacks_by_cause.is_empty());
+        assert_eq!(s.breaker_open_until, None);
+    }
+
+    #[test]
+    fn advisor_stats_carry_counts_by_cause_as_an_object() {
+        let mut s = AdvisorStats { kind: "llm".into(), fallbacks: 3, ..AdvisorStats::default() };
+        s.fallbacks_by_cause.insert("timeout".into(), 2);
+        s.fallbacks_by_cause.insert("budget_spent".into(), 1);
+        s.breaker_open_until = Some(Timestamp::from_millis(1_000));
+        let v = serde_json::to_value(&s).expect("serialises");
+        assert_eq!(v["fallbacks_by_cause"], serde_json::json!({"budget_spent": 1, "timeout": 2}));
+        assert_eq!(v["breaker_open_until"], 1_000);
+        let back: AdvisorStats = serde_json::from_value(v).expect("reads back");
+        assert_eq!(back, s);
+    }
 }

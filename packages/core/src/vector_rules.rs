@@ -4,7 +4,10 @@
 //! Ids are limited to characters that need no escaping inside a quoted filter literal, so an
 //! `id in [..]` filter built from them cannot be broken out of.
 
-use crate::{EmbeddingModel, VectorDoc, VectorError, VectorQuery};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use crate::{EmbeddingModel, Timestamp, VectorDoc, VectorError, VectorQuery};
 
 pub const MAX_ID_BYTES: usize = 128;
 pub const MAX_TITLE_BYTES: usize = 1024;
@@ -83,10 +86,28 @@ pub fn check_query(q: &VectorQuery, model: &EmbeddingModel) -> Result<(), Vector
 }
 
 /// The documents to write, each id once: when a batch repeats an id the last copy wins, as if
-/// the copies had been upserted one after another.
-pub fn last_copy_wins(docs: &[VectorDoc]) -> Vec<&VectorDoc> {
-    let mut seen = std::collections::HashSet::new();
-    let mut out: Vec<&VectorDoc> = docs.iter().rev().filter(|d| seen.insert(d.id.as_str())).collect();
+/// the copies had been upserted one after another, and so it keeps the earliest
+/// `first_seen_at` of the copies (copied only in that rare case).
+pub fn last_copy_wins(docs: &[VectorDoc]) -> Vec<Cow<'_, VectorDoc>> {
+    let mut earliest: HashMap<&str, Timestamp> = HashMap::with_capacity(docs.len());
+    for d in docs {
+        earliest
+            .entry(d.id.as_str())
+            .and_modify(|t| *t = (*t).min(d.first_seen_at))
+            .or_insert(d.first_seen_at);
+    }
+    let mut out: Vec<Cow<'_, VectorDoc>> = docs
+        .iter()
+        .rev()
+        .filter_map(|d| {
+            let first_seen = earliest.remove(d.id.as_str())?;
+            Some(if first_seen < d.first_seen_at {
+                Cow::Owned(VectorDoc { first_seen_at: first_seen, ..d.clone() })
+            } else {
+                Cow::Borrowed(d)
+            })
+        })
+        .collect();
     out.reverse();
     out
 }
@@ -94,4 +115,33 @@ pub fn last_copy_wins(docs: &[VectorDoc]) -> Vec<&VectorDoc> {
 /// Long hostile input is cut before it is echoed in an error.
 fn clip(s: &str) -> String {
     s.chars().take(40).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: &str, seen_ms: i64, text: &str) -> VectorDoc {
+        VectorDoc {
+            id: id.into(),
+            symbol: None,
+            published_at: Timestamp::from_millis(1),
+            first_seen_at: Timestamp::from_millis(seen_ms),
+            source: "s".into(),
+            url: None,
+            title: "t".into(),
+            text: text.into(),
+            embedding: vec![1.0],
+        }
+    }
+
+    #[test]
+    fn the_last_copy_wins_but_keeps_the_earliest_first_sight() {
+        let docs = [doc("a", 50, "a1"), doc("b", 7, "b1"), doc("a", 90, "a2"), doc("a", 70, "a3")];
+        let out = last_copy_wins(&docs);
+        let got: Vec<(&str, &str, i64)> =
+            out.iter().map(|d| (d.id.as_str(), d.text.as_str(), d.first_seen_at.millis())).collect();
+        assert_eq!(got, [("b", "b1", 7), ("a", "a3", 50)]);
+        assert!(matches!(out[0], Cow::Borrowed(_)), "a lone copy is not cloned");
+    }
 }

@@ -83,6 +83,7 @@ fn main() {
             breaker_cooldown: Duration::from_secs(300),
             daily_budget_usd: Decimal::from(5),
             prices: Prices { input_per_mtok: Decimal::ZERO, output_per_mtok: Decimal::ZERO },
+            training_cutoff: None,
         };
         let news = news();
         for (label, source) in [("cache miss (HTTP to the simulator)", Source::Network), ("replay (call log only)", Source::ReplayOnly)] {

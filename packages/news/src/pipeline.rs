@@ -52,11 +52,15 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
+    /// Stores `items`, each chunk first seen at `seen_at`: the ingest time, which the caller
+    /// takes from its clock. A chunk stored before keeps its earlier first sight (the stores
+    /// keep the earliest), so re-ingesting never makes old news look newly arrived.
     pub async fn ingest<E: Embedder, S: VectorStore>(
         &self,
         embedder: &E,
         store: &S,
         items: &[NewsItem],
+        seen_at: Timestamp,
     ) -> Result<IngestReport> {
         let mut report = IngestReport { items: items.len(), ..IngestReport::default() };
         let mut seen = std::collections::HashSet::new();
@@ -78,7 +82,7 @@ impl Pipeline {
                     let t = report.latest.entry(s).or_insert(item.published_at);
                     *t = (*t).max(item.published_at);
                 }
-                docs.extend(self.docs(item, symbol, &id));
+                docs.extend(self.docs(item, symbol, &id, seen_at));
             }
         }
         for batch in docs.chunks_mut(BATCH) {
@@ -96,7 +100,7 @@ impl Pipeline {
 
     /// The chunks of one (article, symbol) record, embeddings still empty. Chunk `i` of article
     /// `id` is `news-<id>-<i>`.
-    fn docs(&self, item: &NewsItem, symbol: Option<Symbol>, id: &str) -> Vec<VectorDoc> {
+    fn docs(&self, item: &NewsItem, symbol: Option<Symbol>, id: &str, seen_at: Timestamp) -> Vec<VectorDoc> {
         let title = clip(&item.title, TITLE_BYTES);
         let url = item.url.as_deref().and_then(safe_url).filter(|u| u.len() <= 2048);
         let mut parts = chunks(&item.body, self.chunk_chars);
@@ -110,6 +114,7 @@ impl Pipeline {
                 id: format!("news-{id}-{i}"),
                 symbol,
                 published_at: item.published_at,
+                first_seen_at: seen_at,
                 source: clip(&item.source, SOURCE_BYTES),
                 url: url.clone(),
                 title: title.clone(),

@@ -43,6 +43,13 @@ pub async fn search_text<E: Embedder, S: VectorStore>(
     }
     let mut vectors = embedder.embed(&[text.to_owned()]).await?;
     let embedding = vectors.pop().ok_or_else(|| NewsError::Query("the embedder returned nothing".into()))?;
-    let query = VectorQuery { embedding, top_k: q.top_k, symbol: q.symbol, since: q.since, until: q.until };
+    let query = VectorQuery {
+        embedding,
+        top_k: q.top_k,
+        symbol: q.symbol,
+        since: q.since,
+        until: q.until,
+        seen_until: None,
+    };
     Ok(store.search(collection, &query).await?)
 }

@@ -70,18 +70,21 @@ impl<E: Embedder, S: VectorStore> NewsService<E, S> {
         &self.settings
     }
 
-    /// Ingests what is new. Fails only when the vector store or embedder fails (the caller
-    /// retries at the next poll); a bad file or an unreachable Polygon is reported and skipped.
+    /// Ingests what is new, first seen at `now` (the poll's start: a chunk may be written up to
+    /// one poll's duration later). Fails only when the vector store or embedder fails (the
+    /// caller retries at the next poll); a bad file or an unreachable Polygon is reported and
+    /// skipped.
     pub async fn poll(&mut self, now: Timestamp) -> Result<PollReport> {
         let mut report = PollReport::default();
         if self.settings.sample && !self.sample_done {
             let imported = sample_items();
             report.issues.extend(imported.issues);
-            report.ingested += self.pipeline.ingest(&*self.embedder, &*self.store, &imported.items).await?;
+            report.ingested +=
+                self.pipeline.ingest(&*self.embedder, &*self.store, &imported.items, now).await?;
             self.sample_done = true;
         }
         for path in self.settings.import_paths.clone() {
-            self.import_file(&path, &mut report).await?;
+            self.import_file(&path, now, &mut report).await?;
         }
         let tickers = self.settings.polygon_tickers.clone();
         if let Some(client) = &self.polygon {
@@ -92,7 +95,7 @@ impl<E: Embedder, S: VectorStore> NewsService<E, S> {
                     Ok(fetched) => {
                         report.issues.extend(fetched.issues);
                         report.ingested +=
-                            self.pipeline.ingest(&*self.embedder, &*self.store, &fetched.items).await?;
+                            self.pipeline.ingest(&*self.embedder, &*self.store, &fetched.items, now).await?;
                         // `published_utc.gte` repeats the newest article next time; its id is
                         // stable, so that costs one embedding and adds nothing.
                         let newest = fetched.items.iter().map(|i| i.published_at).max();
@@ -121,7 +124,7 @@ impl<E: Embedder, S: VectorStore> NewsService<E, S> {
         apply_retention(&*self.store, now, self.settings.retention_days).await
     }
 
-    async fn import_file(&mut self, path: &Path, report: &mut PollReport) -> Result<()> {
+    async fn import_file(&mut self, path: &Path, now: Timestamp, report: &mut PollReport) -> Result<()> {
         let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
         if self.imported.get(path).is_some_and(|m| *m == modified && modified.is_some()) {
             return Ok(());
@@ -148,7 +151,7 @@ impl<E: Embedder, S: VectorStore> NewsService<E, S> {
             }
         };
         report.issues.extend(imported.issues);
-        report.ingested += self.pipeline.ingest(&*self.embedder, &*self.store, &imported.items).await?;
+        report.ingested += self.pipeline.ingest(&*self.embedder, &*self.store, &imported.items, now).await?;
         self.imported.insert(path.to_owned(), modified);
         Ok(())
     }

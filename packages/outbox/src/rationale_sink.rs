@@ -67,6 +67,9 @@ impl<V: VectorStore + 'static, E: Embedder + 'static> Sink for RationaleSink<V, 
                 id: d.id.as_str().to_owned(),
                 symbol: Some(d.symbol),
                 published_at: d.ts,
+                // The rationale exists from the decision on; shipping it later does not make it
+                // newer.
+                first_seen_at: d.ts,
                 source: format!("mirai:{}", d.strategy),
                 url: None,
                 title: rationale_doc_title(d),

@@ -9,7 +9,7 @@ use mirai_core::{Timestamp, VectorError, VectorQuery};
 
 use crate::validate::check_id;
 
-/// The symbol and time-window part of a search; empty when the query has neither.
+/// The symbol, time-window and first-sight part of a search; empty when the query has none.
 pub fn search(q: &VectorQuery) -> String {
     let mut parts = Vec::new();
     if let Some(s) = q.symbol {
@@ -21,6 +21,9 @@ pub fn search(q: &VectorQuery) -> String {
     }
     if let Some(t) = q.until {
         parts.push(format!("published_at <= {}", t.millis()));
+    }
+    if let Some(t) = q.seen_until {
+        parts.push(format!("first_seen_at <= {}", t.millis()));
     }
     parts.join(" and ")
 }
@@ -52,9 +55,20 @@ mod tests {
             symbol: Some(Symbol::new("btcusdt")),
             since: Some(Timestamp::from_millis(-5)),
             until: Some(Timestamp::from_millis(10)),
+            seen_until: Some(Timestamp::from_millis(12)),
         };
-        assert_eq!(search(&q), r#"symbol == "BTCUSDT" and published_at >= -5 and published_at <= 10"#);
-        assert_eq!(search(&VectorQuery { symbol: None, since: None, until: None, ..q }), "");
+        assert_eq!(
+            search(&q),
+            r#"symbol == "BTCUSDT" and published_at >= -5 and published_at <= 10 and first_seen_at <= 12"#
+        );
+        assert_eq!(
+            search(&VectorQuery { seen_until: None, ..q.clone() }),
+            r#"symbol == "BTCUSDT" and published_at >= -5 and published_at <= 10"#
+        );
+        assert_eq!(
+            search(&VectorQuery { symbol: None, since: None, until: None, seen_until: None, ..q }),
+            ""
+        );
     }
 
     #[test]

@@ -5,14 +5,16 @@
 //! so the worker starts while Milvus is down and its outbox simply retries. Every call is bounded
 //! by the configured timeout, the SDK's own retries included.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
 
 use milvus::v2::prelude::{
     ClientV2, ConnectConfig, ConsistencyLevel, CreateCollectionRequest, DeleteRequest,
     DescribeCollectionRequest, DropCollectionRequest, HasCollectionRequest, IndexParam, IndexType,
-    InsertRequest, LoadCollectionRequest, MetricType, RetryConfig, SearchRequest, SearchVectors,
-    TelemetryConfig, UpsertRequest,
+    InsertRequest, LoadCollectionRequest, MetricType, QueryRequest, RetryConfig, SearchRequest,
+    SearchVectors, TelemetryConfig, UpsertRequest,
 };
 use milvus::v2::{CollectionSchema, DataType, FieldData, FieldSchema};
 use mirai_core::{
@@ -29,12 +31,13 @@ use crate::{filter, model_record, validate};
 const F_ID: &str = "id";
 const F_SYMBOL: &str = "symbol";
 const F_PUBLISHED: &str = "published_at";
+const F_FIRST_SEEN: &str = "first_seen_at";
 const F_SOURCE: &str = "source";
 const F_URL: &str = "url";
 const F_TITLE: &str = "title";
 const F_TEXT: &str = "text";
 const F_EMBEDDING: &str = "embedding";
-const OUTPUT: [&str; 6] = [F_SYMBOL, F_PUBLISHED, F_SOURCE, F_URL, F_TITLE, F_TEXT];
+const OUTPUT: [&str; 7] = [F_SYMBOL, F_PUBLISHED, F_FIRST_SEEN, F_SOURCE, F_URL, F_TITLE, F_TEXT];
 
 /// Rows per upsert request: far below gRPC's 64 MB message limit even at 3,072 dimensions.
 const UPSERT_BATCH: usize = 500;
@@ -205,6 +208,16 @@ impl MilvusStore {
                 found_dim: self.model.dimension,
             });
         }
+        // Refused here rather than failing at each write and search: without the field Milvus
+        // cannot bound searches by first sight, and guessing it from the publication time would
+        // let backfilled news reach decisions taken before it arrived.
+        if !desc.get_schema().get_fields().iter().any(|f| f.get_name() == F_FIRST_SEEN) {
+            return Err(VectorError::Invalid(format!(
+                "Milvus collection {name} predates first-seen times (it has no {F_FIRST_SEEN} field); \
+                 re-index into new collections: set MILVUS_COLLECTION_NEWS and MILVUS_COLLECTION_RATIONALES \
+                 to new names and start the worker again, which fills them from scratch"
+            )));
+        }
         self.load(client, c).await
     }
 
@@ -252,6 +265,7 @@ impl MilvusStore {
             .add_field(text(F_ID, validate::MAX_ID_BYTES).primary_key(true).auto_id(false))
             .add_field(text(F_SYMBOL, 4 * Symbol::MAX_LEN))
             .add_field(FieldSchema::new().name(F_PUBLISHED).data_type(DataType::Int64))
+            .add_field(FieldSchema::new().name(F_FIRST_SEEN).data_type(DataType::Int64))
             .add_field(text(F_SOURCE, validate::MAX_SOURCE_BYTES))
             .add_field(text(F_URL, validate::MAX_URL_BYTES))
             .add_field(text(F_TITLE, validate::MAX_TITLE_BYTES))
@@ -301,7 +315,36 @@ impl MilvusStore {
         classify(e, what, self.settings.password.as_ref().map(|p| p.expose_secret()))
     }
 
-    fn columns(docs: &[&VectorDoc]) -> Vec<FieldData> {
+    /// When the listed documents were first seen, by id, for those the collection holds. A
+    /// literal `id in [..]` filter: milvus-lite refuses the SDK's templated ones.
+    async fn stored_first_seen(
+        &self,
+        client: &ClientV2,
+        c: Collection,
+        docs: &[Cow<'_, VectorDoc>],
+    ) -> Result<HashMap<String, i64>, VectorError> {
+        let req = QueryRequest::builder()
+            .collection_name(self.collection_name(c))
+            .filter(filter::ids_in(docs.iter().map(|d| d.id.as_str()))?)
+            .output_fields([F_ID, F_FIRST_SEEN])
+            .limit(docs.len() as i64)
+            .consistency_level(ConsistencyLevel::Strong)
+            .build()
+            .map_err(|e| self.err(e, "upsert lookup"))?;
+        let response = self.read(client, c, "upsert lookup", || client.query(req.clone())).await?;
+        let rows = response.results().get_output_rows().map_err(|e| self.err(e, "upsert lookup"))?;
+        let bad =
+            |what: &str| VectorError::Unavailable(format!("Milvus returned a row without a valid {what}"));
+        rows.iter()
+            .map(|row| {
+                let id = row.get(F_ID).and_then(|v| v.as_str()).ok_or_else(|| bad(F_ID))?;
+                let seen = row.get(F_FIRST_SEEN).and_then(|v| v.as_i64()).ok_or_else(|| bad(F_FIRST_SEEN))?;
+                Ok((id.to_owned(), seen))
+            })
+            .collect()
+    }
+
+    fn columns(docs: &[Cow<'_, VectorDoc>], first_seen: &[i64]) -> Vec<FieldData> {
         let strings = |f: &dyn Fn(&VectorDoc) -> String| docs.iter().map(|d| f(d)).collect::<Vec<_>>();
         vec![
             FieldData::varchar(F_ID, strings(&|d| d.id.clone())),
@@ -312,6 +355,7 @@ impl MilvusStore {
                 strings(&|d| d.symbol.map(|s| s.as_str().to_owned()).unwrap_or_default()),
             ),
             FieldData::int64(F_PUBLISHED, docs.iter().map(|d| d.published_at.millis()).collect()),
+            FieldData::int64(F_FIRST_SEEN, first_seen.to_vec()),
             FieldData::varchar(F_SOURCE, strings(&|d| d.source.clone())),
             FieldData::varchar(F_URL, strings(&|d| d.url.clone().unwrap_or_default())),
             FieldData::varchar(F_TITLE, strings(&|d| d.title.clone())),
@@ -330,9 +374,20 @@ impl VectorStore for MilvusStore {
         let docs = validate::last_copy_wins(docs);
         let client = self.ready(c).await?;
         for batch in docs.chunks(UPSERT_BATCH) {
+            // Milvus's upsert overwrites the whole row, so the earliest first sight is kept by
+            // reading it first. Not atomic: two writers of one id at once could lose the earlier
+            // time; each collection has one writer (the news poller, the rationale shipper).
+            let stored = self.stored_first_seen(client, c, batch).await?;
+            let first_seen: Vec<i64> = batch
+                .iter()
+                .map(|d| {
+                    let new = d.first_seen_at.millis();
+                    stored.get(&d.id).map_or(new, |old| new.min(*old))
+                })
+                .collect();
             let insert = InsertRequest::builder()
                 .collection_name(self.collection_name(c))
-                .columns(Self::columns(batch))
+                .columns(Self::columns(batch, &first_seen))
                 .build()
                 .map_err(|e| self.err(e, "upsert"))?;
             let req = UpsertRequest::builder().insert(insert).build().map_err(|e| self.err(e, "upsert"))?;
@@ -415,6 +470,9 @@ fn hit(
         },
         published_at: Timestamp::from_millis(
             row.get(F_PUBLISHED).and_then(|v| v.as_i64()).ok_or_else(|| bad(F_PUBLISHED))?,
+        ),
+        first_seen_at: Timestamp::from_millis(
+            row.get(F_FIRST_SEEN).and_then(|v| v.as_i64()).ok_or_else(|| bad(F_FIRST_SEEN))?,
         ),
         source: text(F_SOURCE)?,
         url: if url.is_empty() { None } else { Some(url) },

@@ -68,6 +68,11 @@ pub struct AdvisorArgs {
     /// defaulting to ./data, the worker's own log).
     #[arg(long, value_name = "DIR")]
     pub calls: Option<PathBuf>,
+    /// With --advisor llm: show the model no news. By default each decision is shown the news
+    /// the worker's store (DATA_DIR/vectors.db, or Milvus) held at its time, less
+    /// NEWS_BACKTEST_DELAY_MINUTES.
+    #[arg(long)]
+    pub no_news: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

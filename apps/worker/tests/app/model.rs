@@ -89,10 +89,25 @@ async fn a_rate_limited_model_falls_back_to_the_rules_at_once_with_the_reason() 
     assert!(reason.contains("rate limited"), "{reason}");
     assert!(d.rationale.contains("crossed"), "the rules decided: {}", d.rationale);
     // Trading goes on by the rules: the server's "retry after a day" held nothing up.
-    app.wait_for_trades(1, 60).await;
+    let trades = app.wait_for_trades(1, 60).await;
+    // The dashboard's trade list says who decided each buy, and why the model did not.
+    let advised: Vec<&serde_json::Value> =
+        trades.iter().filter(|t| t["side"] == "BUY").map(|t| &t["advisor"]).collect();
+    assert!(!advised.is_empty(), "{trades:?}");
+    for a in advised {
+        assert_eq!(a["kind"], "fallback", "{a}");
+        assert!(!a["reason"].as_str().unwrap_or("").is_empty(), "the reason is shown: {a}");
+    }
     let status = app.get("/api/status").await;
     assert!(status["advisor"]["fallbacks"].as_u64().unwrap() >= 1, "{status}");
     assert!(status["advisor"]["last_fallback_reason"].as_str().unwrap().contains("rate limited"));
+    // After a few 429s the breaker opens: those fall back as `breaker_open`.
+    let causes = status["advisor"]["fallbacks_by_cause"].as_object().expect("counts by cause");
+    assert!(causes["rate_limited"].as_u64().unwrap() >= 1, "{status}");
+    let counted: u64 = causes.values().map(|n| n.as_u64().unwrap()).sum();
+    assert_eq!(counted, status["advisor"]["fallbacks"].as_u64().unwrap(), "each under one cause: {status}");
+    let guard = dir.path().join(format!("{}.guard.json", mirai_worker::advice::CALL_LOG_DIR));
+    assert!(guard.exists(), "the day's guards are kept beside the call log");
     app.stop().await;
 }
 

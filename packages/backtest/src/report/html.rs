@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{stats_rows, svg::line_chart};
+use super::{model_rows, model_warning, stats_rows, svg::line_chart};
 use crate::BacktestReport;
 
 pub fn html_report(r: &BacktestReport) -> String {
@@ -28,6 +28,14 @@ pub fn html_report(r: &BacktestReport) -> String {
         c.fill,
         c.sizing
     );
+    // Styled inline: the shared style sheet stays as it was, so a rules-only page is unchanged.
+    if let Some(warning) = r.model.as_ref().and_then(model_warning) {
+        let _ = writeln!(
+            page,
+            "<p class=\"warning\" style=\"color:#9a6700;font-weight:600\">Warning: {}</p>",
+            escape(&warning)
+        );
+    }
     let _ = writeln!(page, "<h2>Equity</h2>{}", line_chart(&equity, "", "#1f6feb", false));
     let _ = writeln!(page, "<h2>Drawdown</h2>{}", line_chart(&drawdown, "%", "#cf222e", true));
     page.push_str("<h2>Statistics</h2><table class=\"stats\">");
@@ -35,6 +43,13 @@ pub fn html_report(r: &BacktestReport) -> String {
         let _ = write!(page, "<tr><th>{}</th><td>{}</td></tr>", escape(label), escape(&value));
     }
     page.push_str("</table>\n");
+    if let Some(model) = &r.model {
+        page.push_str("<h2>Model</h2><table class=\"stats\">");
+        for (label, value) in model_rows(model, r.stats.bars) {
+            let _ = write!(page, "<tr><th>{}</th><td>{}</td></tr>", escape(label), escape(&value));
+        }
+        page.push_str("</table>\n");
+    }
     let _ = write!(
         page,
         "<h2>Trades ({} closed, {} open)</h2><table class=\"trades\"><tr><th>#</th><th>Entry</th><th>Exit</th>\

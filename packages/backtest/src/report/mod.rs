@@ -5,6 +5,7 @@ mod csv;
 mod format;
 mod html;
 mod json;
+mod model;
 mod svg;
 mod table;
 
@@ -12,4 +13,5 @@ pub use csv::write_trades_csv;
 pub use format::{duration, number};
 pub use html::html_report;
 pub use json::report_json;
+pub use model::{model_rows, model_warning};
 pub use table::{stats_rows, stats_table};

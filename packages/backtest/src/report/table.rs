@@ -3,7 +3,7 @@
 use crate::BacktestReport;
 use crate::metrics::Stats;
 
-use super::{duration, number};
+use super::{duration, model_rows, model_warning, number};
 
 /// (label, value) pairs in backtesting.py's order.
 pub fn stats_rows(s: &Stats) -> Vec<(&'static str, String)> {
@@ -72,6 +72,17 @@ pub fn stats_table(r: &BacktestReport) -> String {
     }
     for (why, n) in &r.counts.rejected {
         out.push_str(&format!("  rejected ({why}): {n}\n"));
+    }
+    if let Some(model) = &r.model {
+        let rows = model_rows(model, r.stats.bars);
+        let width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
+        out.push('\n');
+        for (label, value) in rows {
+            out.push_str(&format!("{label:<width$}  {value}\n"));
+        }
+        if let Some(warning) = model_warning(model) {
+            out.push_str(&format!("warning: {warning}\n"));
+        }
     }
     out
 }

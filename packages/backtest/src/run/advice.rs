@@ -9,10 +9,11 @@
 
 use std::io::Read;
 
-use mirai_core::{AdviceRequest, ExternalAdvice, MarketEvent};
+use mirai_core::{AdviceRequest, ExternalAdvice, MarketEvent, Timestamp};
 
-use super::BacktestReport;
+use super::report::cutoff_end;
 use super::runner::Backtest;
+use super::{BacktestReport, ModelNote, ModelRun};
 use crate::config::BacktestConfig;
 use crate::data::{CsvReader, DataError};
 use crate::error::{BacktestError, Result};
@@ -32,6 +33,13 @@ pub trait EntryAdvice: sealed::Sealed {
 
     /// Records why the backtest stops.
     fn fail(&mut self, why: String);
+
+    /// Sees each bar's open time, to count the bars on or before the model's training cutoff.
+    fn see_bar(&mut self, open_time: Timestamp);
+
+    /// The report's model section for a run whose bars open from `start` to `end`; `None`
+    /// unless a model was named ([`Backtest::with_model`]).
+    fn model_note(&self, start: Timestamp, end: Timestamp) -> Option<ModelNote>;
 }
 
 mod sealed {
@@ -57,17 +65,33 @@ impl EntryAdvice for RulesOnly {
     }
 
     fn fail(&mut self, _why: String) {}
+
+    fn see_bar(&mut self, _open_time: Timestamp) {}
+
+    fn model_note(&self, _start: Timestamp, _end: Timestamp) -> Option<ModelNote> {
+        None
+    }
 }
 
 /// Entries are decided with the answers of `F` ([`Backtest::with_advice`]).
 pub struct Asking<F> {
     ask: F,
     failure: Option<String>,
+    model: Option<ModelRun>,
+    /// Bars opening before this (the end of the cutoff day) fall on or before the cutoff; no
+    /// bar does while the cutoff is unknown.
+    cutoff_end: i64,
+    bars_before: u64,
 }
 
 impl<F> Asking<F> {
     pub(super) fn new(ask: F) -> Self {
-        Self { ask, failure: None }
+        Self { ask, failure: None, model: None, cutoff_end: i64::MIN, bars_before: 0 }
+    }
+
+    pub(super) fn set_model(&mut self, model: ModelRun) {
+        self.cutoff_end = model.training_cutoff.map_or(i64::MIN, cutoff_end);
+        self.model = Some(model);
     }
 }
 
@@ -95,10 +119,22 @@ where
         // The first failure is the one to report: nothing is asked after it.
         self.failure.get_or_insert(why);
     }
+
+    fn see_bar(&mut self, open_time: Timestamp) {
+        if open_time.millis() < self.cutoff_end {
+            self.bars_before += 1;
+        }
+    }
+
+    fn model_note(&self, start: Timestamp, end: Timestamp) -> Option<ModelNote> {
+        self.model.as_ref().map(|m| ModelNote::new(m, self.bars_before, start, end))
+    }
 }
 
-/// As [`crate::run_csv`], with every entry decided with `ask`'s answers. An `Err` from `ask`
-/// stops the test at that bar: the result is [`BacktestError::Advice`] naming the decision.
+/// As [`crate::run_csv`], with every entry decided with `ask`'s answers, which come from
+/// `model` (named in the report with how much of the run falls before its training cutoff).
+/// An `Err` from `ask` stops the test at that bar: the result is [`BacktestError::Advice`]
+/// naming the decision.
 ///
 /// The file is parsed on this thread: unlike the rules-only run, the time here goes to the
 /// advisor, not to parsing.
@@ -106,6 +142,7 @@ pub fn run_csv_with_advice<F>(
     config: &BacktestConfig,
     src: impl Read,
     mut progress: impl FnMut(u64),
+    model: ModelRun,
     ask: F,
 ) -> Result<BacktestReport>
 where
@@ -113,7 +150,7 @@ where
 {
     /// Bars between two progress reports.
     const PROGRESS_EVERY: u64 = 8_192;
-    let mut bt = Backtest::new(config)?.with_advice(ask);
+    let mut bt = Backtest::new(config)?.with_advice(ask).with_model(model);
     let symbol = config.symbol;
     let mut reader = CsvReader::new(src)?;
     let mut n = 0u64;
@@ -134,7 +171,6 @@ where
     })
 }
 
-#[cfg(test)]
 #[cfg(test)]
 mod tests {
     use mirai_core::{Action, Confidence, Decimal, ModelAdvice, Price, Timestamp};
@@ -283,21 +319,127 @@ mod tests {
         .unwrap();
         let rules = crate::run_csv(&config(FillAt::NextOpen), &csv[..], |_| {}).unwrap();
         let mut last = 0;
+        // The generated bars start on 2024-01-01 and last 2,000 minutes: the first 1,440 fall on
+        // a cutoff of that day.
+        let cutoff = Timestamp::from_millis(DEFAULT_START_MS + 86_399_999);
         let advised = run_csv_with_advice(
             &config(FillAt::NextOpen),
             &csv[..],
             |b| last = b,
+            ModelRun { name: "m".into(), training_cutoff: Some(cutoff) },
             |_| Ok(ExternalAdvice::Fallback { model: "m".into(), reason: "r".into(), prompt_hash: None }),
         )
         .unwrap();
         assert_eq!(advised.trade_list, rules.trade_list);
+        let note = advised.model.as_ref().expect("the model is named");
+        assert_eq!((note.name.as_str(), note.bars_before_cutoff), ("m", Some(1_440)));
+        assert!(rules.model.is_none());
         assert_eq!(last, csv.len() as u64);
         let empty = run_csv_with_advice(
             &config(FillAt::NextOpen),
             &b"timestamp,open,high,low,close,volume\n"[..],
             |_| {},
+            ModelRun { name: "m".into(), training_cutoff: None },
             |_| Err("never asked".into()),
         );
         assert!(matches!(empty, Err(BacktestError::Data(_))), "{empty:?}");
+    }
+
+    /// A run on the generated bars (2024-01-01T00:00Z, 3,000 minutes: the last bar opens on
+    /// 2024-01-03 at 01:59) with the model named and its cutoff on `day`.
+    fn with_cutoff(cutoff: Option<Timestamp>) -> BacktestReport {
+        let mut bt = Backtest::new(&config(FillAt::NextOpen))
+            .unwrap()
+            .with_advice(|_| Ok(model(true, dec!(1))))
+            .with_model(ModelRun { name: "gpt-4o-mini".into(), training_cutoff: cutoff });
+        for c in candles() {
+            bt.step(&c);
+        }
+        bt.finish().unwrap()
+    }
+
+    /// A time on the `n`th day of the generated bars: any time of the day names that day.
+    fn day(n: i64) -> Option<Timestamp> {
+        Some(Timestamp::from_millis(DEFAULT_START_MS + n * 86_400_000 + 13 * 3_600_000))
+    }
+
+    #[test]
+    fn reports_say_how_much_of_the_run_falls_before_the_training_cutoff() {
+        use crate::report::{html_report, report_json, stats_table};
+
+        let pct = |r: &BacktestReport| r.model.as_ref().and_then(|m| m.pct_before_cutoff).unwrap();
+        let warning = |r: &BacktestReport| {
+            stats_table(r).lines().find(|l| l.starts_with("warning: ")).map(str::to_owned)
+        };
+
+        // Wholly before: the cutoff's day ends after the last bar.
+        let before = with_cutoff(day(2));
+        let note = before.model.as_ref().unwrap();
+        assert_eq!(note.training_cutoff.as_deref(), Some("2024-01-03"));
+        assert_eq!(note.bars_before_cutoff, Some(3_000));
+        assert!((pct(&before) - 100.0).abs() < 1e-9);
+        assert_eq!(
+            warning(&before).as_deref(),
+            Some(
+                "warning: 100.0 % of this backtest falls before gpt-4o-mini's training cutoff (2024-01-03): the model may have seen what happened"
+            )
+        );
+        assert!(
+            stats_table(&before)
+                .contains("\nOn or before the cutoff  3000 of 3000 bars, 100.0 % of the time range\n")
+        );
+
+        // Wholly after: the cutoff is the day before the first bar. Said, but no warning.
+        let after = with_cutoff(day(-1));
+        let note = after.model.as_ref().unwrap();
+        assert_eq!((note.training_cutoff.as_deref(), note.bars_before_cutoff), (Some("2023-12-31"), Some(0)));
+        assert!(pct(&after).abs() < 1e-9);
+        assert_eq!(warning(&after), None);
+        assert!(!html_report(&after).contains("Warning:"));
+        assert!(stats_table(&after).contains("0 of 3000 bars, 0.0 % of the time range"));
+
+        // Straddling: the first day's 1,440 bars, 1,440 of the 2,999 minutes from first bar to last.
+        let straddling = with_cutoff(day(0));
+        let note = straddling.model.as_ref().unwrap();
+        assert_eq!(
+            (note.training_cutoff.as_deref(), note.bars_before_cutoff),
+            (Some("2024-01-01"), Some(1_440))
+        );
+        assert!((pct(&straddling) - 1_440.0 / 2_999.0 * 100.0).abs() < 1e-9);
+        let line = "48.0 % of this backtest falls before gpt-4o-mini's training cutoff (2024-01-01): the model may have seen what happened";
+        assert_eq!(warning(&straddling), Some(format!("warning: {line}")));
+        let html = html_report(&straddling);
+        assert!(html.contains(&format!("Warning: {}</p>", line.replace('\'', "&#39;"))), "{html}");
+        assert!(html.contains("<h2>Model</h2>") && html.contains("<td>2024-01-01</td>"));
+        let json = report_json(&straddling);
+        assert_eq!(json["model"]["name"], "gpt-4o-mini");
+        assert_eq!(json["model"]["training_cutoff"], "2024-01-01");
+        assert_eq!(json["model"]["bars_before_cutoff"], 1_440);
+        assert!((json["model"]["pct_before_cutoff"].as_f64().unwrap() - 48.016).abs() < 1e-3);
+
+        // Unknown: said as such, never guessed, and warned of.
+        let unknown = with_cutoff(None);
+        let json = report_json(&unknown);
+        assert!(json["model"]["training_cutoff"].is_null() && json["model"]["bars_before_cutoff"].is_null());
+        let table = stats_table(&unknown);
+        assert!(table.contains("\nTraining cutoff          unknown\n"), "{table}");
+        assert!(warning(&unknown).is_some_and(|w| w.contains("gpt-4o-mini's training cutoff is unknown")));
+
+        // The trades do not depend on the note.
+        assert_eq!(before.trade_list, after.trade_list);
+
+        // Rules-only, or a model never named: no section at all.
+        let rules = crate::run(&config(FillAt::NextOpen), candles()).unwrap();
+        let mut unnamed =
+            Backtest::new(&config(FillAt::NextOpen)).unwrap().with_advice(|_| Ok(model(true, dec!(1))));
+        for c in candles() {
+            unnamed.step(&c);
+        }
+        for r in [rules, unnamed.finish().unwrap()] {
+            assert!(r.model.is_none());
+            assert!(report_json(&r).get("model").is_none());
+            assert!(!stats_table(&r).contains("Training cutoff"));
+            assert!(!html_report(&r).contains("<h2>Model</h2>"));
+        }
     }
 }

@@ -9,6 +9,6 @@ pub(crate) mod trades;
 
 pub use advice::{Asking, EntryAdvice, RulesOnly, run_csv_with_advice};
 pub use csv::run_csv;
-pub use report::{BacktestReport, Counts};
+pub use report::{BacktestReport, Counts, ModelNote, ModelRun};
 pub use runner::{Backtest, run, run_bars};
 pub use trades::{OpenTrade, Trade};

@@ -26,7 +26,7 @@ use mirai_paper::{MarketIndex, PaperConfig, PaperExchange};
 
 use super::advice::{Asking, EntryAdvice, RulesOnly};
 use super::trades::TradeBook;
-use super::{BacktestReport, Counts};
+use super::{BacktestReport, Counts, ModelRun};
 use crate::config::{BacktestConfig, FillAt, UnitSizing};
 use crate::data::Bars;
 use crate::error::{BacktestError, Result};
@@ -194,6 +194,15 @@ impl Backtest {
     }
 }
 
+impl<F> Backtest<Asking<F>> {
+    /// Names the model whose answers decide the entries: the report then says how much of the
+    /// run falls on or before its training cutoff. Call before the first bar.
+    pub fn with_model(mut self, model: ModelRun) -> Self {
+        self.advice.set_model(model);
+        self
+    }
+}
+
 impl<A: EntryAdvice> Backtest<A> {
     /// Shows the strategy bars that come before the test without trading on them (walk-forward
     /// windows warm their indicators this way).
@@ -220,6 +229,9 @@ impl<A: EntryAdvice> Backtest<A> {
             return;
         }
         self.bar_time = candle.open_time;
+        if A::CONSULTS {
+            self.advice.see_bar(candle.open_time);
+        }
         let held_before = self.holding;
         if self.next_open && self.engine.awaits_next_price() {
             self.opening_tick(candle);
@@ -402,6 +414,7 @@ impl<A: EntryAdvice> Backtest<A> {
             &summary,
         );
         Ok(BacktestReport {
+            model: self.advice.model_note(stats.start, stats.end),
             config: self.config,
             stats,
             counts: self.counts,

@@ -18,13 +18,12 @@ pub mod settings;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use mirai_core::{AdviceRequest, AdvisorStats, Clock, ExternalAdvice, ModelAdvice, SystemClock};
-use rust_decimal::Decimal;
+use mirai_core::{AdviceRequest, AdvisorStats, Clock, ExternalAdvice, ModelAdvice, SystemClock, Timestamp};
 
 use self::answer::{ModelAction, ValidAnswer};
 use self::calls::{CallLog, CallLogError, RecordedCall};
 use self::chat::{ChatClient, RawAnswer};
-use self::guard::{Breaker, Budget, Prices};
+use self::guard::{Breaker, FallbackCause, Guards, Prices, StateFile};
 use self::prompt::{Prompt, PromptNews};
 use self::settings::LlmSettings;
 use crate::LlmError;
@@ -58,9 +57,10 @@ pub struct LlmAdvisor {
     source: Source,
     timeout: Duration,
     prices: Prices,
-    breaker: Mutex<Breaker>,
-    budget: Mutex<Budget>,
-    stats: Mutex<AdvisorStats>,
+    guards: Mutex<Guards>,
+    /// What [`LlmAdvisor::stats`] returns, refreshed after every change: the status page never
+    /// waits for a decision's disk write. Tagged with its UTC day.
+    shown: Mutex<(i64, AdvisorStats)>,
 }
 
 impl std::fmt::Debug for LlmAdvisor {
@@ -76,6 +76,12 @@ impl std::fmt::Debug for LlmAdvisor {
 impl LlmAdvisor {
     /// An advisor that asks `s.base_url` (recording every call in `log`), or with
     /// [`Source::ReplayOnly`] answers from `log` alone.
+    ///
+    /// With [`Source::Network`] the breaker, the day's spend and its counts are kept in
+    /// [`StateFile::beside`] the log and read back here, so a restart neither reopens a spent
+    /// budget nor closes an open breaker, and every process recording into the same log (the
+    /// worker, `backtest --record`) spends from one budget. A replay-only advisor spends nothing
+    /// and never touches that file.
     pub fn new(s: &LlmSettings, log: CallLog, source: Source) -> Result<Self, LlmError> {
         let chat = match source {
             Source::Network => {
@@ -84,33 +90,46 @@ impl LlmAdvisor {
             Source::ReplayOnly => None,
         };
         let breaker_ms = i64::try_from(s.breaker_cooldown.as_millis()).unwrap_or(i64::MAX);
-        Ok(Self {
+        let breaker = Breaker::new(s.breaker_failures, breaker_ms);
+        let now = now_ms();
+        let guards = match source {
+            Source::Network => {
+                Guards::persisted(s.daily_budget_usd, breaker, StateFile::beside(log.dir()), now)
+            }
+            Source::ReplayOnly => Guards::in_memory(s.daily_budget_usd, breaker, now),
+        };
+        let advisor = Self {
             chat,
             model: s.model.clone(),
             log,
             source,
             timeout: s.timeout,
             prices: s.prices,
-            breaker: Mutex::new(Breaker::new(s.breaker_failures, breaker_ms)),
-            budget: Mutex::new(Budget::new(s.daily_budget_usd)),
-            stats: Mutex::new(AdvisorStats {
-                kind: "llm".into(),
-                model: Some(s.model.clone()),
-                daily_budget_usd: Some(s.daily_budget_usd),
-                ..AdvisorStats::default()
-            }),
-        })
+            guards: Mutex::new(guards),
+            shown: Mutex::new((i64::MIN, AdvisorStats::default())),
+        };
+        advisor.show(&lock(&advisor.guards), now);
+        Ok(advisor)
     }
 
     pub fn model(&self) -> &str {
         &self.model
     }
 
-    /// The totals since start, for `/api/status`.
+    /// Today's totals (UTC), for `/api/status`.
     pub fn stats(&self) -> AdvisorStats {
-        let mut s = lock(&self.stats).clone();
-        s.spent_today_usd = lock(&self.budget).spent_today();
-        s
+        let (day, mut stats) = lock(&self.shown).clone();
+        let now = now_ms();
+        if Timestamp::from_millis(now).utc_day() > day {
+            // No decision yet today: yesterday's figures are not today's; the breaker carries on.
+            stats = AdvisorStats {
+                daily_budget_usd: stats.daily_budget_usd,
+                breaker_open_until: stats.breaker_open_until,
+                ..self.zero_stats()
+            };
+        }
+        stats.breaker_open_until = stats.breaker_open_until.filter(|until| until.millis() > now);
+        stats
     }
 
     /// The model's advice on `request`, shown `news` (already filtered to what was available at
@@ -125,19 +144,26 @@ impl LlmAdvisor {
         let key = prompt::prompt_hash(&self.model, &prompt, &schema);
         let recorded = match self.log.get(&key) {
             Ok(r) => r,
+            // A replay miss is the caller's error, not a fallback: a backtest stops on it.
             Err(e) if self.source == Source::ReplayOnly => return Err(e.into()),
             Err(e) => {
                 tracing::warn!(error = %e, "the model call log could not be read; asking the model");
                 None
             }
         };
-        let raw = match (recorded, self.source) {
-            (Some(call), _) => Ok(RawAnswer {
-                content: call.content,
-                refusal: call.refusal,
-                tokens_in: call.tokens_in,
-                tokens_out: call.tokens_out,
-            }),
+        let advice = match (recorded, self.source) {
+            (Some(call), _) => {
+                // Reused from the record: nothing spent, so nothing written; the counts go to
+                // disk with the next call's.
+                let raw = RawAnswer {
+                    content: call.content,
+                    refusal: call.refusal,
+                    tokens_in: call.tokens_in,
+                    tokens_out: call.tokens_out,
+                };
+                lock(&self.guards).replayed(now_ms(), raw.tokens_in, raw.tokens_out);
+                self.judge(raw, request, &prompt, key)
+            }
             (None, Source::ReplayOnly) => {
                 return Err(ReplayError::NotRecorded {
                     key,
@@ -145,29 +171,42 @@ impl LlmAdvisor {
                     time_ms: request.signal.ts.millis(),
                 });
             }
-            (None, Source::Network) => self.call(&prompt, &schema, &key).await,
-        };
-        let advice = match raw {
-            Err(reason) => self.fallback(reason, Some(&key)),
-            Ok(raw) => {
-                self.count_call(&raw);
-                match (raw.content, raw.refusal) {
-                    (Some(content), _) => {
-                        match answer::validate(&content, request.signal.action, &prompt.shown) {
-                            Ok(valid) => ExternalAdvice::Model(self.advice(valid, key)),
-                            Err(rejection) => self.fallback(rejection.to_string(), Some(&key)),
-                        }
-                    }
-                    (None, Some(refusal)) => {
-                        // Model output, stored and shown: cleaned like a rationale.
-                        let refusal = sanitize::untrusted_text(&refusal, 200);
-                        self.fallback(format!("the model refused: {refusal}"), Some(&key))
-                    }
-                    (None, None) => self.fallback("the answer had no content".into(), Some(&key)),
-                }
+            (None, Source::Network) => {
+                let advice = match self.call(&prompt, &schema, &key).await {
+                    Err((cause, reason)) => self.fallback(cause, reason, Some(&key)),
+                    Ok(raw) => self.judge(raw, request, &prompt, key),
+                };
+                // One write per decision that reached the guards: what it spent, how the breaker
+                // stands, and why it fell back, together.
+                let now = now_ms();
+                let mut guards = lock(&self.guards);
+                guards.sync(now);
+                self.show(&guards, now);
+                return Ok(advice);
             }
         };
+        self.show(&lock(&self.guards), now_ms());
         Ok(advice)
+    }
+
+    /// An answer checked against the schema and the rules: the model's advice, or a fallback.
+    fn judge(&self, raw: RawAnswer, request: &AdviceRequest, prompt: &Prompt, key: String) -> ExternalAdvice {
+        match (raw.content, raw.refusal) {
+            (Some(content), _) => match answer::validate(&content, request.signal.action, &prompt.shown) {
+                Ok(valid) => ExternalAdvice::Model(self.advice(valid, key)),
+                Err(rejection) => {
+                    self.fallback(FallbackCause::InvalidAnswer, rejection.to_string(), Some(&key))
+                }
+            },
+            (None, Some(refusal)) => {
+                // Model output, stored and shown: cleaned like a rationale.
+                let refusal = sanitize::untrusted_text(&refusal, 200);
+                self.fallback(FallbackCause::Refused, format!("the model refused: {refusal}"), Some(&key))
+            }
+            (None, None) => {
+                self.fallback(FallbackCause::InvalidAnswer, "the answer had no content".into(), Some(&key))
+            }
+        }
     }
 
     /// One paid call, within the breaker and the budget, recorded when it answered.
@@ -176,39 +215,30 @@ impl LlmAdvisor {
         prompt: &Prompt,
         schema: &serde_json::Value,
         key: &str,
-    ) -> Result<RawAnswer, String> {
-        let Some(chat) = &self.chat else { return Err("no model client".into()) };
-        let now = SystemClock.now().millis();
-        if let Some(until) = lock(&self.breaker).refuses(now) {
-            return Err(format!(
-                "the model failed repeatedly; not asked again for {} s",
-                (until - now + 999) / 1000
-            ));
-        }
-        // The guard is dropped before the message reads the limit (the same lock).
-        let allowed = lock(&self.budget).allows(now);
-        if let Err(spent) = allowed {
-            return Err(format!(
-                "today's model budget of ${} is spent (${spent}); deciding by the rules until 00:00 UTC",
-                self.budget_limit()
-            ));
+    ) -> Result<RawAnswer, (FallbackCause, String)> {
+        let Some(chat) = &self.chat else {
+            return Err((FallbackCause::Misconfigured, "no model client".into()));
+        };
+        let now = now_ms();
+        // The guard is dropped before anything else is locked.
+        let refusal = lock(&self.guards).refusal(now);
+        if let Some(refusal) = refusal {
+            return Err((refusal.cause(), refusal.reason(now)));
         }
         let started = Instant::now();
         let answer = chat.ask(prompt, schema, answer::SCHEMA_NAME, started + self.timeout).await;
         let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let now = SystemClock.now().millis();
+        let now = now_ms();
         match answer {
             Err(failure) => {
                 if failure.is_outage() {
-                    lock(&self.breaker).failure(now);
+                    lock(&self.guards).outage(now);
                 }
-                Err(failure.to_string())
+                Err((FallbackCause::from(&failure), failure.to_string()))
             }
             Ok(raw) => {
-                lock(&self.breaker).success();
                 let cost = self.prices.cost(raw.tokens_in, raw.tokens_out);
-                lock(&self.budget).spend(now, cost);
-                lock(&self.stats).cost_usd += cost;
+                lock(&self.guards).paid(now, raw.tokens_in, raw.tokens_out, cost);
                 let record = RecordedCall {
                     key: key.to_owned(),
                     model: self.model.clone(),
@@ -242,24 +272,53 @@ impl LlmAdvisor {
         }
     }
 
-    fn fallback(&self, reason: String, key: Option<&str>) -> ExternalAdvice {
-        tracing::warn!(model = %self.model, %reason, "the model's answer was not used; deciding by the rules");
-        let mut stats = lock(&self.stats);
-        stats.fallbacks += 1;
-        stats.last_fallback_reason = Some(reason.clone());
+    fn fallback(&self, cause: FallbackCause, reason: String, key: Option<&str>) -> ExternalAdvice {
+        tracing::warn!(model = %self.model, %cause, %reason, "the model's answer was not used; deciding by the rules");
+        let now = now_ms();
+        let mut guards = lock(&self.guards);
+        guards.fell_back(now, cause, &reason);
+        self.show(&guards, now);
         ExternalAdvice::Fallback { model: self.model.clone(), reason, prompt_hash: key.map(str::to_owned) }
     }
 
-    fn count_call(&self, raw: &RawAnswer) {
-        let mut stats = lock(&self.stats);
-        stats.calls += 1;
-        stats.tokens_in += u64::from(raw.tokens_in);
-        stats.tokens_out += u64::from(raw.tokens_out);
+    fn zero_stats(&self) -> AdvisorStats {
+        AdvisorStats { kind: "llm".into(), model: Some(self.model.clone()), ..AdvisorStats::default() }
     }
 
-    fn budget_limit(&self) -> Decimal {
-        lock(&self.budget).daily_usd()
+    /// Refreshes what [`LlmAdvisor::stats`] returns from `guards`.
+    fn show(&self, guards: &Guards, now_ms: i64) {
+        let t = guards.today(now_ms);
+        let stats = AdvisorStats {
+            calls: t.calls,
+            fallbacks: t.fallbacks,
+            last_fallback_reason: t.last_fallback_reason,
+            tokens_in: t.tokens_in,
+            tokens_out: t.tokens_out,
+            cost_usd: t.spent_usd,
+            spent_today_usd: t.spent_usd,
+            daily_budget_usd: Some(guards.daily_usd()),
+            fallbacks_by_cause: t.by_cause,
+            breaker_open_until: guards.breaker_open_until(now_ms).map(Timestamp::from_millis),
+            budget_closed_reason: t.closed,
+            ..self.zero_stats()
+        };
+        *lock(&self.shown) = (t.day, stats);
     }
+}
+
+impl Drop for LlmAdvisor {
+    /// Answers reused from the record since the last call are written now, so a clean stop loses
+    /// no count.
+    fn drop(&mut self) {
+        let guards = self.guards.get_mut().unwrap_or_else(|p| p.into_inner());
+        if guards.unsaved() {
+            guards.sync(now_ms());
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemClock.now().millis()
 }
 
 /// The counters stay usable after a panic elsewhere: they are plain numbers.

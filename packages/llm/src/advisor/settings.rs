@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use mirai_core::Timestamp;
+use mirai_core::time::{MS_PER_DAY, days_from_civil, days_in_month};
 use mirai_settings::{Reader, Transport, check_base_url, is_loopback};
 use rust_decimal::Decimal;
 use secrecy::SecretString;
@@ -28,6 +30,10 @@ pub struct LlmSettings {
     pub breaker_cooldown: Duration,
     pub daily_budget_usd: Decimal,
     pub prices: Prices,
+    /// The last day the model's training data covers, as 00:00 UTC of that day
+    /// (`LLM_TRAINING_CUTOFF`, else the vendor's published cutoff for a model in
+    /// [`known_training_cutoff`]); `None` when unknown, which reports then say, never guess.
+    pub training_cutoff: Option<Timestamp>,
 }
 
 /// `rules` (the default: offline, deterministic) or `llm`.
@@ -40,7 +46,8 @@ pub enum AdvisorSettings {
 impl AdvisorSettings {
     /// Reads `ADVISOR`, `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `OPENAI_MODEL`, `LLM_TIMEOUT_MS`,
     /// `LLM_MAX_RETRIES`, `LLM_BREAKER_FAILURES`, `LLM_BREAKER_COOLDOWN_SECS`,
-    /// `LLM_DAILY_BUDGET_USD`, `LLM_PRICE_INPUT_PER_MTOK` and `LLM_PRICE_OUTPUT_PER_MTOK`.
+    /// `LLM_DAILY_BUDGET_USD`, `LLM_PRICE_INPUT_PER_MTOK`, `LLM_PRICE_OUTPUT_PER_MTOK` and
+    /// `LLM_TRAINING_CUTOFF`.
     pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, Vec<String>> {
         let mut r = Reader::new(get);
         match r.raw("ADVISOR").map(|v| v.to_ascii_lowercase()).as_deref() {
@@ -97,6 +104,16 @@ impl AdvisorSettings {
                 Prices { input_per_mtok: Decimal::ZERO, output_per_mtok: Decimal::ZERO }
             }
         };
+        let training_cutoff = match r.raw("LLM_TRAINING_CUTOFF") {
+            None => known_training_cutoff(&model),
+            Some(v) => {
+                let day = parse_day(&v);
+                if day.is_none() {
+                    r.error(format!("LLM_TRAINING_CUTOFF={v:?} is not a date (YYYY-MM-DD)"));
+                }
+                day
+            }
+        };
         r.finish(Self::Llm(LlmSettings {
             api_key,
             base_url: base_url.trim_end_matches('/').to_owned(),
@@ -107,6 +124,7 @@ impl AdvisorSettings {
             breaker_cooldown,
             daily_budget_usd,
             prices,
+            training_cutoff,
         }))
     }
 }
@@ -137,6 +155,34 @@ fn known_prices(model: &str) -> Option<Prices> {
         _ => return None,
     };
     Some(Prices { input_per_mtok: i.parse().ok()?, output_per_mtok: o.parse().ok()? })
+}
+
+/// The knowledge cutoffs the vendor publishes for the models whose prices are built in; any
+/// other model's is unknown unless set (`LLM_TRAINING_CUTOFF`).
+pub fn known_training_cutoff(model: &str) -> Option<Timestamp> {
+    let day = match model {
+        "gpt-4o-mini" | "gpt-4o" => "2023-10-01",
+        "gpt-4.1" | "gpt-4.1-mini" | "gpt-4.1-nano" => "2024-06-01",
+        _ => return None,
+    };
+    parse_day(day)
+}
+
+/// `YYYY-MM-DD` as 00:00 UTC of that day; `None` unless it is exactly that and a real date.
+pub fn parse_day(s: &str) -> Option<Timestamp> {
+    let s = s.trim();
+    let digits = |from: usize, to: usize| -> Option<i64> {
+        let part = s.get(from..to)?;
+        if part.bytes().all(|b| b.is_ascii_digit()) { part.parse().ok() } else { None }
+    };
+    if s.len() != 10 || s.as_bytes()[4] != b'-' || s.as_bytes()[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (digits(0, 4)?, digits(5, 7)?, digits(8, 10)?);
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        return None;
+    }
+    Some(Timestamp::from_millis(days_from_civil(y, m, d) * MS_PER_DAY))
 }
 
 #[cfg(test)]
@@ -171,6 +217,40 @@ mod tests {
         };
         assert_eq!(local.base_url, "http://127.0.0.1:9/v1");
         assert_eq!(local.prices.output_per_mtok, Decimal::ZERO, "a local server is free");
+    }
+
+    #[test]
+    fn training_cutoffs_are_built_in_for_priced_models_set_for_others_and_never_guessed() {
+        let cutoff = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("ADVISOR", "llm"), ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")];
+            all.extend_from_slice(pairs);
+            match read(&all) {
+                Ok(AdvisorSettings::Llm(s)) => s.training_cutoff.map(|t| t.to_iso8601()),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(cutoff(&[]).as_deref(), Some("2023-10-01T00:00:00.000Z"), "gpt-4o-mini, the default");
+        assert_eq!(cutoff(&[("OPENAI_MODEL", "gpt-4o")]).as_deref(), Some("2023-10-01T00:00:00.000Z"));
+        for model in ["gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"] {
+            assert_eq!(cutoff(&[("OPENAI_MODEL", model)]).as_deref(), Some("2024-06-01T00:00:00.000Z"));
+        }
+        // A dated snapshot or a local model is another model: unknown, not its family's date.
+        assert_eq!(cutoff(&[("OPENAI_MODEL", "gpt-4o-2024-08-06")]), None);
+        assert_eq!(cutoff(&[("OPENAI_MODEL", "sim-follow")]), None);
+        let set = [("OPENAI_MODEL", "sim-follow"), ("LLM_TRAINING_CUTOFF", "2024-02-29")];
+        assert_eq!(cutoff(&set).as_deref(), Some("2024-02-29T00:00:00.000Z"));
+        let over = [("LLM_TRAINING_CUTOFF", "2025-01-31")];
+        assert_eq!(cutoff(&over).as_deref(), Some("2025-01-31T00:00:00.000Z"), "the setting wins");
+
+        for bad in ["2023-02-29", "2023-13-01", "2023-1-01", "23-10-01", "2023/10/01", "+023-10-01", "soon"] {
+            let errors = read(&[
+                ("ADVISOR", "llm"),
+                ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1"),
+                ("LLM_TRAINING_CUTOFF", bad),
+            ])
+            .unwrap_err();
+            assert!(errors.len() == 1 && errors[0].contains("LLM_TRAINING_CUTOFF"), "{bad}: {errors:?}");
+        }
     }
 
     #[test]

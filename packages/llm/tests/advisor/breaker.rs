@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use mirai_core::Clock;
 use mirai_llm::advisor::Source;
 
 use crate::support::{Running, T, TempDir, advisor, fallback_reason, news, request_at};
@@ -33,4 +34,9 @@ async fn repeated_server_errors_open_the_breaker_and_the_model_is_not_asked() {
     let stats = a.stats();
     assert_eq!(stats.fallbacks, 3);
     assert_eq!(stats.last_fallback_reason.as_deref(), Some(reason));
+    assert_eq!(stats.fallbacks_by_cause.get("server_error"), Some(&2), "{stats:?}");
+    assert_eq!(stats.fallbacks_by_cause.get("breaker_open"), Some(&1), "{stats:?}");
+    let until = stats.breaker_open_until.expect("the status says until when").millis();
+    let now = mirai_core::SystemClock.now().millis();
+    assert!(until > now && until <= now + 600_000, "open for the cool-down: {until} at {now}");
 }

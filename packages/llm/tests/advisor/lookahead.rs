@@ -1,6 +1,8 @@
 //! No look-ahead: the news retrieved for a decision at time t, and so the prompt, is byte for byte
 //! the same whether or not the store also holds news published after t, even news more similar
-//! to the query than anything before t; and a backtest delay hides news published just before t.
+//! to the query than anything before t; live, the same holds for news published before t but
+//! first seen by Mirai after it (backfilled); and a backtest delay hides news published just
+//! before t.
 
 use mirai_core::{Collection, Symbol, Timestamp, VectorDoc, VectorQuery, VectorStore};
 use mirai_llm::LocalEmbedder;
@@ -19,11 +21,13 @@ fn btc() -> Symbol {
     Symbol::new("BTCUSDT")
 }
 
+/// An item first seen when it was published (unless changed by the caller).
 fn doc(e: &LocalEmbedder, id: &str, published_ms: i64, title: &str, text: &str) -> VectorDoc {
     VectorDoc {
         id: id.into(),
         symbol: Some(btc()),
         published_at: Timestamp::from_millis(published_ms),
+        first_seen_at: Timestamp::from_millis(published_ms),
         source: "wire".into(),
         url: Some(format!("https://example.com/{id}")),
         title: title.into(),
@@ -94,8 +98,14 @@ async fn the_prompt_at_t_is_identical_with_or_without_news_published_after_t() {
     // places. Filtering after such a search would leave nothing from before t.
     let settings = RetrievalSettings::default();
     let query = e.embed_one(QUERY_WORDS).expect("a query vector");
-    let unbounded =
-        VectorQuery { embedding: query, top_k: settings.top_k, symbol: None, since: None, until: None };
+    let unbounded = VectorQuery {
+        embedding: query,
+        top_k: settings.top_k,
+        symbol: None,
+        since: None,
+        until: None,
+        seen_until: None,
+    };
     let hits = with.search(Collection::News, &unbounded).await.expect("a search");
     assert_eq!(hits.len(), settings.top_k);
     assert!(
@@ -118,6 +128,48 @@ async fn the_prompt_at_t_is_identical_with_or_without_news_published_after_t() {
     assert_eq!(pa.user.as_bytes(), pb.user.as_bytes());
     assert_eq!(pa.shown, pb.shown);
     assert!(!pb.user.contains("future-"));
+}
+
+#[tokio::test]
+async fn live_news_published_before_t_but_first_seen_after_t_stays_out_of_the_prompt() {
+    let e = LocalEmbedder::new();
+    let past = before_t(&e);
+    // Published in the hour before t, fetched only after it (a backfill): each more similar to
+    // the query than anything seen by t, so enough of them to fill every place of the search.
+    let backfilled: Vec<VectorDoc> = (0..60)
+        .map(|i| VectorDoc {
+            first_seen_at: Timestamp::from_millis(T + 1 + i * HOUR),
+            ..doc(
+                &e,
+                &format!("backfilled-{i}"),
+                T - HOUR + i * 10_000,
+                QUERY_WORDS,
+                &format!("{QUERY_WORDS} {i}"),
+            )
+        })
+        .collect();
+    let without = index(&e, std::slice::from_ref(&past));
+    let with = index(&e, &[past, backfilled]);
+
+    let live = RetrievalSettings::default();
+    let a = news_at(&e, &without, live).await;
+    let b = news_at(&e, &with, live).await;
+    assert_eq!(a.len(), live.final_k, "a full page of news seen by t: {:?}", ids(&a));
+    assert_eq!(ids(&b), ids(&a), "the same items, in the same order");
+    let req = request();
+    let (pa, pb) = (prompt::build(&req, &a), prompt::build(&req, &b));
+    assert_eq!(pa.system.as_bytes(), pb.system.as_bytes());
+    assert_eq!(pa.user.as_bytes(), pb.user.as_bytes());
+    assert_eq!(pa.shown, pb.shown);
+    assert!(!pb.user.contains("backfilled-"));
+
+    // A backtest cannot know when an item was first seen: publication plus the delay decides,
+    // and the backfilled items, published more than the delay before t, are shown.
+    let backtest = RetrievalSettings { delay_ms: 5 * 60_000, backtest: true, ..RetrievalSettings::default() };
+    let c = news_at(&e, &with, backtest).await;
+    assert!(ids(&c).iter().any(|id| id.starts_with("backfilled-")), "{:?}", ids(&c));
+    assert!(c.iter().all(|n| n.published_at.millis() <= T - 5 * 60_000), "{:?}", ids(&c));
+    assert!(prompt::build(&req, &c).user.contains("backfilled-"));
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod budget;
 mod failures;
 mod injection;
 mod lookahead;
+mod persist;
 mod replay;
 mod robustness;
 mod support;

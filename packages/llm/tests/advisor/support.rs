@@ -13,7 +13,7 @@ use mirai_core::{
     Signal, Symbol, Timestamp,
 };
 use mirai_llm::advisor::calls::CallLog;
-use mirai_llm::advisor::guard::Prices;
+use mirai_llm::advisor::guard::{Prices, StateFile};
 use mirai_llm::advisor::prompt::PromptNews;
 use mirai_llm::advisor::settings::LlmSettings;
 use mirai_llm::advisor::{LlmAdvisor, Source};
@@ -71,6 +71,7 @@ pub fn settings(addr: SocketAddr, model: &str) -> LlmSettings {
         breaker_cooldown: Duration::from_secs(300),
         daily_budget_usd: Decimal::from(5),
         prices: Prices { input_per_mtok: Decimal::ZERO, output_per_mtok: Decimal::ZERO },
+        training_cutoff: None,
     }
 }
 
@@ -100,6 +101,8 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        // A network advisor keeps its guards beside its call log, outside the directory.
+        let _ = std::fs::remove_file(StateFile::beside(&self.0).path());
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }

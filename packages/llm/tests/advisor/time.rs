@@ -23,7 +23,9 @@ async fn a_rate_limit_with_a_day_long_retry_after_falls_back_at_once_without_ret
     assert!(reason.contains("rate limit"), "{reason}");
     assert!(elapsed < s.timeout, "took {elapsed:?}: the server asked for {RETRY_AFTER_SECS} s");
     assert_eq!(running.sim.calls(), 1, "a rate limit is not retried");
-    assert_eq!(a.stats().fallbacks, 1);
+    let stats = a.stats();
+    assert_eq!(stats.fallbacks, 1);
+    assert_eq!(stats.fallbacks_by_cause.get("rate_limited"), Some(&1), "{stats:?}");
 }
 
 #[tokio::test]
@@ -45,6 +47,7 @@ async fn a_server_slower_than_the_timeout_is_cut_at_the_timeout() {
     assert_eq!(running.sim.calls(), 1);
     let stats = a.stats();
     assert_eq!((stats.fallbacks, stats.calls), (1, 0), "no answer, so no answered call");
+    assert_eq!(stats.fallbacks_by_cause.get("timeout"), Some(&1), "{stats:?}");
     let recorded = std::fs::read_dir(dir.path()).expect("the log's directory").count();
     assert_eq!(recorded, 0, "a call cut short leaves nothing to replay");
 }

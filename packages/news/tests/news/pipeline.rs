@@ -6,6 +6,9 @@ use mirai_news::{NewsItem, TextQuery, sample_items, search_text, stable_id};
 
 use crate::helpers::{env, pipeline};
 
+/// When the tests' ingestion runs.
+const SEEN: Timestamp = Timestamp::from_millis(1_800_000_000_000);
+
 fn item(title: &str, body: &str, tickers: &[&str], ms: i64) -> NewsItem {
     NewsItem {
         url: Some(format!("https://news.example.com/{}?apiKey=leaked&ref=feed", title.replace(' ', "-"))),
@@ -21,7 +24,7 @@ fn item(title: &str, body: &str, tickers: &[&str], ms: i64) -> NewsItem {
 async fn the_sample_is_searchable_by_text_and_filters() {
     let e = env();
     let sample = sample_items();
-    let report = pipeline().ingest(&*e.embedder, &*e.index, &sample.items).await.unwrap();
+    let report = pipeline().ingest(&*e.embedder, &*e.index, &sample.items, SEEN).await.unwrap();
     assert_eq!(report.items, sample.items.len());
     assert!(report.chunks >= report.articles && report.articles > report.items, "{report:?}");
 
@@ -54,12 +57,35 @@ async fn the_sample_is_searchable_by_text_and_filters() {
 async fn ingesting_again_changes_nothing() {
     let e = env();
     let items = sample_items().items;
-    let first = pipeline().ingest(&*e.embedder, &*e.index, &items).await.unwrap();
+    let first = pipeline().ingest(&*e.embedder, &*e.index, &items, SEEN).await.unwrap();
     let stored = e.index.len(Collection::News);
-    let second = pipeline().ingest(&*e.embedder, &*e.index, &items).await.unwrap();
+    let before = everything(&e).await;
+    // A day later: the same chunks, which must not now look newly arrived.
+    let second =
+        pipeline().ingest(&*e.embedder, &*e.index, &items, SEEN.plus_millis(86_400_000)).await.unwrap();
     assert_eq!(first, second);
     assert_eq!(e.index.len(Collection::News), stored, "no copies");
     assert_eq!(stored, first.chunks);
+    let after = everything(&e).await;
+    assert_eq!(after.len(), stored);
+    assert!(after.iter().all(|h| h.doc.first_seen_at == SEEN), "first seen at the first ingestion");
+    assert_eq!(after, before, "nothing changed");
+}
+
+/// Every stored chunk, best match to "bitcoin" first.
+async fn everything(e: &crate::helpers::Env) -> Vec<mirai_core::VectorHit> {
+    let q = mirai_core::VectorQuery {
+        embedding: mirai_core::Embedder::embed(&*e.embedder, &["bitcoin".to_owned()])
+            .await
+            .expect("a query vector")
+            .remove(0),
+        top_k: 1000,
+        symbol: None,
+        since: None,
+        until: None,
+        seen_until: None,
+    };
+    mirai_core::VectorStore::search(&*e.index, Collection::News, &q).await.expect("a search")
 }
 
 #[tokio::test]
@@ -73,7 +99,7 @@ async fn one_record_per_symbol_with_stable_chunk_ids_and_clean_urls() {
         item("Long read", &long, &["X:BTCUSD"], 3_000),
         both.clone(),
     ];
-    let r = pipeline().ingest(&*e.embedder, &*e.index, &items).await.unwrap();
+    let r = pipeline().ingest(&*e.embedder, &*e.index, &items, SEEN).await.unwrap();
     assert_eq!((r.items, r.articles, r.duplicates), (4, 4, 2), "{r:?}");
     assert!(r.chunks > 5, "the long read is chunked: {r:?}");
 

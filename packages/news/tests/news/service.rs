@@ -4,7 +4,7 @@
 
 use mirai_core::{Collection, Symbol, Timestamp, VectorStore};
 use mirai_news::polygon::PolygonSettings;
-use mirai_news::{NewsService, NewsSettings, sample_items};
+use mirai_news::{NewsService, NewsSettings, TextQuery, sample_items, search_text};
 use secrecy::SecretString;
 
 use crate::fake_polygon::{FakePolygon, KEY, Script};
@@ -59,9 +59,25 @@ async fn files_import_with_bad_lines_named_and_again_only_when_changed() {
     let mut text = std::fs::read_to_string(&path).unwrap();
     text.push_str(r#"{"title":"Desk note: late","published_at":"2026-11-23T09:00:00Z","text":"More."}"#);
     std::fs::write(&path, text).unwrap();
-    let r = svc.poll(now()).await.unwrap();
+    let later = now().plus_millis(3_600_000);
+    let r = svc.poll(later).await.unwrap();
     assert_eq!(r.ingested.items, 3, "the whole file again; the two known articles are upserted in place");
     assert_eq!(e.index.len(Collection::News), 3);
+    // Each chunk is first seen at the poll that first stored it; importing again does not make
+    // the known articles newer.
+    let q = TextQuery { top_k: 10, ..TextQuery::new("desk note") };
+    let hits = search_text(&*e.embedder, &*e.index, Collection::News, &q).await.unwrap();
+    let mut seen: Vec<(String, Timestamp)> =
+        hits.iter().map(|h| (h.doc.title.clone(), h.doc.first_seen_at)).collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("Desk note: bitcoin flat".to_owned(), now()),
+            ("Desk note: ether bid".to_owned(), now()),
+            ("Desk note: late".to_owned(), later),
+        ]
+    );
 
     let missing = NewsSettings {
         import_paths: vec![dir.path().join("gone.jsonl")],

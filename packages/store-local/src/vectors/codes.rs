@@ -2,7 +2,7 @@
 //! the metadata the filters need. A search scans the coarse codes in full, then rescores the
 //! best candidates with the fine ones.
 //!
-//! Why a full scan and not an ANN graph: the filters (symbol, time range) must be exact, and an
+//! Why a full scan and not an ANN graph: the filters (symbol, time range, first sight) must be exact, and an
 //! ANN graph filtered after the fact misses results when the filter is selective; a scan applies
 //! them row by row. The scan is bound by memory bandwidth, so its codes are int8, a quarter of
 //! f32's bytes: 100,000 documents of 384 dimensions are 38 MB, scanned in a few milliseconds
@@ -20,14 +20,19 @@ use mirai_core::Symbol;
 #[derive(Clone, Copy, Debug)]
 pub struct Filter {
     pub symbol: Option<Symbol>,
-    /// Inclusive bounds, in milliseconds.
+    /// Inclusive bounds on publication, in milliseconds.
     pub since: i64,
     pub until: i64,
+    /// Inclusive bound on first sight, in milliseconds.
+    pub seen_until: i64,
 }
 
 impl Filter {
-    pub fn admits(&self, symbol: Option<Symbol>, published: i64) -> bool {
-        published >= self.since && published <= self.until && (self.symbol.is_none() || self.symbol == symbol)
+    pub fn admits(&self, symbol: Option<Symbol>, published: i64, first_seen: i64) -> bool {
+        published >= self.since
+            && published <= self.until
+            && first_seen <= self.seen_until
+            && (self.symbol.is_none() || self.symbol == symbol)
     }
 }
 
@@ -63,6 +68,7 @@ pub struct Codes {
     fine: Vec<i16>,
     fine_scales: Vec<f32>,
     published: Vec<i64>,
+    first_seen: Vec<i64>,
     symbols: Vec<Option<Symbol>>,
     ids: Vec<String>,
     rows: HashMap<String, usize>,
@@ -77,7 +83,15 @@ impl Codes {
         self.ids.len()
     }
 
-    pub fn upsert(&mut self, id: &str, symbol: Option<Symbol>, published: i64, embedding: &[f32]) {
+    /// Stores the row as given: the caller passes the `first_seen` the file now holds.
+    pub fn upsert(
+        &mut self,
+        id: &str,
+        symbol: Option<Symbol>,
+        published: i64,
+        first_seen: i64,
+        embedding: &[f32],
+    ) {
         debug_assert_eq!(embedding.len(), self.dim);
         let (c, f) = (coarse(embedding), fine(embedding));
         let d = self.dim;
@@ -88,6 +102,7 @@ impl Codes {
                 self.coarse_scales[row] = c.scale;
                 self.fine_scales[row] = f.scale;
                 self.published[row] = published;
+                self.first_seen[row] = first_seen;
                 self.symbols[row] = symbol;
             }
             None => {
@@ -97,6 +112,7 @@ impl Codes {
                 self.coarse_scales.push(c.scale);
                 self.fine_scales.push(f.scale);
                 self.published.push(published);
+                self.first_seen.push(first_seen);
                 self.symbols.push(symbol);
                 self.ids.push(id.to_owned());
             }
@@ -117,6 +133,7 @@ impl Codes {
         self.coarse_scales.swap_remove(row);
         self.fine_scales.swap_remove(row);
         self.published.swap_remove(row);
+        self.first_seen.swap_remove(row);
         self.symbols.swap_remove(row);
         self.ids.swap_remove(row);
         true
@@ -154,7 +171,7 @@ impl Codes {
         // A min-heap of the best `n` so far: the root is the one to beat.
         let mut best: BinaryHeap<Reverse<(Score, usize)>> = BinaryHeap::with_capacity(n + 1);
         for (row, code) in self.coarse.chunks_exact(self.dim.max(1)).enumerate() {
-            if !filter.admits(self.symbols[row], self.published[row]) {
+            if !filter.admits(self.symbols[row], self.published[row], self.first_seen[row]) {
                 continue;
             }
             let score = Score(dot_i8(code, q) as f32 * self.coarse_scales[row]);
@@ -221,7 +238,7 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
 mod tests {
     use super::*;
 
-    const ALL: Filter = Filter { symbol: None, since: i64::MIN, until: i64::MAX };
+    const ALL: Filter = Filter { symbol: None, since: i64::MIN, until: i64::MAX, seen_until: i64::MAX };
 
     #[test]
     fn codes_keep_the_direction_and_fine_codes_the_cosine() {
@@ -231,7 +248,7 @@ mod tests {
         let back: Vec<f32> = c.codes.iter().map(|x| f32::from(*x) * c.scale).collect();
         assert!(cosine(&v, &back) > 0.9999);
         let mut idx = Codes::new(4);
-        idx.upsert("a", None, 0, &[0.3, -0.2, 0.9, 0.1]);
+        idx.upsert("a", None, 0, 0, &[0.3, -0.2, 0.9, 0.1]);
         let q = [0.5f32, 0.5, 0.5, -0.1];
         let got = idx.search(&q, &ALL, 1, 1);
         assert!((got[0].1 - cosine(&q, &[0.3, -0.2, 0.9, 0.1])).abs() < 1e-4, "{got:?}");
@@ -240,16 +257,19 @@ mod tests {
     #[test]
     fn remove_moves_the_last_row_and_keeps_lookups_right() {
         let mut c = Codes::new(2);
-        c.upsert("a", None, 1, &[1.0, 0.0]);
-        c.upsert("b", None, 2, &[0.0, 1.0]);
-        c.upsert("c", None, 3, &[1.0, 1.0]);
+        c.upsert("a", None, 1, 1, &[1.0, 0.0]);
+        c.upsert("b", None, 2, 2, &[0.0, 1.0]);
+        c.upsert("c", None, 3, 3, &[1.0, 1.0]);
         assert!(c.remove("a"));
         assert!(!c.remove("a"));
         assert_eq!(c.len(), 2);
         let ids = |r: Vec<(String, f32)>| r.into_iter().map(|(id, _)| id).collect::<Vec<_>>();
         assert_eq!(ids(c.search(&[1.0, 1.0], &ALL, 1, 1)), ["c"]);
         assert_eq!(ids(c.search(&[0.0, 1.0], &ALL, 1, 1)), ["b"]);
-        c.upsert("c", None, 3, &[-1.0, 0.0]);
+        // "c" moved into "a"'s row: its first sight must have moved with it.
+        let seen_by_2 = Filter { seen_until: 2, ..ALL };
+        assert_eq!(ids(c.search(&[1.0, 1.0], &seen_by_2, 2, 2)), ["b"]);
+        c.upsert("c", None, 3, 3, &[-1.0, 0.0]);
         assert_eq!(ids(c.search(&[-1.0, 0.0], &ALL, 2, 2)), ["c", "b"]);
     }
 

@@ -31,11 +31,16 @@ pub fn model() -> EmbeddingModel {
     EmbeddingModel { name: "conformance-a".into(), dimension: DIM }
 }
 
+/// How long after publication [`doc`] says a document was first seen: not zero, so a store that
+/// handed the publication time back as the first sight is caught.
+pub const SEEN_LAG_MS: i64 = 7;
+
 pub fn doc(id: &str, symbol: Option<&str>, published_ms: i64, embedding: Vec<f32>) -> VectorDoc {
     VectorDoc {
         id: id.into(),
         symbol: symbol.map(Symbol::new),
         published_at: Timestamp::from_millis(published_ms),
+        first_seen_at: Timestamp::from_millis(published_ms.saturating_add(SEEN_LAG_MS)),
         source: "conformance".into(),
         url: (!id.ends_with('u')).then(|| format!("https://example.com/news/{id}")),
         title: format!("Title of {id}"),
@@ -54,7 +59,12 @@ pub fn vector(components: &[(usize, f32)]) -> Vec<f32> {
 }
 
 pub fn query(embedding: Vec<f32>, top_k: usize) -> VectorQuery {
-    VectorQuery { embedding, top_k, symbol: None, since: None, until: None }
+    VectorQuery { embedding, top_k, symbol: None, since: None, until: None, seen_until: None }
+}
+
+/// `d`, first seen at `ms`.
+pub fn seen_at(d: VectorDoc, ms: i64) -> VectorDoc {
+    VectorDoc { first_seen_at: Timestamp::from_millis(ms), ..d }
 }
 
 fn ids(hits: &[VectorHit]) -> Vec<&str> {
@@ -131,6 +141,99 @@ pub async fn filters_by_symbol_and_time(h: &mut impl Harness) {
     assert_eq!(ids(&both), ["btc-2"]);
     let none = run(VectorQuery { symbol: Some(Symbol::new("SOLUSDT")), ..base }).await;
     assert!(none.is_empty());
+}
+
+/// `seen_until` bounds the first sight inclusively, alone and with the other filters, and applies
+/// before ranking: documents first stored later (backfilled news, say), however similar, neither
+/// appear nor push an earlier one out of the top k.
+pub async fn seen_until_filters_before_ranking(h: &mut impl Harness) {
+    let s = h.fresh(model()).await;
+    let docs = vec![
+        seen_at(doc("early", Some("BTCUSDT"), 1_000, vector(&[(0, 1.0), (1, 1.0)])), 1_000),
+        seen_at(doc("edge", Some("BTCUSDT"), 1_500, vector(&[(0, 1.0), (1, 2.0)])), 5_000),
+        seen_at(doc("eth-early", Some("ETHUSDT"), 900, vector(&[(0, 1.0), (1, 0.5)])), 2_000),
+        // Published long before 5,000 but first stored after it; the closest to the query.
+        seen_at(doc("backfilled-1", Some("BTCUSDT"), 500, vector(&[(0, 1.0)])), 5_001),
+        seen_at(doc("backfilled-2", Some("BTCUSDT"), 600, vector(&[(0, 1.0), (1, 0.1)])), 9_000),
+    ];
+    s.upsert(Collection::News, &docs).await.expect("upsert");
+    let run = |q: VectorQuery| {
+        let s = &s;
+        async move { s.search(Collection::News, &q).await.expect("search") }
+    };
+    let top2 = query(vector(&[(0, 1.0)]), 2);
+    let seen_by = |ms: i64| VectorQuery { seen_until: Some(Timestamp::from_millis(ms)), ..top2.clone() };
+    assert_eq!(ids(&run(top2.clone()).await), ["backfilled-1", "backfilled-2"], "unbounded, they win");
+    assert_eq!(ids(&run(seen_by(5_000)).await), ["eth-early", "early"], "and bounded, they push nothing out");
+    let all_seen = run(VectorQuery { top_k: 10, ..seen_by(5_000) }).await;
+    assert_eq!(ids(&all_seen), ["eth-early", "early", "edge"], "the bound is inclusive");
+    assert!(all_seen.iter().all(|h| h.doc.first_seen_at <= Timestamp::from_millis(5_000)));
+    let btc_published_by_1000 = VectorQuery {
+        symbol: Some(Symbol::new("BTCUSDT")),
+        until: Some(Timestamp::from_millis(1_000)),
+        top_k: 10,
+        ..top2.clone()
+    };
+    let both = |ms: i64| VectorQuery {
+        seen_until: Some(Timestamp::from_millis(ms)),
+        ..btc_published_by_1000.clone()
+    };
+    assert_eq!(ids(&run(both(5_000)).await), ["early"]);
+    assert_eq!(ids(&run(both(5_001)).await), ["backfilled-1", "early"]);
+    assert!(run(seen_by(999)).await.is_empty(), "nothing was seen before 1,000");
+}
+
+/// A document written again keeps the earliest first sight it was ever written with, while its
+/// other fields are replaced: re-ingesting an old item must not make it look newly arrived. An
+/// earlier first sight does replace a later one, and within one batch the copies' earliest is
+/// kept.
+pub async fn upsert_keeps_the_earliest_first_seen(h: &mut impl Harness) {
+    let s = h.fresh(model()).await;
+    s.upsert(
+        Collection::News,
+        &[
+            seen_at(doc("n", Some("BTCUSDT"), 1_000, vector(&[(0, 1.0)])), 2_000),
+            seen_at(doc("other", None, 1_000, vector(&[(1, 1.0)])), 2_000),
+        ],
+    )
+    .await
+    .expect("upsert");
+    // Again, seen later and changed, in a batch with an id new to the store.
+    let again = VectorDoc {
+        text: "rewritten".into(),
+        ..seen_at(doc("n", Some("ETHUSDT"), 1_100, vector(&[(0, 1.0), (2, 0.5)])), 8_000)
+    };
+    let fresh = seen_at(doc("fresh", None, 1_000, vector(&[(2, 1.0)])), 8_000);
+    s.upsert(Collection::News, &[fresh, again]).await.expect("upsert again");
+    let hits = all(&s, Collection::News).await;
+    let get = |hits: &[VectorHit], id: &str| hits.iter().find(|h| h.doc.id == id).expect(id).doc.clone();
+    let n = get(&hits, "n");
+    assert_eq!((n.text.as_str(), n.symbol), ("rewritten", Some(Symbol::new("ETHUSDT"))), "replaced");
+    assert_eq!(n.published_at, Timestamp::from_millis(1_100));
+    assert_eq!(n.first_seen_at, Timestamp::from_millis(2_000), "but first seen when first written");
+    assert_eq!(get(&hits, "fresh").first_seen_at, Timestamp::from_millis(8_000));
+    assert_eq!(get(&hits, "other").first_seen_at, Timestamp::from_millis(2_000));
+    let by_2000 =
+        VectorQuery { seen_until: Some(Timestamp::from_millis(2_000)), ..query(vector(&[(0, 1.0)]), 10) };
+    let mut seen = ids(&s.search(Collection::News, &by_2000).await.expect("search"))
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    seen.sort_unstable();
+    assert_eq!(seen, ["n", "other"], "the filter reads the kept first sight");
+
+    s.upsert(Collection::News, &[seen_at(doc("n", Some("ETHUSDT"), 1_100, vector(&[(0, 1.0)])), 1_500)])
+        .await
+        .expect("upsert, seen earlier");
+    assert_eq!(get(&all(&s, Collection::News).await, "n").first_seen_at, Timestamp::from_millis(1_500));
+
+    let batch = [
+        seen_at(doc("dup", None, 1, vector(&[(3, 1.0)])), 1_200),
+        VectorDoc { text: "last copy".into(), ..seen_at(doc("dup", None, 1, vector(&[(4, 1.0)])), 3_000) },
+    ];
+    s.upsert(Collection::News, &batch).await.expect("a batch repeating an id");
+    let dup = get(&all(&s, Collection::News).await, "dup");
+    assert_eq!((dup.text.as_str(), dup.first_seen_at), ("last copy", Timestamp::from_millis(1_200)));
 }
 
 /// Writing the same documents again changes nothing; writing an id again replaces it; within
@@ -249,6 +352,17 @@ pub async fn documents_survive_a_restart(h: &mut impl Harness) {
     let hits = all(&s, Collection::News).await;
     assert_eq!(ids(&hits), ["kept"]);
     assert_eq!(hits[0].doc.symbol, Some(Symbol::new("BTCUSDT")));
+    assert_eq!(hits[0].doc.first_seen_at, Timestamp::from_millis(7 + SEEN_LAG_MS));
+    let before = |ms: i64| VectorQuery {
+        seen_until: Some(Timestamp::from_millis(ms)),
+        ..query(vector(&[(0, 1.0)]), 3)
+    };
+    let search = |q: VectorQuery| {
+        let s = &s;
+        async move { s.search(Collection::News, &q).await.expect("search") }
+    };
+    assert!(search(before(6 + SEEN_LAG_MS)).await.is_empty(), "the first sight filters after a restart");
+    assert_eq!(ids(&search(before(7 + SEEN_LAG_MS)).await), ["kept"]);
 }
 
 /// A collection built with one embedding model refuses every call made for another (other name

@@ -5,12 +5,16 @@
 //! without touching the ledger, and its large blobs never bloat the ledger's backups.
 
 use mirai_core::{Collection, EmbeddingModel, Symbol, Timestamp, VectorDoc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::{Result, StoreError};
 
+/// Migration `i` takes the file from version `i` to `i + 1`. Append only; never edit one that
+/// has shipped.
+const MIGRATIONS: &[&str] = &[V1, V2];
+
 /// The schema version this build writes (`PRAGMA user_version`).
-const VERSION: i64 = 1;
+const VERSION: i64 = MIGRATIONS.len() as i64;
 
 const V1: &str = r#"
 CREATE TABLE IF NOT EXISTS models (
@@ -34,6 +38,13 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE INDEX IF NOT EXISTS docs_by_age ON docs (collection, published_at);
 "#;
 
+/// When Mirai first stored each document. When documents written before were first seen is
+/// unknown; they count as seen when published, which is what every search assumed of them.
+const V2: &str = r#"
+ALTER TABLE docs ADD COLUMN first_seen_at INTEGER NOT NULL DEFAULT 0;
+UPDATE docs SET first_seen_at = published_at;
+"#;
+
 pub fn key(c: Collection) -> &'static str {
     match c {
         Collection::News => "news",
@@ -41,13 +52,24 @@ pub fn key(c: Collection) -> &'static str {
     }
 }
 
-pub fn migrate(conn: &Connection, location: &str) -> Result<()> {
-    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+pub fn migrate(conn: &mut Connection, location: &str) -> Result<()> {
+    // IMMEDIATE: two processes opening an old file at once must not both add the column.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > VERSION {
         return Err(StoreError::NewerSchema { location: location.to_owned(), found, supported: VERSION });
     }
-    conn.execute_batch(V1)?;
-    conn.pragma_update(None, "user_version", VERSION)?;
+    let start = usize::try_from(found).map_err(|_| StoreError::Corrupt {
+        column: "PRAGMA user_version".to_owned(),
+        value: found.to_string(),
+        why: "a schema version cannot be negative".to_owned(),
+    })?;
+    for (done, sql) in MIGRATIONS.iter().enumerate().skip(start) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", done as i64 + 1)?;
+        tracing::info!(%location, version = done + 1, "migrated vector index");
+    }
+    tx.commit()?;
     Ok(())
 }
 
@@ -80,33 +102,42 @@ pub fn forget(conn: &mut Connection, c: Collection) -> Result<u64> {
     Ok(n as u64)
 }
 
-pub fn upsert(conn: &mut Connection, c: Collection, docs: &[&VectorDoc]) -> Result<()> {
+/// Writes the documents; returns, in order, the `first_seen_at` each now has, the earlier of
+/// the stored and the new one (re-ingesting a chunk must not make it look newly arrived).
+pub fn upsert(conn: &mut Connection, c: Collection, docs: &[&VectorDoc]) -> Result<Vec<i64>> {
     let tx = conn.transaction()?;
+    let mut first_seen = Vec::with_capacity(docs.len());
     {
         let mut stmt = tx.prepare_cached(
-            "INSERT INTO docs (collection, id, symbol, published_at, source, url, title, text, embedding)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            "INSERT INTO docs (collection, id, symbol, published_at, first_seen_at, source, url, title, text, embedding)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (collection, id) DO UPDATE SET
                 symbol = excluded.symbol, published_at = excluded.published_at,
+                first_seen_at = MIN(docs.first_seen_at, excluded.first_seen_at),
                 source = excluded.source, url = excluded.url, title = excluded.title,
-                text = excluded.text, embedding = excluded.embedding",
+                text = excluded.text, embedding = excluded.embedding
+             RETURNING first_seen_at",
         )?;
         for d in docs {
-            stmt.execute(params![
-                key(c),
-                d.id,
-                d.symbol.map(|s| s.as_str().to_owned()),
-                d.published_at.millis(),
-                d.source,
-                d.url,
-                d.title,
-                d.text,
-                encode(&d.embedding),
-            ])?;
+            first_seen.push(stmt.query_row(
+                params![
+                    key(c),
+                    d.id,
+                    d.symbol.map(|s| s.as_str().to_owned()),
+                    d.published_at.millis(),
+                    d.first_seen_at.millis(),
+                    d.source,
+                    d.url,
+                    d.title,
+                    d.text,
+                    encode(&d.embedding),
+                ],
+                |r| r.get(0),
+            )?);
         }
     }
     tx.commit()?;
-    Ok(())
+    Ok(first_seen)
 }
 
 /// Deletes the documents published before `cutoff`; returns their ids.
@@ -139,7 +170,7 @@ pub fn delete_ids(conn: &mut Connection, c: Collection, ids: &[&str]) -> Result<
 /// One stored document, embedding included.
 pub fn get(conn: &Connection, c: Collection, id: &str, dim: usize) -> Result<Option<VectorDoc>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, symbol, published_at, source, url, title, text, embedding
+        "SELECT id, symbol, published_at, first_seen_at, source, url, title, text, embedding
          FROM docs WHERE collection = ?1 AND id = ?2",
     )?;
     let row = stmt
@@ -148,19 +179,21 @@ pub fn get(conn: &Connection, c: Collection, id: &str, dim: usize) -> Result<Opt
                 r.get::<_, String>(0)?,
                 r.get::<_, Option<String>>(1)?,
                 r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, String>(5)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
                 r.get::<_, String>(6)?,
-                r.get::<_, Vec<u8>>(7)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, Vec<u8>>(8)?,
             ))
         })
         .optional()?;
-    row.map(|(id, symbol, published_at, source, url, title, text, blob)| {
+    row.map(|(id, symbol, published_at, first_seen_at, source, url, title, text, blob)| {
         Ok(VectorDoc {
             id,
             symbol: symbol.map(|s| parse_symbol(&s)).transpose()?,
             published_at: Timestamp::from_millis(published_at),
+            first_seen_at: Timestamp::from_millis(first_seen_at),
             source,
             url,
             title,
@@ -172,17 +205,31 @@ pub fn get(conn: &Connection, c: Collection, id: &str, dim: usize) -> Result<Opt
 }
 
 /// What the in-memory codes are rebuilt from at start: every document's id, filters and vector.
-pub type Loaded = (String, Option<Symbol>, i64, Vec<f32>);
+#[derive(Debug)]
+pub struct Loaded {
+    pub id: String,
+    pub symbol: Option<Symbol>,
+    pub published: i64,
+    pub first_seen: i64,
+    pub embedding: Vec<f32>,
+}
 
 pub fn load(conn: &Connection, c: Collection, dim: usize) -> Result<Vec<Loaded>> {
-    let mut stmt =
-        conn.prepare("SELECT id, symbol, published_at, embedding FROM docs WHERE collection = ?1")?;
+    let mut stmt = conn.prepare(
+        "SELECT id, symbol, published_at, first_seen_at, embedding FROM docs WHERE collection = ?1",
+    )?;
     let mut rows = stmt.query([key(c)])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let symbol: Option<String> = r.get(1)?;
-        let blob: Vec<u8> = r.get(3)?;
-        out.push((r.get(0)?, symbol.map(|s| parse_symbol(&s)).transpose()?, r.get(2)?, decode(&blob, dim)?));
+        let blob: Vec<u8> = r.get(4)?;
+        out.push(Loaded {
+            id: r.get(0)?,
+            symbol: symbol.map(|s| parse_symbol(&s)).transpose()?,
+            published: r.get(2)?,
+            first_seen: r.get(3)?,
+            embedding: decode(&blob, dim)?,
+        });
     }
     Ok(out)
 }

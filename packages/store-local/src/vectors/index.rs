@@ -60,10 +60,10 @@ impl LocalVectorIndex {
         Self::prepare(Connection::open_in_memory()?, ":memory:".into(), model)
     }
 
-    fn prepare(conn: Connection, location: String, model: EmbeddingModel) -> Result<Self> {
+    fn prepare(mut conn: Connection, location: String, model: EmbeddingModel) -> Result<Self> {
         // Each search reads its `top_k` documents; a larger page cache keeps popular ones in memory.
         conn.pragma_update(None, "cache_size", -32_000)?;
-        db::migrate(&conn, &location)?;
+        db::migrate(&mut conn, &location)?;
         let news = load_slot(&conn, Collection::News, &model)?;
         let rationales = load_slot(&conn, Collection::Rationales, &model)?;
         tracing::debug!(%location, news = news.codes.len(), rationales = rationales.codes.len(), "vector index open");
@@ -124,9 +124,10 @@ impl LocalVectorIndex {
         if docs.is_empty() {
             return Ok(());
         }
-        db::upsert(&mut conn, collection, &docs).map_err(unavailable)?;
-        for d in docs {
-            slot.codes.upsert(&d.id, d.symbol, d.published_at.millis(), &d.embedding);
+        let docs: Vec<&VectorDoc> = docs.iter().map(AsRef::as_ref).collect();
+        let first_seen = db::upsert(&mut conn, collection, &docs).map_err(unavailable)?;
+        for (d, seen) in docs.iter().zip(first_seen) {
+            slot.codes.upsert(&d.id, d.symbol, d.published_at.millis(), seen, &d.embedding);
         }
         Ok(())
     }
@@ -141,6 +142,7 @@ impl LocalVectorIndex {
             symbol: q.symbol,
             since: q.since.map_or(i64::MIN, Timestamp::millis),
             until: q.until.map_or(i64::MAX, Timestamp::millis),
+            seen_until: q.seen_until.map_or(i64::MAX, Timestamp::millis),
         };
         // Int8 codes rank near-ties imperfectly; rescoring twice as many candidates as asked
         // for (plus a margin for small k) recovers the exact top k (see the recall test).
@@ -160,7 +162,7 @@ impl LocalVectorIndex {
             else {
                 continue;
             };
-            if !filter.admits(doc.symbol, doc.published_at.millis()) {
+            if !filter.admits(doc.symbol, doc.published_at.millis(), doc.first_seen_at.millis()) {
                 continue;
             }
             doc.embedding = Vec::new();
@@ -265,8 +267,8 @@ fn load_slot(conn: &Connection, c: Collection, model: &EmbeddingModel) -> Result
     let recorded = db::recorded_model(conn, c)?;
     let mut codes = Codes::new(model.dimension);
     if recorded.as_ref() == Some(model) {
-        for (id, symbol, published, embedding) in db::load(conn, c, model.dimension)? {
-            codes.upsert(&id, symbol, published, &embedding);
+        for d in db::load(conn, c, model.dimension)? {
+            codes.upsert(&d.id, d.symbol, d.published, d.first_seen, &d.embedding);
         }
     }
     Ok(Slot { recorded, codes })

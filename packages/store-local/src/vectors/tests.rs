@@ -7,7 +7,7 @@ use std::pin::pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll, Waker};
 
-use mirai_core::{Collection, EmbeddingModel, VectorDoc, VectorError};
+use mirai_core::{Collection, EmbeddingModel, Timestamp, VectorDoc, VectorError, VectorQuery};
 
 use super::conformance::{self as c, Harness};
 use super::{LocalVectorIndex, VECTORS_FILE};
@@ -75,6 +75,16 @@ fn conformance_upsert_then_search_best_first() {
 #[test]
 fn conformance_filters_by_symbol_and_time() {
     block_on(c::filters_by_symbol_and_time(&mut harness()));
+}
+
+#[test]
+fn conformance_seen_until_filters_before_ranking() {
+    block_on(c::seen_until_filters_before_ranking(&mut harness()));
+}
+
+#[test]
+fn conformance_upsert_keeps_the_earliest_first_seen() {
+    block_on(c::upsert_keeps_the_earliest_first_seen(&mut harness()));
 }
 
 #[test]
@@ -183,4 +193,69 @@ fn documents_can_be_deleted_by_id() {
     assert_eq!(idx.delete_ids(Collection::News, &["a", "c", "missing"]).unwrap(), 2);
     assert_eq!(idx.len(Collection::News), 1);
     assert!(matches!(idx.delete_ids(Collection::News, &["x\" or \"1"]), Err(VectorError::Invalid(_))));
+}
+
+/// A file written before first-seen times existed (schema 1) is migrated in place: its
+/// documents count as first seen when published, in the file and in memory, and new writes keep
+/// the earliest first sight.
+#[test]
+fn a_file_from_before_first_seen_times_is_migrated() {
+    let dir = TempDir::new();
+    std::fs::create_dir_all(dir.path()).unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join(VECTORS_FILE)).unwrap();
+    conn.execute_batch(
+        r#"
+        CREATE TABLE models (collection TEXT PRIMARY KEY, name TEXT NOT NULL, dimension INTEGER NOT NULL) STRICT;
+        CREATE TABLE docs (
+            seq INTEGER PRIMARY KEY, collection TEXT NOT NULL, id TEXT NOT NULL, symbol TEXT,
+            published_at INTEGER NOT NULL, source TEXT NOT NULL, url TEXT, title TEXT NOT NULL,
+            text TEXT NOT NULL, embedding BLOB NOT NULL, UNIQUE (collection, id)
+        ) STRICT;
+        CREATE INDEX docs_by_age ON docs (collection, published_at);
+        PRAGMA user_version = 1;
+        "#,
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO models VALUES ('news', ?1, ?2)",
+        rusqlite::params![c::model().name, c::DIM as i64],
+    )
+    .unwrap();
+    let blob: Vec<u8> = c::vector(&[(0, 1.0)]).iter().flat_map(|x| x.to_le_bytes()).collect();
+    conn.execute(
+        "INSERT INTO docs (collection, id, symbol, published_at, source, url, title, text, embedding)
+         VALUES ('news', 'old', 'BTCUSDT', 4000, 'wire', NULL, 'Old', 'old text', ?1)",
+        [blob],
+    )
+    .unwrap();
+    drop(conn);
+
+    let idx = LocalVectorIndex::open(dir.path(), c::model()).unwrap();
+    let seen_by = |ms: i64| VectorQuery {
+        seen_until: Some(Timestamp::from_millis(ms)),
+        ..c::query(c::vector(&[(0, 1.0)]), 5)
+    };
+    let hits = idx.search_sync(Collection::News, &seen_by(4_000)).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].doc.first_seen_at, Timestamp::from_millis(4_000));
+    assert!(idx.search_sync(Collection::News, &seen_by(3_999)).unwrap().is_empty());
+    idx.upsert_sync(
+        Collection::News,
+        &[c::seen_at(c::doc("old", None, 4_000, c::vector(&[(0, 1.0)])), 9_000)],
+    )
+    .unwrap();
+    assert_eq!(
+        idx.search_sync(Collection::News, &seen_by(4_000)).unwrap().len(),
+        1,
+        "re-ingested, not newer"
+    );
+    drop(idx);
+
+    let conn = rusqlite::Connection::open(dir.path().join(VECTORS_FILE)).unwrap();
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, 2);
+    drop(conn);
+    // Opening again runs no migration twice.
+    let idx = LocalVectorIndex::open(dir.path(), c::model()).unwrap();
+    assert_eq!(idx.search_sync(Collection::News, &seen_by(4_000)).unwrap().len(), 1);
 }

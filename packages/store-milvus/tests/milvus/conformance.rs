@@ -41,6 +41,16 @@ async fn filters_by_symbol_and_time() {
 }
 
 #[tokio::test]
+async fn seen_until_filters_before_ranking() {
+    run("seen", async |h| c::seen_until_filters_before_ranking(h).await).await;
+}
+
+#[tokio::test]
+async fn upsert_keeps_the_earliest_first_seen() {
+    run("earliest", async |h| c::upsert_keeps_the_earliest_first_seen(h).await).await;
+}
+
+#[tokio::test]
 async fn upsert_is_idempotent_and_replaces() {
     run("idem", async |h| c::upsert_is_idempotent_and_replaces(h).await).await;
 }

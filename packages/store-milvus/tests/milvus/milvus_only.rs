@@ -34,7 +34,10 @@ async fn a_new_collection_records_its_model_and_has_the_documented_schema() {
     assert_eq!(props.get("mirai.embedding_model").map(String::as_str), Some("conformance-a"));
     assert_eq!(props.get("mirai.embedding_dim").map(String::as_str), Some("8"));
     let fields: Vec<&str> = desc.get_schema().get_fields().iter().map(|f| f.get_name()).collect();
-    assert_eq!(fields, ["id", "symbol", "published_at", "source", "url", "title", "text", "embedding"]);
+    assert_eq!(
+        fields,
+        ["id", "symbol", "published_at", "first_seen_at", "source", "url", "title", "text", "embedding"]
+    );
     assert_eq!(desc.get_primary_field_name(), "id");
     cleanup(&url, &names, model()).await;
 }
@@ -73,6 +76,62 @@ async fn a_collection_mirai_did_not_create_is_refused() {
         matches!(&err, VectorError::Invalid(m) if m.contains(&names.0) && m.contains("not created by Mirai")),
         "{err}"
     );
+    cleanup(&url, &names, model()).await;
+}
+
+/// A collection an earlier Mirai created, before first-seen times: every call is refused with an
+/// error that says what to do, instead of searches failing on a missing field (or, worse,
+/// answering without the first-sight bound).
+#[tokio::test]
+async fn a_collection_from_before_first_seen_times_is_refused_with_what_to_do() {
+    let (url, names) = (milvus_url(), unique("prefirstseen"));
+    let client = sdk(&url).await;
+    let text = |n: &str| {
+        milvus::v2::FieldSchema::new().name(n).data_type(milvus::v2::DataType::VarChar).max_length(256)
+    };
+    let int = |n: &str| milvus::v2::FieldSchema::new().name(n).data_type(milvus::v2::DataType::Int64);
+    let schema = milvus::v2::CollectionSchema::new()
+        .add_field(text("id").primary_key(true).auto_id(false))
+        .add_field(text("symbol"))
+        .add_field(int("published_at"))
+        .add_field(text("source"))
+        .add_field(text("url"))
+        .add_field(text("title"))
+        .add_field(text("text"))
+        .add_field(
+            milvus::v2::FieldSchema::new()
+                .name("embedding")
+                .data_type(milvus::v2::DataType::FloatVector)
+                .dimension(8),
+        );
+    client
+        .create_collection(
+            CreateCollectionRequest::builder()
+                .collection_name(&names.0)
+                .properties(std::collections::HashMap::from([
+                    ("mirai.embedding_model".to_owned(), model().name),
+                    ("mirai.embedding_dim".to_owned(), "8".to_owned()),
+                ]))
+                .schema(schema)
+                .build()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let s = store(&url, &names, model());
+    let errors = [
+        s.check().await.unwrap_err(),
+        s.search(Collection::News, &query(vector(&[(0, 1.0)]), 3)).await.unwrap_err(),
+        s.upsert(Collection::News, &[doc("a", None, 1, vector(&[(0, 1.0)]))]).await.unwrap_err(),
+    ];
+    for err in errors {
+        assert!(
+            matches!(&err, VectorError::Invalid(m)
+                if m.contains(&names.0) && m.contains("first_seen_at") && m.contains("MILVUS_COLLECTION_NEWS")),
+            "{err}"
+        );
+        assert!(!err.is_retryable(), "retrying cannot fix it: {err}");
+    }
     cleanup(&url, &names, model()).await;
 }
 

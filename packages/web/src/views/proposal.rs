@@ -2,8 +2,8 @@
 //! modes `semi` and `advisor`), with the decision's rationale so the person sees why.
 
 use mirai_core::{
-    Amount, ClientOrderId, Confidence, DecisionId, Price, Proposal, ProposalStatus, Qty, Side, Symbol,
-    Timestamp,
+    AdviceSource, Amount, ClientOrderId, Confidence, DecisionId, Price, Proposal, ProposalStatus, Qty, Side,
+    Symbol, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,9 @@ pub struct ProposalView {
     /// the `llm` mode: untrusted text, to be shown as text only.
     #[serde(default)]
     pub rationale: Option<String>,
+    /// Who decided: the rules, the model, or the rules after the model failed (with why).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advisor: Option<AdviceSource>,
 }
 
 impl From<&Proposal> for ProposalView {
@@ -57,6 +60,7 @@ impl From<&Proposal> for ProposalView {
             decided_at: p.decided_at,
             reason: p.reason.clone(),
             rationale: None,
+            advisor: None,
         }
     }
 }

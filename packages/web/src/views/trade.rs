@@ -1,6 +1,9 @@
 //! `TradeView`: one fill as the dashboard lists it.
 
-use mirai_core::{Amount, ClientOrderId, DecisionId, Fill, Price, Qty, Side, Symbol, Timestamp, TradeId};
+use mirai_core::{
+    AdviceSource, Amount, ClientOrderId, Confidence, DecisionId, Fill, Price, Qty, Side, Symbol, Timestamp,
+    TradeId,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +23,12 @@ pub struct TradeView {
     pub decision_id: Option<DecisionId>,
     #[serde(default)]
     pub rationale: Option<String>,
+    /// Who decided (the rules, the model, or the rules after the model failed, with why) and how
+    /// sure the decision was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advisor: Option<AdviceSource>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
 }
 
 impl From<&Fill> for TradeView {
@@ -35,6 +44,8 @@ impl From<&Fill> for TradeView {
             client_order_id: f.client_order_id.clone(),
             decision_id: None,
             rationale: None,
+            advisor: None,
+            confidence: None,
         }
     }
 }

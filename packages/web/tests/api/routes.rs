@@ -286,6 +286,34 @@ async fn the_dashboard_is_served_with_a_strict_csp() {
 }
 
 #[tokio::test]
+async fn the_dashboard_shows_the_advisors_day_and_each_decisions_advisor_as_text() {
+    let h = harness();
+    let html = call(&h.ctx, get("/", None)).await.text;
+    // The Advisor panel reads what `/api/status` `advisor` carries.
+    for needle in [
+        r#"id="advisor-panel""#,
+        r#"id="advisor-fallbacks""#,
+        r#"id="advisor-cost""#,
+        r#"id="advisor-last""#,
+        "renderAdvisor(s.advisor)",
+        "a.fallbacks_by_cause",
+        "a.budget_closed_reason",
+        "a.daily_budget_usd",
+        "a.tokens_in",
+        // A decision that fell back says so, with the reason; a model's names it.
+        r#""fallback: ""#,
+        "appendAdvice(rationale, p.advisor, p.confidence)",
+    ] {
+        assert!(html.contains(needle), "the dashboard lacks {needle}");
+    }
+    // Reasons quote servers and models: they only ever go in as text.
+    assert!(html.contains("div.textContent = label"));
+    for banned in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"] {
+        assert!(!html.contains(banned), "the dashboard contains {banned}");
+    }
+}
+
+#[tokio::test]
 async fn no_answer_and_no_debug_output_reveals_the_password_or_secrets() {
     let h = harness();
     let token = login(&h).await;

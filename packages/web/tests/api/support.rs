@@ -77,6 +77,7 @@ pub fn proposal(id: &str, created: i64, side: Side, status: ProposalStatus) -> P
         decided_at: None,
         reason: None,
         rationale: Some(format!("<img src=x onerror=alert(1)> momentum on {symbol}")),
+        advisor: None,
     }
 }
 
@@ -105,6 +106,8 @@ pub fn trade(id: &str, ts: i64, side: Side) -> TradeView {
         client_order_id: ClientOrderId::new_checked(&format!("mi-{id}-b")).expect("id"),
         decision_id: None,
         rationale: None,
+        advisor: None,
+        confidence: None,
     }
 }
 

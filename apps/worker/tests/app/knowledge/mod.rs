@@ -291,7 +291,6 @@ async fn wait_status(app: &TestApp, secs: u64, what: &str, done: impl Fn(&Value)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_rationale_reaches_milvus_once_across_an_outage() {
-    use mirai_core::{Collection, Embedder, VectorQuery, VectorStore};
     use mirai_outbox::{RationaleSink, Shipper, ShipperConfig, Step};
 
     let milvus_dir = tempfile::tempdir().unwrap();
@@ -341,8 +340,19 @@ async fn every_rationale_reaches_milvus_once_across_an_outage() {
         }
     }
 
-    // Every decision in the ledger is in Milvus, each exactly once. A search returns at most
-    // 1,000 documents, so the ledger is read back in time windows of at most 500 decisions.
+    assert_every_rationale_once(&store, &vectors, &embedder).await;
+}
+
+/// Every decision in the ledger has its rationale in the vector store, exactly once, and nothing
+/// else is there. Returns how many. A search returns at most 1,000 documents, so the ledger is
+/// read back in time windows of at most 500 decisions. Also used by the fault suite.
+pub(crate) async fn assert_every_rationale_once(
+    store: &mirai_store_local::LocalStore,
+    vectors: &mirai_worker::knowledge::AnyVectorStore,
+    embedder: &mirai_worker::knowledge::AnyEmbedder,
+) -> usize {
+    use mirai_core::{Collection, Embedder, VectorQuery, VectorStore};
+
     let mut decisions = store.decisions(1_000_000).expect("decisions");
     decisions.sort_by_key(|d| d.ts);
     assert!(decisions.len() > 1, "{}", decisions.len());
@@ -361,6 +371,7 @@ async fn every_rationale_reaches_milvus_once_across_an_outage() {
             symbol: None,
             since: Some(decisions[start].ts),
             until: Some(decisions[end - 1].ts),
+            seen_until: None,
         };
         let hits = vectors.search(Collection::Rationales, &query).await.expect("search Milvus");
         found.extend(hits.into_iter().map(|h| h.doc.id));
@@ -374,6 +385,7 @@ async fn every_rationale_reaches_milvus_once_across_an_outage() {
     expected.sort_unstable();
     assert_eq!(found.len(), expected.len());
     assert!(found == expected, "every decision's rationale, and nothing else");
+    found.len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
