@@ -16,7 +16,7 @@ if [ ! -x "$venv/bin/detect-secrets" ]; then
 fi
 found=$(mktemp)
 trap 'rm -f "$found"' EXIT
-git ls-files -z | xargs -0 "$venv/bin/detect-secrets" scan > "$found"
+git ls-files -z -- . ":(exclude).secrets.baseline" | xargs -0 "$venv/bin/detect-secrets" scan > "$found"
 "$venv/bin/python" - "$found" .secrets.baseline <<'PY'
 import json, sys
 found = json.load(open(sys.argv[1]))["results"]

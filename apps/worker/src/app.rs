@@ -14,7 +14,7 @@ use mirai_core::{
 };
 use mirai_engine::{Engine, EngineConfig, RuleBasedAdvisor, Sizing};
 use mirai_paper::{PaperConfig, PaperExchange, PaperExecutor};
-use mirai_store_local::LocalStore;
+use mirai_store_local::{LocalStore, StoreError};
 use mirai_web::{Auth, Backend, Ctx, LoginLimiter, Mode};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -30,7 +30,6 @@ use crate::shipping::Shipping;
 use crate::trader::{KV_FEED_LAST, KV_RISK_STATE, KV_STOPS_PREFIX, Trader, cash_from_fills};
 use crate::venue::boot::{self as binance, TraderParts};
 use mirai_outbox::{AnalyticsSink, ShipperConfig};
-use mirai_store_snowflake::SnowflakeStore;
 
 const KV_ANCHOR: &str = "replay.anchor_ms";
 /// Bars replayed into the strategies (without acting) after a restart.
@@ -53,37 +52,109 @@ pub struct Running {
     trader: JoinHandle<()>,
     feed: JoinHandle<()>,
     server: JoinHandle<()>,
+    /// The alerter and Telegram's commands: they end when this is dropped, at the end of a stop.
+    _alerts: crate::alerts::Alerts,
+    /// Held until everything above has stopped: no other process may use the data directory.
+    _dir_lock: mirai_store_local::DataDirLock,
+}
+
+/// How long [`Running::stop`] may take in all: under the 10 s a service manager gives before it
+/// kills (Docker's default grace), with room for the process to exit.
+pub const STOP_BUDGET: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// What a stop did, for the last lines of the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stopped {
+    pub elapsed: std::time::Duration,
+    /// The trading task finished the step in hand; `false`: it was cut short at half the budget
+    /// (an order it was sending is journaled, and reconciled at the next start).
+    pub trader_finished: bool,
+    /// Orders the store still shows open: settled by reconciliation at the next start.
+    pub open_orders: usize,
+    /// Outbox records delivered by the final flush.
+    pub flushed: usize,
 }
 
 impl Running {
-    /// Stops cleanly: the trading task finishes the event in hand (so no step is cut in half),
-    /// then the feed and the web server stop.
-    pub async fn stop(self) {
+    /// Stops cleanly within [`STOP_BUDGET`]. First no new orders: the trading task finishes the
+    /// event in hand (an order being sent gets its answer and is booked; no step is cut in half)
+    /// and stops taking events. Then the market and user-data streams close, the web server stops
+    /// accepting (open requests may finish), the news task stops, and the outbox is flushed as
+    /// far as its destinations answer in the time left.
+    pub async fn stop(self) -> Stopped {
+        let started = std::time::Instant::now();
+        let deadline = tokio::time::Instant::now() + STOP_BUDGET;
         let _ = self.trader_stop.send(());
-        if tokio::time::timeout(std::time::Duration::from_secs(10), self.trader).await.is_err() {
-            tracing::error!("the trading task did not stop within 10 s");
-        }
+        let mut trader = self.trader;
+        let trader_finished =
+            match tokio::time::timeout_at(tokio::time::Instant::now() + STOP_BUDGET / 2, &mut trader).await {
+                Ok(_) => true,
+                Err(_) => {
+                    // A venue call that hangs past its own timeouts. The order is in the journal
+                    // already, so the next start's reconciliation settles it.
+                    tracing::error!(
+                        "the trading task did not finish its step within {} s; cut short",
+                        (STOP_BUDGET / 2).as_secs()
+                    );
+                    trader.abort();
+                    let _ = trader.await;
+                    false
+                }
+            };
         self.feed.abort();
         let _ = self.feed.await;
-        self.knowledge.stop().await;
-        self.shipping.stop().await;
         let _ = self.shutdown.send(());
-        let _ = self.server.await;
+        let mut server = self.server;
+        let server = async {
+            if tokio::time::timeout_at(deadline, &mut server).await.is_err() {
+                tracing::warn!("open web requests were cut off at the stop's deadline");
+                server.abort();
+            }
+        };
+        let knowledge = self.knowledge.clone();
+        let shipping = self.shipping.clone();
+        let rest = async move {
+            if tokio::time::timeout_at(deadline, knowledge.stop()).await.is_err() {
+                tracing::warn!("the news task did not stop by the stop's deadline");
+            }
+            shipping.stop_by(deadline).await
+        };
+        let ((), flushed) = tokio::join!(server, rest);
+        let open_orders = match self.store.open_orders() {
+            Ok(o) => o.len(),
+            Err(e) => {
+                tracing::error!(error = %e, "could not count the open orders");
+                0
+            }
+        };
+        Stopped { elapsed: started.elapsed(), trader_finished, open_orders, flushed }
     }
 }
 
+/// Starts the worker on `settings`. Also sets the process's file-creation mask to 077 (see
+/// `data_dir`): DATA_DIR and everything in it are private to the user running it.
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
+    crate::data_dir::restrict_new_files();
+    crate::data_dir::secure(&settings.data_dir).context("securing the data directory")?;
+    // Two workers on one ledger would trade the account twice; a restore must not swap the file
+    // beneath a running one.
+    let dir_lock = mirai_store_local::DataDirLock::acquire(&settings.data_dir)?;
     let store = Arc::new(
         LocalStore::open(&settings.data_dir)
             .with_context(|| format!("opening the local store in {}", settings.data_dir.display()))?,
     );
     let wall_now = SystemClock.now();
+    let audit_broken = verify_audit_chain(&store)?;
     // On Binance the account is reconciled with the ledger before the engine is restored from it.
+    // With the audit chain broken the venue is not even contacted: nothing is traded or booked.
     let binance = match settings.trading_venue() {
-        Some(b) => Some(
-            binance::prepare(b, &settings.trading.symbols, &store, settings.paper.starting_cash, wall_now)
-                .await,
-        ),
+        Some(b) => Some(match &audit_broken {
+            Some(why) => binance::Prepared { env: b.env, venue: Err(why.clone()) },
+            None => {
+                binance::prepare(b, &settings.trading.symbols, &store, settings.paper.starting_cash, wall_now)
+                    .await
+            }
+        }),
         None => None,
     };
     let mode = settings.mode();
@@ -126,7 +197,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             engine.restore_stops(*s, sl, tp);
         }
     }
-    if binance.is_none() {
+    // A broken chain leaves the ledger as found, for whoever investigates it.
+    if binance.is_none() && audit_broken.is_none() {
         reconcile_open_orders(&store, &fills, wall_now)?;
     }
 
@@ -135,7 +207,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let mut shipping =
         Shipping::new(store.clone(), ShipperConfig::default()).context("setting up the outbox")?;
     if let Some(s) = settings.snowflake.clone() {
-        let snowflake = SnowflakeStore::open(s).context("Snowflake settings")?;
+        let snowflake = crate::shipping::open_snowflake(s).context("Snowflake settings")?;
         shipping
             .spawn(AnalyticsSink::new(Arc::new(snowflake), "snowflake"))
             .context("starting the Snowflake shipper")?;
@@ -161,7 +233,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                 testnet: settings.testnet,
                 started_at: wall_now,
                 last_event_at: None,
-                blocked_reason: binance.as_ref().and_then(|b| b.blocked_reason()),
+                blocked_reason: audit_broken
+                    .clone()
+                    .or_else(|| binance.as_ref().and_then(|b| b.blocked_reason())),
                 advisor: consultant.as_ref().map(|c| c.stats()),
             },
         ),
@@ -205,7 +279,18 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     ));
     let ctx =
         Arc::new(Ctx::new(auth, backend.clone()).with_limiter(LoginLimiter::new(settings.web.login_policy)));
-    let app = crate::server::App::new(ctx, backend, settings.web.service_token.clone(), settings.web.http);
+    // SECRETS_SOURCE=aws: SIGHUP and SECRETS_REFRESH_MINUTES re-read the secret; a new JWT secret
+    // and Binance key apply in place (rotation.rs). The task ends with the web tier.
+    if let Some(secrets) = &settings.secrets {
+        crate::rotation::spawn(secrets.clone(), &ctx, binance.as_ref().and_then(|b| b.credential()));
+    }
+    // Alerts (NOTIFY_WEBHOOK_URL, TELEGRAM_*) follow the store and the status; Telegram's commands
+    // take the dashboard's path. Before trading starts, so a blocked start is alerted.
+    let alerts = crate::alerts::start(&settings, &store, backend.clone(), binance.as_ref())
+        .context("starting alerts")?;
+    let metrics = Arc::new(crate::metrics::Metrics::new(store.clone()));
+    let app =
+        crate::server::App::new(ctx, backend, settings.web.service_token.clone(), settings.web.http, metrics);
     let listener = tokio::net::TcpListener::bind((settings.web.bind, settings.web.port))
         .await
         .with_context(|| format!("binding {}:{}", settings.web.bind, settings.web.port))?;
@@ -217,7 +302,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             let (trader, feed) = binance::launch(prepared, parts).await;
             (trader, feed, 0)
         }
-        None => start_paper(&settings, parts, &positions, cash, &fills, anchor)?,
+        None => start_paper(&settings, parts, &positions, cash, &fills, anchor, audit_broken)?,
     };
 
     store.record(
@@ -250,12 +335,15 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         trader: trader_task,
         feed: feed_task,
         server,
+        _alerts: alerts,
+        _dir_lock: dir_lock,
     })
 }
 
 /// The paper venue: the paper exchange holding what the ledger holds, the replayed feed resumed
 /// after the last bar traded, and the trading task. Returns the trading task, the feed task and
-/// the bar the feed resumes at.
+/// the bar the feed resumes at. `blocked`: trading is refused for this reason; the trading task
+/// serves commands and the status, but no market data reaches it, so it decides nothing.
 fn start_paper(
     settings: &Settings,
     parts: TraderParts,
@@ -263,6 +351,7 @@ fn start_paper(
     cash: Amount,
     fills: &[Fill],
     anchor: Timestamp,
+    blocked: Option<String>,
 ) -> anyhow::Result<(JoinHandle<()>, JoinHandle<()>, u64)> {
     let TraderParts {
         mut engine,
@@ -324,10 +413,41 @@ fn start_paper(
         trader = trader.with_consultant(c);
     }
     trader = trader.with_approval(approval).with_news(news);
+    let feed_task = match blocked {
+        Some(why) => {
+            trader = trader.with_blocked_reason(Arc::new(move || Some(why.clone())));
+            // The sender is kept so that the trading task keeps serving operator commands.
+            tokio::spawn(async move {
+                let _keep = event_tx;
+                std::future::pending::<()>().await
+            })
+        }
+        None => tokio::spawn(feed.play(event_tx, settings.replay.bars_per_second)),
+    };
     shared.publish(trader.snapshot());
-    let feed_task = tokio::spawn(feed.play(event_tx, settings.replay.bars_per_second));
     let trader_task = tokio::spawn(trader.run(event_rx, commands, stop));
     Ok((trader_task, feed_task, next_index))
+}
+
+/// Walks the audit log's hash chain. `Some(reason)` when it is broken: the ledger was changed
+/// behind the worker's back (or damaged), so nothing it says can be trusted to trade on, and
+/// trading stays blocked (shown in `/api/status`) until the log is restored and the worker
+/// restarted. Any other store failure stops the start.
+fn verify_audit_chain(store: &LocalStore) -> anyhow::Result<Option<String>> {
+    match store.verify_audit() {
+        Ok(entries) => {
+            tracing::info!(entries, "audit log verified");
+            Ok(None)
+        }
+        Err(e @ StoreError::AuditBroken { .. }) => {
+            let why = format!(
+                "{e}; restore the store from a backup (`mirai audit verify` checks it), then restart"
+            );
+            tracing::error!(reason = %why, "the audit log does not verify; trading refused");
+            Ok(Some(why))
+        }
+        Err(e) => Err(e).context("verifying the audit log"),
+    }
 }
 
 /// Orders the store still shows open were lost with the paper exchange's memory when the process

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mirai_core::{AuditEvent, ClientOrderId, Collection, Proposal, VectorError};
+use mirai_core::{AuditEvent, ClientOrderId, Collection, Decision, Proposal, VectorError};
 use mirai_news::{NewsError, TextQuery};
 use mirai_store_local::{LocalStore, StoreError};
 use mirai_web::{
@@ -19,6 +19,7 @@ use mirai_web::{
 };
 use tokio::sync::oneshot;
 
+use crate::address_hash::AddressHasher;
 use crate::backtests::{BacktestJobs, Budget, Limits};
 use crate::knowledge::Knowledge;
 use crate::login_budget::{FAILED_LOGINS_AUDITED_PER_MINUTE, LoginAuditBudget};
@@ -49,6 +50,8 @@ pub struct LocalBackend {
     shipping: Arc<Shipping>,
     jobs: Arc<BacktestJobs>,
     login_budget: Arc<std::sync::Mutex<LoginAuditBudget>>,
+    /// Client addresses go into the audit log as keyed hashes only.
+    addresses: Arc<AddressHasher>,
 }
 
 impl LocalBackend {
@@ -64,7 +67,11 @@ impl LocalBackend {
         let jobs = Arc::new(BacktestJobs::new(limits).recording_to(shared.store.clone()));
         let login_budget =
             Arc::new(std::sync::Mutex::new(LoginAuditBudget::new(FAILED_LOGINS_AUDITED_PER_MINUTE)));
-        Self { shared, knowledge, shipping, jobs, login_budget }
+        let addresses = Arc::new(AddressHasher::load_or_create(&shared.store).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "no address key in the store; client addresses are hashed with a key for this run only");
+            AddressHasher::ephemeral()
+        }));
+        Self { shared, knowledge, shipping, jobs, login_budget, addresses }
     }
 
     async fn search(
@@ -99,12 +106,12 @@ impl LocalBackend {
 /// `proposals` as views, each with its decision's rationale when the ledger has it: through its
 /// order when the order was placed, else among the latest decisions (read once, only if needed).
 fn with_rationales(store: &LocalStore, proposals: &[Proposal]) -> Result<Vec<ProposalView>, StoreError> {
-    let mut recent: Option<HashMap<String, String>> = None;
+    let mut recent: Option<HashMap<String, Decision>> = None;
     let mut views = Vec::with_capacity(proposals.len());
     for p in proposals {
         let mut view = ProposalView::from(p);
-        view.rationale = match store.decision_for_order(&p.id)? {
-            Some(d) if d.id == p.decision_id => Some(d.rationale),
+        let decision = match store.decision_for_order(&p.id)? {
+            Some(d) if d.id == p.decision_id => Some(d),
             _ => {
                 let recent = match &mut recent {
                     Some(map) => map,
@@ -112,13 +119,17 @@ fn with_rationales(store: &LocalStore, proposals: &[Proposal]) -> Result<Vec<Pro
                         store
                             .decisions(RECENT_DECISIONS)?
                             .into_iter()
-                            .map(|d| (d.id.as_str().to_owned(), d.rationale))
+                            .map(|d| (d.id.as_str().to_owned(), d))
                             .collect(),
                     ),
                 };
                 recent.get(p.decision_id.as_str()).cloned()
             }
         };
+        if let Some(d) = decision {
+            view.rationale = Some(d.rationale);
+            view.advisor = Some(d.advisor);
+        }
         views.push(view);
     }
     Ok(views)
@@ -196,6 +207,8 @@ impl Backend for LocalBackend {
                         if let Some(d) = store.decision_for_order(&f.client_order_id)? {
                             view.decision_id = Some(d.id);
                             view.rationale = Some(d.rationale);
+                            view.advisor = Some(d.advisor);
+                            view.confidence = Some(d.confidence);
                         }
                         Ok(view)
                     })
@@ -295,6 +308,7 @@ impl Backend for LocalBackend {
                 return Ok(());
             }
             let store = self.shared.store.clone();
+            let addresses = self.addresses.clone();
             tokio::task::spawn_blocking(move || {
                 if let Some(held) = admission.summary {
                     store.record(event.at, &AuditEvent::logins_suppressed(held.count, held.from, held.to))?;
@@ -305,7 +319,7 @@ impl Backend for LocalBackend {
                 let login = AuditEvent::Login {
                     outcome: event.outcome,
                     username: event.username.clone(),
-                    client: event.client.map(|ip| ip.to_string()),
+                    client: event.client.map(|ip| addresses.hash(ip)),
                 };
                 store.record(event.at, &login).map(|_| ())
             })

@@ -1,7 +1,8 @@
 //! The command line: `mirai` (or `mirai run`) starts the whole system on its settings;
 //! `backtest`, `sweep`, `walk-forward` and `gen-bars` are the research tools (see
 //! docs/backtesting.md); `exchange-sim` and `live` serve Binance trading (docs/binance.md);
-//! `llm-sim` serves the model path offline (docs/ai.md).
+//! `llm-sim` serves the model path offline (docs/ai.md); `health` and `audit verify` are for
+//! operators (docs/operations.md).
 
 use secrecy::ExposeSecret;
 use std::process::ExitCode;
@@ -9,7 +10,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::commands;
-use crate::config::Settings;
 
 #[derive(Debug, Parser)]
 #[command(name = "mirai", version, about = "Mirai: an AI-assisted crypto trading platform")]
@@ -37,6 +37,18 @@ enum Cmd {
     Live(commands::LiveArgs),
     /// Run a local OpenAI-compatible chat server with scripted behaviours (docs/ai.md).
     LlmSim(commands::LlmSimArgs),
+    /// Ask the running worker whether it is healthy: exit 0 if so, 1 if not (docs/operations.md).
+    Health(commands::HealthArgs),
+    /// Send a test alert to every configured channel (`test`): exit 0 if all took it, else 1.
+    Alerts(commands::AlertsArgs),
+    /// Check the audit log's hash chain in DATA_DIR's store (`verify`).
+    Audit(commands::AuditArgs),
+    /// Copy the ledger (DATA_DIR/mirai.db) to a file while the worker runs; the copy is verified.
+    Backup(commands::BackupArgs),
+    /// Put a backup back as the ledger (the worker must be stopped); the old one is kept aside.
+    Restore(commands::RestoreArgs),
+    /// Check the production checklist before live trading; exit 0 only if every check passes.
+    Preflight(commands::PreflightArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -48,7 +60,12 @@ pub fn main() -> ExitCode {
         eprintln!("error: .env could not be read: {e}");
         return ExitCode::FAILURE;
     }
-    mirai_web::telemetry::init();
+    // A bad LOG_FORMAT is a bad setting like any other (exit 2); it is checked first because
+    // logging starts before the other settings are read.
+    if let Err(e) = mirai_web::telemetry::try_init() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let done = match cli.command.unwrap_or(Cmd::Run) {
         Cmd::Run => return run(),
         Cmd::ExchangeSim(args) => return exchange_sim(args),
@@ -58,6 +75,12 @@ pub fn main() -> ExitCode {
         Cmd::GenBars(args) => commands::gen_bars(&args),
         Cmd::Live(args) => commands::live(&args),
         Cmd::LlmSim(args) => commands::llm_sim(&args),
+        Cmd::Health(args) => commands::health(&args),
+        Cmd::Alerts(args) => commands::alerts(&args),
+        Cmd::Audit(args) => commands::audit(&args),
+        Cmd::Backup(args) => commands::backup(&args),
+        Cmd::Restore(args) => commands::restore(&args),
+        Cmd::Preflight(args) => commands::preflight(&args),
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,
@@ -83,13 +106,8 @@ fn exchange_sim(args: mirai_exchange_sim::Args) -> ExitCode {
 }
 
 fn run() -> ExitCode {
-    let settings = match Settings::from_process_env() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    // The runtime comes first: with SECRETS_SOURCE=aws the settings are partly read from AWS
+    // Secrets Manager, by a client that then lives on in this runtime to refresh them.
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -97,7 +115,26 @@ fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    rt.block_on(async {
+    let settings = match rt.block_on(crate::secret_source::settings_from_process_env()) {
+        Ok(s) => s,
+        Err(crate::secret_source::LoadError::Config(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = rt.block_on(async {
+        // Before the start, so that a stop asked for during it is kept (and acted on after it).
+        let mut signals = match crate::shutdown::StopSignals::install() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: cannot listen for SIGTERM and SIGINT: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         let running = match crate::app::start(settings).await {
             Ok(r) => r,
             Err(e) => {
@@ -114,11 +151,31 @@ fn run() -> ExitCode {
             Some(p) => println!("  Log in as {} with the generated password: {}\n  (shown once; set WEB_PASS to choose your own)\n", running.user, p.expose_secret()),
             None => println!("  Log in as {} with WEB_PASS.\n", running.user),
         }
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down");
-        running.stop().await;
-        ExitCode::SUCCESS
-    })
+        let signal = signals.recv().await;
+        tracing::info!(%signal, "stopping: no new orders from now on");
+        tokio::select! {
+            stopped = running.stop() => {
+                let elapsed_ms = u64::try_from(stopped.elapsed.as_millis()).unwrap_or(u64::MAX);
+                let (open_orders, flushed) = (stopped.open_orders, stopped.flushed);
+                if stopped.trader_finished {
+                    tracing::info!(elapsed_ms, open_orders, flushed, "mirai stopped cleanly");
+                } else {
+                    tracing::warn!(elapsed_ms, open_orders, flushed, "mirai stopped; the trading step in hand was cut short (its order is reconciled at the next start)");
+                }
+                ExitCode::SUCCESS
+            }
+            // A second signal is someone who will not wait: go now. Everything written so far is
+            // committed; the next start reconciles whatever was in flight.
+            signal = signals.recv() => {
+                tracing::warn!(%signal, "second stop signal: exiting without finishing the stop");
+                ExitCode::FAILURE
+            }
+        }
+    });
+    // Tasks still running (a backtest on a blocking thread) must not hold the exit past the
+    // stop's budget.
+    rt.shutdown_timeout(std::time::Duration::from_millis(500));
+    code
 }
 
 #[cfg(test)]
@@ -135,7 +192,7 @@ mod tests {
         assert!(matches!(cli.command, Some(Cmd::GenBars(_))));
         let cli = Cli::try_parse_from(["mirai", "live", "approve", "--by", "alice"]).expect("parses");
         assert!(
-            matches!(cli.command, Some(Cmd::Live(commands::LiveArgs { action: commands::LiveAction::Approve { ref by }, .. })) if by == "alice")
+            matches!(cli.command, Some(Cmd::Live(commands::LiveArgs { action: commands::LiveAction::Approve { ref by, .. }, .. })) if by == "alice")
         );
         assert!(Cli::try_parse_from(["mirai", "live", "approve"]).is_err(), "--by is required");
     }

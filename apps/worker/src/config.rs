@@ -47,6 +47,13 @@ pub struct Settings {
     pub advisor: mirai_llm::advisor::settings::AdvisorSettings,
     /// `NEWS_TOPK`, `NEWS_FINAL_K`, `NEWS_BACKTEST_DELAY_MINUTES`: which news a decision sees.
     pub retrieval: mirai_llm::advisor::retrieval::RetrievalSettings,
+    /// `NOTIFY_WEBHOOK_URL`, `TELEGRAM_*`, `ALERT_PNL_PCT`, `ALERT_OUTBOX_LAG_SECONDS`: where alerts
+    /// go and what crosses a threshold. `None`: alerts are off.
+    pub alerts: Option<mirai_alerts::AlertSettings>,
+    /// `SECRETS_SOURCE=aws`: the secret these settings were partly read from, refreshed while the
+    /// worker runs (`secret_source.rs`, `rotation.rs`). `None`: everything came from the
+    /// environment.
+    pub secrets: Option<std::sync::Arc<mirai_secrets::Secrets>>,
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +137,19 @@ impl WorkerReader for Reader<'_> {
         }
         Some(SecretString::from(v))
     }
+}
+
+/// `NEWS_TOPK`, `NEWS_FINAL_K` and `NEWS_BACKTEST_DELAY_MINUTES`, as for live trading
+/// (`backtest: false`). `mirai backtest` reads them here too, so both agree on every rule.
+pub fn read_retrieval(r: &mut Reader<'_>) -> mirai_llm::advisor::retrieval::RetrievalSettings {
+    use mirai_llm::advisor::retrieval::{DEFAULT_FINAL_K, DEFAULT_TOP_K, RetrievalSettings};
+    let top_k = r.ranged("NEWS_TOPK", DEFAULT_TOP_K, 1, 200);
+    let final_k = r.ranged("NEWS_FINAL_K", DEFAULT_FINAL_K, 0, mirai_llm::advisor::prompt::MAX_NEWS);
+    if final_k > top_k {
+        r.error(format!("NEWS_FINAL_K={final_k} must not exceed NEWS_TOPK={top_k}"));
+    }
+    let delay_minutes = r.ranged("NEWS_BACKTEST_DELAY_MINUTES", 5i64, 0, 10_080);
+    RetrievalSettings { top_k, final_k, delay_ms: delay_minutes * 60_000, backtest: false }
 }
 
 impl Settings {
@@ -294,16 +314,11 @@ impl Settings {
             e.into_iter().for_each(|e| r.error(e));
             mirai_llm::advisor::settings::AdvisorSettings::Rules
         });
-        let retrieval = {
-            use mirai_llm::advisor::retrieval::{DEFAULT_FINAL_K, DEFAULT_TOP_K, RetrievalSettings};
-            let top_k = r.ranged("NEWS_TOPK", DEFAULT_TOP_K, 1, 200);
-            let final_k = r.ranged("NEWS_FINAL_K", DEFAULT_FINAL_K, 0, mirai_llm::advisor::prompt::MAX_NEWS);
-            if final_k > top_k {
-                r.error(format!("NEWS_FINAL_K={final_k} must not exceed NEWS_TOPK={top_k}"));
-            }
-            let delay_minutes = r.ranged("NEWS_BACKTEST_DELAY_MINUTES", 5i64, 0, 10_080);
-            RetrievalSettings { top_k, final_k, delay_ms: delay_minutes * 60_000, backtest: false }
-        };
+        let retrieval = read_retrieval(&mut r);
+        let alerts = mirai_alerts::AlertSettings::from_lookup(get).unwrap_or_else(|e| {
+            e.into_iter().for_each(|e| r.error(e));
+            None
+        });
 
         let backtests = {
             use crate::backtests::{Budget, MAX_BARS};
@@ -355,6 +370,8 @@ impl Settings {
             backtests,
             advisor,
             retrieval,
+            alerts,
+            secrets: None,
         })
     }
 

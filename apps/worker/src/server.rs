@@ -1,5 +1,8 @@
 //! The local web server: HTTP/1.1 on 127.0.0.1 mounting the same `mirai_web::handle` the Vercel
-//! functions use, plus the worker's `/internal/v1` control API when a service token is set.
+//! functions use, plus the worker's `/internal/v1` control API when a service token is set,
+//! `/healthz` for `mirai health` and container health checks, and `/metrics` for Prometheus
+//! (with the service token). Every request is counted by route template and status, with its
+//! latency (`crate::metrics`).
 //!
 //! The accept loop is ours (hyper's connection builder, not `axum::serve`) because a server
 //! reached directly needs what `axum::serve` does not set: a deadline on the request headers, one
@@ -13,7 +16,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, header};
@@ -28,8 +31,13 @@ use tokio::sync::Semaphore;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::metrics::{METRICS_PATH, Metrics, route_label};
+
 /// How long open requests get to finish once the server is told to stop.
 const DRAIN: Duration = Duration::from_secs(5);
+
+/// The worker's own health check, without credentials (see [`App::health`]).
+pub const HEALTH_PATH: &str = "/healthz";
 
 /// What one client may hold of the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +73,7 @@ pub struct App {
     backend: Arc<dyn Backend>,
     service_token: Option<SecretString>,
     limits: HttpLimits,
+    metrics: Arc<Metrics>,
 }
 
 impl App {
@@ -73,8 +82,9 @@ impl App {
         backend: Arc<dyn Backend>,
         service_token: Option<SecretString>,
         limits: HttpLimits,
+        metrics: Arc<Metrics>,
     ) -> Self {
-        Self { ctx, backend, service_token, limits }
+        Self { ctx, backend, service_token, limits, metrics }
     }
 
     /// Serves connections from `listener` until `shutdown` completes, then lets open requests
@@ -123,7 +133,19 @@ impl App {
         }
     }
 
+    /// Answers one request and counts it under its route's template, with the time it took.
     async fn respond(&self, peer: SocketAddr, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let started = Instant::now();
+        let route = route_label(req.uri().path());
+        let resp = self.answer(peer, req).await;
+        self.metrics.http.record(route, resp.status().as_u16(), started.elapsed());
+        resp
+    }
+
+    async fn answer(&self, peer: SocketAddr, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        if req.uri().path() == HEALTH_PATH && req.method() == http::Method::GET {
+            return self.health().await;
+        }
         let (mut parts, body) = req.into_parts();
         parts.headers.remove("x-forwarded-for");
         parts.extensions.insert(ClientAddr(peer.ip()));
@@ -145,10 +167,34 @@ impl App {
                 Some(token) => handle_control_api(self.backend.as_ref(), token.expose_secret(), req).await,
                 None => ApiError::NotFound.into_response(),
             }
+        } else if req.uri().path() == METRICS_PATH {
+            crate::metrics::answer(&self.metrics, self.backend.as_ref(), self.service_token.as_ref(), &req)
+                .await
         } else {
             handle(&self.ctx, req).await
         };
         resp.map(Full::new)
+    }
+}
+
+impl App {
+    /// `GET /healthz`: 200 `{"status":"ok"}` while the worker serves and may trade (paused or
+    /// halted by an operator still counts: that is a decision, not a fault); 503
+    /// `{"status":"blocked"}` while it refuses to trade (a broken audit log, an unreachable or
+    /// mismatched venue). The reason is not given here, where no one logs in (it can quote the
+    /// venue's errors); `/api/status` shows it.
+    async fn health(&self) -> Response<Full<Bytes>> {
+        let (status, body) = match self.backend.status().await {
+            Ok(s) if s.blocked_reason.is_none() => (http::StatusCode::OK, r#"{"status":"ok"}"#),
+            Ok(_) => (http::StatusCode::SERVICE_UNAVAILABLE, r#"{"status":"blocked"}"#),
+            Err(_) => (http::StatusCode::SERVICE_UNAVAILABLE, r#"{"status":"unavailable"}"#),
+        };
+        let mut resp = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+        *resp.status_mut() = status;
+        let headers = resp.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp
     }
 }
 

@@ -13,7 +13,7 @@ pub mod execution;
 pub mod http;
 pub mod websocket;
 
-pub use common::credential::{Credential, CredentialError};
+pub use common::credential::{Credential, CredentialError, SharedCredential};
 pub use common::enums::{KlineInterval, OrderType, ResponseType};
 pub use common::error::{BinanceError, Result};
 pub use common::urls::{Endpoints, Environment};

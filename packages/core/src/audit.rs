@@ -105,9 +105,12 @@ pub enum AuditEvent {
         #[serde(skip)]
         by: String,
     },
-    /// Live trading approved by a person.
+    /// Live trading approved by a person; `overridden` says which pre-flight checks failed and
+    /// why the person approved anyway.
     LiveApproved {
         action: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        overridden: Option<String>,
         #[serde(skip)]
         by: String,
     },
@@ -139,8 +142,8 @@ impl AuditEvent {
         AuditEvent::LoginsSuppressed { outcome: "suppressed", count, from: from.millis(), to: to.millis() }
     }
 
-    pub fn live_approved(by: &str) -> Self {
-        AuditEvent::LiveApproved { action: "approve", by: by.to_owned() }
+    pub fn live_approved(by: &str, overridden: Option<String>) -> Self {
+        AuditEvent::LiveApproved { action: "approve", overridden, by: by.to_owned() }
     }
 
     pub fn live_revoked(by: &str, was_approved_by: Option<String>) -> Self {

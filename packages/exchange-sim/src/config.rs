@@ -72,6 +72,9 @@ pub struct SimConfig {
     pub ban_ms: u64,
     /// Market streams ping this often (Binance: 20 s).
     pub ping_every: Duration,
+    /// What the account reports as `canWithdraw`: false, as a key made for trading should
+    /// (`mirai preflight` checks it); true to rehearse a key that is too powerful.
+    pub can_withdraw: bool,
 }
 
 /// The most closed bars the simulator generates before it starts.
@@ -106,6 +109,7 @@ impl SimConfig {
             ban_after_429s: 5,
             ban_ms: 120_000,
             ping_every: Duration::from_secs(20),
+            can_withdraw: false,
         }
     }
 

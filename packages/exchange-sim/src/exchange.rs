@@ -565,6 +565,14 @@ impl SimExchange {
     pub fn orders_with_client_id(&self, id: &str) -> usize {
         self.orders.values().filter(|m| m.client_order_id.as_str() == id).count()
     }
+
+    pub fn client_order_ids(&self) -> Vec<String> {
+        self.orders.values().map(|m| m.client_order_id.as_str().to_owned()).collect()
+    }
+
+    pub fn trade_ids(&self) -> Vec<(Symbol, String)> {
+        self.trades.iter().map(|t| (t.symbol, t.id.to_string())).collect()
+    }
 }
 
 fn tif_str(t: TimeInForce) -> &'static str {

@@ -1,6 +1,8 @@
 //! Binance's limits as the venue applies them: request weight per minute (reported in
 //! `X-MBX-USED-WEIGHT-1M`), order counts per 10 s and per day (`X-MBX-ORDER-COUNT-*`), a 429
-//! with `Retry-After` when a limit is broken, and a 418 ban for clients that keep going.
+//! with `Retry-After` when a limit is broken, and a 418 ban for clients that keep going. Tests
+//! can also throttle or ban on demand ([`Limits::throttle`], [`Limits::ban`]): a 429 or 418 storm
+//! without having to spend the weight first.
 
 use std::sync::Mutex;
 
@@ -18,6 +20,8 @@ struct Counters {
     orders_day: u32,
     throttled: u32,
     banned_until_ms: i64,
+    /// Until then every request is answered 429, as if the weight were spent (a storm on demand).
+    throttled_until_ms: i64,
 }
 
 impl Counters {
@@ -95,10 +99,20 @@ impl Limits {
             return Err(e);
         }
         c.roll(now_ms);
+        if now_ms < c.throttled_until_ms {
+            let retry_ms = c.throttled_until_ms - now_ms;
+            return Err(self.throttled(&mut c, now_ms, retry_ms));
+        }
         c.weight = c.weight.saturating_add(weight);
         if c.weight <= self.weight_per_minute {
             return Ok(c.weight);
         }
+        Err(self.throttled(&mut c, now_ms, 60_000 - now_ms.rem_euclid(60_000)))
+    }
+
+    /// A request while limited: 429 with `Retry-After` (whole seconds, rounded up, so a client
+    /// that obeys it never comes back early), or the ban once too many came anyway.
+    fn throttled(&self, c: &mut Counters, now_ms: i64, retry_ms: i64) -> ApiError {
         c.throttled += 1;
         if c.throttled > self.ban_after_429s {
             c.banned_until_ms = now_ms + self.ban_ms as i64;
@@ -108,7 +122,7 @@ impl Limits {
                 format!("Way too much request weight used; IP banned until {}.", c.banned_until_ms),
             );
             e.retry_after_s = Some(self.ban_ms.div_ceil(1000));
-            return Err(e);
+            return e;
         }
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -118,8 +132,21 @@ impl Limits {
                 self.weight_per_minute
             ),
         );
-        e.retry_after_s = Some(((60_000 - now_ms.rem_euclid(60_000)) as u64).div_ceil(1000));
-        Err(e)
+        e.retry_after_s = Some((retry_ms.max(0) as u64).div_ceil(1000));
+        e
+    }
+
+    /// Answers every request 429 until `until_ms` (then 418 for a client that keeps sending
+    /// past `ban_after_429s` of them), whatever weight it has used.
+    pub fn throttle(&self, until_ms: i64) {
+        let mut c = self.lock();
+        c.throttled_until_ms = c.throttled_until_ms.max(until_ms);
+    }
+
+    /// Bans the IP (418 to everything) until `until_ms`.
+    pub fn ban(&self, until_ms: i64) {
+        let mut c = self.lock();
+        c.banned_until_ms = c.banned_until_ms.max(until_ms);
     }
 
     /// Counts a new order. Over a limit: 429 -1015 without `Retry-After`, as Binance does.
@@ -182,6 +209,27 @@ mod tests {
             "bans outlast the minute"
         );
         assert_eq!(l.charge(1, t + 121_000), Ok(1));
+    }
+
+    #[test]
+    fn a_throttle_on_demand_answers_429_until_it_ends_and_bans_those_who_ignore_it() {
+        let l = Limits::new(6000, 50, 1000, 2, 30_000);
+        let t = 1_700_000_000_000;
+        l.throttle(t + 2_500);
+        let e = l.charge(1, t).unwrap_err();
+        assert_eq!((e.status, e.retry_after_s), (StatusCode::TOO_MANY_REQUESTS, Some(3)), "2.5 s rounded up");
+        assert_eq!(l.charge(1, t + 2_500), Ok(1), "obeyed: served again once it ends");
+        l.throttle(t + 10_000);
+        assert_eq!(l.charge(1, t + 3_000).unwrap_err().status, StatusCode::TOO_MANY_REQUESTS);
+        let ban = l.charge(1, t + 3_001).unwrap_err();
+        assert_eq!(
+            (ban.status, ban.retry_after_s),
+            (StatusCode::IM_A_TEAPOT, Some(30)),
+            "the third 429 in a minute"
+        );
+        l.ban(t + 100_000);
+        assert_eq!(l.charge(1, t + 40_000).unwrap_err().status, StatusCode::IM_A_TEAPOT, "a ban on demand");
+        assert_eq!(l.charge(1, t + 100_000), Ok(1));
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Starting and driving the simulator: shared state, the bar clock, and the handle tests and the
 //! CLI use to step bars, inject faults, cut streams, inspect orders and stop it.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use mirai_core::{Candle, Symbol};
 use serde_json::Value;
@@ -30,6 +31,12 @@ pub(crate) struct Shared {
     pub streams_up: watch::Sender<bool>,
     pub faults: Mutex<VecDeque<OrderFault>>,
     pub stream_connections: AtomicU64,
+    /// How far the venue's clock (server time and the timestamp check) is ahead of the wall
+    /// clock, in ms: a client's clock skew seen from the venue's side. Rate limits, bans and
+    /// bars keep the wall clock.
+    pub clock_skew_ms: AtomicI64,
+    /// Error answers given so far, by HTTP status and Binance code (REST and the WebSocket API).
+    pub errors: Mutex<BTreeMap<(u16, i32), u64>>,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -42,6 +49,17 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 impl Shared {
+    /// The venue's clock as clients see it (serverTime, the timestamp check): the wall clock plus
+    /// the skew a test set.
+    pub fn now(&self) -> i64 {
+        now_ms() + self.clock_skew_ms.load(Ordering::Relaxed)
+    }
+
+    /// Counts an error answer (see [`SimHandle::errors_answered`]).
+    pub fn count_error(&self, status: u16, code: i32) {
+        *lock(&self.errors).entry((status, code)).or_default() += 1;
+    }
+
     /// One bar on every symbol: resting orders are matched, then the bar goes to the streams.
     pub fn advance(&self) -> Vec<Candle> {
         let wall = now_ms();
@@ -100,10 +118,51 @@ impl SimHandle {
         lock(&self.shared.faults).push_back(fault);
     }
 
+    /// Faults queued and not yet met by an order.
+    pub fn faults_pending(&self) -> usize {
+        lock(&self.shared.faults).len()
+    }
+
     /// `false` cuts every market-stream connection and refuses new ones (503) until `true`.
     pub fn set_streams_up(&self, up: bool) {
         // `send_replace`: `send` drops the value when no connection is listening.
         self.shared.streams_up.send_replace(up);
+    }
+
+    /// Sets the venue's clock `ms` ahead of the wall clock (negative: behind). A client whose clock
+    /// was in step is now skewed by as much, and its signed requests earn -1021 until it
+    /// resynchronises.
+    pub fn set_clock_skew(&self, ms: i64) {
+        self.shared.clock_skew_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// A 429 storm: every request (REST and WebSocket API) is answered 429 with `Retry-After` for
+    /// `duration`; a client that sends more than `ban_after_429s` of them anyway is banned (418).
+    pub fn throttle(&self, duration: Duration) {
+        self.shared.limits.throttle(now_ms() + millis(duration));
+    }
+
+    /// A 418 storm: the IP is banned for `duration`, every request answered 418 with
+    /// `Retry-After`.
+    pub fn ban(&self, duration: Duration) {
+        self.shared.limits.ban(now_ms() + millis(duration));
+    }
+
+    /// Error answers given so far with this HTTP status and Binance code (429/-1003 throttled,
+    /// 418/-1003 banned, 400/-1021 a timestamp outside the window, …).
+    pub fn errors_answered(&self, status: u16, code: i32) -> u64 {
+        lock(&self.shared.errors).get(&(status, code)).copied().unwrap_or(0)
+    }
+
+    /// The client order id of every order the venue accepted, once per order: an id listed twice
+    /// is an order placed twice.
+    pub fn client_order_ids(&self) -> Vec<String> {
+        lock(&self.shared.exchange).client_order_ids()
+    }
+
+    /// Every trade on the account, as its symbol and trade id (what myTrades lists, all pages).
+    pub fn trade_ids(&self) -> Vec<(Symbol, String)> {
+        lock(&self.shared.exchange).trade_ids()
     }
 
     /// Market-stream connections accepted so far.
@@ -178,6 +237,8 @@ pub async fn serve(config: SimConfig) -> Result<SimHandle, SimError> {
         streams_up,
         faults: Mutex::new(VecDeque::new()),
         stream_connections: AtomicU64::new(0),
+        clock_skew_ms: AtomicI64::new(0),
+        errors: Mutex::new(BTreeMap::new()),
     });
     let app = crate::rest::router().merge(crate::ws::router()).with_state(shared.clone());
     let (shutdown, shutdown_rx) = oneshot::channel::<()>();
@@ -202,4 +263,8 @@ pub async fn serve(config: SimConfig) -> Result<SimHandle, SimError> {
     });
     tracing::info!(%addr, symbols = shared.config.symbols.len(), interval = %shared.config.interval, "exchange simulator listening");
     Ok(SimHandle { addr, shared, shutdown: Some(shutdown), server: Some(server), driver })
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
 }

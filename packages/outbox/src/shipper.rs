@@ -178,6 +178,38 @@ impl<S: Sink> Shipper<S> {
         tracing::info!(%topic, %sink, "outbox shipper stopped");
     }
 
+    /// Ships what is queued, batch after batch, until the queue is empty, the destination fails,
+    /// or `deadline` passes: the last flush of a clean stop, once `run` has returned. A delivery
+    /// the deadline cuts short is not acknowledged, so it stays queued and is shipped again after
+    /// the restart (the sinks' writes are idempotent). Returns how many records were delivered.
+    pub async fn drain(&self, deadline: tokio::time::Instant) -> usize {
+        let mut delivered = 0;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ship_once()).await {
+                Ok(Ok(Step::Shipped { shipped, parked })) => {
+                    delivered += shipped;
+                    if shipped + parked == 0 {
+                        break;
+                    }
+                }
+                Ok(Ok(Step::Failed { shipped, .. })) => {
+                    delivered += shipped;
+                    break;
+                }
+                Ok(Ok(Step::Idle)) => break,
+                Ok(Err(e)) => {
+                    tracing::error!(topic = %self.sink.topic(), sink = self.sink.name(), error = %e, "outbox unreadable; not flushed");
+                    break;
+                }
+                Err(_) => {
+                    tracing::warn!(topic = %self.sink.topic(), sink = self.sink.name(), "the stop's deadline cut the outbox flush short; the rest ships after the restart");
+                    break;
+                }
+            }
+        }
+        delivered
+    }
+
     #[tracing::instrument(name = "outbox.deliver", skip_all, fields(entries = entries.len()))]
     async fn deliver(&self, entries: &[OutboxEntry]) -> Result<(), SinkError> {
         let records: Vec<AnalyticsRecord> = entries.iter().map(|e| e.record.clone()).collect();

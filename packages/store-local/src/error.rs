@@ -19,6 +19,13 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
+    #[error("cannot create the database file {}: {source}", path.display())]
+    CreateFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error(
         "the database {location} has schema version {found}, newer than the version {supported} \
          this build knows; run a newer Mirai or point it at another data directory"

@@ -7,9 +7,12 @@
 //! it from async tasks as long as it does so briefly.
 
 mod audit;
+mod backup;
 mod canonical_json;
 mod codec;
+mod counts;
 mod decisions;
+mod dir_lock;
 mod error;
 mod fills;
 mod journal;
@@ -27,7 +30,10 @@ mod store;
 pub mod vectors;
 
 pub use audit::{AuditEntry, GENESIS_HASH, audit_hash};
+pub use backup::{BackupSummary, verify_file};
 pub use canonical_json::canonical_json;
+pub use counts::{LedgerCounts, MAX_GROUPS};
+pub use dir_lock::{DataDirLock, DirLockError, LOCK_FILE};
 pub use error::{Result, StoreError};
 pub use live_approval::LiveApproval;
 pub use orders::StoredOrder;

@@ -33,9 +33,19 @@ impl LocalStore {
 
     /// Records that `by` approves live trading from `at`, replacing any earlier approval.
     pub fn approve_live(&self, by: &str, at: Timestamp) -> Result<LiveApproval> {
+        self.approve_live_with(by, at, None)
+    }
+
+    /// [`LocalStore::approve_live`], with the reason the pre-flight was overridden, if it was.
+    pub fn approve_live_with(
+        &self,
+        by: &str,
+        at: Timestamp,
+        overridden: Option<String>,
+    ) -> Result<LiveApproval> {
         let record = LiveApproval { approved_by: by.to_owned(), approved_at: at };
         self.set_kv(KV_LIVE_APPROVAL, &serde_json::to_string(&record)?)?;
-        self.record(at, &AuditEvent::live_approved(by))?;
+        self.record(at, &AuditEvent::live_approved(by, overridden))?;
         Ok(record)
     }
 

@@ -87,6 +87,21 @@ impl LocalStore {
             decode,
         )
     }
+
+    /// How many orders were filled in whole, buys then sells: the pre-flight's evidence of a
+    /// rehearsal that both bought and sold.
+    pub fn filled_sides(&self) -> Result<(u64, u64)> {
+        let conn = self.conn();
+        let count = |side: &str| -> Result<u64> {
+            let n: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM orders WHERE status = 'FILLED' AND side = ?1",
+                [side],
+                |r| r.get(0),
+            )?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        };
+        Ok((count("BUY")?, count("SELL")?))
+    }
 }
 
 pub(crate) fn insert_order(conn: &Connection, order: &OrderRequest, status: OrderStatus) -> Result<bool> {

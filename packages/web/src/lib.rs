@@ -21,11 +21,11 @@ pub use auth::{
 };
 pub use backend::{Backend, BackendError, BackendFuture};
 pub use config::ConfigError;
-pub use control_api::{RemoteBackend, RemoteSetupError, handle_control_api};
+pub use control_api::{RemoteBackend, RemoteSetupError, check_service_token, handle_control_api};
 pub use ctx::Ctx;
 pub use error::{ApiError, FieldError};
 pub use plumbing::MAX_BODY_BYTES;
-pub use routes::{DASHBOARD_HTML, content_security_policy, handle};
+pub use routes::{DASHBOARD_HTML, UNMATCHED_ROUTE, content_security_policy, handle, route_template};
 pub use views::{
     BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, DEFAULT_SEARCH_LIMIT, DataSource,
     FillView, JobStatus, MAX_GENERATED_BARS, MAX_SEARCH_CHARS, MAX_SEARCH_LIMIT, Mode, NewsStatusView,

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use mirai_store_local::LocalStore;
 
+use super::data_dir::data_dir;
+use super::preflight::{Purpose, run_checks, table};
 use super::{Failure, failure::print};
 use mirai_core::Clock as _;
 use mirai_core::SystemClock;
@@ -28,6 +30,10 @@ pub enum LiveAction {
         /// Who approves: recorded with the approval and in the audit log.
         #[arg(long, value_name = "NAME")]
         by: String,
+        /// Approve although pre-flight checks fail, saying why; the failed checks and the
+        /// reason are recorded in the audit log.
+        #[arg(long = "override", value_name = "REASON")]
+        override_reason: Option<String>,
     },
     /// Withdraw the approval: no new live order is sent after this.
     Revoke {
@@ -40,21 +46,41 @@ pub enum LiveAction {
 }
 
 pub fn live(args: &LiveArgs) -> Result<(), Failure> {
-    let dir = args
-        .data_dir
-        .clone()
-        .or_else(|| std::env::var_os("DATA_DIR").filter(|v| !v.is_empty()).map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("./data"));
+    let dir = data_dir(args.data_dir.as_deref());
     let store = LocalStore::open(&dir)
         .map_err(|e| Failure::System(format!("opening the store in {}: {e}", dir.display())))?;
     let now = SystemClock.now();
     let system = |e: mirai_store_local::StoreError| Failure::System(e.to_string());
     let text = match &args.action {
-        LiveAction::Approve { by } => {
+        LiveAction::Approve { by, override_reason } => {
             let by = checked_name(by)?;
-            let r = store.approve_live(by, now).map_err(system)?;
+            let settings = super::lookup::settings()?;
+            let checks = run_checks(&dir, None, &*settings, Purpose::Approve);
+            let failed: Vec<&str> = checks.iter().filter(|c| !c.passed).map(|c| c.name).collect();
+            let overridden = match (failed.is_empty(), override_reason) {
+                (true, _) => None,
+                (false, None) => {
+                    eprint!("{}", table(&checks));
+                    return Err(Failure::System(format!(
+                        "not approved: the pre-flight failed ({}); fix it (docs/runbook.md, section 6) \
+                         or approve with --override REASON, which the audit log records",
+                        failed.join(", ")
+                    )));
+                }
+                (false, Some(reason)) => {
+                    let reason = reason.trim();
+                    if reason.is_empty() || reason.len() > 500 {
+                        return Err(Failure::Usage(
+                            "--override needs a reason of 1 to 500 characters".into(),
+                        ));
+                    }
+                    Some(format!("pre-flight failed ({}): {reason}", failed.join(", ")))
+                }
+            };
+            let r = store.approve_live_with(by, now, overridden.clone()).map_err(system)?;
+            let note = overridden.map_or_else(String::new, |o| format!("OVERRIDE recorded: {o}\n"));
             format!(
-                "live trading approved by {} at {} (ms since epoch) in {}\n",
+                "live trading approved by {} at {} (ms since epoch) in {}\n{note}",
                 r.approved_by,
                 r.approved_at,
                 dir.display()

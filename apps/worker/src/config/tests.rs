@@ -29,6 +29,20 @@ fn snowflake_settings_are_checked_with_the_rest() {
 }
 
 #[test]
+fn alerts_are_off_by_default_and_checked_with_the_rest() {
+    assert!(settings(&[]).unwrap().alerts.is_none());
+    let on =
+        settings(&[("NOTIFY_WEBHOOK_URL", "https://hooks.slack.com/services/T/B/x"), ("ALERT_PNL_PCT", "3")])
+            .unwrap();
+    assert_eq!(on.alerts.expect("alerts on").pnl_pct, Some(Decimal::from(3)));
+    let text = settings(&[("NOTIFY_WEBHOOK_URL", "http://hooks.example.com/s3cret"), ("PORT", "x")])
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("PORT") && text.contains("NOTIFY_WEBHOOK_URL must use https"), "{text}");
+    assert!(!text.contains("s3cret"), "{text}");
+}
+
+#[test]
 fn every_invalid_setting_is_reported_at_once_and_secrets_are_not_echoed() {
     let err = settings(&[
         ("JWT_SECRET", "short-secret-value"),

@@ -21,15 +21,20 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-const KEY: &str = "e2e-api-key";
-const SECRET: &str = "e2e-api-secret-0123456789abcdef";
-const BTC: &str = "BTCUSDT";
+pub(crate) const KEY: &str = "e2e-api-key";
+pub(crate) const SECRET: &str = "e2e-api-secret-0123456789abcdef";
+pub(crate) const BTC: &str = "BTCUSDT";
 
 /// A simulator whose account holds exactly the worker's starting cash (STARTING_CASH defaults to
 /// 10,000) and nothing else, so the ledger and the account can be compared one to one. Buyers pay
 /// their commission in the base asset, as on Binance. A bar every 10 ms; enough bars in the past
 /// that it never waits for the wall clock.
 async fn sim() -> SimHandle {
+    sim_with(|_| {}).await
+}
+
+/// [`sim`], then `adjust` (the fault suite steps bars by hand, or tightens limits).
+pub(crate) async fn sim_with(adjust: impl FnOnce(&mut SimConfig)) -> SimHandle {
     let mut c = SimConfig::new(KEY, SECRET);
     c.buyer_fee_in_base = true;
     c.bar_every = Some(Duration::from_millis(10));
@@ -40,10 +45,11 @@ async fn sim() -> SimHandle {
         (mirai_core::Asset::new("BTC"), Decimal::ZERO),
         (mirai_core::Asset::new("ETH"), Decimal::ZERO),
     ];
+    adjust(&mut c);
     serve(c).await.expect("simulator starts")
 }
 
-fn binance_env(sim: &SimHandle, env: &str) -> Vec<(String, String)> {
+pub(crate) fn binance_env(sim: &SimHandle, env: &str) -> Vec<(String, String)> {
     let base = sim.base_url();
     let ws = base.replacen("http://", "ws://", 1);
     [
@@ -71,7 +77,7 @@ async fn spawn_on(dir: &Path, sim: &SimHandle, env: &str) -> TestApp {
 }
 
 /// The test's own signed client on the same account (what an operator's second tool would be).
-async fn operator(sim: &SimHandle) -> BinanceVenue {
+pub(crate) async fn operator(sim: &SimHandle) -> BinanceVenue {
     let pairs: HashMap<String, String> = binance_env(sim, "testnet").into_iter().collect();
     let settings = BinanceSettings::from_lookup(&move |k| pairs.get(k).cloned())
         .expect("valid Binance settings")
@@ -81,7 +87,7 @@ async fn operator(sim: &SimHandle) -> BinanceVenue {
         .expect("the operator connects")
 }
 
-fn request(tag: &str, side: Side, qty: Decimal, kind: OrderKind) -> OrderRequest {
+pub(crate) fn request(tag: &str, side: Side, qty: Decimal, kind: OrderKind) -> OrderRequest {
     let decision = DecisionId::new(tag, Symbol::new(BTC), Timestamp::from_millis(1));
     OrderRequest {
         client_order_id: ClientOrderId::new_checked(&format!("e2e-{tag}")).expect("a valid id"),
@@ -95,7 +101,7 @@ fn request(tag: &str, side: Side, qty: Decimal, kind: OrderKind) -> OrderRequest
     }
 }
 
-fn dec_of(v: &Value) -> Decimal {
+pub(crate) fn dec_of(v: &Value) -> Decimal {
     v.as_str().expect("a decimal string").parse().expect("a decimal")
 }
 
@@ -112,7 +118,7 @@ async fn assert_ledger_matches_account(app: &TestApp, sim: &SimHandle) {
     assert_eq!(cash, total("USDT"), "the ledger's cash and the account's USDT");
 }
 
-async fn wait_until<F: AsyncFnMut() -> bool>(secs: u64, what: &str, mut done: F) {
+pub(crate) async fn wait_until<F: AsyncFnMut() -> bool>(secs: u64, what: &str, mut done: F) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while !done().await {
         assert!(Instant::now() < deadline, "timed out after {secs} s waiting for {what}");
@@ -264,7 +270,9 @@ async fn live_trades_only_while_an_approval_is_recorded() {
 
     // Approved with the CLI: it connects, reconciles and trades.
     assert!(mirai(&["live", "status"]).contains("not approved"));
-    assert!(mirai(&["live", "approve", "--by", "alice"]).contains("approved by alice"));
+    // The pre-flight (tests/app/preflight.rs) is not what this test is about: overridden.
+    let approve = ["live", "approve", "--by", "alice", "--override", "venue test on the simulator"];
+    assert!(mirai(&approve).contains("approved by alice"));
     assert!(mirai(&["live", "status"]).contains("approved by alice"));
     let app = spawn_on(dir.path(), &sim, "live").await;
     assert_eq!(app.get("/api/status").await["blocked_reason"], Value::Null);

@@ -112,15 +112,24 @@ pub fn trade_ids(trades: &[Value]) -> Vec<String> {
 
 /// The real `mirai` binary, run with only the given environment (and `PATH`), its output kept.
 pub struct Binary {
+    /// `http://ADDR` once the dashboard address was printed; empty before.
     pub base: String,
     child: std::process::Child,
-    out: std::thread::JoinHandle<String>,
-    err: std::thread::JoinHandle<String>,
+    addr: std::sync::mpsc::Receiver<String>,
+    out: Option<std::thread::JoinHandle<String>>,
+    err: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Binary {
     /// Starts it in `dir` and waits (up to 60 s) for the dashboard address it prints.
     pub fn start(dir: &Path, vars: &[(&str, &str)]) -> Self {
+        let mut b = Self::launch(dir, vars);
+        assert!(b.wait_ready(Duration::from_secs(60)), "the dashboard address is printed");
+        b
+    }
+
+    /// Starts it without waiting: for a test that may kill it while it is still starting.
+    pub fn launch(dir: &Path, vars: &[(&str, &str)]) -> Self {
         use std::io::{BufRead, BufReader, Read};
         use std::process::{Command, Stdio};
 
@@ -152,8 +161,21 @@ impl Binary {
             }
             all
         });
-        let addr = rx.recv_timeout(Duration::from_secs(60)).expect("the dashboard address is printed");
-        Self { base: format!("http://{addr}"), child, out, err }
+        Self { base: String::new(), child, addr: rx, out: Some(out), err: Some(err) }
+    }
+
+    /// Waits up to `timeout` for the dashboard address; whether it came (then `base` is set).
+    pub fn wait_ready(&mut self, timeout: Duration) -> bool {
+        if !self.base.is_empty() {
+            return true;
+        }
+        match self.addr.recv_timeout(timeout) {
+            Ok(addr) => {
+                self.base = format!("http://{addr}");
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Logs in with [`PASSWORD`] and returns the token.
@@ -175,10 +197,63 @@ impl Binary {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    /// Kills the process and returns everything it printed, stdout then stderr.
+    /// Sends `signal` ("TERM", "INT", ...) with the system's `kill`, as a service manager would.
+    pub fn signal(&self, signal: &str) {
+        let sent = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -{signal} failed");
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself: its exit status (`None` if it was
+    /// still running, and then it is killed) and everything it printed, stdout then stderr.
+    pub fn wait_exit(mut self, timeout: Duration) -> (Option<std::process::ExitStatus>, String) {
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+                _ => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    break None;
+                }
+            }
+        };
+        (status, self.output())
+    }
+
+    /// Kills the process (SIGKILL: no handler runs, nothing is flushed or closed cleanly) and
+    /// returns everything it printed, stdout then stderr.
     pub fn stop(mut self) -> String {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.out.join().unwrap_or_default() + &self.err.join().unwrap_or_default()
+        self.output()
+    }
+
+    /// Everything it printed, stdout then stderr (once it has exited).
+    fn output(&mut self) -> String {
+        let joined =
+            |h: Option<std::thread::JoinHandle<String>>| h.and_then(|h| h.join().ok()).unwrap_or_default();
+        joined(self.out.take()) + &joined(self.err.take())
+    }
+}
+
+impl Drop for Binary {
+    /// A test that fails half-way leaves no worker running behind it, and shows the end of what
+    /// the worker printed.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            let output = self.output();
+            let lines: Vec<&str> = output.lines().collect();
+            eprintln!(
+                "--- the last lines mirai printed ---\n{}",
+                lines[lines.len().saturating_sub(80)..].join("\n")
+            );
+        }
     }
 }

@@ -68,7 +68,10 @@ async fn login_attempts_are_audited_and_throttled_without_secrets() {
             (e.actor.clone(), s("outcome"), s("username"), s("client"))
         })
         .collect();
-    let row = |a: &str, o: &str, u: &str| (a.to_owned(), o.to_owned(), u.to_owned(), "127.0.0.1".to_owned());
+    // The client is a keyed hash of 127.0.0.1: the same for every attempt, never the address.
+    let client = seen[0].3.clone();
+    assert!(client.starts_with("addr:") && client.len() == 37, "{client}");
+    let row = |a: &str, o: &str, u: &str| (a.to_owned(), o.to_owned(), u.to_owned(), client.clone());
     assert_eq!(
         seen,
         [
@@ -131,6 +134,18 @@ async fn a_spray_of_failed_logins_adds_a_bounded_number_of_audit_rows() {
     if minutes.len() == 1 {
         assert_eq!(failed.len(), 60);
     }
+    // Each address is its own keyed hash, and no address is stored anywhere in the data directory.
+    let clients: std::collections::BTreeSet<&str> =
+        failed.iter().map(|e| e.payload["client"].as_str().expect("client")).collect();
+    assert_eq!(clients.len(), failed.len(), "distinct addresses stay distinct");
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(&data).expect("data dir") {
+        let path = entry.expect("entry").path();
+        if path.is_file() {
+            stored.extend(std::fs::read(&path).expect("read"));
+        }
+    }
+    assert!(!String::from_utf8_lossy(&stored).contains("198.51."), "a client address is stored");
 }
 
 fn wall_ms() -> i64 {

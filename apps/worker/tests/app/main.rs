@@ -3,13 +3,26 @@
 
 mod helpers;
 
+mod alerts;
 mod api;
+mod audit_chain;
+mod aws_secrets;
+mod backup;
 mod binance;
+mod data_dir;
+mod faults;
+mod health;
 mod hostile;
 mod kill_switch;
 mod knowledge;
+mod log_format;
 mod login_audit;
+mod metrics;
 mod model;
+mod preflight;
+mod proxy;
 mod restart;
 mod secrets;
+mod snowflake;
+mod stop;
 mod trading;

@@ -2,6 +2,7 @@
 //! payload bytes given. The secret never leaves this module and never prints.
 
 use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use aws_lc_rs::{hmac, signature::Ed25519KeyPair};
 use base64::Engine as _;
@@ -108,6 +109,47 @@ impl fmt::Debug for Credential {
     }
 }
 
+/// The credential in use, replaceable while the client runs (a rotated key): every request takes
+/// the one current when it is signed, so a new key is used from the next request on and no
+/// request mixes one key's header with another's signature. Clones share the slot.
+#[derive(Clone)]
+pub struct SharedCredential(Arc<RwLock<Arc<Credential>>>);
+
+impl SharedCredential {
+    pub fn new(credential: Credential) -> Self {
+        Self(Arc::new(RwLock::new(Arc::new(credential))))
+    }
+
+    /// The credential to sign the next request with.
+    pub fn current(&self) -> Arc<Credential> {
+        // A panic while holding the lock cannot leave the slot half-written (it is one `Arc`).
+        Arc::clone(&self.0.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Signs every request from now on with `credential`; requests already signed keep theirs.
+    pub fn replace(&self, credential: Credential) {
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(credential);
+    }
+}
+
+impl From<Credential> for SharedCredential {
+    fn from(credential: Credential) -> Self {
+        Self::new(credential)
+    }
+}
+
+impl From<Arc<Credential>> for SharedCredential {
+    fn from(credential: Arc<Credential>) -> Self {
+        Self(Arc::new(RwLock::new(credential)))
+    }
+}
+
+impl fmt::Debug for SharedCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SharedCredential").field(&self.current()).finish()
+    }
+}
+
 /// The base64 body of a PEM block, decoded.
 fn pem_body(pem: &[u8]) -> Result<Vec<u8>, CredentialError> {
     let text = std::str::from_utf8(pem).map_err(|_| CredentialError::BadEd25519Key("PEM is not text"))?;
@@ -125,6 +167,19 @@ mod tests {
     /// Binance's published sample key pair (rest-api.md, web-socket-api.md).
     pub(crate) const API_KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
     pub(crate) const SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+
+    #[test]
+    fn a_replaced_credential_signs_from_the_next_call_and_clones_share_it() {
+        let shared = SharedCredential::new(Credential::hmac(API_KEY, SECRET).unwrap());
+        let clone = shared.clone();
+        let before = clone.current();
+        shared.replace(Credential::hmac("rotated-key", "rotated-secret").unwrap());
+        assert_eq!(clone.current().api_key(), "rotated-key");
+        assert_eq!(clone.current().sign(b"x"), Credential::hmac("k", "rotated-secret").unwrap().sign(b"x"));
+        // What was taken before the swap stays whole.
+        assert_eq!(before.api_key(), API_KEY);
+        assert!(!format!("{shared:?}").contains("rotated-secret"));
+    }
 
     #[test]
     fn hmac_matches_every_documented_vector() {

@@ -16,7 +16,7 @@ use super::models::{self, Account, BookTicker, ExchangeInfo, KlineRow, MyTrade, 
 use super::parse::{self, Balance};
 use super::query::{NewOrder, OrderRef, Query};
 use crate::common::codes;
-use crate::common::credential::Credential;
+use crate::common::credential::{Credential, SharedCredential};
 use crate::common::enums::KlineInterval;
 use crate::common::error::{BinanceError, Result};
 use crate::common::time::{ServerClock, local_millis};
@@ -56,7 +56,8 @@ enum Security {
 pub struct BinanceHttpClient {
     http: reqwest::Client,
     config: HttpConfig,
-    credential: Option<Arc<Credential>>,
+    /// Replaceable while running (a rotated key); read once per request.
+    credential: Option<SharedCredential>,
     clock: ServerClock,
     governor: Arc<Governor>,
 }
@@ -67,11 +68,13 @@ impl BinanceHttpClient {
         Self::build(config, None)
     }
 
-    pub fn new(config: HttpConfig, credential: Credential) -> Result<Self> {
-        Self::build(config, Some(Arc::new(credential)))
+    /// A client signing with `credential`: a [`Credential`], or a [`SharedCredential`] whose
+    /// holder may replace it while the client runs.
+    pub fn new(config: HttpConfig, credential: impl Into<SharedCredential>) -> Result<Self> {
+        Self::build(config, Some(credential.into()))
     }
 
-    fn build(config: HttpConfig, credential: Option<Arc<Credential>>) -> Result<Self> {
+    fn build(config: HttpConfig, credential: Option<SharedCredential>) -> Result<Self> {
         if config.recv_window_ms == 0 || config.recv_window_ms > 60_000 {
             return Err(BinanceError::Invalid(format!(
                 "recvWindow must be 1 to 60000 ms (got {})",
@@ -92,8 +95,9 @@ impl BinanceHttpClient {
         &self.config
     }
 
-    pub fn credential(&self) -> Option<&Arc<Credential>> {
-        self.credential.as_ref()
+    /// The credential the next request is signed with.
+    pub fn credential(&self) -> Option<Arc<Credential>> {
+        self.credential.as_ref().map(SharedCredential::current)
     }
 
     /// The server clock this client signs with (shared with the WebSocket API client).
@@ -308,12 +312,14 @@ impl BinanceHttpClient {
         orders: u32,
     ) -> Result<T> {
         self.wait_for_budget(weight, orders).await?;
+        // Taken once: the key header and the signature come from the same credential even if it
+        // is replaced meanwhile.
+        let credential = self.credential();
         let qs = match security {
             Security::None => query.encode(),
             Security::Signed => {
-                let cred = self
-                    .credential
-                    .as_ref()
+                let cred = credential
+                    .as_deref()
                     .ok_or_else(|| BinanceError::Invalid(format!("{path} needs an API key")))?;
                 query.signed(self.config.recv_window_ms, self.clock.server_now(), cred)
             }
@@ -324,7 +330,7 @@ impl BinanceHttpClient {
             format!("{}{path}?{qs}", self.config.base_url)
         };
         let mut req = self.http.request(method.clone(), url);
-        if let Some(c) = &self.credential {
+        if let Some(c) = &credential {
             req = req.header("X-MBX-APIKEY", c.api_key());
         }
         let timeout_ms = u64::try_from(self.config.timeout.as_millis()).unwrap_or(u64::MAX);
@@ -341,7 +347,7 @@ impl BinanceHttpClient {
                     .map_err(|e| BinanceError::Decode(format!("{path}: {e}")));
             }
             let retry_after = if matches!(status, 418 | 429) {
-                let ms = self.governor.trip(limits.retry_after_ms, now);
+                let ms = self.governor.trip(status, limits.retry_after_ms, now);
                 tracing::error!(status, retry_after_ms = ms, "Binance throttled us; circuit breaker open");
                 ms
             } else {

@@ -41,6 +41,16 @@ impl Default for GovernorConfig {
     }
 }
 
+/// How often the venue has throttled this client since it was built: read by the worker's
+/// alerter, since a 429 or 418 otherwise shows only in the log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Throttles {
+    /// HTTP 429: a request limit was broken.
+    pub rate_limited: u64,
+    /// HTTP 418: the IP was banned.
+    pub banned: u64,
+}
+
 #[derive(Debug, Default)]
 struct Windows {
     minute: i64,
@@ -50,6 +60,7 @@ struct Windows {
     day: i64,
     orders_day: u32,
     open_until_ms: i64,
+    throttles: Throttles,
 }
 
 impl Windows {
@@ -171,14 +182,23 @@ impl Governor {
         }
     }
 
-    /// Opens the breaker after a 429 or 418 for `retry_after_ms` (or the default when the venue
-    /// gave none). Returns how long it stays open.
-    pub fn trip(&self, retry_after_ms: Option<u64>, now_ms: i64) -> u64 {
+    /// Opens the breaker after a 429 or 418 (`status`) for `retry_after_ms` (or the default when
+    /// the venue gave none), and counts it. Returns how long it stays open.
+    pub fn trip(&self, status: u16, retry_after_ms: Option<u64>, now_ms: i64) -> u64 {
         let ms = retry_after_ms.unwrap_or(self.cfg().default_retry_after_ms);
         if let Ok(mut w) = self.windows.lock() {
             w.open_until_ms = w.open_until_ms.max(now_ms + ms as i64);
+            match status {
+                418 => w.throttles.banned += 1,
+                _ => w.throttles.rate_limited += 1,
+            }
         }
         ms
+    }
+
+    /// The 429s and 418s counted so far.
+    pub fn throttles(&self) -> Throttles {
+        self.windows.lock().map(|w| w.throttles).unwrap_or_default()
     }
 
     /// Milliseconds the breaker stays open, if it is.
@@ -255,10 +275,11 @@ mod tests {
     fn a_429_opens_the_breaker_and_nothing_is_sent_until_it_closes() {
         let g = gov(6_000, 50);
         let t = 1_700_000_000_000;
-        assert_eq!(g.trip(Some(3_000), t), 3_000);
+        assert_eq!(g.trip(429, Some(3_000), t), 3_000);
         assert_eq!(g.acquire(1, 0, t + 1_000), Err(BinanceError::CircuitOpen { remaining_ms: 2_000 }));
         assert_eq!(g.open_for(t + 2_999), Some(1));
         assert_eq!(g.acquire(1, 0, t + 3_000), Ok(Permit::Go));
-        assert_eq!(g.trip(None, t), 10_000, "no Retry-After: the default");
+        assert_eq!(g.trip(418, None, t), 10_000, "no Retry-After: the default");
+        assert_eq!(g.throttles(), Throttles { rate_limited: 1, banned: 1 }, "each kind counted");
     }
 }

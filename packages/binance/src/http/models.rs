@@ -104,6 +104,10 @@ pub struct BookTicker {
 pub struct Account {
     #[serde(default)]
     pub can_trade: bool,
+    /// Whether the key may withdraw; `None` when the answer leaves it out. Mirai's keys must
+    /// not (`mirai preflight`).
+    #[serde(default)]
+    pub can_withdraw: Option<bool>,
     #[serde(default)]
     pub update_time: i64,
     #[serde(default)]

@@ -5,7 +5,6 @@
 //! should query their open orders on each `Subscribed`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::SinkExt as _;
@@ -20,7 +19,7 @@ use super::backoff;
 use super::frames::{Ended, next_text};
 use super::messages::{ExecutionReportEvent, WsApiMessage, WsApiRequest, decode_ws_api};
 use super::parse::{OrderUpdate, order_update};
-use crate::common::credential::Credential;
+use crate::common::credential::{Credential, SharedCredential};
 use crate::common::time::{ServerClock, local_millis};
 use crate::http::query::ws_api_payload;
 
@@ -78,11 +77,16 @@ pub struct UserDataStream {
 }
 
 impl UserDataStream {
-    /// Connects and subscribes for the account of `credential`, signing with `clock`'s time.
-    pub fn spawn(config: UserDataConfig, credential: Arc<Credential>, clock: ServerClock) -> Self {
+    /// Connects and subscribes for the account of `credential`, signing with `clock`'s time. A
+    /// [`SharedCredential`] replaced meanwhile (a rotated key) signs the next (re)subscription.
+    pub fn spawn(
+        config: UserDataConfig,
+        credential: impl Into<SharedCredential>,
+        clock: ServerClock,
+    ) -> Self {
         let (tx, rx) = mpsc::channel(1024);
         let (stop, stop_rx) = watch::channel(false);
-        let task = tokio::spawn(run(config, credential, clock, tx, stop_rx));
+        let task = tokio::spawn(run(config, credential.into(), clock, tx, stop_rx));
         Self { rx, stop, task: Some(task) }
     }
 
@@ -132,7 +136,7 @@ fn now() -> Timestamp {
 
 async fn run(
     mut cfg: UserDataConfig,
-    credential: Arc<Credential>,
+    credential: SharedCredential,
     clock: ServerClock,
     tx: mpsc::Sender<UserDataEvent>,
     mut stop: watch::Receiver<bool>,
@@ -159,7 +163,7 @@ async fn run(
                 let ended = session(
                     ws,
                     &cfg,
-                    &credential,
+                    &credential.current(),
                     &clock,
                     &id,
                     &tx,

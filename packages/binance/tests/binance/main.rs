@@ -3,6 +3,7 @@
 //! 127.0.0.1 (no test reaches the internet).
 
 mod executor;
+mod fuzz;
 mod parsers;
 mod rest;
 mod streams;

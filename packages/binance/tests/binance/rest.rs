@@ -4,6 +4,7 @@
 use mirai_binance::http::governor::GovernorConfig;
 use mirai_binance::{
     BinanceError, BinanceHttpClient, Credential, KlineInterval, NewOrder, OrderRef, OrderType,
+    SharedCredential,
 };
 use mirai_core::{Asset, Price, Qty, Side, Symbol};
 use rust_decimal_macros::dec;
@@ -95,6 +96,24 @@ async fn orders_of_each_supported_type_query_cancel_and_trades() {
 }
 
 #[tokio::test]
+async fn a_replaced_credential_signs_the_very_next_request() {
+    let sim = sim(|_| {}).await;
+    // The key the venue knows, then one it does not, then the known one again: each request
+    // signs with whatever the slot held when it was sent.
+    let slot = SharedCredential::new(Credential::hmac(KEY, SECRET).unwrap());
+    let c = BinanceHttpClient::new(config(&sim), slot.clone()).unwrap();
+    assert!(c.account().await.is_ok());
+    slot.replace(Credential::hmac("rotated-key", SECRET).unwrap());
+    assert_eq!(c.account().await.unwrap_err().code(), Some(-2015), "the new API key is sent");
+    slot.replace(Credential::hmac(KEY, "rotated-secret").unwrap());
+    assert_eq!(c.account().await.unwrap_err().code(), Some(-1022), "the new secret signs");
+    slot.replace(Credential::hmac(KEY, SECRET).unwrap());
+    assert!(c.account().await.is_ok());
+    assert_eq!(c.credential().map(|k| k.api_key().to_owned()).as_deref(), Some(KEY));
+    sim.stop().await;
+}
+
+#[tokio::test]
 async fn ed25519_requests_are_accepted_and_a_wrong_key_is_refused() {
     let seed = [11u8; 32];
     let cred = Credential::ed25519_seed(KEY, &seed).unwrap();
@@ -174,6 +193,7 @@ async fn a_429_opens_the_circuit_breaker_until_retry_after() {
     }
     let (_, e) = first_429.expect("the venue throttles at 20");
     assert!(matches!(e, BinanceError::RateLimited { retry_after_ms } if retry_after_ms >= 1_000), "{e}");
+    assert_eq!(c.governor().throttles().rate_limited, 1, "counted for the alerter");
     assert!(
         matches!(c.ping().await, Err(BinanceError::CircuitOpen { .. })),
         "nothing is sent while the breaker is open"

@@ -126,6 +126,8 @@ async fn handle(sim: Arc<Shared>, req: Request, ep: Endpoint) -> Response {
         }
     };
     let params = Params::from_request(&query, &body);
+    // Limits and orders keep the wall clock; only what a client compares its own clock with
+    // (serverTime, the timestamp check) reads the venue's, which a test may skew.
     let now = now_ms();
     let result = async {
         sim.limits.charge(ep.weight(&params), now)?;
@@ -134,7 +136,7 @@ async fn handle(sim: Arc<Shared>, req: Request, ep: Endpoint) -> Response {
             auth::check_api_key(&sim.config, key)?;
             let signature = params.require("signature")?;
             auth::check_signature(&sim.config, rest_signed_payload(&query, &body).as_bytes(), signature)?;
-            auth::check_timestamp(&params, now)?;
+            auth::check_timestamp(&params, sim.now())?;
         }
         dispatch(&sim, ep, &params, now).await
     }
@@ -157,7 +159,7 @@ async fn handle(sim: Arc<Shared>, req: Request, ep: Endpoint) -> Response {
 async fn dispatch(sim: &Arc<Shared>, ep: Endpoint, p: &Params, now: i64) -> Result<Reply, ApiError> {
     Ok(match ep {
         Endpoint::Ping => json!({}).into(),
-        Endpoint::Time => json!({ "serverTime": now }).into(),
+        Endpoint::Time => json!({ "serverTime": sim.now() }).into(),
         Endpoint::ExchangeInfo => market::exchange_info(sim, p, now)?.into(),
         Endpoint::Klines => market::klines(sim, p)?.into(),
         Endpoint::BookTicker => market::book_ticker(sim, p)?.into(),
@@ -198,6 +200,7 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
 }
 
 fn error_response(sim: &Shared, e: ApiError) -> Response {
+    sim.count_error(e.status.as_u16(), e.code);
     let mut resp = json_response(e.status, &json!({ "code": e.code, "msg": e.msg }));
     weight_header(sim, &mut resp);
     if let Some(s) = e.retry_after_s {

@@ -31,7 +31,7 @@ pub(crate) fn account(sim: &Shared, p: &Params, now: i64) -> Result<Value, ApiEr
         "sellerCommission": 0,
         "commissionRates": { "maker": d8(fee), "taker": d8(fee), "buyer": d8(Decimal::ZERO), "seller": d8(Decimal::ZERO) },
         "canTrade": true,
-        "canWithdraw": false,
+        "canWithdraw": sim.config.can_withdraw,
         "canDeposit": false,
         "brokered": false,
         "requireSelfTradePrevention": false,

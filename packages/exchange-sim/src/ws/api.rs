@@ -93,6 +93,7 @@ async fn request(sim: &Arc<Shared>, state: &mut Session, text: &str) -> Value {
     match call(sim, state, &method, &params).await {
         Ok(result) => json!({ "id": id, "status": 200, "result": result, "rateLimits": rate_limits(sim) }),
         Err(e) => {
+            sim.count_error(e.status.as_u16(), e.code);
             let mut v = json!({ "id": id, "status": e.status.as_u16(), "error": { "code": e.code, "msg": e.msg }, "rateLimits": rate_limits(sim) });
             if let (Some(s), Some(o)) = (e.retry_after_s, v.as_object_mut()) {
                 o.insert("retryAfter".into(), json!(now_ms() + s as i64 * 1000));
@@ -114,17 +115,18 @@ async fn call(sim: &Arc<Shared>, state: &mut Session, method: &str, p: &Params) 
         "account.status" => (20, true),
         _ => return Err(ApiError::new(StatusCode::BAD_REQUEST, -1020, "This operation is not supported.")),
     };
+    // As over REST: limits on the wall clock, the timestamp check and `time` on the venue's.
     let now = now_ms();
     sim.limits.charge(weight, now)?;
     if signed {
         auth::check_api_key(&sim.config, p.get("apiKey"))?;
         let signature = p.require("signature")?;
         auth::check_signature(&sim.config, p.sorted_payload().as_bytes(), signature)?;
-        auth::check_timestamp(p, now)?;
+        auth::check_timestamp(p, sim.now())?;
     }
     match method {
         "ping" => Ok(json!({})),
-        "time" => Ok(json!({ "serverTime": now })),
+        "time" => Ok(json!({ "serverTime": sim.now() })),
         "userDataStream.subscribe.signature" => {
             if state.subscription.is_some() {
                 return Err(ApiError::bad(-2035, "User Data Stream subscription already active."));

@@ -46,6 +46,12 @@ impl Prepared {
         self.venue.as_ref().ok()?.rules.iter().find(|r| r.symbol == symbol).cloned()
     }
 
+    /// The key the connected venue signs with, to replace when it is rotated; `None` when not
+    /// connected (a rotated key is then used from the next start).
+    pub fn credential(&self) -> Option<mirai_binance::SharedCredential> {
+        self.venue.as_ref().ok().map(|v| v.credential.clone())
+    }
+
     /// Why new orders are refused now, for the status view and logs.
     pub fn blocked_reason(&self) -> Option<String> {
         match &self.venue {

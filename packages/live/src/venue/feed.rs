@@ -60,6 +60,9 @@ async fn run(client: Arc<BinanceHttpClient>, config: FeedConfig, tx: mpsc::Sende
         let sent = match event {
             StreamEvent::Connected { at, reconnect } => {
                 tracing::info!(reconnect, "Binance market feed connected");
+                if reconnect {
+                    super::reconnects::market_feed_reconnected();
+                }
                 send(&tx, MarketEvent::Status(FeedStatus::Connected { at })).await
                     && catch_up(&client, &config, &mut seq, &tx).await
             }
@@ -213,6 +216,7 @@ mod tests {
             resume: HashMap::from([(btc, resume_at), (eth, resume_at)]),
             stream: Some(stream),
         };
+        let reconnects_before = crate::venue::stream_reconnects().market_feed;
         let feed = spawn_feed(venue.client.clone(), config, tx);
         let mut seen = Vec::new();
         assert!(matches!(next(&mut rx).await, MarketEvent::Status(FeedStatus::Connected { .. })));
@@ -250,6 +254,11 @@ mod tests {
         }
         let statuses = seen.iter().filter(|e| matches!(e, MarketEvent::Status(_))).count();
         assert!(statuses >= 2, "the disconnect and the reconnect are visible");
+        // Process-wide, so other tests may add to it; this one's reconnect must be among them.
+        assert!(
+            crate::venue::stream_reconnects().market_feed > reconnects_before,
+            "the reconnect is counted"
+        );
         sim.stop().await;
     }
 }

@@ -3,7 +3,6 @@
 //! re-subscription asks the trader to resynchronise its open orders by query.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use mirai_binance::{UserDataConfig, UserDataEvent, UserDataStream};
 use mirai_core::{ExecutionReport, Fill};
@@ -29,7 +28,7 @@ pub fn spawn_user_data(venue: &BinanceVenue, tx: mpsc::Sender<VenueUpdate>) -> J
     let assets: HashMap<_, _> = venue.rules.iter().map(|r| (r.symbol, (r.base, r.quote))).collect();
     let mut config = UserDataConfig::new(venue.endpoints.ws_api.clone(), assets);
     config.recv_window_ms = venue.client.config().recv_window_ms;
-    let stream = UserDataStream::spawn(config, Arc::clone(&venue.credential), venue.client.clock().clone());
+    let stream = UserDataStream::spawn(config, venue.credential.clone(), venue.client.clock().clone());
     tokio::spawn(pump(stream, tx))
 }
 
@@ -37,7 +36,12 @@ async fn pump(mut stream: UserDataStream, tx: mpsc::Sender<VenueUpdate>) {
     while let Some(event) = stream.next().await {
         let updates = match event {
             // Also on the first subscription: orders may have moved between reconciliation and now.
-            UserDataEvent::Subscribed { .. } => vec![VenueUpdate::Resync],
+            UserDataEvent::Subscribed { resubscribed, .. } => {
+                if resubscribed {
+                    super::reconnects::user_data_resubscribed();
+                }
+                vec![VenueUpdate::Resync]
+            }
             UserDataEvent::Disconnected { reason, .. } => vec![VenueUpdate::Disconnected(reason)],
             UserDataEvent::Order(u) => {
                 let mut v: Vec<VenueUpdate> = u.fill.clone().into_iter().map(VenueUpdate::Fill).collect();

@@ -105,6 +105,8 @@ pub enum Behaviour {
     RefuseTrade(String),
     /// Refuse everything (a destination that is broken, not the data).
     RefuseAll,
+    /// Never answer (a destination that hangs).
+    Hang,
 }
 
 /// Clones share one state, so the test keeps a handle on what the shipper's copy receives.
@@ -150,8 +152,12 @@ impl Sink for MemorySink {
 
     async fn ship(&self, records: &[AnalyticsRecord]) -> Result<(), SinkError> {
         self.calls.fetch_add(1, Ordering::Relaxed);
+        if matches!(*self.behaviour.lock().unwrap_or_else(|p| p.into_inner()), Behaviour::Hang) {
+            return std::future::pending().await;
+        }
         let mut b = self.behaviour.lock().unwrap_or_else(|p| p.into_inner());
         match &mut *b {
+            Behaviour::Hang => {}
             Behaviour::Accept => {}
             Behaviour::Unavailable(0) => *b = Behaviour::Accept,
             Behaviour::Unavailable(n) => {

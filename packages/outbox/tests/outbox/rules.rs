@@ -128,3 +128,41 @@ async fn the_background_task_ships_new_records_and_stops_on_request() {
     stop.send(true).unwrap();
     tokio::time::timeout(Duration::from_secs(2), task).await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn drain_ships_the_whole_queue_before_a_stop() {
+    let store = store_with_outbox(&[OutboxTopic::Analytics]);
+    let written: usize = (0..10).map(|i| trade(&store, i)).sum();
+    let sink = MemorySink::new(OutboxTopic::Analytics);
+    // Batches of 4: the whole queue takes several deliveries, all made by one drain.
+    let shipper = Shipper::new(store.clone(), sink.clone(), config(4));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    assert_eq!(shipper.drain(deadline).await, written);
+    assert_eq!(sink.delivered().len(), written);
+    assert_eq!(shipper.status().pending, 0);
+}
+
+#[tokio::test]
+async fn drain_gives_up_on_a_failing_or_hanging_destination_and_keeps_the_queue() {
+    let store = store_with_outbox(&[OutboxTopic::Analytics]);
+    let written: usize = (0..3).map(|i| trade(&store, i)).sum();
+    let sink = MemorySink::new(OutboxTopic::Analytics);
+    let shipper = Shipper::new(store.clone(), sink.clone(), config(500));
+
+    // A failure ends the flush at once, well before the deadline.
+    sink.set(Behaviour::Unavailable(100));
+    let started = std::time::Instant::now();
+    assert_eq!(shipper.drain(tokio::time::Instant::now() + Duration::from_secs(30)).await, 0);
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(shipper.status().pending, written as u64);
+
+    // A destination that never answers is cut off at the deadline; nothing is lost.
+    sink.set(Behaviour::Hang);
+    let started = std::time::Instant::now();
+    assert_eq!(shipper.drain(tokio::time::Instant::now() + Duration::from_millis(300)).await, 0);
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(3), "{took:?}");
+    assert_eq!(shipper.status().pending, written as u64);
+    sink.set(Behaviour::Accept);
+    assert_eq!(shipper.drain(tokio::time::Instant::now() + Duration::from_secs(5)).await, written);
+}

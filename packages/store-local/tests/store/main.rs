@@ -4,6 +4,7 @@
 mod audit;
 mod concurrency;
 mod corrupt;
+mod counts;
 mod decimals;
 mod fills;
 mod helpers;

@@ -129,3 +129,24 @@ fn a_database_from_a_newer_build_is_refused() -> TestResult {
     assert_eq!(version, SCHEMA_VERSION + 98);
     Ok(())
 }
+
+#[cfg(unix)]
+#[test]
+fn what_open_creates_is_private_to_its_owner() -> TestResult {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = TempDir::new();
+    let store = LocalStore::open(&dir.path().join("nested"))?;
+    store.set_kv("k", "v")?;
+    let mode = |p: &std::path::Path| -> std::io::Result<u32> {
+        Ok(std::fs::metadata(p)?.permissions().mode() & 0o777)
+    };
+    assert_eq!(mode(&dir.path().join("nested"))?, 0o700);
+    let db = dir.path().join("nested").join(mirai_store_local::DB_FILE);
+    assert_eq!(mode(&db)?, 0o600);
+    // SQLite gives the write-ahead log and its index the database file's mode.
+    for suffix in ["-wal", "-shm"] {
+        let side = db.with_file_name(format!("{}{suffix}", mirai_store_local::DB_FILE));
+        assert_eq!(mode(&side)?, 0o600, "{}", side.display());
+    }
+    Ok(())
+}

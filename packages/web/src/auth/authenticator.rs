@@ -1,13 +1,13 @@
 //! `Auth`: checks the operator's credentials and issues and verifies their tokens.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use mirai_core::{Clock, Timestamp};
 use serde::Serialize;
 
+use super::keyring::KeyRing;
 use super::password::PasswordHash;
-use super::token::TokenKeys;
 use super::{AuthError, Claims, SystemClock, TokenRejection};
 use crate::secret_eq::secret_eq;
 
@@ -31,11 +31,12 @@ impl fmt::Debug for IssuedToken {
 }
 
 /// The single operator account and the token keys. Built once per process: hashing the password
-/// costs tens of milliseconds by design.
+/// costs tens of milliseconds by design. The JWT secret can be rotated in place
+/// ([`Auth::rotate_secret`]).
 pub struct Auth {
     username: String,
     password: PasswordHash,
-    keys: TokenKeys,
+    keys: RwLock<KeyRing>,
     clock: Arc<dyn Clock + Send + Sync>,
 }
 
@@ -55,7 +56,7 @@ impl Auth {
         Ok(Self {
             username: username.to_owned(),
             password: PasswordHash::new(password)?,
-            keys: TokenKeys::new(jwt_secret),
+            keys: RwLock::new(KeyRing::new(jwt_secret)),
             clock: Arc::new(SystemClock),
         })
     }
@@ -89,16 +90,39 @@ impl Auth {
         self.issue()
     }
 
+    /// Signs new tokens with `jwt_secret` from now on. Tokens signed with the secret it replaces
+    /// still verify until they expire (12 h at most), so nobody is logged out; a restart forgets
+    /// the replaced secret at once. `Ok(false)` when `jwt_secret` is the secret already in use.
+    pub fn rotate_secret(&self, jwt_secret: &[u8]) -> Result<bool, AuthError> {
+        if jwt_secret.len() < MIN_SECRET_BYTES {
+            return Err(AuthError::SecretTooShort { len: jwt_secret.len(), min: MIN_SECRET_BYTES });
+        }
+        let now = self.now_secs();
+        Ok(self.keys.write().unwrap_or_else(PoisonError::into_inner).rotate(jwt_secret, now))
+    }
+
+    /// How many replaced JWT secrets still verify tokens (see [`Auth::rotate_secret`]).
+    pub fn retired_secrets(&self) -> usize {
+        self.keys.read().unwrap_or_else(PoisonError::into_inner).retired(self.now_secs())
+    }
+
     /// Issues a token for the operator, valid from now for 12 hours.
     pub fn issue(&self) -> Result<IssuedToken, AuthError> {
-        let (token, claims) = self.keys.issue(&self.username, self.now_secs())?;
+        // A poisoned lock still holds a whole key ring: rotation swaps it in one assignment.
+        let keys = self.keys.read().unwrap_or_else(PoisonError::into_inner);
+        let (token, claims) = keys.current().issue(&self.username, self.now_secs())?;
         Ok(IssuedToken { token, expires_at: Timestamp::from_millis(claims.exp.saturating_mul(1000)) })
     }
 
-    /// Verifies a bearer token: HS256 signature with our secret, within its validity window
-    /// (5 s leeway), and issued to the operator.
+    /// Verifies a bearer token: HS256 signature with our secret (or one it replaced less than
+    /// 12 h ago), within its validity window (5 s leeway), and issued to the operator.
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        let claims = self.keys.verify(token, self.now_secs()).map_err(AuthError::Token)?;
+        let claims = self
+            .keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .verify(token, self.now_secs())
+            .map_err(AuthError::Token)?;
         if !secret_eq(claims.sub.as_bytes(), self.username.as_bytes()) {
             return Err(AuthError::Token(TokenRejection::Subject));
         }
@@ -154,6 +178,31 @@ mod tests {
         assert_eq!(past.verify(&issued.token), Err(AuthError::Token(TokenRejection::Expired)));
         let before = later(-6_000);
         assert_eq!(before.verify(&issued.token), Err(AuthError::Token(TokenRejection::NotYetValid)));
+    }
+
+    #[test]
+    fn a_rotated_secret_signs_new_tokens_and_old_ones_still_verify() {
+        let t0 = 1_700_000_000_000;
+        let auth = Auth::new("admin", "pw", SECRET).expect("auth").with_clock(Arc::new(Fixed(t0)));
+        let old = auth.issue().expect("issue").token;
+        let next = b"fedcba9876543210fedcba9876543210-next";
+        assert_eq!(auth.rotate_secret(&next[..31]), Err(AuthError::SecretTooShort { len: 31, min: 32 }));
+        assert_eq!(auth.rotate_secret(SECRET), Ok(false), "the same secret changes nothing");
+        assert_eq!(auth.rotate_secret(next), Ok(true));
+        assert_eq!(auth.retired_secrets(), 1);
+        assert!(auth.verify(&old).is_ok(), "a token signed before the rotation still verifies");
+        let new = auth.issue().expect("issue").token;
+        let signed_with = |secret: &[u8]| {
+            Auth::new("admin", "pw", secret)
+                .expect("auth")
+                .with_clock(Arc::new(Fixed(t0)))
+                .issue()
+                .unwrap()
+                .token
+        };
+        assert_eq!(new, signed_with(next), "new tokens are signed with the new secret");
+        let forged = signed_with(b"some-random-secret-nobody-configured-000");
+        assert_eq!(auth.verify(&forged), Err(AuthError::Token(TokenRejection::Signature)));
     }
 
     #[test]

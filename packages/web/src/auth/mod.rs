@@ -5,6 +5,7 @@ mod authenticator;
 mod client;
 mod error;
 mod event;
+mod keyring;
 mod limiter;
 mod password;
 mod token;

@@ -7,4 +7,5 @@ mod wire;
 
 pub(crate) use remote::check_base_url;
 pub use remote::{RemoteBackend, RemoteSetupError, TIMEOUT};
-pub use server::{MIN_SERVICE_TOKEN_BYTES, handle_control_api};
+pub(crate) use server::template as control_route_template;
+pub use server::{MIN_SERVICE_TOKEN_BYTES, check_service_token, handle_control_api};

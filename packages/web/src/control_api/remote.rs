@@ -33,11 +33,12 @@ pub enum RemoteSetupError {
     Client(String),
 }
 
-/// Checks a worker base URL: absolute http(s), a host, no credentials, query or fragment.
+/// Checks a worker base URL: absolute, a host, no credentials, query or fragment, and https
+/// unless the worker is on this machine (127.0.0.0/8, ::1, localhost). Every request carries the
+/// service token and the answers carry the account, so plain http across a network gives both to
+/// anyone on the path: a remote worker goes behind a TLS proxy (docs/operations.md).
 pub(crate) fn check_base_url(raw: &str) -> Result<Url, String> {
-    // The worker is often on the operator's own network; its address carries no secret (the
-    // service token goes in a header). `WORKER_URL` itself is checked by the web tier's config.
-    mirai_settings::check_base_url(raw, mirai_settings::Transport::AnyHttp)
+    mirai_settings::check_base_url(raw, mirai_settings::Transport::HttpsUnlessLoopback)
 }
 
 /// Calls `handle_control_api` on a worker. The HTTP client is built once and reused; each call
@@ -273,6 +274,14 @@ mod tests {
         assert!(check_base_url("http://user:pw@x").is_err());
         assert!(check_base_url("http://x/?a=1").is_err());
         assert!(check_base_url("not a url").is_err());
+        // Plain http only to this machine: the service token would cross the network in clear.
+        for loopback in ["http://127.0.0.2:8080", "http://[::1]:8080/", "http://localhost:8080"] {
+            assert!(check_base_url(loopback).is_ok(), "{loopback}");
+        }
+        for remote in ["http://worker.internal:8080", "http://10.0.0.5:8080", "http://[2001:db8::1]/"] {
+            let why = check_base_url(remote).expect_err(remote);
+            assert!(why.contains("https"), "{remote}: {why}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! JWTs), for the worker to mount.
 
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
 
 use super::wire::{self, PositionsBody, ProposalsBody, RecordedBody, TradesBody};
 use crate::auth::LoginEvent;
@@ -35,18 +35,59 @@ pub async fn handle_control_api(
     }
 }
 
+/// Whether `headers` carry `Authorization: Bearer <service_token>`, compared in constant time.
+/// A configured token shorter than [`MIN_SERVICE_TOKEN_BYTES`] refuses everyone (an internal
+/// error: the operator's to fix). Shared by the control API and the worker's `/metrics`, so that
+/// both are guarded by the one check.
+pub fn check_service_token(headers: &HeaderMap, service_token: &str) -> ApiResult<()> {
+    if service_token.len() < MIN_SERVICE_TOKEN_BYTES {
+        return Err(ApiError::Internal("control API service token is unset or too short".to_owned()));
+    }
+    let presented = bearer_token(headers).unwrap_or_default();
+    if !secret_eq(presented.as_bytes(), service_token.as_bytes()) {
+        return Err(ApiError::Unauthorized("invalid service token"));
+    }
+    Ok(())
+}
+
+/// The control-API route `path` matches, as a template (ids replaced by `{id}`) for metrics
+/// labels; `None` for a path it does not serve. Beside `dispatch`, which it must follow.
+pub(crate) fn template(path: &str) -> Option<&'static str> {
+    if let Some(parsed) = backtests::parse_path(path, wire::BACKTESTS) {
+        return match parsed {
+            Ok((_, true)) => Some("/internal/v1/backtests/{id}/result"),
+            Ok((_, false)) => Some("/internal/v1/backtests/{id}"),
+            Err(_) => None,
+        };
+    }
+    if let Some(parsed) = proposals::parse_path(path, wire::PROPOSALS) {
+        return match parsed {
+            Ok((_, true)) => Some("/internal/v1/proposals/{id}/approve"),
+            Ok((_, false)) => Some("/internal/v1/proposals/{id}/reject"),
+            Err(_) => None,
+        };
+    }
+    [
+        wire::STATUS,
+        wire::POSITIONS,
+        wire::TRADES,
+        wire::CONTROL,
+        wire::BACKTESTS,
+        wire::NEWS_SEARCH,
+        wire::RATIONALES_SEARCH,
+        wire::PROPOSALS,
+        wire::LOGIN_AUDIT,
+    ]
+    .into_iter()
+    .find(|known| *known == path)
+}
+
 async fn dispatch(
     backend: &dyn Backend,
     service_token: &str,
     req: &Request<Bytes>,
 ) -> ApiResult<Response<Bytes>> {
-    if service_token.len() < MIN_SERVICE_TOKEN_BYTES {
-        return Err(ApiError::Internal("control API service token is unset or too short".to_owned()));
-    }
-    let presented = bearer_token(req.headers()).unwrap_or_default();
-    if !secret_eq(presented.as_bytes(), service_token.as_bytes()) {
-        return Err(ApiError::Unauthorized("invalid service token"));
-    }
+    check_service_token(req.headers(), service_token)?;
 
     let path = req.uri().path();
     if let Some(parsed) = backtests::parse_path(path, wire::BACKTESTS) {

@@ -15,7 +15,7 @@ const BACKTESTS: &str = "/api/backtests";
 const PROPOSALS: &str = "/api/proposals";
 
 #[derive(Clone, Copy)]
-enum Route<'a> {
+pub(super) enum Route<'a> {
     Dashboard,
     Health,
     Login,
@@ -33,7 +33,7 @@ enum Route<'a> {
 }
 
 impl<'a> Route<'a> {
-    fn find(path: &'a str) -> ApiResult<Self> {
+    pub(super) fn find(path: &'a str) -> ApiResult<Self> {
         if let Some(parsed) = backtests::parse_path(path, BACKTESTS) {
             let (id, result) = parsed?;
             return Ok(if result { Route::BacktestResult(id) } else { Route::Backtest(id) });
@@ -57,6 +57,28 @@ impl<'a> Route<'a> {
             PROPOSALS => Route::Proposals,
             _ => return Err(ApiError::NotFound),
         })
+    }
+
+    /// The path as a template, ids replaced by `{id}`: a metrics label, whose values must be a
+    /// small fixed set. Beside `find` so that a new route gets its template in the same edit.
+    pub(super) fn template(self) -> &'static str {
+        match self {
+            Route::Dashboard => "/",
+            Route::Health => "/api/health",
+            Route::Login => "/api/auth/login",
+            Route::Status => "/api/status",
+            Route::Positions => "/api/positions",
+            Route::Trades => "/api/trades",
+            Route::Control => "/api/control",
+            Route::NewBacktest => BACKTESTS,
+            Route::Backtest(_) => "/api/backtests/{id}",
+            Route::BacktestResult(_) => "/api/backtests/{id}/result",
+            Route::Search(Corpus::News) => "/api/news/search",
+            Route::Search(Corpus::Rationales) => "/api/rationales/search",
+            Route::Proposals => PROPOSALS,
+            Route::DecideProposal(_, true) => "/api/proposals/{id}/approve",
+            Route::DecideProposal(_, false) => "/api/proposals/{id}/reject",
+        }
     }
 
     fn method(self) -> (Method, &'static str) {

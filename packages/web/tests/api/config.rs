@@ -77,3 +77,30 @@ fn login_limits_are_read_and_checked_with_the_rest() {
         ]
     );
 }
+
+#[test]
+fn a_worker_url_in_clear_beyond_this_machine_is_refused() {
+    let with = |url: &str| {
+        from(&[
+            ("JWT_SECRET", SECRET),
+            ("WEB_PASS", PASSWORD),
+            ("WORKER_SERVICE_TOKEN", SERVICE_TOKEN),
+            ("WORKER_URL", url),
+        ])
+    };
+    for remote in ["http://worker.example.com:8080", "http://203.0.113.7:8080", "http://[2001:db8::7]:8080"] {
+        let err = with(remote).expect_err(remote);
+        assert_eq!(err.problems().len(), 1, "{err}");
+        let text = err.to_string();
+        assert!(text.contains("WORKER_URL is invalid") && text.contains("must use https"), "{text}");
+    }
+    for fine in [
+        "https://worker.example.com",
+        "http://127.0.0.1:8080",
+        "http://127.8.9.10:8080",
+        "http://[::1]:8080",
+        "http://localhost:8080",
+    ] {
+        with(fine).unwrap_or_else(|e| panic!("{fine}: {e}"));
+    }
+}

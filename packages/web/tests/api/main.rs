@@ -7,6 +7,7 @@ mod auth;
 mod backtests;
 mod config;
 mod control_api;
+mod fuzz;
 mod login_audit;
 mod login_limits;
 mod proposals;
