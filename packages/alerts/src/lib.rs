@@ -18,6 +18,8 @@ mod redact;
 mod retry;
 mod settings;
 pub mod telegram;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod webhook;
 
 pub use channel::Channel;

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use mirai_store_local::LocalStore;
 
-use crate::alerts::fakes::FakeWebhook;
 use crate::binance::{binance_env, sim_with};
 use crate::helpers::*;
+use mirai_alerts::testing::FakeWebhook;
 
 const RISK: [(&str, &str); 5] = [
     ("MAX_POSITION_PCT", "10"),

@@ -9,8 +9,8 @@ use mirai_alerts::{ControlKind, Event, Notifier, Redactor};
 use mirai_core::Amount;
 use secrecy::SecretString;
 
-use crate::fake::{FakeTelegram, TOKEN};
 use crate::webhook::{quick, settings};
+use mirai_alerts::testing::{FakeTelegram, TOKEN};
 
 #[derive(Clone, Default)]
 struct Recorder(Arc<Mutex<Vec<(ChatAction, String)>>>);

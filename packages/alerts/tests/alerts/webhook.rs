@@ -7,7 +7,7 @@ use std::time::Duration;
 use mirai_alerts::{AlertSettings, ControlKind, Event, Notifier, Redactor, Retry, deliver};
 use mirai_core::Backoff;
 
-use crate::fake::{FakeWebhook, TOKEN};
+use mirai_alerts::testing::{FakeWebhook, TOKEN};
 
 pub fn quick() -> Retry {
     Retry {

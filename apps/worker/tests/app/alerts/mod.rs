@@ -4,14 +4,12 @@
 //! live approval given with the CLI while the worker runs are alerted; `mirai alerts test`
 //! reports each channel in its exit code.
 
-pub(crate) mod fakes;
-
 use std::time::Duration;
 
 use serde_json::json;
 
 use crate::helpers::*;
-use fakes::{FakeTelegram, FakeWebhook, TOKEN, wait};
+use mirai_alerts::testing::{FakeTelegram, FakeWebhook, TOKEN, wait};
 
 /// Every secret a test's worker knows: none may appear in any message.
 fn assert_no_secret(messages: &[String]) {

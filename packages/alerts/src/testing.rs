@@ -1,6 +1,5 @@
-//! Local stand-ins for the alert channels, on 127.0.0.1: a Slack-style webhook answering from a
-//! script of statuses, and a Telegram Bot API (`sendMessage`, `getUpdates`) that checks the bot
-//! token in the path and serves queued messages.
+//! Test stand-ins (feature `testing`), on 127.0.0.1: a webhook that answers from a script of statuses, and a Telegram Bot API
+//! (`sendMessage`, `getUpdates`) that checks the bot token in the path and serves queued updates.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -22,7 +21,7 @@ async fn serve(app: Router) -> String {
     base
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 struct Hook {
     /// Statuses to answer before answering 200.
     script: Arc<Mutex<VecDeque<u16>>>,
@@ -30,6 +29,7 @@ struct Hook {
     seen: Arc<Mutex<Vec<(Value, u16)>>>,
 }
 
+#[derive(Debug)]
 pub struct FakeWebhook {
     pub url: String,
     hook: Hook,
@@ -76,13 +76,16 @@ async fn webhook(State(h): State<Hook>, body: Bytes) -> Response {
     (StatusCode::from_u16(status).expect("status"), body).into_response()
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 struct Bot {
     sent: Arc<Mutex<Vec<(i64, String)>>>,
     updates: Arc<Mutex<VecDeque<Value>>>,
     next_id: Arc<Mutex<i64>>,
+    /// `sendMessage` answers 429 this many times first.
+    throttle: Arc<Mutex<u32>>,
 }
 
+#[derive(Debug)]
 pub struct FakeTelegram {
     pub base: String,
     bot: Bot,
@@ -93,6 +96,11 @@ impl FakeTelegram {
         let bot = Bot::default();
         let app = Router::new().fallback(telegram).with_state(bot.clone());
         Self { base: serve(app).await, bot }
+    }
+
+    /// `sendMessage` answers 429 (`retry_after` 1 s) `n` times before it delivers.
+    pub fn throttle(&self, n: u32) {
+        *self.bot.throttle.lock().expect("fake telegram") = n;
     }
 
     /// Queues a text message from `chat`, sent now.
@@ -129,6 +137,14 @@ async fn telegram(State(bot): State<Bot>, uri: Uri, body: Bytes) -> Response {
     let ok = |result: Value| json!({ "ok": true, "result": result }).to_string().into_response();
     match method {
         "sendMessage" => {
+            {
+                let mut t = bot.throttle.lock().expect("fake telegram");
+                if *t > 0 {
+                    *t -= 1;
+                    let said = json!({ "ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1", "parameters": { "retry_after": 1 } });
+                    return (StatusCode::TOO_MANY_REQUESTS, said.to_string()).into_response();
+                }
+            }
             let chat = body["chat_id"].as_i64().expect("chat_id");
             let text = body["text"].as_str().expect("text").to_owned();
             bot.sent.lock().expect("fake telegram").push((chat, text));
