@@ -83,7 +83,8 @@ if [ "${FUZZ_ONLY:-}" != 1 ]; then
   fi
   echo "fault suite: $(( $(seconds) - started )) s; command: MIRAI_FAULTS_LONG=1 cargo test -p mirai-worker --test app faults:: -- --nocapture --test-threads 1" \
     | tee -a "$summary"
-  grep -h '^FAULTS ' "$out/faults.log" | tee -a "$summary"
+  # `--nocapture` may print a figure on the same line as the test's name.
+  grep -ho 'FAULTS .*' "$out/faults.log" | tee -a "$summary"
 fi
 
 if [ "${FAULTS_ONLY:-}" != 1 ]; then
@@ -98,7 +99,7 @@ if [ "${FAULTS_ONLY:-}" != 1 ]; then
     fi
     echo "fuzz $label: $cases cases per property, $(( $(seconds) - started )) s; command: PROPTEST_CASES=$cases cargo test $*" \
       | tee -a "$summary"
-    grep -h '^FUZZ ' "$out/fuzz-$label.log" | tee -a "$summary" || true
+    grep -ho 'FUZZ .*' "$out/fuzz-$label.log" | tee -a "$summary" || true
   }
   # The backtester's CSV reader: its damaged-line property and its number parser's.
   fuzz csv -p mirai-backtest --lib data::
