@@ -115,16 +115,15 @@ impl BarPump {
 }
 
 /// Settings that keep the rules trading: the suite wants many orders quickly, and a trade cap, a
-/// cooldown, a news embargo, a confidence floor or the notional cap (which entries sized at 10 %
-/// of equity cross as soon as equity passes 10,000) would leave minutes with nothing happening.
-const BUSY: [(&str, &str); 8] = [
+/// cooldown, a news embargo or the notional cap (which entries sized at 10 % of equity cross as
+/// soon as equity passes 10,000) would leave minutes with nothing happening.
+const BUSY: [(&str, &str); 7] = [
     ("STRATEGY_PARAMS", "fast=2,slow=5"),
     ("MAX_TRADES_PER_DAY", "100000"),
     ("MAX_CONSECUTIVE_LOSSES", "1000"),
     ("COOLDOWN_MINUTES", "0"),
     ("EMBARGO_MINUTES_AFTER_NEWS", "0"),
     ("MAX_DAILY_LOSS_PCT", "100"),
-    ("MIN_CONFIDENCE", "0"),
     ("MAX_ORDER_NOTIONAL", "100000"),
 ];
 
