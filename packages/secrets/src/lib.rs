@@ -20,6 +20,8 @@ mod error;
 mod map;
 mod settings;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use aws::AwsSecrets;
 pub use error::{RefreshError, SecretsError};

@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use mirai_secrets::{AwsSecrets, AwsSettings, Secrets, SecretsError, SecretsSettings, StaticCredentials};
+use mirai_secrets::testing::{create, operator, put};
+use mirai_secrets::{Secrets, SecretsError, SecretsSettings};
 use mirai_testkit::{Kind, Service, shared};
 
 fn moto_port() -> u16 {
@@ -41,41 +42,6 @@ fn env(port: u16, id: &str, extra: &[(&str, &str)]) -> HashMap<String, String> {
 async fn load(env: HashMap<String, String>) -> Result<Secrets, SecretsError> {
     let settings = SecretsSettings::from_lookup(&|k| env.get(k).cloned()).expect("valid settings");
     Secrets::load(&settings, move |k| env.get(k).cloned()).await
-}
-
-/// A client of the secret `id`, to create and update it as an operator would.
-async fn operator(port: u16, id: &str) -> AwsSecrets {
-    let settings = AwsSettings {
-        region: Some("us-east-1".into()),
-        endpoint_url: Some(format!("http://127.0.0.1:{port}")),
-        credentials: Some(StaticCredentials {
-            access_key_id: "testing".into(),
-            secret_access_key: "testing".into(),
-            session_token: None,
-        }),
-        ..AwsSettings::new(id)
-    };
-    AwsSecrets::connect(&settings).await.expect("client")
-}
-
-async fn create(op: &AwsSecrets, json: &str) {
-    op.client()
-        .create_secret()
-        .name(op.secret_id())
-        .secret_string(json)
-        .send()
-        .await
-        .expect("secret created");
-}
-
-async fn put(op: &AwsSecrets, json: &str) {
-    op.client()
-        .put_secret_value()
-        .secret_id(op.secret_id())
-        .secret_string(json)
-        .send()
-        .await
-        .expect("secret updated");
 }
 
 const JWT_1: &str = "jwt-one-0123456789abcdef0123456789abcdef";

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use mirai_secrets::{AwsSecrets, AwsSettings, StaticCredentials};
+use mirai_secrets::testing::{create, operator, put};
 use mirai_testkit::{Kind, Service, shared};
 use mirai_web::Auth;
 use serde_json::{Value, json};
@@ -35,41 +35,6 @@ fn aws_vars(port: u16, id: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// The operator's own client of the secret, to create and update it.
-async fn operator(port: u16, id: &str) -> AwsSecrets {
-    let settings = AwsSettings {
-        region: Some("us-east-1".into()),
-        endpoint_url: Some(format!("http://127.0.0.1:{port}")),
-        credentials: Some(StaticCredentials {
-            access_key_id: "testing".into(),
-            secret_access_key: "testing".into(),
-            session_token: None,
-        }),
-        ..AwsSettings::new(id)
-    };
-    AwsSecrets::connect(&settings).await.expect("client")
-}
-
-async fn create(op: &AwsSecrets, value: &Value) {
-    op.client()
-        .create_secret()
-        .name(op.secret_id())
-        .secret_string(value.to_string())
-        .send()
-        .await
-        .expect("secret created");
-}
-
-async fn put(op: &AwsSecrets, value: &Value) {
-    op.client()
-        .put_secret_value()
-        .secret_id(op.secret_id())
-        .secret_string(value.to_string())
-        .send()
-        .await
-        .expect("secret updated");
-}
-
 /// A token for `admin` signed with `secret`, as whoever holds that secret could mint one.
 fn token_signed_with(secret: &str) -> String {
     Auth::new("admin", "unused-password", secret.as_bytes()).expect("auth").issue().expect("token").token
@@ -84,7 +49,7 @@ async fn the_binary_reads_its_secrets_from_aws_and_rotates_the_jwt_secret_on_sig
     let port = shared(Kind::Moto).expect("moto runs (./scripts/test.sh installs it)").port();
     let id = unique("binary");
     let op = operator(port, &id).await;
-    create(&op, &json!({"WEB_PASS": PASS, "JWT_SECRET": JWT_1})).await;
+    create(&op, &json!({"WEB_PASS": PASS, "JWT_SECRET": JWT_1}).to_string()).await;
 
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -118,7 +83,7 @@ async fn the_binary_reads_its_secrets_from_aws_and_rotates_the_jwt_secret_on_sig
     assert_eq!(status_code(&c, &base, &new_secret_token).await, 401, "not rotated yet");
 
     // Rotate: a new JWT secret in the store, then SIGHUP.
-    put(&op, &json!({"WEB_PASS": PASS, "JWT_SECRET": JWT_2})).await;
+    put(&op, &json!({"WEB_PASS": PASS, "JWT_SECRET": JWT_2}).to_string()).await;
     let sent = Instant::now();
     app.signal("HUP");
     while status_code(&c, &base, &new_secret_token).await != 200 {
@@ -186,7 +151,8 @@ async fn the_binary_will_not_start_without_its_secret() {
 async fn aws_down_during_a_refresh_leaves_the_running_worker_on_its_last_good_secrets() {
     let mut moto = Service::start(Kind::Moto).expect("moto starts");
     let id = unique("in-process");
-    create(&operator(moto.port(), &id).await, &json!({"WEB_PASS": PASS, "JWT_SECRET": JWT_1})).await;
+    create(&operator(moto.port(), &id).await, &json!({"WEB_PASS": PASS, "JWT_SECRET": JWT_1}).to_string())
+        .await;
     let dir = tempfile::tempdir().unwrap();
     let mut env: HashMap<String, String> =
         aws_vars(moto.port(), &id).into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
@@ -231,7 +197,7 @@ fn subcommands_read_the_secret_through_the_same_lookup() {
     let id = unique("command");
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        create(&operator(port, &id).await, &json!({"OPENAI_API_KEY": "sk-from-secret"})).await
+        create(&operator(port, &id).await, &json!({"OPENAI_API_KEY": "sk-from-secret"}).to_string()).await
     });
     drop(rt);
     let env: HashMap<String, String> =
