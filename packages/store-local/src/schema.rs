@@ -4,7 +4,7 @@
 //! times in INTEGER milliseconds UTC. Each table has an INTEGER PRIMARY KEY `seq` (its rowid);
 //! rows are never deleted, so `seq` is insertion order and breaks ties between equal times.
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::{Result, StoreError};
 
@@ -220,29 +220,33 @@ END;
 
 /// Brings the database to `SCHEMA_VERSION`, or refuses one from a newer build.
 pub(crate) fn migrate(conn: &mut Connection, location: &str) -> Result<()> {
-    // The version is read inside an IMMEDIATE transaction so that two processes opening a fresh
-    // file at once cannot both run V1.
+    // IMMEDIATE so that two processes opening a fresh file at once cannot both run V1.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    apply(&tx, MIGRATIONS, location, "local store")?;
+    tx.execute_batch(AUDIT_GUARDS)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Runs the `migrations` a file has not had yet (its `user_version` counts those it has), each
+/// recorded as it goes, inside the caller's transaction; refuses a file from a newer build. Shared
+/// by the ledger and the vector index, which version their files the same way.
+pub(crate) fn apply(tx: &Transaction<'_>, migrations: &[&str], location: &str, what: &str) -> Result<()> {
+    let supported = migrations.len() as i64;
     let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    if found > SCHEMA_VERSION {
-        return Err(StoreError::NewerSchema {
-            location: location.to_owned(),
-            found,
-            supported: SCHEMA_VERSION,
-        });
+    if found > supported {
+        return Err(StoreError::NewerSchema { location: location.to_owned(), found, supported });
     }
     let start = usize::try_from(found).map_err(|_| StoreError::Corrupt {
         column: "PRAGMA user_version".to_owned(),
         value: found.to_string(),
         why: "a schema version cannot be negative".to_owned(),
     })?;
-    for (done, sql) in MIGRATIONS.iter().enumerate().skip(start) {
+    for (done, sql) in migrations.iter().enumerate().skip(start) {
         tx.execute_batch(sql)?;
         // PRAGMA takes no bound parameters; rusqlite renders this integer as a literal.
         tx.pragma_update(None, "user_version", done as i64 + 1)?;
-        tracing::info!(%location, version = done + 1, "migrated local store");
+        tracing::info!(%location, version = done + 1, "migrated {what}");
     }
-    tx.execute_batch(AUDIT_GUARDS)?;
-    tx.commit()?;
     Ok(())
 }

@@ -13,9 +13,6 @@ use crate::{Result, StoreError};
 /// has shipped.
 const MIGRATIONS: &[&str] = &[V1, V2];
 
-/// The schema version this build writes (`PRAGMA user_version`).
-const VERSION: i64 = MIGRATIONS.len() as i64;
-
 const V1: &str = r#"
 CREATE TABLE IF NOT EXISTS models (
     collection TEXT    PRIMARY KEY,
@@ -55,20 +52,7 @@ pub fn key(c: Collection) -> &'static str {
 pub fn migrate(conn: &mut Connection, location: &str) -> Result<()> {
     // IMMEDIATE: two processes opening an old file at once must not both add the column.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if found > VERSION {
-        return Err(StoreError::NewerSchema { location: location.to_owned(), found, supported: VERSION });
-    }
-    let start = usize::try_from(found).map_err(|_| StoreError::Corrupt {
-        column: "PRAGMA user_version".to_owned(),
-        value: found.to_string(),
-        why: "a schema version cannot be negative".to_owned(),
-    })?;
-    for (done, sql) in MIGRATIONS.iter().enumerate().skip(start) {
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", done as i64 + 1)?;
-        tracing::info!(%location, version = done + 1, "migrated vector index");
-    }
+    crate::schema::apply(&tx, MIGRATIONS, location, "vector index")?;
     tx.commit()?;
     Ok(())
 }
