@@ -83,6 +83,25 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Midnight UTC of a `YYYY-MM-DD` date; `None` unless the text is exactly that (four, two and two
+/// digits) and a real date (`2026-02-30` is not). Shared by the web tier's time parameters and
+/// the model's settings and guard file.
+pub fn parse_date(s: &str) -> Option<Timestamp> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |from: usize, to: usize| -> Option<i64> {
+        let part = s.get(from..to)?;
+        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
+    };
+    let (y, m, d) = (digits(0, 4)?, digits(5, 7)?, digits(8, 10)?);
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        return None;
+    }
+    Some(Timestamp::from_millis(days_from_civil(y, m, d) * MS_PER_DAY))
+}
+
 /// Howard Hinnant's days-to-civil algorithm; written out here because pulling a date crate into
 /// the core for one conversion would be the larger cost.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {

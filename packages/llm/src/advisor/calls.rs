@@ -7,10 +7,11 @@
 //! add nothing a directory of immutable files does not already give.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use super::private_file::{owner_only, write_atomically};
 
 /// What one call sent and got back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,15 +85,9 @@ impl CallLog {
         if path.exists() && matches!(self.get(&call.key), Ok(Some(_))) {
             return Ok(());
         }
-        let io = |source| CallLogError::Io { path: path.clone(), source };
-        let tmp = self.dir.join(format!(".{}.tmp", call.key));
         let bytes = serde_json::to_vec_pretty(call)
             .map_err(|source| CallLogError::Corrupt { path: path.clone(), source })?;
-        let mut f = fs::File::create(&tmp).map_err(io)?;
-        f.write_all(&bytes).map_err(io)?;
-        f.sync_all().map_err(io)?;
-        owner_only(&tmp);
-        fs::rename(&tmp, &path).map_err(io)?;
+        write_atomically(&path, &bytes).map_err(|source| CallLogError::Io { path: path.clone(), source })?;
         Ok(())
     }
 
@@ -101,18 +96,6 @@ impl CallLog {
         let safe: String = key.chars().filter(char::is_ascii_hexdigit).take(64).collect();
         self.dir.join(format!("{safe}.json"))
     }
-}
-
-/// Prompts quote news and answers carry rationales: not secrets, but nobody else's to read.
-fn owner_only(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = if path.is_dir() { 0o700 } else { 0o600 };
-        let _ = fs::set_permissions(path, fs::Permissions::from_mode(mode));
-    }
-    #[cfg(not(unix))]
-    let _ = path;
 }
 
 #[cfg(test)]

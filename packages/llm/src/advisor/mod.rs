@@ -10,6 +10,7 @@ pub mod answer;
 pub mod calls;
 pub mod chat;
 pub mod guard;
+mod private_file;
 pub mod prompt;
 pub mod retrieval;
 pub mod sanitize;

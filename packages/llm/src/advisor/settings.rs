@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use mirai_core::Timestamp;
-use mirai_core::time::{MS_PER_DAY, days_from_civil, days_in_month};
+
 use mirai_settings::{Reader, Transport, check_base_url, is_loopback};
 use rust_decimal::Decimal;
 use secrecy::SecretString;
@@ -168,21 +168,10 @@ pub fn known_training_cutoff(model: &str) -> Option<Timestamp> {
     parse_day(day)
 }
 
-/// `YYYY-MM-DD` as 00:00 UTC of that day; `None` unless it is exactly that and a real date.
+/// `YYYY-MM-DD` (surrounding spaces allowed) as 00:00 UTC of that day; `None` unless it is a
+/// real date.
 pub fn parse_day(s: &str) -> Option<Timestamp> {
-    let s = s.trim();
-    let digits = |from: usize, to: usize| -> Option<i64> {
-        let part = s.get(from..to)?;
-        if part.bytes().all(|b| b.is_ascii_digit()) { part.parse().ok() } else { None }
-    };
-    if s.len() != 10 || s.as_bytes()[4] != b'-' || s.as_bytes()[7] != b'-' {
-        return None;
-    }
-    let (y, m, d) = (digits(0, 4)?, digits(5, 7)?, digits(8, 10)?);
-    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
-        return None;
-    }
-    Some(Timestamp::from_millis(days_from_civil(y, m, d) * MS_PER_DAY))
+    mirai_core::time::parse_date(s.trim())
 }
 
 #[cfg(test)]

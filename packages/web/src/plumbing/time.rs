@@ -1,7 +1,6 @@
 //! Times in queries: epoch milliseconds, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (UTC).
 
 use mirai_core::Timestamp;
-use mirai_core::time::{days_from_civil, days_in_month};
 
 /// A time read from a query parameter ([`parse_time`]'s forms).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,12 +26,7 @@ pub(crate) fn parse_time(s: &str) -> Option<Timestamp> {
     let num = |part: &str, len: usize| {
         (part.len() == len && part.bytes().all(|b| b.is_ascii_digit())).then(|| part.parse::<i64>().ok())?
     };
-    let mut d = date.split('-');
-    let (y, m, day) = (num(d.next()?, 4)?, num(d.next()?, 2)?, num(d.next()?, 2)?);
-    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=days_in_month(y, m)).contains(&day) {
-        return None;
-    }
-    let mut secs = days_from_civil(y, m, day) * 86_400;
+    let mut secs = mirai_core::time::parse_date(date)?.millis() / 1000;
     if let Some(t) = time {
         let mut p = t.split(':');
         let (h, mi, se) = (num(p.next()?, 2)?, num(p.next()?, 2)?, num(p.next()?, 2)?);

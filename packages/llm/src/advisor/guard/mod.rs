@@ -12,14 +12,13 @@
 //! log's directory, rather than overwriting it: two processes never erase each other's spend.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 
-use mirai_core::Timestamp;
-use mirai_core::time::days_from_civil;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+
+mod state;
+
+pub use state::StateFile;
+use state::{Record, utc_day};
 
 use super::chat::CallFailure;
 
@@ -287,10 +286,10 @@ impl Guards {
             }
             Err(damage) => {
                 let why = file.set_aside(&damage);
-                tracing::error!(path = %file.path.display(), %why, "the model's budget record is unusable; the model is not asked until 00:00 UTC");
+                tracing::error!(path = %file.path().display(), %why, "the model's budget record is unusable; the model is not asked until 00:00 UTC");
                 g.synced.closed = Some(why);
                 if let Err(e) = file.write(&g.record()) {
-                    tracing::error!(path = %file.path.display(), error = %e, "the model's budget record could not be replaced");
+                    tracing::error!(path = %file.path().display(), error = %e, "the model's budget record could not be replaced");
                 }
             }
         }
@@ -411,9 +410,9 @@ impl Guards {
             self.pending = DayTotals::new(self.synced.day);
             self.breaker_changed = false;
             if let Err(e) = file.write(&self.record()) {
-                tracing::error!(path = %file.path.display(), error = %e, "the model's budget record could not be written; the model is not asked until 00:00 UTC");
+                tracing::error!(path = %file.path().display(), error = %e, "the model's budget record could not be written; the model is not asked until 00:00 UTC");
                 self.synced.closed =
-                    Some(format!("its record {} could not be written: {e}", file.path.display()));
+                    Some(format!("its record {} could not be written: {e}", file.path().display()));
             }
         }
         self.file = Some(file);
@@ -445,226 +444,13 @@ impl Guards {
     }
 }
 
-/// What the file holds.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Record {
-    totals: DayTotals,
-    breaker_failures: u32,
-    breaker_open_until_ms: Option<i64>,
-}
-
-/// The file's format: plain JSON an operator can read, and edit to recover (docs/ai.md).
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Wire {
-    version: u32,
-    /// The UTC date the totals are for, `YYYY-MM-DD`.
-    day: String,
-    spent_usd: Decimal,
-    calls: u64,
-    tokens_in: u64,
-    tokens_out: u64,
-    fallbacks: u64,
-    fallbacks_by_cause: BTreeMap<String, u64>,
-    last_fallback_reason: Option<String>,
-    /// Why the budget is closed for the day although not spent.
-    closed: Option<String>,
-    breaker_failures: u32,
-    breaker_open_until_ms: Option<i64>,
-}
-
-const VERSION: u32 = 1;
-
-impl Record {
-    fn to_wire(&self) -> Wire {
-        let t = &self.totals;
-        Wire {
-            version: VERSION,
-            day: date(t.day),
-            spent_usd: t.spent_usd.normalize(),
-            calls: t.calls,
-            tokens_in: t.tokens_in,
-            tokens_out: t.tokens_out,
-            fallbacks: t.fallbacks,
-            fallbacks_by_cause: t.by_cause.clone(),
-            last_fallback_reason: t.last_fallback_reason.clone(),
-            closed: t.closed.clone(),
-            breaker_failures: self.breaker_failures,
-            breaker_open_until_ms: self.breaker_open_until_ms,
-        }
-    }
-
-    fn from_wire(w: Wire) -> Result<Self, String> {
-        if w.version != VERSION {
-            return Err(format!("version {} is not {VERSION}", w.version));
-        }
-        let day = parse_date(&w.day).ok_or_else(|| format!("day {:?} is not a YYYY-MM-DD date", w.day))?;
-        if w.spent_usd.is_sign_negative() {
-            return Err(format!("spent_usd {} is negative", w.spent_usd));
-        }
-        Ok(Self {
-            totals: DayTotals {
-                day,
-                spent_usd: w.spent_usd,
-                calls: w.calls,
-                tokens_in: w.tokens_in,
-                tokens_out: w.tokens_out,
-                fallbacks: w.fallbacks,
-                by_cause: w.fallbacks_by_cause,
-                last_fallback_reason: w.last_fallback_reason,
-                closed: w.closed,
-            },
-            breaker_failures: w.breaker_failures,
-            breaker_open_until_ms: w.breaker_open_until_ms,
-        })
-    }
-}
-
-/// Why the file could not be used, and its bytes when they could be read.
-#[derive(Debug)]
-struct Damage {
-    why: String,
-    bytes: Option<Vec<u8>>,
-}
-
-/// Where the guards are kept: [`StateFile::beside`] a call log.
-#[derive(Clone, Debug)]
-pub struct StateFile {
-    path: PathBuf,
-    /// Locked while the file is read and replaced: the call log's directory.
-    lock_dir: PathBuf,
-}
-
-impl StateFile {
-    /// The state of the call log in `log_dir`: `<log_dir>.guard.json`, beside it, so the log's
-    /// directory holds call records only.
-    pub fn beside(log_dir: &Path) -> Self {
-        let dir = fs::canonicalize(log_dir).unwrap_or_else(|_| log_dir.to_path_buf());
-        let mut name = dir.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "llm-calls".into());
-        name.push(".guard.json");
-        Self { path: dir.with_file_name(name), lock_dir: dir }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// An exclusive lock on the log's directory, released when dropped. Without one (a system
-    /// where a directory cannot be opened) the file is still replaced atomically; two processes
-    /// writing at the same instant could then lose one's last additions.
-    fn lock(&self) -> Option<fs::File> {
-        let dir = fs::File::open(&self.lock_dir).ok()?;
-        match dir.lock() {
-            Ok(()) => Some(dir),
-            Err(e) => {
-                tracing::warn!(dir = %self.lock_dir.display(), error = %e, "could not lock the model call log");
-                None
-            }
-        }
-    }
-
-    fn read(&self) -> Result<Option<Record>, Damage> {
-        let bytes = match fs::read(&self.path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(Damage {
-                    why: format!("{} cannot be read: {e}", self.path.display()),
-                    bytes: None,
-                });
-            }
-        };
-        let parsed =
-            serde_json::from_slice::<Wire>(&bytes).map_err(|e| e.to_string()).and_then(Record::from_wire);
-        match parsed {
-            Ok(r) => Ok(Some(r)),
-            Err(e) => {
-                Err(Damage { why: format!("{} is damaged: {e}", self.path.display()), bytes: Some(bytes) })
-            }
-        }
-    }
-
-    /// Keeps a damaged record's bytes as `….damaged` for whoever looks into it; says where.
-    fn set_aside(&self, damage: &Damage) -> String {
-        let Some(bytes) = &damage.bytes else { return damage.why.clone() };
-        let mut aside = self.path.clone().into_os_string();
-        aside.push(".damaged");
-        let aside = PathBuf::from(aside);
-        match write_atomically(&aside, bytes) {
-            Ok(()) => format!("{}; a copy is kept as {}", damage.why, aside.display()),
-            Err(_) => damage.why.clone(),
-        }
-    }
-
-    fn write(&self, record: &Record) -> std::io::Result<()> {
-        let bytes = serde_json::to_vec_pretty(&record.to_wire()).map_err(std::io::Error::other)?;
-        write_atomically(&self.path, &bytes)
-    }
-}
-
-/// To a temporary name, synced, owner-only, then renamed over `path`: a crash leaves the old
-/// record or the new one, never half of one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut tmp = path.to_path_buf().into_os_string();
-    tmp.push(format!(".{}.tmp", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    let written = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        owner_only(&tmp);
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&tmp);
-        return written;
-    }
-    // The rename itself survives a power cut only once the directory is synced.
-    if let Some(dir) = path.parent()
-        && let Ok(d) = fs::File::open(dir)
-    {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-/// What was spent is nobody else's business on a shared machine.
-fn owner_only(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-}
-
-fn utc_day(now_ms: i64) -> i64 {
-    Timestamp::from_millis(now_ms).utc_day()
-}
-
-/// `YYYY-MM-DD` of day number `day`.
-fn date(day: i64) -> String {
-    let iso = Timestamp::from_millis(day.saturating_mul(mirai_core::time::MS_PER_DAY)).to_iso8601();
-    iso.get(..10).unwrap_or(&iso).to_owned()
-}
-
-/// The day number of a `YYYY-MM-DD` date; `None` for anything else (such as `2026-02-30`).
-fn parse_date(s: &str) -> Option<i64> {
-    let mut parts = s.splitn(3, '-');
-    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return None;
-    }
-    let day = days_from_civil(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-    (date(day) == s).then_some(day)
-}
-
 #[cfg(test)]
 mod tests {
+    use super::state::{date, parse_date};
     use super::*;
     use rust_decimal_macros::dec;
+    use std::fs;
+    use std::path::{Path, PathBuf};
 
     const DAY: i64 = 86_400_000;
     /// Noon, 2023-11-14 UTC.
