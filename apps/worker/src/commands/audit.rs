@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use mirai_store_local::{DB_FILE, LocalStore, StoreError};
+use mirai_store_local::{DB_FILE, StoreError};
 
-use super::data_dir::data_dir;
+use super::data_dir::{data_dir, open_existing};
 use super::{Failure, failure::print};
 
 #[derive(Debug, Clone, Args)]
@@ -28,13 +28,7 @@ pub enum AuditAction {
 pub fn audit(args: &AuditArgs) -> Result<(), Failure> {
     let dir = data_dir(args.data_dir.as_deref());
     let db = dir.join(DB_FILE);
-    // Opening would create an empty store, whose empty log "verifies": a wrong path must not
-    // pass for an intact one.
-    if !db.is_file() {
-        return Err(Failure::System(format!("no store at {}", db.display())));
-    }
-    let store = LocalStore::open(&dir)
-        .map_err(|e| Failure::System(format!("opening the store in {}: {e}", dir.display())))?;
+    let store = open_existing(&dir)?;
     match &args.action {
         AuditAction::Verify => match store.verify_audit() {
             Ok(n) => print(&format!("audit log intact: {n} entries verified in {}\n", db.display())),

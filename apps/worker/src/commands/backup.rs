@@ -10,7 +10,7 @@ use mirai_core::{Clock as _, SystemClock, Timestamp};
 use mirai_store_local::{DB_FILE, DataDirLock, LocalStore, verify_file};
 use serde::{Deserialize, Serialize};
 
-use super::data_dir::data_dir;
+use super::data_dir::{data_dir, open_existing};
 use super::{Failure, failure::print};
 
 /// The store key under which the last backup is recorded.
@@ -112,15 +112,6 @@ pub fn restore(args: &RestoreArgs) -> Result<(), Failure> {
         args.from.display(),
         current.display(),
     ))
-}
-
-/// The store in `dir`, which must exist: a mistyped directory must not back up a new, empty one.
-fn open_existing(dir: &Path) -> Result<LocalStore, Failure> {
-    let db = dir.join(DB_FILE);
-    if !db.is_file() {
-        return Err(Failure::Usage(format!("no store at {}", db.display())));
-    }
-    LocalStore::open(dir).map_err(|e| Failure::System(format!("opening the store in {}: {e}", dir.display())))
 }
 
 /// Copies `from` to the new file `to`, readable by its owner only.

@@ -12,6 +12,13 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// What went wrong, in words.
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Usage(m) | Failure::System(m) => m,
+        }
+    }
+
     /// Prints the error on stderr and gives the exit code.
     pub fn report(self) -> ExitCode {
         let (msg, code) = match self {

@@ -10,10 +10,15 @@ use clap::Args;
 use mirai_binance::{BinanceHttpClient, HttpConfig};
 use mirai_core::{Clock as _, SystemClock, Timestamp};
 use mirai_live::venue::BinanceSettings;
-use mirai_store_local::{DB_FILE, LocalStore};
+use mirai_store_local::LocalStore;
 
 use super::backup::last_backup;
 use super::data_dir::data_dir;
+
+/// The store in `dir`, or why not, for a check's row.
+fn open_existing(dir: &Path) -> Result<LocalStore, String> {
+    super::data_dir::open_existing(dir).map_err(|f| f.message().to_owned())
+}
 use super::{Failure, failure::print};
 
 /// The store key under which `mirai alerts test` records a delivery to every channel.
@@ -250,14 +255,6 @@ fn backup(store: &LocalStore, get: &dyn Fn(&str) -> Option<String>, now: Timesta
         Ok(None) => Check::fail(BACKUP, "none taken: `mirai backup --out FILE`"),
         Err(e) => Check::fail(BACKUP, e),
     }
-}
-
-fn open_existing(dir: &Path) -> Result<LocalStore, String> {
-    let db = dir.join(DB_FILE);
-    if !db.is_file() {
-        return Err(format!("no store at {}", db.display()));
-    }
-    LocalStore::open(dir).map_err(|e| format!("opening the store in {}: {e}", dir.display()))
 }
 
 /// The checklist as a table.
