@@ -61,9 +61,13 @@ start_service fakesnow MIRAI_TEST_FAKESNOW_PORT "$venv/bin/fakesnow" -s --host 1
 start_service milvus-lite MIRAI_TEST_MILVUS_PORT "$venv/bin/milvus-lite" server --data-dir "$run_dir/milvus-lite" --host 127.0.0.1 --port
 start_service moto MIRAI_TEST_MOTO_PORT "$venv/bin/moto_server" -H 127.0.0.1 -p
 
+# Incremental caches double what `target/` holds and a clean checkout (CI) never reuses them.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo test"
 cargo test --workspace --locked
+echo "==> target/ holds $(du -sh target 2>/dev/null | cut -f1) after the run"
