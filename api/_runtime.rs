@@ -34,8 +34,15 @@ pub fn ctx() -> Option<&'static Ctx> {
 pub async fn respond_with(ctx: Option<&Ctx>, req: Request<Bytes>) -> Response<Bytes> {
     match ctx {
         Some(ctx) => mirai_web::handle(ctx, req).await,
-        None => ApiError::Internal("the web tier is not configured".to_owned()).into_response(),
+        None => https(ApiError::Internal("the web tier is not configured".to_owned()).into_response()),
     }
+}
+
+/// The functions are served over https: every answer, the ones made here included (413, the
+/// unconfigured 500), carries the security headers with `Strict-Transport-Security`.
+fn https(mut resp: Response<Bytes>) -> Response<Bytes> {
+    mirai_web::secure_headers(resp.headers_mut(), true);
+    resp
 }
 
 /// Reads a streamed body, stopping at [`MAX_BODY_BYTES`]: a larger one (by `Content-Length` or
@@ -66,13 +73,14 @@ pub async fn vercel_handler(req: vercel_runtime::Request) -> Response<vercel_run
     let (parts, body) = req.into_parts();
     let resp = match read_body(&parts.headers, body).await {
         Ok(bytes) => respond_with(ctx(), Request::from_parts(parts, bytes)).await,
-        Err(resp) => resp,
+        Err(resp) => https(resp),
     };
     resp.map(vercel_runtime::ResponseBody::from)
 }
 
-/// The `main` of every Vercel function: logging, the context (built before the first request,
-/// so a cold start pays the password hashing once), then the runtime.
+/// The `main` of every Vercel function: logging, the context (built before the first request:
+/// settings checked, the worker's HTTP client made), then the runtime. Users are the worker's,
+/// checked over its control API at each login and request.
 pub async fn run_vercel() -> Result<(), Error> {
     mirai_web::telemetry::init();
     let _ = ctx();
@@ -170,8 +178,8 @@ mod tests {
             }
         }
         assert_eq!(
-            routes, 15,
-            "health, status, positions, trades, control, login, dashboard, news/search, rationales/search, the three backtest routes and the three proposal routes"
+            routes, 29,
+            "health, status, positions, performance, pnl, round-trips, decisions, trades, control, login, me, dashboard, news/search, rationales/search, the three backtest routes, the three proposal routes, risk, audit, live with approve and revoke, users with users/[name], openapi and docs"
         );
         // Vercel maps `/api/backtests/{id}`, `/api/backtests/{id}/result` and
         // `/api/proposals/{id}/approve|reject` to these files by its dynamic-segment convention;
@@ -193,5 +201,9 @@ mod tests {
         assert!(v["functions"]["api/**/*.rs"].is_object());
         let rewrites = v["rewrites"].as_array().expect("rewrites");
         assert!(rewrites.iter().any(|r| r["source"] == "/" && r["destination"] == "/api/dashboard"));
+        assert!(
+            rewrites.iter().any(|r| r["source"] == "/api/openapi.json" && r["destination"] == "/api/openapi"),
+            "the spec's path reaches its function"
+        );
     }
 }

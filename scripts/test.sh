@@ -26,6 +26,19 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
 fi
 export MIRAI_TEST_VENV="$venv"
 
+# --- Debian's Chromium for the dashboard's browser test (apps/worker/tests/app/browser.rs) -----
+# Playwright drives /usr/bin/chromium; a browser build of its own cannot be downloaded here.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing Debian's chromium package for the browser test"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || true
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "error: /usr/bin/chromium not found; install Debian's chromium package (apt-get install -y chromium)" >&2
+    exit 1
+  fi
+fi
+
 # --- One shared instance of each service for the run ---------------------------------------------
 run_dir=$(mktemp -d)
 export MIRAI_TEST_PIDS_DIR="$run_dir/pids"

@@ -73,6 +73,7 @@ impl Consultant for ModelConsultant {
                     model: advisor.model().to_owned(),
                     reason: e.to_string(),
                     prompt_hash: None,
+                    usage: None,
                 },
             }
         })

@@ -2,17 +2,20 @@
 //! local store (ledger, kill switch, risk counters, feed position), reconciles orders left open by
 //! a crash, and starts the feed, the trading task and the web server.
 //!
-//! Two venues: the paper exchange on replayed bars (`DRY_RUN=true`, the default), or Binance
-//! (`DRY_RUN=false` with keys), whose start-up lives in `venue::boot`.
+//! Two venues: the paper exchange (`DRY_RUN=true`, the default), on replayed bars or, with
+//! `MARKET_DATA=binance`, on Binance's public market data (`venue::market_data`, no key); or
+//! Binance (`DRY_RUN=false` with keys), whose start-up lives in `venue::boot`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use mirai_core::{
-    Amount, AuditEvent, Clock, Fill, ManualClock, OrderStatus, Price, Qty, RiskState, SystemClock, Timestamp,
+    Amount, AuditEvent, CandleSource, Clock, Fill, ManualClock, MarketEvent, OrderStatus, Price, Qty,
+    RiskState, SymbolRules, SystemClock, Timestamp,
 };
 use mirai_engine::{Engine, EngineConfig, RuleBasedAdvisor, Sizing};
+use mirai_live::candles::CandleLog;
 use mirai_paper::{PaperConfig, PaperExchange, PaperExecutor};
 use mirai_store_local::{LocalStore, StoreError};
 use mirai_web::{Auth, Backend, Ctx, LoginLimiter, Mode};
@@ -21,17 +24,19 @@ use tokio::task::JoinHandle;
 
 use crate::backend::LocalBackend;
 use crate::config::Settings;
-use crate::feed::{BAR_MS, ReplayFeed, base_asset, quote_asset, replay_rules};
+use crate::feed::{BAR_INTERVAL, BAR_MS, ReplayFeed, base_asset, quote_asset, replay_rules};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::secret::random_hex;
 use crate::shared::Shared;
 use crate::shipping::Shipping;
 use crate::trader::{KV_FEED_LAST, KV_RISK_STATE, KV_STOPS_PREFIX, Trader, cash_from_fills};
+use crate::venue::PublicMarket;
 use crate::venue::boot::{self as binance, TraderParts};
 use mirai_outbox::{AnalyticsSink, ShipperConfig};
 
 const KV_ANCHOR: &str = "replay.anchor_ms";
+/// The market data last traded on in this data directory (`replay`, `binance`, `venue`).
+const KV_MARKET_DATA: &str = "market_data.source";
 /// Bars replayed into the strategies (without acting) after a restart.
 const WARM_UP_BARS: usize = 200;
 
@@ -42,8 +47,13 @@ pub struct Running {
     pub user: String,
     /// Paper, or the Binance environment traded on.
     pub mode: Mode,
-    /// Set when no WEB_PASS was configured: shown once on the console, never logged.
+    /// Where the market data comes from: the replay, Binance's public data (paper), the venue.
+    pub market_data: CandleSource,
+    /// Set at the first start when no WEB_PASS was configured: the first admin's password, shown
+    /// once on the console, never logged (only its hash is kept).
     pub generated_password: Option<SecretString>,
+    /// Whether this start made the first admin (`user`): the store had no user.
+    pub first_admin_created: bool,
     pub store: Arc<LocalStore>,
     pub shipping: Arc<Shipping>,
     pub knowledge: Arc<crate::knowledge::Knowledge>,
@@ -157,6 +167,21 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         }),
         None => None,
     };
+    // A dry run on Binance's public market data: the symbols' real rules first, as the engine
+    // and the paper exchange are built with them. Not contacted with the audit chain broken
+    // (nothing would trade). Unreachable: the worker starts and refuses to trade, saying why.
+    let public_market = match settings.paper_market_data() {
+        Some(m) if audit_broken.is_none() => {
+            Some(crate::venue::connect_public(m, &settings.trading.symbols).await.map_err(|e| {
+                let why = format!("no Binance market data ({}): {e}; restart once it is reachable", m.rest);
+                tracing::error!(reason = %why, "trading refused");
+                why
+            }))
+        }
+        _ => None,
+    };
+    let market_data = settings.market_source();
+    warn_on_market_switch(&store, market_data)?;
     let mode = settings.mode();
     let anchor = match store.get_kv(KV_ANCHOR)? {
         Some(v) => Timestamp::from_millis(v.parse().context("stored replay anchor")?),
@@ -173,12 +198,16 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         starting_cash: settings.paper.starting_cash,
         fee_rate: settings.paper.fee_rate,
         sizing: Sizing::FractionOfEquity(settings.trading.position_size),
-        limits: settings.trading.limits.clone(),
+        limits: starting_limits(&store, &settings.trading.limits)?,
     };
     let mut engine = Engine::new(config, RuleBasedAdvisor::default(), clock.clone());
     for s in &settings.trading.symbols {
-        let rules = binance.as_ref().and_then(|b| b.rules(*s)).unwrap_or_else(|| replay_rules(*s));
-        engine.add_symbol(*s, settings.build_strategy(), Some(rules));
+        let rules = binance
+            .as_ref()
+            .and_then(|b| b.rules(*s))
+            .or_else(|| public_market.as_ref().and_then(|m| m.as_ref().ok()?.rules(*s)))
+            .unwrap_or_else(|| replay_rules(*s));
+        engine.add_symbol(*s, settings.build_strategy(*s), Some(rules));
     }
     let fills = store.all_fills()?;
     let cash = cash_from_fills(settings.paper.starting_cash, &fills);
@@ -235,8 +264,10 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                 last_event_at: None,
                 blocked_reason: audit_broken
                     .clone()
-                    .or_else(|| binance.as_ref().and_then(|b| b.blocked_reason())),
+                    .or_else(|| binance.as_ref().and_then(|b| b.blocked_reason()))
+                    .or_else(|| public_market.as_ref().and_then(|m| m.as_ref().err().cloned())),
                 advisor: consultant.as_ref().map(|c| c.stats()),
+                market_data: Some(market_data),
             },
         ),
         store.clone(),
@@ -259,26 +290,46 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         stop: trader_stop_rx,
     };
 
-    // The web tier.
-    let generated_password = match settings.web.pass {
-        Some(_) => None,
-        None => Some(SecretString::from(random_hex(12).context("generating a password")?)),
+    // The web tier. The users are in the store (`mirai users`); WEB_USER and WEB_PASS (or a
+    // password generated here, shown once) make the first admin when there is none. Without
+    // JWT_SECRET the secret is kept in DATA_DIR, so a restart logs nobody out.
+    let first = crate::users::bootstrap(&store, &settings.web.user, settings.web.pass.as_ref(), wall_now)?;
+    let (first_admin_created, generated_password) = match first {
+        crate::users::Bootstrap::Created { generated, .. } => (true, generated),
+        crate::users::Bootstrap::Existing { .. } => (false, None),
     };
-    let password = settings.web.pass.clone().or_else(|| generated_password.clone()).unwrap_or_default();
     let jwt_secret = match &settings.web.jwt_secret {
         Some(s) => s.clone(),
-        None => SecretString::from(random_hex(32).context("generating a JWT secret")?),
+        None => crate::users::jwt_secret(&settings.data_dir).context("the JWT secret kept in DATA_DIR")?,
     };
-    let auth = Auth::new(&settings.web.user, password.expose_secret(), jwt_secret.expose_secret().as_bytes())
-        .context("setting up login")?;
-    let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(
-        shared_placeholder.clone(),
-        knowledge.clone(),
-        shipping.clone(),
-        settings.backtests,
-    ));
-    let ctx =
-        Arc::new(Ctx::new(auth, backend.clone()).with_limiter(LoginLimiter::new(settings.web.login_policy)));
+    // A connection of its own: the check of every request never waits behind the trading task.
+    let users = Arc::new(crate::users::StoreUsers::new(Arc::new(
+        LocalStore::open(&settings.data_dir).context("opening the store for the users")?,
+    )));
+    let auth =
+        Auth::with_users(jwt_secret.expose_secret().as_bytes(), users.clone()).context("setting up login")?;
+    let backend: Arc<dyn Backend> = Arc::new(
+        LocalBackend::new(
+            shared_placeholder.clone(),
+            knowledge.clone(),
+            shipping.clone(),
+            settings.backtests,
+        )
+        .with_users(users)
+        .with_admin(crate::backend::AdminSettings {
+            reader: Arc::new(
+                LocalStore::open(&settings.data_dir).context("opening the store for the admin routes")?,
+            ),
+            approval_hours: settings.trading.live_approval_hours,
+            live_configured: mode == Mode::Live,
+            preflight: crate::backend::preflight_of(settings.data_dir.clone()),
+        }),
+    );
+    let ctx = Arc::new(
+        Ctx::new(auth, backend.clone())
+            .with_limiter(LoginLimiter::new(settings.web.login_policy))
+            .with_request_limits(settings.web.request_limits),
+    );
     // SECRETS_SOURCE=aws: SIGHUP and SECRETS_REFRESH_MINUTES re-read the secret; a new JWT secret
     // and Binance key apply in place (rotation.rs). The task ends with the web tier.
     if let Some(secrets) = &settings.secrets {
@@ -302,7 +353,12 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             let (trader, feed) = binance::launch(prepared, parts).await;
             (trader, feed, 0)
         }
-        None => start_paper(&settings, parts, &positions, cash, &fills, anchor, audit_broken)?,
+        None => {
+            let blocked =
+                audit_broken.or_else(|| public_market.as_ref().and_then(|m| m.as_ref().err().cloned()));
+            let market = public_market.and_then(Result::ok);
+            start_paper(&settings, parts, &positions, cash, &fills, anchor, blocked, market).await?
+        }
     };
 
     store.record(
@@ -326,7 +382,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         addr,
         user: settings.web.user,
         mode,
+        market_data,
         generated_password,
+        first_admin_created,
         store,
         shipping,
         knowledge,
@@ -340,11 +398,13 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     })
 }
 
-/// The paper venue: the paper exchange holding what the ledger holds, the replayed feed resumed
-/// after the last bar traded, and the trading task. Returns the trading task, the feed task and
-/// the bar the feed resumes at. `blocked`: trading is refused for this reason; the trading task
-/// serves commands and the status, but no market data reaches it, so it decides nothing.
-fn start_paper(
+/// The paper venue: the paper exchange holding what the ledger holds, the market (Binance's public
+/// data when `market` is given, else the replay resumed after the last bar traded), and the
+/// trading task. Returns the trading task, the feed task and the replay bar the feed resumes at
+/// (0 on Binance's data). `blocked`: trading is refused for this reason; the trading task serves
+/// commands and the status, but no market data reaches it, so it decides nothing.
+#[allow(clippy::too_many_arguments)]
+async fn start_paper(
     settings: &Settings,
     parts: TraderParts,
     positions: &[mirai_core::Position],
@@ -352,6 +412,7 @@ fn start_paper(
     fills: &[Fill],
     anchor: Timestamp,
     blocked: Option<String>,
+    market: Option<PublicMarket>,
 ) -> anyhow::Result<(JoinHandle<()>, JoinHandle<()>, u64)> {
     let TraderParts {
         mut engine,
@@ -368,35 +429,77 @@ fn start_paper(
         news,
     } = parts;
     let (event_tx, event_rx) = events;
+    // Each symbol's filters: the exchange's own on Binance's data, Binance-like ones on the replay.
+    let rules: Vec<SymbolRules> = settings
+        .trading
+        .symbols
+        .iter()
+        .map(|s| market.as_ref().and_then(|m| m.rules(*s)).unwrap_or_else(|| replay_rules(*s)))
+        .collect();
+    // The ledger's cash is one asset.
+    let quote = rules.first().map_or_else(quote_asset, |r| r.quote);
+    if let Some(other) = rules.iter().find(|r| r.quote != quote) {
+        anyhow::bail!(
+            "the paper exchange holds its cash in one asset ({quote}), but {} is quoted in {}: trade symbols \
+             quoted in one asset",
+            other.symbol,
+            other.quote
+        );
+    }
     // The paper exchange holds what the ledger says we hold.
-    let mut balances = vec![(quote_asset(), cash.get())];
+    let mut balances = vec![(quote, cash.get())];
     for p in positions.iter().filter(|p| !p.is_flat()) {
-        balances.push((base_asset(p.symbol), p.qty.get()));
+        let base =
+            rules.iter().find(|r| r.symbol == p.symbol).map_or_else(|| base_asset(p.symbol), |r| r.base);
+        balances.push((base, p.qty.get()));
     }
     let mut paper = PaperExchange::new(PaperConfig {
         fee_rate: settings.paper.fee_rate,
         slippage_bps: settings.paper.slippage_bps,
-        rules: settings.trading.symbols.iter().map(|s| replay_rules(*s)).collect(),
+        rules,
         balances,
     })
     .context("paper exchange settings")?;
     let (next_order_id, next_trade) = next_paper_ids(&store, fills)?;
     paper.resume_ids(next_order_id, next_trade);
     let executor = PaperExecutor::new(paper, clock.clone());
+    // The trading task marks the paper exchange with every market event before the engine
+    // decides on it: market orders fill at the last close (plus slippage) of the feed in use.
     let paper_handle = executor.shared();
 
-    // The feed resumes after the last bar traded; the bars before it warm the strategies.
-    let mut feed = ReplayFeed::new(&settings.trading.symbols, settings.replay.seed, anchor);
+    // The market, unless trading is blocked (then nothing reaches the trading task, and the
+    // sender is kept so that it keeps serving operator commands). Binance's public data: the
+    // strategies warmed on its last closed bars from REST, then the kline stream, caught up from
+    // REST on every reconnect. The replay: resumed after the last bar traded, the bars before it
+    // warming the strategies.
     let mut next_index = 0;
-    for s in &settings.trading.symbols {
-        if let Some(v) = store.get_kv(&format!("{KV_FEED_LAST}.{s}"))? {
-            let open = Timestamp::from_millis(v.parse().context("stored feed position")?);
-            next_index = next_index.max(ReplayFeed::index_of(anchor, open) + 1);
+    let (feed_task, candle_log) = match (settings.paper_market_data(), market) {
+        (Some(s), market) => {
+            let log = CandleLog::new(CandleSource::Binance, s.kline_interval.as_str());
+            let task = match (market, &blocked) {
+                (Some(m), None) => m.start_feed(&mut engine, event_tx).await,
+                _ => idle_feed(event_tx),
+            };
+            (task, log)
         }
-    }
-    for c in feed.skip_to(next_index, WARM_UP_BARS) {
-        engine.warm_up(&c);
-    }
+        (None, _) => {
+            let mut feed = ReplayFeed::new(&settings.trading.symbols, settings.replay.seed, anchor);
+            for s in &settings.trading.symbols {
+                if let Some(v) = store.get_kv(&format!("{KV_FEED_LAST}.{s}"))? {
+                    let open = Timestamp::from_millis(v.parse().context("stored feed position")?);
+                    next_index = next_index.max(ReplayFeed::index_of(anchor, open) + 1);
+                }
+            }
+            for c in feed.skip_to(next_index, WARM_UP_BARS) {
+                engine.warm_up(&c);
+            }
+            let task = match blocked {
+                Some(_) => idle_feed(event_tx),
+                None => tokio::spawn(feed.play(event_tx, settings.replay.bars_per_second)),
+            };
+            (task, CandleLog::new(CandleSource::Replay, BAR_INTERVAL))
+        }
+    };
     let mut trader = Trader::new(
         engine,
         clock,
@@ -412,21 +515,57 @@ fn start_paper(
     if let Some(c) = consultant {
         trader = trader.with_consultant(c);
     }
-    trader = trader.with_approval(approval).with_news(news);
-    let feed_task = match blocked {
-        Some(why) => {
-            trader = trader.with_blocked_reason(Arc::new(move || Some(why.clone())));
-            // The sender is kept so that the trading task keeps serving operator commands.
-            tokio::spawn(async move {
-                let _keep = event_tx;
-                std::future::pending::<()>().await
-            })
-        }
-        None => tokio::spawn(feed.play(event_tx, settings.replay.bars_per_second)),
-    };
+    trader = trader
+        .with_approval(approval)
+        .with_news(news)
+        .with_candle_log(candle_log)
+        .with_market_data(settings.market_source());
+    if let Some(why) = blocked {
+        trader = trader.with_blocked_reason(Arc::new(move || Some(why.clone())));
+    }
     shared.publish(trader.snapshot());
     let trader_task = tokio::spawn(trader.run(event_rx, commands, stop));
     Ok((trader_task, feed_task, next_index))
+}
+
+/// A feed that sends nothing and keeps the channel open, so that the trading task still serves
+/// operator commands while trading is blocked.
+fn idle_feed(tx: mpsc::Sender<MarketEvent>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let _keep = tx;
+        std::future::pending::<()>().await
+    })
+}
+
+/// The market traded on is kept in the store; a run on another one (the replay's clock runs
+/// ahead of the wall clock, Binance's does not) is warned about, since the risk gates' days and
+/// the ledger's times then jump. A separate `DATA_DIR` per market keeps them apart.
+fn warn_on_market_switch(store: &LocalStore, source: CandleSource) -> anyhow::Result<()> {
+    if let Some(before) = store.get_kv(KV_MARKET_DATA)?
+        && before != source.as_str()
+    {
+        tracing::warn!(before = %before, now = source.as_str(), "this data directory traded on other market data before; the ledger's market times may jump (use a DATA_DIR per market data source)");
+    }
+    store.set_kv(KV_MARKET_DATA, source.as_str())?;
+    Ok(())
+}
+
+/// The risk limits to trade with: those an admin set from the dashboard (kept in the store), which
+/// win over the environment's and `STRATEGY_FILE`'s from the moment they are set, else
+/// `configured`. Stored limits that cannot be read stop the start rather than fall back.
+fn starting_limits(
+    store: &LocalStore,
+    configured: &mirai_core::RiskLimits,
+) -> anyhow::Result<mirai_core::RiskLimits> {
+    match store.risk_limits().context("the risk limits set from the dashboard")? {
+        Some(kept) => {
+            if &kept.limits != configured {
+                tracing::warn!(set_by = %kept.set_by, set_at = %kept.set_at, "risk limits set from the dashboard are in force; the environment's and STRATEGY_FILE's are not used");
+            }
+            Ok(kept.limits)
+        }
+        None => Ok(configured.clone()),
+    }
 }
 
 /// Walks the audit log's hash chain. `Some(reason)` when it is broken: the ledger was changed

@@ -3,19 +3,28 @@
 //! commands and decisions on proposals to the trading task, waiting until they apply, and
 //! runs backtests off that task (`crate::backtests`), and searches news and rationales
 //! (`crate::knowledge`), and appends login attempts to the audit log. The status it reports
-//! includes each shipping destination's backlog.
+//! includes each shipping destination's backlog; performance, the P&L series, round trips and
+//! decision outcomes are computed from the ledger (`mirai_reports`, shaped by `crate::history`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mirai_core::{AuditEvent, ClientOrderId, Collection, Decision, Proposal, VectorError};
+use mirai_core::RiskLimits;
+use mirai_core::{Amount, AuditEvent, ClientOrderId, Collection, Decision, Proposal, Timestamp, VectorError};
 use mirai_news::{NewsError, TextQuery};
+use mirai_reports::{RoundTrip, SymbolPerformance};
 use mirai_store_local::{LocalStore, StoreError};
 use mirai_web::{
+    AuditPage, AuditQuery, LiveApprovalView, LiveApproveRequest, NewUser, RiskLimitsView, UserUpdate,
+    UserView,
+};
+use mirai_web::{
     Backend, BackendError, BackendFuture, BacktestJobView, BacktestRequest, BacktestResultView,
-    ControlAction, LoginEvent, LoginOutcome, OutboxView, PositionView, ProposalStatus, ProposalView,
-    SearchHitView, SearchRequest, StatusView, TradeView,
+    BacktestsPage, BacktestsQuery, ControlAction, DecisionsPage, DecisionsQuery, LoginEvent, LoginOutcome,
+    OutboxView, PerformanceView, PnlQuery, PnlView, PositionView, ProposalStatus, ProposalView,
+    RoundTripsPage, RoundTripsQuery, SearchHitView, SearchRequest, StatusView, SymbolPerformanceView,
+    TradeView, UserDirectory,
 };
 use tokio::sync::oneshot;
 
@@ -25,6 +34,10 @@ use crate::knowledge::Knowledge;
 use crate::login_budget::{FAILED_LOGINS_AUDITED_PER_MINUTE, LoginAuditBudget};
 use crate::shared::{Act, Command, Shared};
 use crate::shipping::Shipping;
+use crate::users::StoreUsers;
+
+mod admin;
+pub use admin::{AUDIT_FULL_CHECK_EVERY, AdminSettings, AuditChain, Preflight, preflight_of};
 
 /// How long a command may wait for the trading task; it serves commands before market data, so
 /// this is only reached if the task is gone or stuck.
@@ -52,6 +65,10 @@ pub struct LocalBackend {
     login_budget: Arc<std::sync::Mutex<LoginAuditBudget>>,
     /// Client addresses go into the audit log as keyed hashes only.
     addresses: Arc<AddressHasher>,
+    /// The users in the store, served to remote web tiers over the control API.
+    users: Option<Arc<StoreUsers>>,
+    /// The risk limits, the audit log, the live approval and the users, for admins.
+    admin: admin::Admin,
 }
 
 impl LocalBackend {
@@ -71,7 +88,36 @@ impl LocalBackend {
             tracing::error!(error = %e, "no address key in the store; client addresses are hashed with a key for this run only");
             AddressHasher::ephemeral()
         }));
-        Self { shared, knowledge, shipping, jobs, login_budget, addresses }
+        let admin = admin::Admin::of(AdminSettings::new(shared.store.clone()));
+        Self { shared, knowledge, shipping, jobs, login_budget, addresses, users: None, admin }
+    }
+
+    /// Serves the admin routes with `settings` (a reading connection of their own, the approval
+    /// hours, the pre-flight checks).
+    pub fn with_admin(mut self, settings: AdminSettings) -> Self {
+        self.admin = admin::Admin::of(settings);
+        self
+    }
+
+    /// Serves `users` (the same cache the local web tier checks) to remote web tiers.
+    pub fn with_users(mut self, users: Arc<StoreUsers>) -> Self {
+        self.users = Some(users);
+        self
+    }
+
+    /// Hands `act` to the trading task and waits until it has applied, then answers the status.
+    async fn command(&self, act: Act, by: String) -> Result<StatusView, BackendError> {
+        let (reply, answer) = oneshot::channel();
+        self.shared
+            .commands
+            .send(Command { act, by, reply })
+            .await
+            .map_err(|_| BackendError::Unavailable("the trading task has stopped".into()))?;
+        match tokio::time::timeout(COMMAND_TIMEOUT, answer).await {
+            Ok(Ok(Ok(()))) => self.status().await,
+            Ok(Ok(Err(e))) => Err(e),
+            Ok(Err(_)) | Err(_) => Err(BackendError::Unavailable("the trading task did not answer".into())),
+        }
     }
 
     async fn search(
@@ -133,6 +179,35 @@ fn with_rationales(store: &LocalStore, proposals: &[Proposal]) -> Result<Vec<Pro
         views.push(view);
     }
     Ok(views)
+}
+
+/// The performance of the `trips` that closed in `[from, to)`.
+fn performance_view(
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    trips: Vec<RoundTrip>,
+) -> PerformanceView {
+    let in_window: Vec<RoundTrip> = trips
+        .into_iter()
+        .filter(|t| from.is_none_or(|f| t.exit_time >= f) && to.is_none_or(|to| t.exit_time < to))
+        .collect();
+    let (symbols, total) = mirai_reports::performance(&in_window);
+    let view = |p: &SymbolPerformance| SymbolPerformanceView {
+        symbol: p.symbol,
+        trades: p.trades,
+        wins: p.wins,
+        losses: p.losses,
+        win_rate: p.win_rate,
+        pnl: Amount::new(p.pnl),
+        fees: Amount::new(p.fees),
+        gross_profit: Amount::new(p.gross_profit),
+        gross_loss: Amount::new(p.gross_loss),
+        profit_factor: p.profit_factor,
+        max_drawdown: Amount::new(p.max_drawdown),
+        first_entry: p.first_entry,
+        last_exit: p.last_exit,
+    };
+    PerformanceView::new(from, to, symbols.iter().map(view).collect(), view(&total))
 }
 
 /// Runs a store read off the async runtime; any failure is an internal error.
@@ -221,22 +296,95 @@ impl Backend for LocalBackend {
         })
     }
 
-    fn control(&self, action: ControlAction, by: String) -> BackendFuture<'_, StatusView> {
+    fn performance(
+        &self,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    ) -> BackendFuture<'_, PerformanceView> {
+        let store = self.shared.store.clone();
+        Box::pin(read_store(move || {
+            let trips = mirai_reports::round_trips(&crate::report_inputs::trip_inputs(&store)?);
+            Ok(performance_view(from, to, trips))
+        }))
+    }
+
+    fn pnl(&self, query: PnlQuery) -> BackendFuture<'_, PnlView> {
+        let store = self.shared.store.clone();
         Box::pin(async move {
-            let (reply, answer) = oneshot::channel();
-            self.shared
-                .commands
-                .send(Command { act: Act::Control(action), by, reply })
-                .await
-                .map_err(|_| BackendError::Unavailable("the trading task has stopped".into()))?;
-            match tokio::time::timeout(COMMAND_TIMEOUT, answer).await {
-                Ok(Ok(Ok(()))) => self.status().await,
-                Ok(Ok(Err(e))) => Err(e),
-                Ok(Err(_)) | Err(_) => {
-                    Err(BackendError::Unavailable("the trading task did not answer".into()))
-                }
-            }
+            let (from, to) = (query.from, query.to);
+            let snapshots = read_store(move || store.pnl_between(from, to)).await?;
+            crate::history::pnl_view(&query, &snapshots)
         })
+    }
+
+    fn round_trips(&self, query: RoundTripsQuery) -> BackendFuture<'_, RoundTripsPage> {
+        let store = self.shared.store.clone();
+        Box::pin(read_store(move || {
+            let trips = mirai_reports::round_trips(&crate::report_inputs::trip_inputs(&store)?);
+            Ok(crate::history::round_trips_page(&query, trips))
+        }))
+    }
+
+    fn decisions(&self, query: DecisionsQuery) -> BackendFuture<'_, DecisionsPage> {
+        let store = self.shared.store.clone();
+        Box::pin(read_store(move || {
+            let outcomes = mirai_reports::decision_outcomes(&crate::report_inputs::outcome_inputs(&store)?);
+            Ok(crate::history::decisions_page(&query, outcomes))
+        }))
+    }
+
+    fn control(&self, action: ControlAction, by: String) -> BackendFuture<'_, StatusView> {
+        Box::pin(self.command(Act::Control(action), by))
+    }
+
+    /// Checked by the trading task, in order with the other commands: a kill given meanwhile
+    /// stays on.
+    fn resume_unless_halted(&self, by: String) -> BackendFuture<'_, StatusView> {
+        Box::pin(self.command(Act::ResumeUnlessHalted, by))
+    }
+
+    fn users(&self) -> Option<&dyn UserDirectory> {
+        self.users.as_deref().map(|u| u as &dyn UserDirectory)
+    }
+
+    fn risk_limits(&self) -> BackendFuture<'_, RiskLimitsView> {
+        Box::pin(self.admin_risk_limits())
+    }
+
+    fn set_risk_limits(&self, limits: RiskLimits, by: String) -> BackendFuture<'_, RiskLimitsView> {
+        Box::pin(self.admin_set_risk_limits(limits, by))
+    }
+
+    fn audit(&self, query: AuditQuery) -> BackendFuture<'_, AuditPage> {
+        Box::pin(self.admin_audit(query))
+    }
+
+    fn live_approval(&self) -> BackendFuture<'_, LiveApprovalView> {
+        Box::pin(self.admin_live_approval())
+    }
+
+    fn approve_live(&self, request: LiveApproveRequest) -> BackendFuture<'_, LiveApprovalView> {
+        Box::pin(self.admin_approve_live(request))
+    }
+
+    fn revoke_live(&self, by: String) -> BackendFuture<'_, LiveApprovalView> {
+        Box::pin(self.admin_revoke_live(by))
+    }
+
+    fn list_users(&self) -> BackendFuture<'_, Vec<UserView>> {
+        Box::pin(self.admin_list_users())
+    }
+
+    fn add_user(&self, user: NewUser, by: String) -> BackendFuture<'_, UserView> {
+        Box::pin(self.admin_add_user(user, by))
+    }
+
+    fn update_user(&self, name: String, update: UserUpdate, by: String) -> BackendFuture<'_, UserView> {
+        Box::pin(self.admin_update_user(name, update, by))
+    }
+
+    fn remove_user(&self, name: String, by: String) -> BackendFuture<'_, UserView> {
+        Box::pin(self.admin_remove_user(name, by))
     }
 
     fn proposals(&self, status: Option<ProposalStatus>, limit: u32) -> BackendFuture<'_, Vec<ProposalView>> {
@@ -289,6 +437,15 @@ impl Backend for LocalBackend {
     fn backtest_result(&self, id: &str) -> BackendFuture<'_, BacktestResultView> {
         let found = self.jobs.result(id);
         Box::pin(async move { found })
+    }
+
+    fn backtests(&self, query: BacktestsQuery) -> BackendFuture<'_, BacktestsPage> {
+        let jobs = self.jobs.list();
+        Box::pin(async move {
+            let (backtests, next) =
+                mirai_web::newest_first_page(jobs, BacktestsQuery::key, query.cursor.as_ref(), query.limit);
+            Ok(BacktestsPage { backtests, next })
+        })
     }
 
     fn search_news(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>> {
@@ -427,5 +584,41 @@ mod tests {
             "newest first; a decision the ledger lacks gives no rationale rather than a wrong one"
         );
         assert_eq!(views[2].notional.to_string(), "62.0001", "qty × reference price");
+    }
+
+    #[test]
+    fn performance_counts_the_trips_that_exit_in_the_window() {
+        use mirai_core::Symbol;
+        use rust_decimal::Decimal;
+        let trip = |symbol: &str, exit: i64, pnl: i64| RoundTrip {
+            symbol: Symbol::new(symbol),
+            trip_no: 1,
+            entry_time: Timestamp::from_millis(exit - 5),
+            exit_time: Timestamp::from_millis(exit),
+            qty: Decimal::ONE,
+            entry_notional: Decimal::ONE_HUNDRED,
+            exit_notional: Decimal::ONE_HUNDRED + Decimal::from(pnl),
+            fees: Decimal::ZERO,
+            pnl: Decimal::from(pnl),
+            opening_decision: None,
+            closing_decision: None,
+        };
+        let trips = || vec![trip("ETHUSDT", 10, 1), trip("BTCUSDT", 20, 2), trip("BTCUSDT", 30, 4)];
+        let t = |ms| Some(Timestamp::from_millis(ms));
+        // `from` is included and `to` excluded: the exits at 20 only.
+        let v = performance_view(t(20), t(30), trips());
+        assert_eq!((v.from, v.to), (t(20), t(30)));
+        assert_eq!(v.symbols.iter().map(|s| s.symbol).collect::<Vec<_>>(), [Some(Symbol::new("BTCUSDT"))]);
+        assert_eq!((v.total.trades, v.total.pnl), (1, Amount::new(Decimal::TWO)));
+        assert_eq!(v.definition, mirai_web::PERFORMANCE_DEFINITION);
+        // Unbounded: every trip, per symbol sorted by symbol, and 1 + 2 + 4 in total.
+        let v = performance_view(None, None, trips());
+        let symbols: Vec<_> = v.symbols.iter().map(|s| (s.symbol.map(|s| s.to_string()), s.trades)).collect();
+        assert_eq!(symbols, [(Some("BTCUSDT".to_owned()), 2), (Some("ETHUSDT".to_owned()), 1)]);
+        assert_eq!((v.total.symbol, v.total.trades, v.total.pnl), (None, 3, Amount::new(Decimal::from(7))));
+        // An empty window: zeros and no ratios.
+        let v = performance_view(t(31), None, trips());
+        assert!(v.symbols.is_empty());
+        assert_eq!((v.total.trades, v.total.win_rate, v.total.first_entry), (0, None, None));
     }
 }

@@ -1,5 +1,5 @@
 //! The command line: `mirai` (or `mirai run`) starts the whole system on its settings;
-//! `backtest`, `sweep`, `walk-forward` and `gen-bars` are the research tools (see
+//! `backtest`, `sweep`, `walk-forward`, `gen-bars` and `strategies` are the research tools (see
 //! docs/backtesting.md); `exchange-sim` and `live` serve Binance trading (docs/binance.md);
 //! `llm-sim` serves the model path offline (docs/ai.md); `health` and `audit verify` are for
 //! operators (docs/operations.md).
@@ -29,10 +29,15 @@ enum Cmd {
     Sweep(commands::SweepArgs),
     /// Optimise on rolling in-sample windows, trade the next window, report out-of-sample only.
     WalkForward(commands::WalkForwardArgs),
-    /// Write deterministic synthetic bars (a random walk) as CSV.
+    /// Write deterministic synthetic bars (a market-like path, or the old random walk) as CSV.
     GenBars(commands::GenBarsArgs),
+    /// List the strategies, their parameters, defaults and accepted values (`--json` for tools).
+    Strategies(commands::StrategiesArgs),
     /// Run a local exchange that speaks Binance Spot's REST, streams and WebSocket API.
     ExchangeSim(mirai_exchange_sim::Args),
+    /// The dashboard's users and their roles (add, list, remove, passwd, role, disable, enable);
+    /// passwords are read from standard input.
+    Users(commands::UsersArgs),
     /// Approve, revoke or show live trading on Binance (recorded in DATA_DIR's store).
     Live(commands::LiveArgs),
     /// Run a local OpenAI-compatible chat server with scripted behaviours (docs/ai.md).
@@ -49,6 +54,11 @@ enum Cmd {
     Restore(commands::RestoreArgs),
     /// Check the production checklist before live trading; exit 0 only if every check passes.
     Preflight(commands::PreflightArgs),
+    /// The analysts' reports (round trips, P&L by day and symbol, ...) from Snowflake or the
+    /// local ledger, and the retention purge (docs/analytics.md).
+    Analytics(commands::AnalyticsArgs),
+    /// Download Binance klines to the CSV the backtester reads (`download`; resumable).
+    Data(commands::DataArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -73,7 +83,9 @@ pub fn main() -> ExitCode {
         Cmd::Sweep(args) => commands::sweep(&args),
         Cmd::WalkForward(args) => commands::walk_forward(&args),
         Cmd::GenBars(args) => commands::gen_bars(&args),
+        Cmd::Strategies(args) => commands::strategies(&args),
         Cmd::Live(args) => commands::live(&args),
+        Cmd::Users(args) => commands::users(&args),
         Cmd::LlmSim(args) => commands::llm_sim(&args),
         Cmd::Health(args) => commands::health(&args),
         Cmd::Alerts(args) => commands::alerts(&args),
@@ -81,6 +93,8 @@ pub fn main() -> ExitCode {
         Cmd::Backup(args) => commands::backup(&args),
         Cmd::Restore(args) => commands::restore(&args),
         Cmd::Preflight(args) => commands::preflight(&args),
+        Cmd::Analytics(args) => commands::analytics(&args),
+        Cmd::Data(args) => commands::data(&args),
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,
@@ -142,14 +156,16 @@ fn run() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        match running.mode {
-            mirai_web::Mode::Paper => println!("\n  Mirai is running on its embedded defaults (paper trading, replayed market data)."),
-            mode => println!("\n  Mirai is trading on Binance {} (see the dashboard banner for its state).", mode.as_str()),
+        match (running.mode, running.market_data) {
+            (mirai_web::Mode::Paper, mirai_core::CandleSource::Binance) => println!("\n  Mirai is paper trading on Binance market data (orders simulated, never sent)."),
+            (mirai_web::Mode::Paper, _) => println!("\n  Mirai is running on its embedded defaults (paper trading, replayed market data)."),
+            (mode, _) => println!("\n  Mirai is trading on Binance {} (see the dashboard banner for its state).", mode.as_str()),
         }
         println!("  Dashboard: http://{}", running.addr);
-        match &running.generated_password {
-            Some(p) => println!("  Log in as {} with the generated password: {}\n  (shown once; set WEB_PASS to choose your own)\n", running.user, p.expose_secret()),
-            None => println!("  Log in as {} with WEB_PASS.\n", running.user),
+        match (&running.generated_password, running.first_admin_created) {
+            (Some(p), _) => println!("  Log in as {} with the generated password: {}\n  (shown once and kept only as a hash; change it with `mirai users passwd {}`)\n", running.user, p.expose_secret(), running.user),
+            (None, true) => println!("  Log in as {} with WEB_PASS.\n", running.user),
+            (None, false) => println!("  Log in with your user (`mirai users list` shows them).\n"),
         }
         let signal = signals.recv().await;
         tracing::info!(%signal, "stopping: no new orders from now on");
@@ -195,5 +211,21 @@ mod tests {
             matches!(cli.command, Some(Cmd::Live(commands::LiveArgs { action: commands::LiveAction::Approve { ref by, .. }, .. })) if by == "alice")
         );
         assert!(Cli::try_parse_from(["mirai", "live", "approve"]).is_err(), "--by is required");
+        let cli = Cli::try_parse_from(["mirai", "users", "add", "bob", "--role", "trader"]).expect("parses");
+        assert!(matches!(
+            cli.command,
+            Some(Cmd::Users(commands::UsersArgs {
+                action: commands::UsersAction::Add { role: mirai_core::Role::Trader, .. },
+                ..
+            }))
+        ));
+        let err = Cli::try_parse_from(["mirai", "users", "role", "bob", "boss"]).expect_err("no such role");
+        assert!(err.to_string().contains("unknown role \"boss\": use viewer, trader or admin"), "{err}");
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            Cli::try_parse_from(["mirai", "users", "add", "bob", "--role", "admin", "--password", "x"])
+                .is_err(),
+            "no password on the command line"
+        );
     }
 }

@@ -1,16 +1,17 @@
 //! Settings: one typed tree read from the environment (and `.env`), validated at start-up with
 //! every problem reported at once. Defaults are the safe ones: dry run, testnet, loopback only.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use mirai_binance::Environment;
-use mirai_core::{Amount, Confidence, Decimal, MAX_STARTING_CASH, RiskLimits, Symbol};
+use mirai_core::{Amount, CandleSource, Confidence, Decimal, MAX_STARTING_CASH, RiskLimits, Symbol};
 use mirai_engine::{AnyStrategy, StrategySpec};
 use mirai_web::{LoginPolicy, Mode};
 
-use crate::venue::BinanceSettings;
+use crate::venue::{BinanceSettings, MarketDataSettings};
 use mirai_settings::Reader;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -28,6 +29,8 @@ pub struct Settings {
     pub binance_env: Environment,
     /// Set when `BINANCE_API_KEY` is: the account to trade through when `DRY_RUN=false`.
     pub binance: Option<BinanceSettings>,
+    /// `MARKET_DATA`: the market the paper exchange trades on with `DRY_RUN=true`.
+    pub market_data: MarketData,
     /// The dashboard and the API: where they listen, who logs in, what a client may hold.
     pub web: WebSettings,
     /// What is traded and how: symbols, strategy, position size, risk limits.
@@ -56,6 +59,17 @@ pub struct Settings {
     pub secrets: Option<std::sync::Arc<mirai_secrets::Secrets>>,
 }
 
+/// `MARKET_DATA`: the market a dry run trades on. With `DRY_RUN=false` the venue's own streams are
+/// traded, whatever this says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MarketData {
+    /// `replay` (the default): the built-in synthetic market, offline.
+    Replay,
+    /// `binance`: Binance's public market data (no key), orders simulated on the paper exchange
+    /// with each symbol's real filters.
+    Binance(MarketDataSettings),
+}
+
 #[derive(Debug, Clone)]
 pub struct WebSettings {
     /// `BIND_ADDR`, `PORT`.
@@ -71,6 +85,9 @@ pub struct WebSettings {
     pub service_token: Option<SecretString>,
     /// `LOGIN_MAX_FAILURES` (default 5) and `LOGIN_LOCKOUT_MINUTES` (default 15).
     pub login_policy: LoginPolicy,
+    /// `WEB_RATE_PER_USER_PER_MIN` (600), `WEB_RATE_PER_ADDR_PER_MIN` (1200) and
+    /// `WEB_REQUEST_TIMEOUT_SECS` (8).
+    pub request_limits: mirai_web::RequestLimits,
     /// `HTTP_HEADER_TIMEOUT_SECS`, `HTTP_BODY_TIMEOUT_SECS`, `HTTP_MAX_CONNECTIONS`.
     pub http: crate::server::HttpLimits,
 }
@@ -79,15 +96,24 @@ pub struct WebSettings {
 pub struct TradingSettings {
     /// `SYMBOLS`.
     pub symbols: Vec<Symbol>,
-    /// `STRATEGY` and `STRATEGY_PARAMS`, parsed and checked once.
+    /// The strategy of every symbol without its own: `STRATEGY_FILE`'s `[defaults]`, else
+    /// `STRATEGY` and `STRATEGY_PARAMS`; parsed and checked once.
     pub strategy: StrategySpec,
-    /// `POSITION_SIZE_PCT`, as a fraction.
+    /// `STRATEGY_FILE`'s `[symbols.*]` tables: the symbols that trade a strategy of their own.
+    pub strategies: BTreeMap<Symbol, StrategySpec>,
+    /// `STRATEGY_FILE`, when set: where the strategies and limits above were partly read from.
+    pub strategy_file: Option<PathBuf>,
+    /// `POSITION_SIZE_PCT` (or `[risk] position_size_pct`), as a fraction.
     pub position_size: Decimal,
-    /// `MAX_*`, `COOLDOWN_MINUTES`, `MIN_CONFIDENCE`.
+    /// `MAX_*`, `COOLDOWN_MINUTES`, `MIN_CONFIDENCE`, `EMBARGO_MINUTES_AFTER_NEWS` (or their
+    /// lower-case keys in `STRATEGY_FILE`'s `[risk]`).
     pub limits: RiskLimits,
     /// `APPROVAL_MODE` (`semi` for real money, `auto` otherwise, by default), `SEMI_MAX_NOTIONAL`,
     /// `PROPOSAL_TTL_SECONDS`: which approved orders wait for a person, and how long.
     pub approval: mirai_live::approval::ApprovalPolicy,
+    /// `LIVE_APPROVAL_HOURS` (1 to 720, default 24): how long a live-trading approval given now
+    /// lasts (the dashboard's or `mirai live approve`'s).
+    pub live_approval_hours: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +165,46 @@ impl WorkerReader for Reader<'_> {
     }
 }
 
+/// `POSITION_SIZE_PCT` (as a fraction) and the risk limits, each read under the name `name` gives
+/// its variable: the variable itself from the environment, its lower-case form from
+/// `STRATEGY_FILE`'s `[risk]` table. Unset ones take their defaults; every range is checked here,
+/// so both places accept the same values.
+fn read_risk(r: &mut Reader<'_>, name: &dyn Fn(&str) -> String) -> (Decimal, RiskLimits) {
+    let position_size = r.pct(&name("POSITION_SIZE_PCT"), 10, 100);
+    let confidence_key = name("MIN_CONFIDENCE");
+    let min_conf: Decimal = r.parse(&confidence_key, Decimal::new(7, 1), "a number between 0 and 1");
+    let min_confidence = Confidence::new_checked(min_conf).unwrap_or_else(|e| {
+        r.error(format!("{confidence_key}: {e}"));
+        Confidence::ONE
+    });
+    let notional_key = name("MAX_ORDER_NOTIONAL");
+    let max_order_notional: Decimal = r.parse(&notional_key, Decimal::from(1_000), "a decimal number");
+    let limits = RiskLimits {
+        max_order_notional: Amount::new(max_order_notional),
+        max_position_pct: r.pct(&name("MAX_POSITION_PCT"), 10, 100),
+        max_total_exposure_pct: r.pct(&name("MAX_EXPOSURE_PCT"), 25, 100),
+        max_daily_loss_pct: r.pct(&name("MAX_DAILY_LOSS_PCT"), 5, 100),
+        max_trades_per_day: r.parse(&name("MAX_TRADES_PER_DAY"), 50u32, "a whole number"),
+        max_consecutive_losses: r.parse(&name("MAX_CONSECUTIVE_LOSSES"), 3u32, "a whole number"),
+        // At most a week: a cooldown is minutes to hours, and minutes × 60,000 must fit.
+        cooldown_ms: r.ranged(&name("COOLDOWN_MINUTES"), 60i64, 0, 7 * 24 * 60) * 60_000,
+        min_confidence,
+        // 0 turns the gate off; at most a day.
+        news_embargo_ms: r.ranged(&name("EMBARGO_MINUTES_AFTER_NEWS"), 30i64, 0, 24 * 60) * 60_000,
+    };
+    if max_order_notional <= Decimal::ZERO {
+        r.error(format!("{notional_key}={max_order_notional} must be positive"));
+    }
+    (position_size, limits)
+}
+
+/// `LIVE_APPROVAL_HOURS`: how long a live-trading approval lasts, 1 to 720 hours (24 unless set).
+/// `mirai live approve` reads it too, so both ways of approving agree.
+pub fn read_live_approval_hours(r: &mut Reader<'_>) -> u32 {
+    use mirai_store_local::{DEFAULT_LIVE_APPROVAL_HOURS, MAX_LIVE_APPROVAL_HOURS};
+    r.ranged("LIVE_APPROVAL_HOURS", DEFAULT_LIVE_APPROVAL_HOURS, 1, MAX_LIVE_APPROVAL_HOURS)
+}
+
 /// `NEWS_TOPK`, `NEWS_FINAL_K` and `NEWS_BACKTEST_DELAY_MINUTES`, as for live trading
 /// (`backtest: false`). `mirai backtest` reads them here too, so both agree on every rule.
 pub fn read_retrieval(r: &mut Reader<'_>) -> mirai_llm::advisor::retrieval::RetrievalSettings {
@@ -176,10 +242,30 @@ impl Settings {
                 ));
             }
         }
-        let binance = BinanceSettings::from_lookup(get).unwrap_or_else(|e| {
+        let binance = BinanceSettings::from_lookup(get);
+        // `MARKET_DATA=binance` reads some of the same settings: each problem is reported once.
+        let binance_errors = binance.as_ref().err().cloned().unwrap_or_default();
+        let binance = binance.unwrap_or_else(|e| {
             e.into_iter().for_each(|e| r.error(e));
             None
         });
+        let market_data = match r.raw("MARKET_DATA") {
+            None => MarketData::Replay,
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "replay" => MarketData::Replay,
+                "binance" => match MarketDataSettings::from_lookup(get) {
+                    Ok(m) => MarketData::Binance(m),
+                    Err(errors) => {
+                        errors.into_iter().filter(|e| !binance_errors.contains(e)).for_each(|e| r.error(e));
+                        MarketData::Replay
+                    }
+                },
+                _ => {
+                    r.error(format!("MARKET_DATA={v:?} is not one of replay, binance"));
+                    MarketData::Replay
+                }
+            },
+        };
         if !dry_run && binance.is_none() && r.raw("BINANCE_API_KEY").is_none() {
             r.error(
                 "DRY_RUN=false sends orders to Binance and needs credentials: set BINANCE_API_KEY and \
@@ -206,6 +292,7 @@ impl Settings {
                 defaults
             })
         };
+        let request_limits = mirai_web::RequestLimits::read(&mut r);
 
         let symbols_raw = r.raw("SYMBOLS").unwrap_or_else(|| "BTCUSDT,ETHUSDT".into());
         let mut symbols = Vec::new();
@@ -221,7 +308,11 @@ impl Settings {
         }
 
         let strategy = r.raw("STRATEGY").unwrap_or_else(|| "sma-cross".into());
-        let params_raw = r.raw("STRATEGY_PARAMS").unwrap_or_else(|| "fast=5,slow=20".into());
+        // The default parameters are sma-cross's; any other strategy without STRATEGY_PARAMS
+        // takes its own defaults (`mirai strategies` lists them).
+        let params_raw = r
+            .raw("STRATEGY_PARAMS")
+            .unwrap_or_else(|| if strategy == "sma-cross" { "fast=5,slow=20".into() } else { String::new() });
         let mut strategy_params = Vec::new();
         for kv in params_raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             match kv.split_once('=') {
@@ -254,30 +345,20 @@ impl Settings {
         if slippage_bps < Decimal::ZERO || slippage_bps > Decimal::from(500) {
             r.error("SLIPPAGE_BPS must be between 0 and 500");
         }
-        let position_size = r.pct("POSITION_SIZE_PCT", 10, 100);
+        let (mut position_size, mut limits) = read_risk(&mut r, &|key| key.to_owned());
 
-        let min_conf: Decimal = r.parse("MIN_CONFIDENCE", Decimal::new(7, 1), "a number between 0 and 1");
-        let min_confidence = Confidence::new_checked(min_conf).unwrap_or_else(|e| {
-            r.error(format!("MIN_CONFIDENCE: {e}"));
-            Confidence::ONE
-        });
-        let max_order_notional: Decimal =
-            r.parse("MAX_ORDER_NOTIONAL", Decimal::from(1_000), "a decimal number");
-        let limits = RiskLimits {
-            max_order_notional: Amount::new(max_order_notional),
-            max_position_pct: r.pct("MAX_POSITION_PCT", 10, 100),
-            max_total_exposure_pct: r.pct("MAX_EXPOSURE_PCT", 25, 100),
-            max_daily_loss_pct: r.pct("MAX_DAILY_LOSS_PCT", 5, 100),
-            max_trades_per_day: r.parse("MAX_TRADES_PER_DAY", 50u32, "a whole number"),
-            max_consecutive_losses: r.parse("MAX_CONSECUTIVE_LOSSES", 3u32, "a whole number"),
-            // At most a week: a cooldown is minutes to hours, and minutes × 60,000 must fit.
-            cooldown_ms: r.ranged("COOLDOWN_MINUTES", 60i64, 0, 7 * 24 * 60) * 60_000,
-            min_confidence,
-            // 0 turns the gate off; at most a day.
-            news_embargo_ms: r.ranged("EMBARGO_MINUTES_AFTER_NEWS", 30i64, 0, 24 * 60) * 60_000,
-        };
-        if max_order_notional <= Decimal::ZERO {
-            r.error(format!("MAX_ORDER_NOTIONAL={max_order_notional} must be positive"));
+        // STRATEGY_FILE: strategies per symbol and risk limits, laid over the environment's.
+        let file = r.raw("STRATEGY_FILE").map(PathBuf::from);
+        let mut strategy = strategy;
+        let mut strategies = BTreeMap::new();
+        if let Some(path) = &file {
+            let layers = strategy_file::Layers {
+                strategy: &mut strategy,
+                strategies: &mut strategies,
+                position_size: &mut position_size,
+                limits: &mut limits,
+            };
+            strategy_file::apply(&mut r, path, &symbols, layers);
         }
 
         let approval = {
@@ -299,6 +380,7 @@ impl Settings {
             let ttl = Duration::from_secs(r.ranged("PROPOSAL_TTL_SECONDS", 300u64, 10, 86_400));
             ApprovalPolicy { mode, semi_max_notional: Amount::new(semi_max_notional), ttl }
         };
+        let live_approval_hours = read_live_approval_hours(&mut r);
 
         let snowflake = mirai_store_snowflake::SnowflakeSettings::from_lookup(get).unwrap_or_else(|e| {
             e.into_iter().for_each(|e| r.error(e));
@@ -352,6 +434,7 @@ impl Settings {
             testnet,
             binance_env,
             binance,
+            market_data,
             web: WebSettings {
                 bind,
                 port,
@@ -360,9 +443,19 @@ impl Settings {
                 jwt_secret,
                 service_token,
                 login_policy,
+                request_limits,
                 http,
             },
-            trading: TradingSettings { symbols, strategy, position_size, limits, approval },
+            trading: TradingSettings {
+                symbols,
+                strategy,
+                strategies,
+                strategy_file: file,
+                position_size,
+                limits,
+                approval,
+                live_approval_hours,
+            },
             paper: PaperSettings { starting_cash: Amount::new(starting_cash), fee_rate, slippage_bps },
             replay: ReplaySettings { bars_per_second: replay_bars_per_second, seed: replay_seed },
             snowflake,
@@ -381,6 +474,27 @@ impl Settings {
         self.binance.as_ref().filter(|_| !self.dry_run)
     }
 
+    /// Binance's public market data to paper-trade on: `MARKET_DATA=binance`, and no venue traded
+    /// on (a dry run). `None`: the replayed market, or the venue's own streams.
+    pub fn paper_market_data(&self) -> Option<&MarketDataSettings> {
+        match &self.market_data {
+            MarketData::Binance(m) if self.trading_venue().is_none() => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Where the market data traded on comes from, as the status view and the recorded candles
+    /// say: the venue's streams, Binance's public data on paper, or the replay.
+    pub fn market_source(&self) -> CandleSource {
+        if self.trading_venue().is_some() {
+            CandleSource::Venue
+        } else if self.paper_market_data().is_some() {
+            CandleSource::Binance
+        } else {
+            CandleSource::Replay
+        }
+    }
+
     /// What the status view calls this run: paper in a dry run, else the Binance environment.
     pub fn mode(&self) -> Mode {
         match self.trading_venue().map(|b| b.env) {
@@ -391,10 +505,19 @@ impl Settings {
         }
     }
 
-    pub fn build_strategy(&self) -> AnyStrategy {
-        self.trading.strategy.build()
+    /// The strategy `symbol` trades, built.
+    pub fn build_strategy(&self, symbol: Symbol) -> AnyStrategy {
+        self.trading.strategy_for(symbol).build()
     }
 }
 
+impl TradingSettings {
+    /// The strategy `symbol` trades: its own from `STRATEGY_FILE`, else the default one.
+    pub fn strategy_for(&self, symbol: Symbol) -> &StrategySpec {
+        self.strategies.get(&symbol).unwrap_or(&self.strategy)
+    }
+}
+
+mod strategy_file;
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,8 @@ use rust_decimal::Decimal;
 use tokio::sync::mpsc;
 
 pub const BAR_MS: i64 = 60_000;
+/// [`BAR_MS`] in Binance's spelling, as candles are recorded.
+pub const BAR_INTERVAL: &str = "1m";
 
 /// The quote asset every replayed symbol is priced in.
 pub fn quote_asset() -> Asset {

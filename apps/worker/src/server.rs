@@ -137,7 +137,10 @@ impl App {
     async fn respond(&self, peer: SocketAddr, req: Request<Incoming>) -> Response<Full<Bytes>> {
         let started = Instant::now();
         let route = route_label(req.uri().path());
-        let resp = self.answer(peer, req).await;
+        let mut resp = self.answer(peer, req).await;
+        // The answers made here (`/healthz`, `/metrics`, 408, 413) get the same security headers
+        // as the library's; plain http, so no HSTS (a TLS proxy in front sets its own).
+        mirai_web::secure_headers(resp.headers_mut(), false);
         self.metrics.http.record(route, resp.status().as_u16(), started.elapsed());
         resp
     }

@@ -20,6 +20,13 @@ use tokio::task::JoinHandle;
 /// The key/value entry that records a topic's one-off backfill.
 const KV_BACKFILLED_PREFIX: &str = "outbox.backfilled.";
 
+/// How long one reading of the backlogs answers [`Shipping::status`]. `/api/status` asks on every
+/// request (every open dashboard polls it, and any client may), and a reading is three queries
+/// per topic on the store's connection, the one the trading task writes through: under load
+/// that was most of the route's cost (docs/benchmarks.md, "Web tier"). Figures at most this old
+/// are as good for a person, an alert or a scrape.
+const STATUS_MAX_AGE: std::time::Duration = std::time::Duration::from_millis(500);
+
 #[derive(Debug, thiserror::Error)]
 pub enum ShippingError {
     #[error(transparent)]
@@ -41,6 +48,8 @@ pub struct Shipping {
     flushers: Vec<Arc<dyn Flush>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     stop: watch::Sender<bool>,
+    /// The last reading of [`Shipping::status`] and when it was taken.
+    last_status: Mutex<Option<(std::time::Instant, Vec<TopicStatus>)>>,
 }
 
 impl std::fmt::Debug for Shipping {
@@ -63,6 +72,7 @@ impl Shipping {
             flushers: Vec::new(),
             tasks: Mutex::default(),
             stop,
+            last_status: Mutex::default(),
         })
     }
 
@@ -89,6 +99,7 @@ impl Shipping {
         }
         let shipper = Arc::new(mirai_outbox::Shipper::new(self.store.clone(), sink, self.config.clone()));
         self.sources.push(shipper.clone());
+        *self.last_status.get_mut().unwrap_or_else(PoisonError::into_inner) = None;
         self.flushers.push(shipper.clone());
         let task = tokio::spawn(shipper.run(self.stop.subscribe()));
         self.tasks.lock().unwrap_or_else(PoisonError::into_inner).push(task);
@@ -103,8 +114,18 @@ impl Shipping {
     }
 
     /// Backlog, lag and the last error of each destination, for the status page.
+    /// Each topic's backlog and shipping state, read at most [`STATUS_MAX_AGE`] ago. One caller
+    /// reads while the others wait for its answer, so a burst of requests costs one reading.
     pub fn status(&self) -> Vec<TopicStatus> {
-        self.sources.iter().map(|s| s.status()).collect()
+        let mut last = self.last_status.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((at, status)) = last.as_ref()
+            && at.elapsed() < STATUS_MAX_AGE
+        {
+            return status.clone();
+        }
+        let status: Vec<TopicStatus> = self.sources.iter().map(|s| s.status()).collect();
+        *last = Some((std::time::Instant::now(), status.clone()));
+        status
     }
 
     /// Stops the shippers between deliveries (an acknowledged batch stays acknowledged; one in

@@ -61,8 +61,25 @@ fn number() -> impl Strategy<Value = Value> {
 }
 
 fn body() -> impl Strategy<Value = Vec<u8>> {
-    let strategy = prop_oneof![Just("sma-cross"), Just("rsi-reversion"), Just("macd")];
-    let names = prop_oneof![Just("fast"), Just("slow"), Just("period"), Just("lower"), Just("upper")];
+    let strategy = prop_oneof![
+        Just("sma-cross"),
+        Just("rsi-reversion"),
+        Just("macd"),
+        Just("donchian"),
+        Just("bollinger"),
+        Just("ichimoku")
+    ];
+    let names = prop_oneof![
+        Just("fast"),
+        Just("slow"),
+        Just("period"),
+        Just("lower"),
+        Just("upper"),
+        Just("signal"),
+        Just("entry"),
+        Just("exit"),
+        Just("k")
+    ];
     let params = proptest::collection::btree_map(names, number(), 0..4);
     let data = prop_oneof![
         (any::<u32>(), any::<u64>(), prop_oneof![Just("1s"), Just("1m"), Just("1d"), Just("99999d"), Just("0m")])

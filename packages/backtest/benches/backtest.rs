@@ -1,7 +1,8 @@
 //! Backtest benchmark: SMA(10/20) on 1,000,000 one-minute bars of the deterministic random walk,
 //! through the live engine, risk gates and paper exchange. Reports the backtest alone (bars
 //! already in memory, as the peers' figures exclude loading), CSV parsing, and a 100-combination
-//! sweep on all cores.
+//! sweep on all cores (`-- N sweep unshared` adds the same grid run one full backtest per
+//! combination, `-- N sweep10k` runs the 10,000-combination grid instead).
 //!
 //! Run: `cargo bench -p mirai-backtest --bench backtest` (optionally `-- BARS`, default 1,000,000).
 //!
@@ -22,14 +23,14 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let n: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(1_000_000);
     // `-- N backtest|quiet|csv|sweep` runs one part only (for profiling).
-    let parts = ["backtest", "quiet", "csv", "sweep"];
+    let parts = ["backtest", "quiet", "csv", "sweep", "sweep10k"];
     let only =
         |part: &str| !args.iter().any(|a| parts.contains(&a.as_str())) || args.iter().any(|a| a == part);
     let symbol = Symbol::new("BTCUSDT");
     let start = Timestamp::from_millis(1_704_067_200_000);
     let walk = RandomWalk::new(symbol, Price::new(Decimal::from(100)), start, 60_000, 42);
     // Only built when a part needs it (a profile of the quiet part alone stays clean).
-    let needs_walk = ["backtest", "csv", "sweep"].iter().any(|p| only(p));
+    let needs_walk = ["backtest", "csv", "sweep", "sweep10k"].iter().any(|p| only(p));
     let bars =
         if needs_walk { Bars::from_candles(walk.take(n)).expect("generated bars") } else { Bars::default() };
     let config = |fill| BacktestConfig {
@@ -69,8 +70,8 @@ fn main() {
     if only("csv") {
         csv_parse(&bars);
     }
-    if only("sweep") {
-        run_sweep(&bars, &config(FillAt::NextOpen), n);
+    if only("sweep") || args.iter().any(|a| a == "sweep10k") {
+        run_sweep(&bars, &config(FillAt::NextOpen), n, &args);
     }
 }
 
@@ -99,20 +100,50 @@ fn csv_parse(bars: &Bars) {
     );
 }
 
-fn run_sweep(bars: &Bars, config: &BacktestConfig, n: usize) {
-    let grid = Grid::parse(&["fast=5..50:5".to_owned(), "slow=10..100:10".to_owned()]).expect("grid");
-    let (cpu0, t0) = (process_cpu_secs(), Instant::now());
-    let results = sweep(config, &grid, bars, 0..bars.len(), |_| {}).expect("sweep");
-    let (secs, cpu) = (t0.elapsed().as_secs_f64(), process_cpu_secs() - cpu0);
-    println!(
-        "sweep: {} combinations ({} valid) on {} threads: {:.2} s wall, {:.2} s CPU over all threads = {:.1} M bar-runs/s per CPU-second",
-        grid.len(),
-        results.len(),
-        rayon::current_num_threads(),
-        secs,
-        cpu,
-        (results.len() * n) as f64 / cpu / 1e6
-    );
+/// The sweeps: the 100-combination grid (`sweep`), shared as `mirai sweep` runs it and, for the
+/// ratio, one full backtest per combination as sweeps ran before sharing (with `unshared`); the
+/// 10,000-combination grid with `sweep10k` (`-- N sweep10k FAST_SPEC` runs a slice of it, for
+/// profiling: `fast=1..10`).
+fn run_sweep(bars: &Bars, config: &BacktestConfig, n: usize, args: &[String]) {
+    let mut grids = vec![("100", vec!["fast=5..50:5".to_owned(), "slow=10..100:10".to_owned()])];
+    if args.iter().any(|a| a == "sweep10k") {
+        let fast = args.iter().find(|a| a.starts_with("fast=")).cloned().unwrap_or("fast=1..100".into());
+        grids = vec![("10k", vec![fast, "slow=1..100".to_owned()])];
+    }
+    for (name, specs) in grids {
+        let grid = Grid::parse(&specs).expect("grid");
+        let (cpu0, t0) = (process_cpu_secs(), Instant::now());
+        let results = sweep(config, &grid, bars, 0..bars.len(), |_| {}).expect("sweep");
+        let (secs, cpu) = (t0.elapsed().as_secs_f64(), process_cpu_secs() - cpu0);
+        let trades: u64 = results.iter().map(|r| r.stats.trades).sum();
+        println!(
+            "sweep {name}: {} combinations ({} valid) on {} threads: {:.2} s wall, {:.2} s CPU over all threads = {:.1} M bar-runs/s per CPU-second ({trades} trades in all)",
+            grid.len(),
+            results.len(),
+            rayon::current_num_threads(),
+            secs,
+            cpu,
+            (results.len() * n) as f64 / cpu / 1e6
+        );
+        if args.iter().any(|a| a == "unshared") {
+            use rayon::prelude::*;
+            let configs: Vec<BacktestConfig> = grid
+                .combinations()
+                .iter()
+                .map(|c| mirai_backtest::sweep::with_params(config, c))
+                .filter(|c| c.validate().is_ok())
+                .collect();
+            let (cpu0, t0) = (process_cpu_secs(), Instant::now());
+            let alone: Vec<_> =
+                configs.par_iter().map(|c| run_bars(c, bars, 0..bars.len()).expect("runs").stats).collect();
+            let (secs, cpu) = (t0.elapsed().as_secs_f64(), process_cpu_secs() - cpu0);
+            let same = alone.iter().zip(&results).all(|(a, r)| format!("{a:?}") == format!("{:?}", r.stats));
+            println!(
+                "  the same {} combinations unshared (one full backtest each): {secs:.2} s wall, {cpu:.2} s CPU; statistics identical: {same}",
+                configs.len()
+            );
+        }
+    }
 }
 
 /// The per-bar floor: a steadily rising series on which the averages never cross again, so no

@@ -73,6 +73,20 @@ pub struct BacktestConfig {
     pub limits: RiskLimits,
     pub stop_loss_pct: Option<Decimal>,
     pub take_profit_pct: Option<Decimal>,
+    /// `Some(f)`: each buy commits this fraction of equity (capped by the cash), as the worker
+    /// sizes (`Sizing::FractionOfEquity`, `POSITION_SIZE_PCT`), rounded down to the lot step and
+    /// sized with the fee alone, as the worker sizes; `sizing` then does not apply. `None`: all
+    /// the cash (`sizing`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position_size: Option<Decimal>,
+    /// The exchange's filters for the symbol (the worker's for the replayed market, say: tick,
+    /// lot step, minimum notional), in place of [`BacktestConfig::rules`]'s lot step alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol_rules: Option<SymbolRules>,
+    /// Keep every fill in [`crate::BacktestReport::fills`] (`mirai backtest --fills`), to compare
+    /// with the worker's fill by fill. Off by default: a long run's fills are not kept.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_fills: bool,
 }
 
 impl Default for BacktestConfig {
@@ -90,6 +104,9 @@ impl Default for BacktestConfig {
             limits: no_limits(),
             stop_loss_pct: None,
             take_profit_pct: None,
+            position_size: None,
+            symbol_rules: None,
+            keep_fills: false,
         }
     }
 }
@@ -132,6 +149,16 @@ impl BacktestConfig {
                 problems.push(format!("{name} {p} must be a fraction between 0 and 1"));
             }
         }
+        if let Some(f) = self.position_size
+            && (f <= Decimal::ZERO || f > Decimal::ONE)
+        {
+            problems.push(format!("position size {f} must be a fraction above 0 and at most 1"));
+        }
+        if let Some(r) = &self.symbol_rules
+            && r.symbol != self.symbol
+        {
+            problems.push(format!("the symbol rules are {}'s, not {}'s", r.symbol, self.symbol));
+        }
         if let Err(errs) = self.limits.validate() {
             problems.extend(errs);
         }
@@ -163,14 +190,18 @@ impl BacktestConfig {
         (base, quote)
     }
 
-    /// The exchange's rules for the symbol: the lot step of fractional sizing, no other filter
-    /// (the reference engines apply none).
+    /// The exchange's rules for the symbol: [`BacktestConfig::symbol_rules`] when given, else
+    /// the lot step of fractional sizing (or of a position size), no other filter (the reference
+    /// engines apply none).
     pub fn rules(&self) -> SymbolRules {
+        if let Some(rules) = &self.symbol_rules {
+            return rules.clone();
+        }
         let (base, quote) = self.assets();
         // Whole units need no LOT_SIZE: the sizing floors them and a whole holding sells whole.
-        let lot = match self.sizing {
-            UnitSizing::Whole => None,
-            UnitSizing::Fractional => Some(LotSize {
+        let lot = match (self.sizing, self.position_size) {
+            (UnitSizing::Whole, None) => None,
+            (UnitSizing::Fractional, _) | (_, Some(_)) => Some(LotSize {
                 min_qty: Qty::ZERO,
                 max_qty: Qty::ZERO,
                 step_size: Qty::new_checked(self.step).unwrap_or_default(),
@@ -188,8 +219,12 @@ impl BacktestConfig {
     }
 
     /// The cost rate a buy is sized with: fee and slippage together, so an all-cash buy always
-    /// fits the cash the exchange will ask for.
+    /// fits the cash the exchange will ask for. With a position size, the fee alone, as the
+    /// worker sizes (its buys leave the rest of the cash for the slippage).
     pub fn sizing_cost_rate(&self) -> Decimal {
+        if self.position_size.is_some() {
+            return self.fee_rate;
+        }
         let slip = self.slippage_bps / Decimal::from(10_000);
         self.fee_rate + slip + self.fee_rate * slip
     }
@@ -201,6 +236,15 @@ impl BacktestConfig {
             stop_loss_pct: self.stop_loss_pct,
             take_profit_pct: self.take_profit_pct,
             explain: false,
+        }
+    }
+
+    /// How buys are sized, for tables and reports: `whole units`, `fractional units`, or
+    /// `10 % of equity a buy`.
+    pub fn sizing_text(&self) -> String {
+        match self.position_size {
+            Some(f) => format!("{} % of equity a buy", (f * Decimal::ONE_HUNDRED).normalize()),
+            None => format!("{} units", self.sizing),
         }
     }
 

@@ -1,11 +1,23 @@
-//! `mirai gen-bars`: writes the engine's deterministic random walk (`mirai_core::synthetic`)
-//! as a `timestamp,open,high,low,close,volume` CSV. The same seed gives the same file on every
-//! machine, so tests and benchmarks (ours and the peers') run on identical data.
+//! `mirai gen-bars`: deterministic synthetic bars as a `timestamp,open,high,low,close,volume`
+//! CSV. The same seed gives the same file on every machine, so tests and benchmarks (ours and the
+//! peers') run on identical data. Two models:
+//!
+//! - [`Model::Regimes`] (`gen-bars`' default): bars that look like a market, log-normal returns
+//!   in calm and turbulent spells (`market`);
+//! - [`Model::RandomWalk`]: the engine's random walk (`mirai_core::synthetic::RandomWalk`), byte
+//!   for byte as `gen-bars` wrote it before the regimes model: the benchmarks' and the peer
+//!   comparisons' input (docs/benchmarks.md), kept so their figures stay comparable, and what
+//!   [`Generate::candles`] and [`Generate::write_csv`] give (the tests' and the worker's
+//!   generated series).
 
 use std::io::Write;
 
 use mirai_core::synthetic::RandomWalk;
 use mirai_core::{Candle, Price, Symbol, Timestamp};
+
+mod market;
+
+pub use market::{Market, MarketParams, Regime, default_tick};
 
 /// 2024-01-01T00:00:00Z.
 pub const DEFAULT_START_MS: i64 = 1_704_067_200_000;
@@ -13,6 +25,16 @@ pub const DEFAULT_START_MS: i64 = 1_704_067_200_000;
 /// time a generated bar may have (the CSV, the reports and Snowflake all write ISO-8601).
 pub const LATEST_MS: i64 = 253_402_300_799_999;
 
+/// The price model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Model {
+    /// Log-normal returns whose volatility switches between calm and turbulent spells.
+    Regimes(MarketParams),
+    /// The engine's random walk: moves uniform in ±0.4 %, two-decimal prices (the old output).
+    RandomWalk,
+}
+
+/// A series' shape: how many bars, from when, how far apart, from which price, with which seed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Generate {
     pub bars: u64,
@@ -26,11 +48,19 @@ impl Generate {
     /// Checks that every bar's open time is representable: from 1970 up to [`LATEST_MS`]. A long
     /// interval times many bars would otherwise run off the end of the calendar (or of `i64`).
     pub fn check(&self) -> Result<(), String> {
+        self.check_model(Model::RandomWalk)
+    }
+
+    /// [`Generate::check`], and the model's settings.
+    pub fn check_model(&self, model: Model) -> Result<(), String> {
         if self.bars == 0 {
             return Err("bars must be at least 1".into());
         }
         if self.interval_ms <= 0 {
             return Err("the interval must be positive".into());
+        }
+        if let Model::Regimes(params) = &model {
+            params.check(self.start_price)?;
         }
         let last = i64::try_from(self.bars - 1)
             .ok()
@@ -47,7 +77,8 @@ impl Generate {
         }
     }
 
-    pub fn candles(&self) -> impl Iterator<Item = Candle> {
+    /// The random walk's bars.
+    pub fn candles(&self) -> impl Iterator<Item = Candle> + use<> {
         RandomWalk::new(
             Symbol::new("BTCUSDT"),
             self.start_price,
@@ -58,11 +89,35 @@ impl Generate {
         .take(self.bars as usize)
     }
 
-    /// Writes the CSV; `progress` is called now and then with the bars written.
-    pub fn write_csv(&self, out: &mut impl Write, mut progress: impl FnMut(u64)) -> std::io::Result<()> {
+    /// The bars of `model`.
+    pub fn candles_of(&self, model: Model) -> Box<dyn Iterator<Item = Candle>> {
+        let (symbol, start) = (Symbol::new("BTCUSDT"), Timestamp::from_millis(self.start_ms));
+        let n = self.bars as usize;
+        match model {
+            Model::RandomWalk => Box::new(
+                RandomWalk::new(symbol, self.start_price, start, self.interval_ms, self.seed).take(n),
+            ),
+            Model::Regimes(params) => Box::new(
+                Market::new(symbol, self.start_price, start, self.interval_ms, self.seed, params).take(n),
+            ),
+        }
+    }
+
+    /// Writes the random walk's CSV; `progress` is called now and then with the bars written.
+    pub fn write_csv(&self, out: &mut impl Write, progress: impl FnMut(u64)) -> std::io::Result<()> {
+        self.write_csv_of(Model::RandomWalk, out, progress)
+    }
+
+    /// Writes the CSV of `model`'s bars; `progress` is called now and then with the bars written.
+    pub fn write_csv_of(
+        &self,
+        model: Model,
+        out: &mut impl Write,
+        mut progress: impl FnMut(u64),
+    ) -> std::io::Result<()> {
         writeln!(out, "timestamp,open,high,low,close,volume")?;
         let mut line = String::with_capacity(96);
-        for (i, c) in self.candles().enumerate() {
+        for (i, c) in self.candles_of(model).enumerate() {
             line.clear();
             use std::fmt::Write as _;
             let _ = writeln!(
@@ -142,35 +197,70 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_file_reads_back_as_the_same_bars_and_the_same_seed_gives_the_same_bytes() {
-        let g = Generate {
+    fn write(g: &Generate, model: Model) -> Vec<u8> {
+        let mut out = Vec::new();
+        g.write_csv_of(model, &mut out, |_| {}).unwrap();
+        out
+    }
+
+    fn generate(seed: u64) -> Generate {
+        Generate {
             bars: 500,
-            seed: 7,
+            seed,
             start_ms: DEFAULT_START_MS,
             interval_ms: 60_000,
             start_price: Price::new(dec!(100)),
-        };
-        let write = |g: &Generate| {
-            let mut out = Vec::new();
-            g.write_csv(&mut out, |_| {}).unwrap();
-            out
-        };
-        let bytes = write(&g);
-        assert_eq!(bytes, write(&g));
-        assert_ne!(bytes, write(&Generate { seed: 8, ..g }));
-        assert!(bytes.starts_with(b"timestamp,open,high,low,close,volume\n2024-01-01T00:00:00Z,100"));
-        let bars = Bars::read(bytes.as_slice()).unwrap();
-        let symbol = Symbol::new("BTCUSDT");
-        let back: Vec<Candle> = bars.candles(symbol, 0..bars.len()).collect();
-        let direct: Vec<Candle> = g.candles().collect();
-        assert_eq!(back.len(), 500);
-        for (a, b) in back.iter().zip(&direct) {
-            assert_eq!((a.open_time, a.close_time), (b.open_time, b.close_time));
-            assert_eq!(
-                (a.open, a.high, a.low, a.close, a.volume),
-                (b.open, b.high, b.low, b.close, b.volume)
-            );
         }
+    }
+
+    #[test]
+    fn the_file_reads_back_as_the_same_bars_and_the_same_seed_gives_the_same_bytes() {
+        let regimes = Model::Regimes(MarketParams::for_price(Price::new(dec!(100))));
+        for model in [regimes, Model::RandomWalk] {
+            let g = generate(7);
+            assert!(g.check_model(model).is_ok());
+            let bytes = write(&g, model);
+            assert_eq!(bytes, write(&g, model));
+            assert_ne!(bytes, write(&Generate { seed: 8, ..g }, model));
+            let head = b"timestamp,open,high,low,close,volume\n2024-01-01T00:00:00Z,100,";
+            assert!(bytes.starts_with(head), "{model:?}");
+            let bars = Bars::read(bytes.as_slice()).unwrap();
+            let symbol = Symbol::new("BTCUSDT");
+            let back: Vec<Candle> = bars.candles(symbol, 0..bars.len()).collect();
+            let direct: Vec<Candle> = g.candles_of(model).collect();
+            assert_eq!(back.len(), 500);
+            for (a, b) in back.iter().zip(&direct) {
+                assert_eq!((a.open_time, a.close_time), (b.open_time, b.close_time));
+                assert_eq!(
+                    (a.open, a.high, a.low, a.close, a.volume),
+                    (b.open, b.high, b.low, b.close, b.volume)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_random_walk_writes_what_it_always_wrote() {
+        // The first bars of `gen-bars --bars 1000000 --seed 42` as the benchmarks' file has them
+        // (docs/benchmarks.md; its SHA-256 begins 4709522f).
+        let g = Generate { bars: 3, ..generate(42) };
+        let text = String::from_utf8(write(&g, Model::RandomWalk)).unwrap();
+        let mut plain = Vec::new();
+        g.write_csv(&mut plain, |_| {}).unwrap();
+        assert_eq!(plain, text.as_bytes(), "write_csv is the random walk's");
+        assert_eq!(
+            text,
+            "timestamp,open,high,low,close,volume\n\
+             2024-01-01T00:00:00Z,100,100.11,99.98,100.06,56.764\n\
+             2024-01-01T00:01:00Z,100.06,100.15,99.84,99.91,76.908\n\
+             2024-01-01T00:02:00Z,99.91,100.25,99.89,100.15,40.646\n"
+        );
+    }
+
+    #[test]
+    fn bad_model_settings_are_refused() {
+        let params = MarketParams { vol: 20.0, ..MarketParams::for_price(Price::new(dec!(100))) };
+        let e = generate(1).check_model(Model::Regimes(params)).unwrap_err();
+        assert!(e.contains("vol 20"), "{e}");
     }
 }

@@ -6,6 +6,10 @@
 //! Each out-of-sample window starts flat with the configured cash, its strategy warmed on the
 //! bars just before it (without trading), and ends with any position still open valued at the
 //! last close, as a single backtest does.
+//!
+//! A window's Sharpe is n/a when it is undefined (too few daily returns, no volatility: see
+//! `metrics::MIN_PERIOD_RETURNS`); the mean Sharpe is over the windows that have one, and the
+//! summary says how many windows had no trade at all.
 
 use std::ops::Range;
 
@@ -15,7 +19,8 @@ use mirai_engine::Strategy as _;
 
 use crate::data::Bars;
 use crate::error::{BacktestError, Result};
-use crate::metrics::Stats;
+use crate::metrics::{MIN_PERIOD_RETURNS, Stats};
+use crate::report::{number, ratio};
 use crate::sweep::{Grid, Metric, rank, sweep, with_params};
 use crate::{Backtest, BacktestConfig};
 
@@ -36,8 +41,9 @@ pub struct WindowResult {
     pub train: (usize, usize),
     pub test: (usize, usize),
     pub params: Vec<(String, String)>,
-    /// The winning combination's in-sample value of the ranking metric.
-    pub in_sample_score: f64,
+    /// The winning combination's in-sample value of the ranking metric; `None` (n/a) when no
+    /// combination had one, in which case the grid's first combination was traded.
+    pub in_sample_score: Option<f64>,
     pub out_of_sample: Stats,
 }
 
@@ -48,10 +54,57 @@ pub struct WalkForwardReport {
     /// Out-of-sample returns chained window after window, in percent.
     pub compounded_return_pct: f64,
     pub mean_return_pct: f64,
-    pub mean_sharpe: f64,
+    /// The mean out-of-sample Sharpe over the windows that have one; `None` when none does.
+    pub mean_sharpe: Option<f64>,
+    /// How many windows have an out-of-sample Sharpe (the mean's sample).
+    pub sharpe_windows: usize,
     pub profitable_windows: usize,
+    /// Out-of-sample windows in which nothing was traded: no closed trade and none left open.
+    pub windows_without_trades: usize,
+    /// Windows in which no combination had an in-sample score, so the grid's first was traded.
+    pub windows_without_score: usize,
     pub trades: u64,
     pub worst_drawdown_pct: f64,
+}
+
+impl WalkForwardReport {
+    /// The summary under the table: the out-of-sample totals, how many windows had no trade, and
+    /// (when it happened) how many windows were chosen without an in-sample score.
+    pub fn summary(&self) -> String {
+        let n = self.windows.len();
+        let sharpe = match self.mean_sharpe {
+            Some(mean) if self.sharpe_windows < n => {
+                format!("{} ({} of {n} windows have one)", ratio(Some(mean), 3), self.sharpe_windows)
+            }
+            mean => ratio(mean, 3),
+        };
+        let mut out = format!(
+            "Out of sample: compounded return {} %, mean return per window {} %, mean Sharpe {sharpe}, \
+             {} of {n} windows profitable, {} trades, worst drawdown {} %.\n\
+             {} of {n} windows had no trade.",
+            number(self.compounded_return_pct, 2),
+            number(self.mean_return_pct, 2),
+            self.profitable_windows,
+            self.trades,
+            number(self.worst_drawdown_pct, 2),
+            self.windows_without_trades,
+        );
+        if self.windows_without_score > 0 {
+            let why = match self.metric {
+                Metric::Sharpe | Metric::Sortino | Metric::Calmar => format!(
+                    ": it needs {MIN_PERIOD_RETURNS} period returns (over {MIN_PERIOD_RETURNS} days of \
+                     intraday bars), and volatility, a losing day or a drawdown"
+                ),
+                _ => String::new(),
+            };
+            out.push_str(&format!(
+                "\nIn {} of {n} windows no combination had an in-sample {} (n/a{why}), so the grid's \
+                 first combination was traded.",
+                self.windows_without_score, self.metric
+            ));
+        }
+        out
+    }
 }
 
 impl WalkForward {
@@ -123,18 +176,19 @@ fn summarise(metric: Metric, windows: Vec<WindowResult>) -> WalkForwardReport {
     let n = windows.len().max(1) as f64;
     let returns: Vec<f64> = windows.iter().map(|w| w.out_of_sample.return_pct).collect();
     let compounded = returns.iter().fold(1.0, |acc, r| acc * (1.0 + r / 100.0)) - 1.0;
-    let sharpes: Vec<f64> =
-        windows.iter().map(|w| w.out_of_sample.sharpe).filter(|s| s.is_finite()).collect();
+    let sharpes: Vec<f64> = windows.iter().filter_map(|w| w.out_of_sample.sharpe).collect();
     WalkForwardReport {
         metric,
         compounded_return_pct: compounded * 100.0,
         mean_return_pct: returns.iter().sum::<f64>() / n,
-        mean_sharpe: if sharpes.is_empty() {
-            f64::NAN
-        } else {
-            sharpes.iter().sum::<f64>() / sharpes.len() as f64
-        },
+        mean_sharpe: (!sharpes.is_empty()).then(|| sharpes.iter().sum::<f64>() / sharpes.len() as f64),
+        sharpe_windows: sharpes.len(),
         profitable_windows: returns.iter().filter(|r| **r > 0.0).count(),
+        windows_without_trades: windows
+            .iter()
+            .filter(|w| w.out_of_sample.trades == 0 && w.out_of_sample.open_trades == 0)
+            .count(),
+        windows_without_score: windows.iter().filter(|w| w.in_sample_score.is_none()).count(),
         trades: windows.iter().map(|w| w.out_of_sample.trades).sum(),
         worst_drawdown_pct: windows.iter().map(|w| w.out_of_sample.max_drawdown_pct).fold(0.0, f64::min),
         windows,

@@ -39,7 +39,14 @@ pub struct RiskBudget {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExternalAdvice {
     Model(ModelAdvice),
-    Fallback { model: String, reason: String, prompt_hash: Option<String> },
+    Fallback {
+        model: String,
+        reason: String,
+        prompt_hash: Option<String>,
+        /// What the call used, when one was made (a timeout, an invalid answer, a refusal); none
+        /// when no call was made (breaker open, budget spent, answer replayed from the call log).
+        usage: Option<CallUsage>,
+    },
 }
 
 /// A model's validated answer to an [`AdviceRequest`].
@@ -57,6 +64,24 @@ pub struct ModelAdvice {
     pub model: String,
     /// SHA-256 (hex) of the request sent: the key of the recorded call.
     pub prompt_hash: String,
+    /// What the call used; none when the answer was replayed from the call log.
+    pub usage: Option<CallUsage>,
+}
+
+/// What one network call to the model used. Recorded with the decision it served, only when a
+/// call was actually made: an answer replayed from the call log, or a call the breaker or the
+/// budget held back, has none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CallUsage {
+    /// Prompt tokens, as the server counted them (0 when it never answered).
+    pub tokens_in: u32,
+    /// Answer tokens, as the server counted them (0 when it never answered).
+    pub tokens_out: u32,
+    /// What the call cost, in US dollars (0 when it never answered).
+    pub cost_usd: Decimal,
+    /// From sending the request to the answer, or to giving up on it, in milliseconds.
+    pub latency_ms: u64,
 }
 
 /// Who produced a decision's advice. The payloads are boxed: a decision is moved several times
@@ -64,6 +89,7 @@ pub struct ModelAdvice {
 /// for this, not 80 (docs/benchmarks.md).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AdviceSource {
     /// The offline, deterministic advisor.
     #[default]
@@ -75,6 +101,7 @@ pub enum AdviceSource {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelSource {
     pub model: String,
     /// SHA-256 (hex) of the request sent: the key of the recorded call.
@@ -82,9 +109,14 @@ pub struct ModelSource {
     /// The model abstained (no view), as opposed to advising to hold.
     #[serde(default)]
     pub abstained: bool,
+    /// What the call used; none when the answer was replayed from the call log (and for
+    /// decisions stored before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<CallUsage>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FallbackSource {
     pub model: String,
     /// Why, in words (`no answer within 8000 ms`, `citation "n-9" was not among the news
@@ -92,15 +124,34 @@ pub struct FallbackSource {
     pub reason: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_hash: Option<String>,
+    /// What the call used, when one was made before falling back (a timeout: latency only; an
+    /// invalid answer or a refusal: tokens and cost too); none when no call was made (breaker
+    /// open, budget spent, answer replayed from the call log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<CallUsage>,
 }
 
 impl AdviceSource {
-    pub fn model(model: String, prompt_hash: String, abstained: bool) -> Self {
-        Self::Model(Box::new(ModelSource { model, prompt_hash, abstained }))
+    pub fn model(model: String, prompt_hash: String, abstained: bool, usage: Option<CallUsage>) -> Self {
+        Self::Model(Box::new(ModelSource { model, prompt_hash, abstained, usage }))
     }
 
-    pub fn fallback(model: String, reason: String, prompt_hash: Option<String>) -> Self {
-        Self::Fallback(Box::new(FallbackSource { model, reason, prompt_hash }))
+    pub fn fallback(
+        model: String,
+        reason: String,
+        prompt_hash: Option<String>,
+        usage: Option<CallUsage>,
+    ) -> Self {
+        Self::Fallback(Box::new(FallbackSource { model, reason, prompt_hash, usage }))
+    }
+
+    /// What the model's call used, if one was made for this decision.
+    pub fn usage(&self) -> Option<&CallUsage> {
+        match self {
+            Self::Rules => None,
+            Self::Model(m) => m.usage.as_ref(),
+            Self::Fallback(f) => f.usage.as_ref(),
+        }
     }
 }
 
@@ -109,6 +160,7 @@ impl AdviceSource {
 /// spends from that log, so they say what the budget is measured against. A worker deciding by
 /// the rules reports `kind: "rules"` and zeros.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdvisorStats {
     /// `rules` or `llm`.
     pub kind: String,
@@ -150,6 +202,33 @@ mod tests {
         assert_eq!((s.calls, s.fallbacks), (2, 1));
         assert!(s.fallbacks_by_cause.is_empty());
         assert_eq!(s.breaker_open_until, None);
+    }
+
+    #[test]
+    fn an_advisor_stored_before_usage_was_recorded_reads_back_without_it() {
+        let old = r#"{"kind":"model","model":"m","prompt_hash":"ab","abstained":false}"#;
+        let a: AdviceSource = serde_json::from_str(old).expect("an older decision still reads");
+        assert_eq!(a, AdviceSource::model("m".into(), "ab".into(), false, None));
+        let old = r#"{"kind":"fallback","model":"m","reason":"no answer within 8000 ms"}"#;
+        let a: AdviceSource = serde_json::from_str(old).expect("an older fallback still reads");
+        assert_eq!(a.usage(), None);
+        // And without usage nothing new is written: the JSON is what it was.
+        let v = serde_json::to_value(AdviceSource::fallback("m".into(), "r".into(), None, None)).unwrap();
+        assert_eq!(v, serde_json::json!({"kind": "fallback", "model": "m", "reason": "r"}));
+    }
+
+    #[test]
+    fn usage_round_trips_with_the_advisor() {
+        let usage =
+            CallUsage { tokens_in: 812, tokens_out: 64, cost_usd: Decimal::new(1_602, 7), latency_ms: 930 };
+        let a = AdviceSource::model("m".into(), "ab".into(), true, Some(usage));
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(
+            v["usage"],
+            serde_json::json!({"tokens_in": 812, "tokens_out": 64, "cost_usd": "0.0001602", "latency_ms": 930})
+        );
+        let back: AdviceSource = serde_json::from_value(v).unwrap();
+        assert_eq!(back.usage(), Some(&usage));
     }
 
     #[test]

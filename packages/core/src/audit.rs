@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Action, Amount, ClientOrderId, Confidence, DecisionId, Mode, OrderStatus, Price, ProposalStatus, Qty,
-    Side, Symbol, Timestamp, TradeId,
+    RiskLimits, Role, Side, Symbol, Timestamp, TradeId,
 };
 
 /// Where a booked fill came from.
@@ -106,11 +106,16 @@ pub enum AuditEvent {
         by: String,
     },
     /// Live trading approved by a person; `overridden` says which pre-flight checks failed and
-    /// why the person approved anyway.
+    /// why the person approved anyway; `expires_at` when the approval lapses (milliseconds);
+    /// `via` how it was given (`cli`, `web`). Entries written before expiry existed have neither.
     LiveApproved {
         action: &'static str,
         #[serde(skip_serializing_if = "Option::is_none")]
         overridden: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expires_at: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        via: Option<&'static str>,
         #[serde(skip)]
         by: String,
     },
@@ -118,6 +123,30 @@ pub enum AuditEvent {
     LiveRevoked {
         action: &'static str,
         was_approved_by: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        via: Option<&'static str>,
+        #[serde(skip)]
+        by: String,
+    },
+    /// The risk limits replaced by a person through `via` (`web`): the new ones and those they
+    /// replaced, every field of each.
+    RiskLimits {
+        action: &'static str,
+        limits: RiskLimits,
+        previous: RiskLimits,
+        via: &'static str,
+        #[serde(skip)]
+        by: String,
+    },
+    /// A dashboard account added (`add`, or `bootstrap` for the first admin at the first start),
+    /// removed, or changed (`passwd`, `role`, `disable`, `enable`), by `by`, through `via` (`cli`,
+    /// `start`). The role is the account's after the change. Never the password nor its hash.
+    User {
+        action: &'static str,
+        user: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        role: Option<Role>,
+        via: &'static str,
         #[serde(skip)]
         by: String,
     },
@@ -143,11 +172,48 @@ impl AuditEvent {
     }
 
     pub fn live_approved(by: &str, overridden: Option<String>) -> Self {
-        AuditEvent::LiveApproved { action: "approve", overridden, by: by.to_owned() }
+        AuditEvent::LiveApproved {
+            action: "approve",
+            overridden,
+            expires_at: None,
+            via: None,
+            by: by.to_owned(),
+        }
+    }
+
+    /// Live trading approved by `by` through `via` until `expires_at`.
+    pub fn live_approved_until(
+        by: &str,
+        overridden: Option<String>,
+        expires_at: Timestamp,
+        via: &'static str,
+    ) -> Self {
+        AuditEvent::LiveApproved {
+            action: "approve",
+            overridden,
+            expires_at: Some(expires_at.millis()),
+            via: Some(via),
+            by: by.to_owned(),
+        }
     }
 
     pub fn live_revoked(by: &str, was_approved_by: Option<String>) -> Self {
-        AuditEvent::LiveRevoked { action: "revoke", was_approved_by, by: by.to_owned() }
+        AuditEvent::LiveRevoked { action: "revoke", was_approved_by, via: None, by: by.to_owned() }
+    }
+
+    /// The live approval withdrawn by `by` through `via`.
+    pub fn live_revoked_via(by: &str, was_approved_by: Option<String>, via: &'static str) -> Self {
+        AuditEvent::LiveRevoked { action: "revoke", was_approved_by, via: Some(via), by: by.to_owned() }
+    }
+
+    /// The risk limits set to `limits` (from `previous`) by `by` through `via`.
+    pub fn risk_limits(limits: RiskLimits, previous: RiskLimits, via: &'static str, by: &str) -> Self {
+        AuditEvent::RiskLimits { action: "set", limits, previous, via, by: by.to_owned() }
+    }
+
+    /// A change to the dashboard account `user` (see [`AuditEvent::User`]).
+    pub fn user(action: &'static str, user: &str, role: Option<Role>, via: &'static str, by: &str) -> Self {
+        AuditEvent::User { action, user: user.to_owned(), role, via, by: by.to_owned() }
     }
 
     /// The entry's kind, as the log's `kind` column holds it.
@@ -168,6 +234,8 @@ impl AuditEvent {
             AuditEvent::Login { .. } | AuditEvent::LoginsSuppressed { .. } => "login",
             AuditEvent::LiveApproved { .. } | AuditEvent::LiveRevoked { .. } => "live_approval",
             AuditEvent::Proposal { .. } => "proposal",
+            AuditEvent::User { .. } => "user",
+            AuditEvent::RiskLimits { .. } => "risk_limits",
         }
     }
 
@@ -182,7 +250,9 @@ impl AuditEvent {
             AuditEvent::Control { by, .. }
             | AuditEvent::Proposal { by, .. }
             | AuditEvent::LiveApproved { by, .. }
-            | AuditEvent::LiveRevoked { by, .. } => by,
+            | AuditEvent::LiveRevoked { by, .. }
+            | AuditEvent::User { by, .. }
+            | AuditEvent::RiskLimits { by, .. } => by,
             AuditEvent::Login { outcome: LoginOutcome::Success, username, .. } => username,
             AuditEvent::Login { .. } => "anonymous",
             AuditEvent::Halt { .. }
@@ -256,5 +326,25 @@ mod tests {
         let revoked = AuditEvent::live_revoked("bob", Some("alice".into()));
         assert_eq!((revoked.kind(), revoked.actor()), ("live_approval", "bob"));
         assert_eq!(payload(&revoked), json!({ "action": "revoke", "was_approved_by": "alice" }));
+        let added = AuditEvent::user("add", "carol", Some(Role::Trader), "cli", "ops");
+        assert_eq!((added.kind(), added.actor()), ("user", "ops"));
+        assert_eq!(
+            payload(&added),
+            json!({ "action": "add", "user": "carol", "role": "trader", "via": "cli" })
+        );
+        let removed = AuditEvent::user("remove", "carol", None, "cli", "cli");
+        assert_eq!(payload(&removed), json!({ "action": "remove", "user": "carol", "via": "cli" }));
+        let approved = AuditEvent::live_approved_until("ann", None, Timestamp::from_millis(9), "web");
+        assert_eq!((approved.kind(), approved.actor()), ("live_approval", "ann"));
+        assert_eq!(payload(&approved), json!({ "action": "approve", "expires_at": 9, "via": "web" }));
+        let lower = RiskLimits { max_trades_per_day: 5, ..RiskLimits::default() };
+        let set = AuditEvent::risk_limits(lower, RiskLimits::default(), "web", "ann");
+        assert_eq!((set.kind(), set.actor()), ("risk_limits", "ann"));
+        let p = payload(&set);
+        assert_eq!((p["action"].as_str(), p["via"].as_str()), (Some("set"), Some("web")));
+        assert_eq!(
+            (p["limits"]["max_trades_per_day"].as_u64(), p["previous"]["max_trades_per_day"].as_u64()),
+            (Some(5), Some(50))
+        );
     }
 }

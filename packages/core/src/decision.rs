@@ -10,6 +10,7 @@ use crate::{AdviceSource, DecisionId, DomainError, Price, Symbol, Timestamp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Action {
     Buy,
     Sell,

@@ -23,12 +23,15 @@ pub mod ids;
 mod inline_text;
 pub mod market_event;
 pub mod mode;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod order;
 pub mod ports;
 pub mod position;
 mod pow10;
 pub mod proposal;
 pub mod risk;
+pub mod role;
 pub mod side;
 #[cfg(any(test, feature = "stubs"))]
 pub mod stubs;
@@ -39,18 +42,18 @@ pub mod vector_rules;
 pub mod vectors;
 
 pub use advice_request::{
-    AdviceRequest, AdviceSource, AdvisorStats, ExternalAdvice, FallbackSource, ModelAdvice, ModelSource,
-    RiskBudget,
+    AdviceRequest, AdviceSource, AdvisorStats, CallUsage, ExternalAdvice, FallbackSource, ModelAdvice,
+    ModelSource, RiskBudget,
 };
 pub use analytics::{
-    AnalyticsError, AnalyticsRecord, AnalyticsStore, AuditRecord, BacktestRunRecord, OrderRecord, PnlPoint,
-    RiskEventRecord,
+    AnalyticsError, AnalyticsRecord, AnalyticsStore, AuditRecord, BacktestRunRecord, FillLedger, FillRecord,
+    OrderRecord, PnlPoint, ProposalRecord, RiskEventRecord, TripMark,
 };
 pub use asset::Asset;
 pub use audit::{AuditEvent, FillSource, LoginOutcome};
 pub use backoff::Backoff;
 pub use bar_sequencer::{BarSequencer, Verdict};
-pub use candle::Candle;
+pub use candle::{Candle, CandleRecord, CandleSource};
 pub use clock::{ManualClock, SystemClock};
 pub use decimal::{Amount, MAX_STARTING_CASH, Price, Qty};
 pub use decision::{Action, Citation, Confidence, Decision};
@@ -66,10 +69,11 @@ pub use ports::{Advice, Advisor, Clock, Executor, Signal};
 pub use position::{Position, PositionError};
 pub use proposal::{Proposal, ProposalStatus};
 pub use risk::{Exposure, RefusalReason, RiskApproved, RiskGate, RiskLimits, RiskRefused, RiskState};
+pub use role::{Role, UnknownRole};
 pub use rust_decimal::Decimal;
 pub use side::Side;
 pub use symbol::Symbol;
-pub use time::Timestamp;
+pub use time::{MS_PER_DAY, Timestamp};
 pub use vectors::{
     Collection, Embedder, EmbeddingModel, VectorDoc, VectorError, VectorHit, VectorQuery, VectorStore,
 };

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// The execution venue the worker is trading on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Mode {
     Paper,
     Testnet,

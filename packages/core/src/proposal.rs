@@ -9,6 +9,7 @@ use crate::{ClientOrderId, Confidence, DecisionId, OrderRequest, Timestamp};
 /// Where a proposal stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ProposalStatus {
     Pending,
     /// Approved, the gates passed again; being sent.

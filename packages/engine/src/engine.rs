@@ -7,7 +7,7 @@ use mirai_core::{
     DecisionId, Fill, MarketEvent, OrderKind, OrderRequest, Position, PositionError, Price, Qty,
     RiskApproved, RiskLimits, RiskRefused, Side, Signal, Symbol, SymbolRules, Timestamp,
 };
-use mirai_core::{AdviceSource, ExternalAdvice};
+use mirai_core::{AdviceSource, ExternalAdvice, TripMark};
 use mirai_core::{Exposure, RiskGate, RiskState};
 
 use crate::{AnyStrategy, Portfolio, Sizing, Strategy};
@@ -232,37 +232,76 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     /// sixth of its time (docs/benchmarks.md).
     #[inline(always)]
     pub fn on_candle_at(&mut self, slot: SlotIndex, c: &Candle) -> Option<Outcome> {
+        self.on_candle_with(slot, c, |strategy, c, wanted| strategy.on_candle_for(c, wanted))
+    }
+
+    /// As [`Engine::on_candle_at`], with the strategy's signal on this closed candle given by the
+    /// caller instead of worked out by the slot's strategy, which is not shown the candle: for a
+    /// caller that computes the indicators elsewhere (a sweep shares them across combinations)
+    /// and feeds the engine only the bars where something can happen. The signal is acted on
+    /// exactly as the strategy's own would be (only if it is [`Engine::wanted_at`]).
+    pub fn on_candle_given(
+        &mut self,
+        slot: SlotIndex,
+        c: &Candle,
+        signal: Option<Signal>,
+    ) -> Option<Outcome> {
+        self.on_candle_with(slot, c, move |_, _, wanted| signal.filter(|s| Some(s.action) == wanted))
+    }
+
+    /// The only strategy signal the symbol can act on now: none while an order is open or an
+    /// answer is awaited, a buy when flat, a sell when holding.
+    pub fn wanted_at(&self, slot: SlotIndex) -> Option<Action> {
+        self.slots.get(slot.0).and_then(Slot::wanted)
+    }
+
+    /// A candle of `slot`'s symbol, with `strategy` giving the signal of a closed one.
+    #[inline(always)]
+    fn on_candle_with(
+        &mut self,
+        slot: SlotIndex,
+        c: &Candle,
+        strategy: impl FnOnce(&mut AnyStrategy, &Candle, Option<Action>) -> Option<Signal>,
+    ) -> Option<Outcome> {
         let idx = slot.0;
         debug_assert_eq!(self.slots[idx].symbol, c.symbol, "a slot index of another symbol");
-        let Some(entry) = self.slots[idx].entry else { return self.on_first_price(idx, c) };
+        let entry = match self.slots[idx].entry {
+            Some(entry) => entry,
+            None => self.first_price(idx),
+        };
         self.portfolio.mark_at(entry, c.close);
         if c.closed {
-            self.on_closed_candle(c, idx)
+            self.on_closed_candle(c, idx, strategy)
         } else {
             // An opening tick: the price a deferred signal waits for.
             self.act_on_deferred(idx, c.close)
         }
     }
 
-    /// The symbol's first price: its portfolio position is made (flat, unmarked), then the
+    /// The symbol's first price: its portfolio position is made (flat, unmarked), and the
     /// candle goes on as any other.
     #[cold]
-    fn on_first_price(&mut self, idx: usize, c: &Candle) -> Option<Outcome> {
+    fn first_price(&mut self, idx: usize) -> usize {
         let e = self.portfolio.index(self.slots[idx].symbol);
         self.slots[idx].entry = Some(e);
-        self.on_candle_at(SlotIndex(idx), c)
+        e
     }
 
     #[inline(always)]
-    fn on_closed_candle(&mut self, c: &Candle, idx: usize) -> Option<Outcome> {
+    fn on_closed_candle(
+        &mut self,
+        c: &Candle,
+        idx: usize,
+        strategy: impl FnOnce(&mut AnyStrategy, &Candle, Option<Action>) -> Option<Signal>,
+    ) -> Option<Outcome> {
         if self.slots[idx].deferred.is_some() {
-            return self.on_closed_candle_after_deferred(c, idx);
+            return self.on_closed_candle_after_deferred(c, idx, strategy);
         }
         // The common case returns here: no signal, and no stop to watch; an `Outcome` is large,
         // so none is built until there is something to say.
         let slot = &mut self.slots[idx];
         let wanted = slot.wanted();
-        let strategy_signal = slot.strategy.on_candle_for(c, wanted);
+        let strategy_signal = strategy(&mut slot.strategy, c, wanted);
         if strategy_signal.is_none() && slot.stop_loss.is_none() && slot.take_profit.is_none() {
             return None;
         }
@@ -272,10 +311,15 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     /// A deferred signal that no opening tick took is decided at this bar's open, before the
     /// bar's own close is shown to the strategy.
     #[cold]
-    fn on_closed_candle_after_deferred(&mut self, c: &Candle, idx: usize) -> Option<Outcome> {
+    fn on_closed_candle_after_deferred(
+        &mut self,
+        c: &Candle,
+        idx: usize,
+        strategy: impl FnOnce(&mut AnyStrategy, &Candle, Option<Action>) -> Option<Signal>,
+    ) -> Option<Outcome> {
         let stale = self.act_on_deferred(idx, c.open);
         let wanted = self.slots[idx].wanted();
-        let strategy_signal = self.slots[idx].strategy.on_candle_for(c, wanted);
+        let strategy_signal = strategy(&mut self.slots[idx].strategy, c, wanted);
         let now = self.act_on_close(c, idx, strategy_signal);
         // At most one outcome per event: a decision taken now waits behind the stale one only
         // when the stale one led to no order (then its slot is free again).
@@ -358,16 +402,9 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         let equity = self.portfolio.cash() + holdings;
         let qty = match side {
             Some(Side::Buy) => {
-                let rules = self.slots[idx].rules.as_ref();
-                let qty = self.config.sizing.buy_qty_at_cost(
-                    self.portfolio.cash(),
-                    equity,
-                    signal.price,
-                    self.cost_factor,
-                    rules,
-                );
+                let qty = self.rules_buy_qty(idx, equity, signal.price);
                 match shrink {
-                    Some(factor) => model::shrink(qty, factor, rules),
+                    Some(factor) => model::shrink(qty, factor, self.slots[idx].rules.as_ref()),
                     None => qty,
                 }
             }
@@ -425,6 +462,32 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         Outcome { decision, order: Some(verdict) }
     }
 
+    /// What a buy at `price` is sized to before any model shrinks it, with `equity` valued once
+    /// by the caller.
+    #[inline]
+    fn rules_buy_qty(&self, idx: usize, equity: Amount, price: Price) -> Qty {
+        let rules = self.slots[idx].rules.as_ref();
+        // Code sizes a buy within the per-order limit (the notional, fee aside, at most
+        // `max_order_notional`): the gate refuses a larger order rather than shrinking
+        // it, so without this a profitable account whose fraction of equity outgrew the
+        // limit would never buy again. No limit (`Decimal::MAX`) overflows: no cap.
+        let spendable = match self.risk.limits().max_order_notional.get().checked_mul(self.cost_factor) {
+            Some(cap) => self.portfolio.cash().min(Amount::new(cap)),
+            None => self.portfolio.cash(),
+        };
+        self.config.sizing.buy_qty_at_cost(spendable, equity, price, self.cost_factor, rules)
+    }
+
+    /// The quantity a rules-only buy of `slot`'s symbol decided now at `price` would be sized to,
+    /// by the code [`Engine::on_candle_at`]'s decisions use. Zero means the gates would refuse
+    /// it (after the kill switch and the pause) for its size: a caller that knows this may count
+    /// the refusal without building the decision.
+    pub fn buy_qty_at(&self, slot: SlotIndex, price: Price) -> Qty {
+        let Some(symbol) = self.slots.get(slot.0).map(|s| s.symbol) else { return Qty::ZERO };
+        let (holdings, _) = self.portfolio.holdings_and_symbol_value(symbol);
+        self.rules_buy_qty(slot.0, self.portfolio.cash() + holdings, price)
+    }
+
     /// The decision's id and its order's client order id (for `side`), exactly as
     /// `DecisionId::new` and `ClientOrderId::for_decision` make them, from the slot's prefix.
     #[inline]
@@ -445,6 +508,13 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     /// Books a fill. When it closes a position, the round trip's result feeds the losing-streak
     /// gate. Returns the P&L the fill realised.
     pub fn on_fill(&mut self, fill: &Fill) -> Result<Amount, PositionError> {
+        self.on_fill_marked(fill).map(|(realised, _)| realised)
+    }
+
+    /// [`Engine::on_fill`], and whether the fill opened or closed the symbol's round trip (by the
+    /// engine's rule: holding means at least one sellable lot), for the ledger to record.
+    pub fn on_fill_marked(&mut self, fill: &Fill) -> Result<(Amount, TripMark), PositionError> {
+        let mut mark = TripMark::Within;
         // One search for the symbol's entry (created flat if new, as applying the fill did).
         let entry = self.portfolio.index(fill.symbol);
         let before = self.portfolio.position_at(entry).realised_pnl;
@@ -456,16 +526,20 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             slot.holding = slot.sellable(after.0);
             if !was_holding && fill.side == Side::Buy {
                 slot.trip_start_realised = before;
+                if slot.holding {
+                    mark = TripMark::Opens;
+                }
             }
             // Closed down to dust (see `Slot::holding`) is closed: the round trip is over.
             if was_holding && !slot.holding && fill.side == Side::Sell {
                 self.risk.record_round_trip(after.1 - slot.trip_start_realised, fill.ts);
+                mark = TripMark::Closes;
                 slot.trip_start_realised = after.1;
                 slot.stop_loss = None;
                 slot.take_profit = None;
             }
         }
-        Ok(realised)
+        Ok((realised, mark))
     }
 
     /// The order left the book (filled, cancelled, rejected or expired): the symbol may decide
@@ -502,6 +576,12 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
 
     pub fn limits(&self) -> &RiskLimits {
         self.risk.limits()
+    }
+
+    /// Replaces the risk limits: the next order is checked against them (an operator's change
+    /// from the dashboard). The risk state (today's trades, losses, the switches) is kept.
+    pub fn set_limits(&mut self, limits: RiskLimits) {
+        self.risk.set_limits(limits);
     }
 
     pub fn portfolio(&self) -> &Portfolio {

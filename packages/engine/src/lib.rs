@@ -21,5 +21,6 @@ pub use lifecycle::{BookingError, Ledger};
 pub use portfolio::Portfolio;
 pub use sizing::Sizing;
 pub use strategies::{
-    AnyStrategy, MAX_WINDOW, RsiReversion, SmaCross, Strategy, StrategyError, StrategySpec,
+    AnyStrategy, Bollinger, Donchian, MAX_WINDOW, Macd, RsiReversion, SmaCross, Strategy, StrategyError,
+    StrategySpec,
 };

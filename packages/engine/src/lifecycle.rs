@@ -8,7 +8,7 @@
 //! only a person clears — the rest of the report is still booked, and the caller is told which
 //! fill it was.
 
-use mirai_core::{Advisor, Clock, ExecutionReport, Fill, Position, PositionError};
+use mirai_core::{Advisor, Clock, ExecutionReport, Fill, Position, PositionError, TripMark};
 use thiserror::Error;
 
 use crate::Engine;
@@ -24,8 +24,9 @@ pub trait Ledger {
         Ok(false)
     }
 
-    /// Records a fill the portfolio took, with the position it left.
-    fn record_fill(&mut self, fill: &Fill, position: &Position) -> Result<(), Self::Error>;
+    /// Records a fill the portfolio took, with the position it left and where it stands in the
+    /// symbol's round trip.
+    fn record_fill(&mut self, fill: &Fill, position: &Position, trip: TripMark) -> Result<(), Self::Error>;
 
     /// Records the order's state as the report gives it (after its fills).
     fn record_report(&mut self, _report: &ExecutionReport) -> Result<(), Self::Error> {
@@ -76,10 +77,13 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         if ledger.contains(fill).map_err(BookingError::Ledger)? {
             return Ok(());
         }
-        if let Err(error) = self.on_fill(fill) {
-            self.halt();
-            return Err(BookingError::FillRefused { fill: Box::new(fill.clone()), error });
-        }
+        let trip = match self.on_fill_marked(fill) {
+            Ok((_, trip)) => trip,
+            Err(error) => {
+                self.halt();
+                return Err(BookingError::FillRefused { fill: Box::new(fill.clone()), error });
+            }
+        };
         let flat;
         let position = match self.portfolio().position(fill.symbol) {
             Some(p) => p,
@@ -88,7 +92,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
                 &flat
             }
         };
-        ledger.record_fill(fill, position).map_err(BookingError::Ledger)
+        ledger.record_fill(fill, position, trip).map_err(BookingError::Ledger)
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use mirai_core::{Asset, Decimal, LotSize, NotionalFilter, Price, PriceFilter, Qty, Symbol, SymbolRules};
@@ -53,9 +54,20 @@ pub struct SimConfig {
     pub slippage_bps: Decimal,
     /// The kline interval served (`1s`, `1m`, …): one per simulator.
     pub interval: String,
-    /// Real time per generated bar. `None`: bars advance only through [`crate::SimHandle::advance`]
-    /// (deterministic tests). Equal to the interval: real time.
+    /// Real time per generated bar. `None`: the market moves only through
+    /// [`crate::SimHandle::advance`] and [`crate::SimHandle::advance_time`] (deterministic tests).
+    /// Equal to the interval: real time. Simulated time runs `interval / bar_every` times as fast
+    /// as the wall clock, and every push (the open candle, trades, book tickers) follows it.
     pub bar_every: Option<Duration>,
+    /// Simulated time between two updates of the open candle on `<symbol>@kline_<interval>`, each
+    /// with a trade and a book ticker: Binance's 2 s (so 1s bars close without an open update).
+    /// At speeds where that would be closer than [`MIN_PUSH_GAP`] of real time, updates are
+    /// spaced [`MIN_PUSH_GAP`] apart instead (fewer per bar, the same bars).
+    pub kline_update_every: Duration,
+    /// Replay these CSV files (the backtester's formats) as the symbols' bars instead of the
+    /// generated path: the file's bars in order, one per interval, then a random walk from its
+    /// last close. Read at start.
+    pub data: Vec<(Symbol, PathBuf)>,
     /// Closed bars generated before start, served by `/api/v3/klines`.
     pub history_bars: usize,
     /// How many bars before now the path's present starts. Bars are never generated ahead of
@@ -80,6 +92,10 @@ pub struct SimConfig {
 /// The most closed bars the simulator generates before it starts.
 pub const MAX_HISTORY_BARS: usize = 1_000_000;
 
+/// The least real time between two market updates when the clock runs fast: faster updates would
+/// cost the clients more than they show (the worker's tests run 6,000 times real time).
+pub const MIN_PUSH_GAP: Duration = Duration::from_millis(5);
+
 impl SimConfig {
     /// Loopback on a free port, BTCUSDT and ETHUSDT, generous balances, one-minute bars in real
     /// time, Binance's default limits. Set `bar_every` (and `past_bars`) to run faster.
@@ -100,6 +116,8 @@ impl SimConfig {
             slippage_bps: Decimal::ZERO,
             interval: "1m".into(),
             bar_every: Some(Duration::from_secs(60)),
+            kline_update_every: Duration::from_secs(2),
+            data: Vec::new(),
             history_bars: 1_000,
             past_bars: 0,
             seed: 42,
@@ -115,6 +133,31 @@ impl SimConfig {
 
     pub(crate) fn interval_ms(&self) -> Option<i64> {
         interval_ms(&self.interval)
+    }
+
+    /// Market updates per bar (the last one closes it): one per [`SimConfig::kline_update_every`]
+    /// of simulated time, fewer when the clock runs so fast that they would come closer than
+    /// [`MIN_PUSH_GAP`] of real time.
+    pub fn updates_per_bar(&self) -> u32 {
+        let interval = self.interval_ms().unwrap_or(60_000).max(1) as u128;
+        let every = self.kline_update_every.as_millis().max(1);
+        let mut steps = (interval / every).max(1);
+        if let Some(real) = self.bar_every {
+            steps = steps.min((real.as_micros() / MIN_PUSH_GAP.as_micros()).max(1));
+        }
+        u32::try_from(steps).unwrap_or(u32::MAX).min(MAX_UPDATES_PER_BAR)
+    }
+
+    /// Market time between two updates of the bar being formed, in ms (2,000 at the defaults).
+    pub fn market_ms_per_update(&self) -> i64 {
+        self.interval_ms().unwrap_or(60_000) / i64::from(self.updates_per_bar().max(1))
+    }
+
+    /// How many times faster than the wall clock simulated time runs (`None`: only by hand).
+    pub fn speed(&self) -> Option<f64> {
+        let bar = self.bar_every?.as_secs_f64();
+        let interval = self.interval_ms()? as f64 / 1000.0;
+        (bar > 0.0).then(|| interval / bar)
     }
 
     /// Every problem at once.
@@ -138,6 +181,22 @@ impl SimConfig {
         if self.bar_every.is_some_and(|d| d.is_zero()) {
             problems.push("bar_every must be positive".to_owned());
         }
+        if self.kline_update_every.is_zero() {
+            problems.push("kline_update_every must be positive".to_owned());
+        }
+        for (symbol, path) in &self.data {
+            if !self.symbols.iter().any(|s| s.rules.symbol == *symbol) {
+                let known: Vec<&str> = self.symbols.iter().map(|s| s.rules.symbol.as_str()).collect();
+                problems.push(format!(
+                    "data for {symbol} ({}): not a symbol the simulator trades ({})",
+                    path.display(),
+                    known.join(", ")
+                ));
+            }
+        }
+        if self.data.iter().enumerate().any(|(i, (s, _))| self.data[..i].iter().any(|(t, _)| t == s)) {
+            problems.push("data given twice for one symbol".to_owned());
+        }
         if self.weight_per_minute == 0 || self.orders_per_10s == 0 || self.orders_per_day == 0 {
             problems.push("rate limits must be positive".to_owned());
         }
@@ -149,6 +208,9 @@ impl SimConfig {
         if problems.is_empty() { Ok(()) } else { Err(SimError::Config(problems.join("; "))) }
     }
 }
+
+/// A day of 1s bars: more updates per bar than that is not a market anyone watches.
+const MAX_UPDATES_PER_BAR: u32 = 86_400;
 
 /// Binance's fixed-length kline intervals, in milliseconds.
 pub(crate) fn interval_ms(name: &str) -> Option<i64> {

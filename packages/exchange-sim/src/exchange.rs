@@ -92,17 +92,14 @@ struct NewOrder {
 }
 
 impl SimExchange {
-    pub fn new(config: &SimConfig, lasts: &[Candle]) -> Result<Self, SimError> {
-        let mut paper = PaperExchange::new(PaperConfig {
+    pub fn new(config: &SimConfig) -> Result<Self, SimError> {
+        let paper = PaperExchange::new(PaperConfig {
             fee_rate: config.fee_rate,
             slippage_bps: config.slippage_bps,
             rules: config.symbols.iter().map(|s| s.rules.clone()).collect(),
             balances: config.balances.clone(),
         })
         .map_err(|e| SimError::Config(e.to_string()))?;
-        for c in lasts {
-            paper.on_market(&MarketEvent::Candle(*c));
-        }
         Ok(Self {
             paper,
             rules: config.symbols.iter().map(|s| (s.rules.symbol, s.rules.clone())).collect(),
@@ -336,7 +333,13 @@ impl SimExchange {
         Ok((meta.order_id, o.resp))
     }
 
-    /// Resting orders filled by a new bar, reported and recorded as maker trades.
+    /// The market's best bid and ask, before any order: market orders fill against them.
+    pub fn mark(&mut self, quote: &Quote) {
+        self.paper.on_market(&MarketEvent::Quote(*quote));
+    }
+
+    /// Resting orders filled by a market update (`candle`: the prices traded since the last one;
+    /// `quote`: the book after it), reported and recorded as maker trades.
     pub fn on_market(&mut self, candle: &Candle, quote: &Quote, wall_ms: i64) {
         let mut fills = self.paper.on_market(&MarketEvent::Candle(*candle));
         fills.extend(self.paper.on_market(&MarketEvent::Quote(*quote)));

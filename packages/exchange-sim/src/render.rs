@@ -111,7 +111,8 @@ pub(crate) fn trade_json(t: &TradeRow) -> Value {
     })
 }
 
-pub(crate) fn kline_row(c: &Candle) -> Value {
+/// A `/klines` row; `trades`: the bar's number of trades.
+pub(crate) fn kline_row(c: &Candle, trades: i64) -> Value {
     let quote_volume = (c.close * c.volume).get();
     json!([
         c.open_time.millis(),
@@ -122,7 +123,7 @@ pub(crate) fn kline_row(c: &Candle) -> Value {
         d8(c.volume.get()),
         c.close_time.millis(),
         d8(quote_volume),
-        1,
+        trades,
         d8(Decimal::ZERO),
         d8(Decimal::ZERO),
         "0"
@@ -198,14 +199,16 @@ pub(crate) fn exchange_info_json<'a>(
     json!({"timezone": "UTC", "serverTime": server_time, "rateLimits": rate_limits, "exchangeFilters": [], "symbols": symbols})
 }
 
-/// The stream event for `stream` (`btcusdt@kline_1m`, `@trade`, `@bookTicker`) from a tick, if
-/// the stream is about this tick's symbol.
+/// The stream event for `stream` (`btcusdt@kline_1m`, `@trade`, `@bookTicker`) from a market
+/// update, if the stream is about its symbol: the open candle (`"x": false`) or the closed one,
+/// the update's trade, the book's best bid and ask after it.
 pub(crate) fn stream_event(stream: &str, tick: &Tick, interval: &str) -> Option<Value> {
     let (sym, kind) = stream.split_once('@')?;
-    if !sym.eq_ignore_ascii_case(tick.candle.symbol.as_str()) {
+    if !sym.eq_ignore_ascii_case(tick.kline.symbol.as_str()) {
         return None;
     }
-    let c = &tick.candle;
+    let c = &tick.kline;
+    let t = &tick.trade;
     let s = c.symbol.as_str();
     match kind {
         k if k.strip_prefix("kline_") == Some(interval) => Some(json!({
@@ -217,15 +220,15 @@ pub(crate) fn stream_event(stream: &str, tick: &Tick, interval: &str) -> Option<
                 "T": c.close_time.millis(),
                 "s": s,
                 "i": interval,
-                "f": tick.trade_id,
-                "L": tick.trade_id,
+                "f": tick.first_trade_id,
+                "L": t.id,
                 "o": d8(c.open.get()),
                 "c": d8(c.close.get()),
                 "h": d8(c.high.get()),
                 "l": d8(c.low.get()),
                 "v": d8(c.volume.get()),
-                "n": 1,
-                "x": true,
+                "n": t.id - tick.first_trade_id + 1,
+                "x": c.closed,
                 "q": d8((c.close * c.volume).get()),
                 "V": d8(Decimal::ZERO),
                 "Q": d8(Decimal::ZERO),
@@ -236,11 +239,11 @@ pub(crate) fn stream_event(stream: &str, tick: &Tick, interval: &str) -> Option<
             "e": "trade",
             "E": tick.event_time,
             "s": s,
-            "t": tick.trade_id,
-            "p": d8(c.close.get()),
-            "q": d8(c.volume.get()),
+            "t": t.id,
+            "p": d8(t.price.get()),
+            "q": d8(t.qty.get()),
             "T": tick.event_time,
-            "m": c.close < c.open,
+            "m": t.buyer_maker,
             "M": true
         })),
         "bookTicker" => Some(json!({

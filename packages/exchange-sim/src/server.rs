@@ -1,13 +1,13 @@
 //! Starting and driving the simulator: shared state, the bar clock, and the handle tests and the
 //! CLI use to step bars, inject faults, cut streams, inspect orders and stop it.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use mirai_core::{Candle, Symbol};
+use mirai_core::{Candle, Symbol, Timestamp};
 use serde_json::Value;
 use tokio::sync::{broadcast, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -60,19 +60,35 @@ impl Shared {
         *lock(&self.errors).entry((status, code)).or_default() += 1;
     }
 
-    /// One bar on every symbol: resting orders are matched, then the bar goes to the streams.
+    /// The rest of the bar being formed on every symbol, as one update that closes it.
     pub fn advance(&self) -> Vec<Candle> {
         let wall = now_ms();
-        let ticks = lock(&self.market).step(wall);
+        let ticks = lock(&self.market).finish_bar(wall);
+        self.apply(ticks, wall)
+    }
+
+    /// The market updates due by market time `until` (none past the wall clock), at most `max`.
+    pub fn run_until(&self, until: i64, max: usize) -> Vec<Candle> {
+        let wall = now_ms();
+        let ticks = lock(&self.market).run_until(until, wall, max);
+        self.apply(ticks, wall)
+    }
+
+    /// Resting orders are matched against each update in turn, then the updates go to the
+    /// streams. Returns the bars they closed.
+    fn apply(&self, ticks: Vec<Tick>, wall: i64) -> Vec<Candle> {
+        if ticks.is_empty() {
+            return Vec::new();
+        }
         let events = {
             let mut ex = lock(&self.exchange);
             for t in &ticks {
-                ex.on_market(&t.candle, &t.quote, wall);
+                ex.on_market(&t.segment, &t.quote, wall);
             }
             std::mem::take(&mut ex.outbox)
         };
         self.publish(events);
-        let candles = ticks.iter().map(|t| t.candle).collect();
+        let candles = ticks.iter().filter(|t| t.kline.closed).map(|t| t.kline).collect();
         let _ = self.ticks.send(Arc::new(ticks));
         candles
     }
@@ -84,6 +100,10 @@ impl Shared {
         }
     }
 }
+
+/// Updates applied in one go at most (each for every symbol): a clock that fell far behind
+/// catches up over several ticks instead of holding the market's lock for long.
+const MAX_UPDATES_AT_ONCE: usize = 2_000;
 
 /// A running simulator. [`SimHandle::stop`] shuts it down; dropping it leaves it running until
 /// the runtime ends.
@@ -107,10 +127,39 @@ impl SimHandle {
         format!("http://{}", self.addr)
     }
 
-    /// Generates `bars` bars on every symbol now, matching resting orders and pushing them to
-    /// stream subscribers. Returns them in order.
+    /// Closes `bars` bars on every symbol now, each as one update (the rest of the bar being
+    /// formed at once: one closed kline, one trade and one book ticker per symbol), matching
+    /// resting orders and pushing them to stream subscribers. Returns them in order.
     pub fn advance(&self, bars: usize) -> Vec<Candle> {
         (0..bars).flat_map(|_| self.shared.advance()).collect()
+    }
+
+    /// Moves market time on by `by`, update by update as the running simulator does (the open
+    /// candle every [`SimConfig::kline_update_every`], each with a trade and a book ticker; bars
+    /// closing on the way), matching resting orders and pushing to stream subscribers. Returns the
+    /// bars that closed. Market time never passes the wall clock.
+    pub fn advance_time(&self, by: Duration) -> Vec<Candle> {
+        let until = lock(&self.shared.market).now().saturating_add(millis(by));
+        let mut closed = Vec::new();
+        loop {
+            let before = lock(&self.shared.market).now();
+            closed.extend(self.shared.run_until(until, MAX_UPDATES_AT_ONCE));
+            let after = lock(&self.shared.market).now();
+            if after == before || after >= until {
+                return closed;
+            }
+        }
+    }
+
+    /// Market time now (ms): the last update's time. It starts `history + past_bars` bars before
+    /// the wall clock and runs `SimConfig::speed` times as fast.
+    pub fn market_time(&self) -> Timestamp {
+        Timestamp::from_millis(lock(&self.shared.market).now())
+    }
+
+    /// Market updates per bar (the open candle's pushes, the last closing it).
+    pub fn updates_per_bar(&self) -> u32 {
+        lock(&self.shared.market).updates_per_bar()
     }
 
     /// Queues a fault for the next new order.
@@ -211,12 +260,16 @@ impl SimHandle {
 /// Starts the simulator on `config.listen` and returns once it accepts connections.
 pub async fn serve(config: SimConfig) -> Result<SimHandle, SimError> {
     config.validate()?;
+    let replays = load_replays(&config)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| SimError::Bind { addr: config.listen, source })?;
     let addr = listener.local_addr().map_err(|source| SimError::Bind { addr: config.listen, source })?;
-    let market = Market::new(&config, now_ms());
-    let exchange = SimExchange::new(&config, &market.lasts())?;
+    let market = Market::new(&config, now_ms(), replays);
+    let mut exchange = SimExchange::new(&config)?;
+    for q in market.quotes() {
+        exchange.mark(&q);
+    }
     let limits = Limits::new(
         config.weight_per_minute,
         config.orders_per_10s,
@@ -240,7 +293,11 @@ pub async fn serve(config: SimConfig) -> Result<SimHandle, SimError> {
         clock_skew_ms: AtomicI64::new(0),
         errors: Mutex::new(BTreeMap::new()),
     });
-    let app = crate::rest::router().merge(crate::ws::router()).with_state(shared.clone());
+    let app = crate::rest::router()
+        .merge(crate::ws::router())
+        .fallback(crate::rest::not_found)
+        .method_not_allowed_fallback(crate::rest::method_not_allowed)
+        .with_state(shared.clone());
     let (shutdown, shutdown_rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -250,19 +307,54 @@ pub async fn serve(config: SimConfig) -> Result<SimHandle, SimError> {
             tracing::error!(error = %e, "exchange simulator stopped");
         }
     });
-    let driver = shared.config.bar_every.map(|every| {
-        let s = shared.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                s.advance();
-            }
-        })
-    });
+    let driver = shared.config.bar_every.map(|every| tokio::spawn(drive(shared.clone(), every)));
     tracing::info!(%addr, symbols = shared.config.symbols.len(), interval = %shared.config.interval, "exchange simulator listening");
     Ok(SimHandle { addr, shared, shutdown: Some(shutdown), server: Some(server), driver })
+}
+
+/// The market clock: market time runs `interval / every` times as fast as the wall clock, from
+/// the open of the bar being formed (or, in real time, from now), and every update due is
+/// applied on a timer at the pace of updates. Run faster than real time, a clock held up (a
+/// stalled machine) resumes where it stopped instead of pushing the missed bars in a burst: a
+/// bar's updates at most per tick, and market time falls behind by what was missed.
+async fn drive(s: Arc<Shared>, every: Duration) {
+    let interval = s.config.interval_ms().unwrap_or(60_000);
+    let updates = lock(&s.market).updates_per_bar().max(1);
+    let real_time = millis(every) == interval;
+    let start = Instant::now();
+    let mut origin = if real_time { now_ms() } else { lock(&s.market).now() };
+    // Market milliseconds per wall-clock second.
+    let speed = interval as f64 / every.as_secs_f64().max(1e-9);
+    let period = (every / updates).max(Duration::from_millis(1));
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        let until = origin + (start.elapsed().as_secs_f64() * speed) as i64;
+        if real_time {
+            s.run_until(until, MAX_UPDATES_AT_ONCE);
+            continue;
+        }
+        s.run_until(until, updates as usize);
+        let behind = until - lock(&s.market).now();
+        if behind > interval {
+            origin -= behind;
+        }
+    }
+}
+
+/// The bars of every `--data` file, read with the backtester's CSV reader.
+fn load_replays(config: &SimConfig) -> Result<HashMap<Symbol, Vec<Candle>>, SimError> {
+    let mut replays = HashMap::new();
+    for (symbol, path) in &config.data {
+        let bars = mirai_backtest::data::Bars::load(path)
+            .map_err(|e| SimError::Config(format!("data for {symbol} ({}): {e}", path.display())))?;
+        if bars.is_empty() {
+            return Err(SimError::Config(format!("data for {symbol} ({}): no bars", path.display())));
+        }
+        replays.insert(*symbol, bars.candles(*symbol, 0..bars.len()).collect());
+    }
+    Ok(replays)
 }
 
 fn millis(d: Duration) -> i64 {

@@ -1,6 +1,7 @@
-//! The simulator as tests start it: bars stepped by hand (`SimHandle::advance`), a short history,
-//! and room to step faster than real time. One harness for every crate's tests (the adapter's,
-//! the worker's, the simulator's own) instead of a copy in each.
+//! The simulator as tests start it: the market moved by hand (`SimHandle::advance` closes bars,
+//! `SimHandle::advance_time` moves market time update by update), a short history, and room to
+//! step faster than real time. One harness for every crate's tests (the adapter's, the worker's,
+//! the simulator's own) instead of a copy in each.
 
 use crate::{SimConfig, SimHandle, serve};
 

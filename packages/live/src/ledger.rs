@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use mirai_core::{ExecutionReport, Fill, FillSource, Position, Symbol, Timestamp, TradeId};
+use mirai_core::{ExecutionReport, Fill, FillSource, Position, Symbol, Timestamp, TradeId, TripMark};
 use mirai_engine::Ledger;
 use mirai_store_local::{LocalStore, StoreError};
 
@@ -47,8 +47,8 @@ impl Ledger for StoreLedger<'_> {
         Ok(seen)
     }
 
-    fn record_fill(&mut self, fill: &Fill, position: &Position) -> Result<(), StoreError> {
-        self.store.journal_fill(fill, position, FillSource::Exchange)?;
+    fn record_fill(&mut self, fill: &Fill, position: &Position, trip: TripMark) -> Result<(), StoreError> {
+        self.store.journal_fill(fill, position, Some(trip), FillSource::Exchange)?;
         self.booked.get(self.store)?.insert((fill.symbol, fill.trade_id.clone()));
         Ok(())
     }

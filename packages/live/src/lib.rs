@@ -8,6 +8,7 @@
 //! keeps its ledger in the local store and trades on Binance or the paper exchange.
 
 pub mod approval;
+pub mod candles;
 pub mod consult;
 pub mod ledger;
 pub mod shared;

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use mirai_core::{Advisor, AdvisorStats, ClientOrderId, Clock, Timestamp};
+use mirai_core::{Advisor, AdvisorStats, CandleSource, ClientOrderId, Clock, RiskLimits, Timestamp};
 use mirai_engine::Engine;
 use mirai_store_local::LocalStore;
 use mirai_web::{BackendError, ControlAction, Mode, PositionView, StatusView};
@@ -23,14 +23,22 @@ pub struct Command {
 pub enum Act {
     /// Pause, resume, kill.
     Control(ControlAction),
+    /// Resume after a pause, refused while the kill switch (or a halt) is on: for a user who may
+    /// not lift it. Checked by the trading task between commands, so a kill given meanwhile stays.
+    ResumeUnlessHalted,
     /// Approve or reject the proposal for order `id`.
     Proposal { id: ClientOrderId, approve: bool },
+    /// Replace the risk limits from the next decision on: persisted (with its audit entry, at
+    /// the wall-clock time `at`) before they apply, so they survive a restart.
+    SetRiskLimits { limits: RiskLimits, at: Timestamp },
 }
 
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     pub status: StatusView,
     pub positions: Vec<PositionView>,
+    /// The risk limits the gates enforce now.
+    pub limits: RiskLimits,
 }
 
 /// What a snapshot says beside the engine's own state.
@@ -44,6 +52,8 @@ pub struct Setting {
     pub blocked_reason: Option<String>,
     /// The model's totals; `None`: the rules decide.
     pub advisor: Option<AdvisorStats>,
+    /// Where the market data comes from (replay, Binance's public data, or the venue's streams).
+    pub market_data: Option<CandleSource>,
 }
 
 impl Snapshot {
@@ -57,6 +67,7 @@ impl Snapshot {
                 mode: setting.mode,
                 dry_run: setting.dry_run,
                 testnet: setting.testnet,
+                market_data: setting.market_data,
                 halted: risk.halted,
                 paused: risk.paused,
                 symbols: engine.symbols().collect(),
@@ -75,6 +86,7 @@ impl Snapshot {
                     .unwrap_or_else(|| AdvisorStats { kind: "rules".into(), ..AdvisorStats::default() }),
             },
             positions: p.positions().map(|(pos, mark)| PositionView::from_position(pos, mark)).collect(),
+            limits: engine.limits().clone(),
         }
     }
 }

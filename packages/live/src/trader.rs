@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use mirai_core::ManualClock;
 use mirai_core::{
-    Amount, AuditEvent, ClientOrderId, Clock, DecisionId, ExecError, ExecutionReport, Executor,
+    Amount, AuditEvent, CandleSource, ClientOrderId, Clock, DecisionId, ExecError, ExecutionReport, Executor,
     ExternalAdvice, Fill, MarketEvent, OrderRequest, RiskApproved, Symbol, Timestamp,
 };
 use mirai_engine::{BookingError, Engine, Outcome, RuleBasedAdvisor};
@@ -23,6 +23,7 @@ use mirai_web::{BackendError, ControlAction, Mode};
 use tokio::sync::mpsc;
 
 use crate::approval::{ApprovalMode, ApprovalPolicy};
+use crate::candles::CandleLog;
 use crate::consult::Consultant;
 use crate::ledger::{BookedTrades, StoreLedger};
 use crate::shared::{Act, Command, Setting, Shared, Snapshot};
@@ -89,6 +90,10 @@ pub struct Trader<E> {
     approval: ApprovalPolicy,
     /// News as it is ingested (symbol, publication time), for the news-embargo gate.
     news: Option<mpsc::Receiver<(Symbol, Timestamp)>>,
+    /// Where the closed candles traded on are recorded as coming from; `None` records none.
+    candle_log: Option<CandleLog>,
+    /// Where the market data comes from, for the status view.
+    market_data: Option<CandleSource>,
 }
 
 impl<E> std::fmt::Debug for Trader<E> {
@@ -137,12 +142,26 @@ impl<E: Executor> Trader<E> {
             asking: 0,
             approval: ApprovalPolicy::default(),
             news: None,
+            candle_log: None,
+            market_data: None,
         }
     }
 
     /// Tells the risk gates about news as it arrives (the news embargo).
     pub fn with_news(mut self, news: mpsc::Receiver<(Symbol, Timestamp)>) -> Self {
         self.news = Some(news);
+        self
+    }
+
+    /// Records every closed candle traded on in the store, as `log` says (source, interval).
+    pub fn with_candle_log(mut self, log: CandleLog) -> Self {
+        self.candle_log = Some(log);
+        self
+    }
+
+    /// Says in the status view where the market data comes from.
+    pub fn with_market_data(mut self, source: CandleSource) -> Self {
+        self.market_data = Some(source);
         self
     }
 
@@ -248,12 +267,44 @@ impl<E: Executor> Trader<E> {
             Act::Control(action) => {
                 self.control(action, by).await.map_err(|e| BackendError::Internal(e.to_string()))
             }
+            Act::ResumeUnlessHalted if self.engine.risk_state().halted => {
+                tracing::warn!(%by, "resume refused: the kill switch is on, and this user may not lift it");
+                Err(BackendError::Refused(
+                    "the kill switch is on: only an admin may resume after it".to_owned(),
+                ))
+            }
+            Act::ResumeUnlessHalted => self
+                .control(ControlAction::Resume, by)
+                .await
+                .map_err(|e| BackendError::Internal(e.to_string())),
             Act::Proposal { id, approve } => {
                 let result = self.decide_proposal(&id, approve, by).await;
                 self.publish();
                 result
             }
+            Act::SetRiskLimits { limits, at } => self.set_limits(limits, at, by),
         }
+    }
+
+    /// Replaces the risk limits: persisted with its audit entry first, then applied, so the next
+    /// decision is checked against them and a restart keeps them.
+    fn set_limits(
+        &mut self,
+        limits: mirai_core::RiskLimits,
+        at: Timestamp,
+        by: &str,
+    ) -> Result<(), BackendError> {
+        if let Err(problems) = limits.validate() {
+            return Err(BackendError::Invalid(problems.join("; ")));
+        }
+        let previous = self.engine.limits().clone();
+        self.store
+            .set_risk_limits(&limits, &previous, by, at, "web")
+            .map_err(|e| BackendError::Internal(format!("saving the risk limits: {e}")))?;
+        self.engine.set_limits(limits);
+        tracing::warn!(%by, "risk limits changed");
+        self.publish();
+        Ok(())
     }
 
     /// Applies an operator command and persists it before answering. The kill switch also
@@ -287,6 +338,10 @@ impl<E: Executor> Trader<E> {
                 let booked = self.engine.on_reported_fill(&fill, &mut ledger);
                 self.settle(booked, ev.time())?;
             }
+        }
+        // Before the engine decides on it, so a decision never precedes its bar in the outbox.
+        if let (MarketEvent::Candle(c), Some(log)) = (ev, &self.candle_log) {
+            log.record(&self.store, c);
         }
         if let Some(outcome) = self.engine.on_event(ev) {
             self.handle_outcome(outcome).await?;
@@ -322,6 +377,7 @@ impl<E: Executor> Trader<E> {
                     model: "none".into(),
                     reason: "no model is configured".into(),
                     prompt_hash: None,
+                    usage: None,
                 };
                 self.asking += 1;
                 let _ = tx.try_send((symbol, answer));
@@ -524,6 +580,7 @@ impl<E: Executor> Trader<E> {
                 last_event_at: self.last_event_at,
                 blocked_reason: self.blocked.as_ref().and_then(|f| f()),
                 advisor: self.consultant.as_ref().map(|c| c.stats()),
+                market_data: self.market_data,
             },
         )
     }

@@ -108,17 +108,63 @@ impl LocalStore {
         )
     }
 
+    /// A page of the log, newest first: at most `limit` entries with a seq below `before` (all
+    /// when `None`).
+    pub fn audit_page(&self, before: Option<u64>, limit: usize) -> Result<Vec<AuditEntry>> {
+        let before = match before {
+            Some(seq) => int_u64("audit seq", seq)?,
+            None => i64::MAX,
+        };
+        rows::all(
+            &self.conn(),
+            "SELECT seq, ts, kind, actor, payload, prev_hash, hash FROM audit_log \
+             WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2",
+            params![before, rows::limit(limit)],
+            decode,
+        )
+    }
+
     /// Walks the whole log from seq 1 and checks that the sequence has no gaps, that each entry
     /// names its predecessor's hash, and that each hash matches the entry's content. Returns the
     /// number of entries checked, or `StoreError::AuditBroken` naming the first bad seq.
     pub fn verify_audit(&self) -> Result<u64> {
+        self.verify_audit_after(0, GENESIS_HASH).map(|(seq, _)| seq)
+    }
+
+    /// Checks the log from entry `seq` on, as [`LocalStore::verify_audit`] does from the start:
+    /// entry `seq` must still be there with `hash` and its own content (seq 0 is the start, with
+    /// [`GENESIS_HASH`]), and every later entry must follow on from it. Returns the last entry's
+    /// seq and hash, from which the next call can go on: a reader that keeps them checks only the
+    /// entries appended since (an entry before `seq` changed meanwhile is caught by the next
+    /// check from the start).
+    pub fn verify_audit_after(&self, seq: u64, hash: &str) -> Result<(u64, String)> {
         let conn = self.conn();
+        if seq > 0 {
+            let anchor = rows::first(
+                &conn,
+                "SELECT seq, ts, kind, actor, payload, prev_hash, hash FROM audit_log WHERE seq = ?1",
+                [int_u64("audit seq", seq)?],
+                |row| {
+                    let content = (timestamp(row, 1)?, text(row, 2)?, text(row, 3)?, text(row, 4)?);
+                    Ok((content, text(row, 5)?, text(row, 6)?))
+                },
+            )?;
+            let Some(((ts, kind, actor, payload), prev_hash, stored)) = anchor else {
+                return Err(StoreError::AuditBroken { seq, why: "entry missing".to_owned() });
+            };
+            if stored != hash || audit_hash(&prev_hash, seq, ts, &kind, &actor, &payload) != hash {
+                return Err(StoreError::AuditBroken {
+                    seq,
+                    why: "content does not match its hash".to_owned(),
+                });
+            }
+        }
         let mut stmt = conn.prepare_cached(
-            "SELECT seq, ts, kind, actor, payload, prev_hash, hash FROM audit_log ORDER BY seq",
+            "SELECT seq, ts, kind, actor, payload, prev_hash, hash FROM audit_log WHERE seq > ?1 ORDER BY seq",
         )?;
-        let mut rows = stmt.query([])?;
-        let mut expected_prev = GENESIS_HASH.to_owned();
-        let mut checked = 0u64;
+        let mut rows = stmt.query([int_u64("audit seq", seq)?])?;
+        let mut expected_prev = hash.to_owned();
+        let mut checked = seq;
         while let Some(row) = rows.next()? {
             let want_seq = checked + 1;
             let seq = opt_u64(row, 0)?.unwrap_or(0);
@@ -148,7 +194,7 @@ impl LocalStore {
             expected_prev = hash;
             checked = want_seq;
         }
-        Ok(checked)
+        Ok((checked, expected_prev))
     }
 }
 
@@ -250,6 +296,34 @@ mod tests {
         assert_eq!(seen(2, &["control"], 10), [(4, "bob".into())]);
         assert_eq!(seen(0, &["control"], 1), [(2, "alice".into())], "oldest first, limited");
         assert!(seen(4, &["control"], 10).is_empty());
+    }
+
+    #[test]
+    fn pages_go_back_by_seq_and_a_check_goes_on_from_where_the_last_ended() {
+        let store = LocalStore::open_in_memory().unwrap();
+        let ts = Timestamp::from_millis(1);
+        for i in 0..5 {
+            store.append_audit(ts, "order", "engine", &serde_json::json!({ "n": i })).unwrap();
+        }
+        let seqs = |before, limit| -> Vec<u64> {
+            store.audit_page(before, limit).unwrap().into_iter().map(|e| e.seq).collect()
+        };
+        assert_eq!(seqs(None, 2), [5, 4]);
+        assert_eq!(seqs(Some(4), 2), [3, 2]);
+        assert_eq!(seqs(Some(2), 10), [1]);
+        assert!(seqs(Some(1), 10).is_empty());
+
+        let (seq, hash) = store.verify_audit_after(0, GENESIS_HASH).unwrap();
+        assert_eq!(seq, 5);
+        assert_eq!(store.verify_audit_after(seq, &hash).unwrap(), (seq, hash.clone()), "nothing new");
+        store.append_audit(ts, "order", "engine", &serde_json::json!({ "n": 5 })).unwrap();
+        let (next, _) = store.verify_audit_after(seq, &hash).unwrap();
+        assert_eq!(next, 6);
+        assert!(matches!(
+            store.verify_audit_after(seq, &GENESIS_HASH.replace('0', "1")),
+            Err(StoreError::AuditBroken { seq: 5, .. })
+        ));
+        assert!(matches!(store.verify_audit_after(9, &hash), Err(StoreError::AuditBroken { seq: 9, .. })));
     }
 
     #[test]

@@ -50,6 +50,16 @@ pub enum StoreError {
     #[error("order {0} is not in the store")]
     UnknownOrder(ClientOrderId),
 
+    #[error("there is no user {0:?}")]
+    UnknownUser(String),
+
+    #[error("a user {0:?} already exists")]
+    UserExists(String),
+
+    /// Refused: the change would leave no enabled admin to manage the users and the kill switch.
+    #[error("{0:?} is the last enabled admin; add or enable another admin first")]
+    LastAdmin(String),
+
     /// Refused before writing anything: the caller paired a fill with another symbol's position.
     #[error("fill {trade_id} is for {fill_symbol} but the position given is for {position_symbol}")]
     PositionMismatch { trade_id: TradeId, fill_symbol: Symbol, position_symbol: Symbol },

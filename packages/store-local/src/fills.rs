@@ -1,9 +1,10 @@
 //! Fills: executions, recorded exactly once each, together with the position they produce.
 
 use mirai_core::{Amount, ClientOrderId, Fill, Position, Price, Qty, Symbol, Timestamp, TradeId};
-use rusqlite::{Connection, Row, TransactionBehavior, params};
+use mirai_core::{FillLedger, FillRecord, TripMark};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use crate::codec::{dec, parse, side_from, text, timestamp};
+use crate::codec::{dec, opt_parse, opt_u64, parse, side_from, text, timestamp};
 use crate::{LocalStore, Result, StoreError, positions, rows};
 
 /// The columns [`decode`] reads, in its order. A macro so queries stay compile-time constants.
@@ -13,8 +14,10 @@ macro_rules! columns {
     };
 }
 
-/// The same list for other modules (the outbox reads rows by `seq`).
-pub(crate) const COLUMNS: &str = columns!();
+/// A fill with the ledger's state after it, for the outbox (which reads rows by `seq`):
+/// [`decode_record`]'s columns.
+pub(crate) const RECORD_COLUMNS: &str =
+    concat!(columns!(), ", seq, realised_pnl, position_qty, position_cost, trip");
 
 impl LocalStore {
     /// Stores `fill` and sets its symbol's position to `position` (the caller's result of
@@ -26,7 +29,7 @@ impl LocalStore {
         // IMMEDIATE takes the write lock up front, so the insert and the upsert cannot be split
         // by another process's write.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let inserted = record_fill(&tx, fill, position)?;
+        let inserted = record_fill(&tx, fill, position, None)?;
         tx.commit()?;
         Ok(inserted)
     }
@@ -55,7 +58,26 @@ impl LocalStore {
     }
 }
 
-pub(crate) fn record_fill(tx: &Connection, fill: &Fill, position: &Position) -> Result<bool> {
+impl LocalStore {
+    /// Every fill with the ledger's state after it, in booking order: what analysts' reports
+    /// (round trips, P&L by day and symbol) are computed from.
+    pub fn fill_records(&self) -> Result<Vec<FillRecord>> {
+        rows::all(
+            &self.conn(),
+            &format!("SELECT {RECORD_COLUMNS} FROM fills ORDER BY ts, seq"),
+            [],
+            decode_record,
+        )
+    }
+}
+
+/// `trip` is the engine's mark; `None` marks the fill by the position alone (flat is zero).
+pub(crate) fn record_fill(
+    tx: &Connection,
+    fill: &Fill,
+    position: &Position,
+    trip: Option<TripMark>,
+) -> Result<bool> {
     if fill.symbol != position.symbol {
         return Err(StoreError::PositionMismatch {
             trade_id: fill.trade_id.clone(),
@@ -63,11 +85,25 @@ pub(crate) fn record_fill(tx: &Connection, fill: &Fill, position: &Position) -> 
             position_symbol: position.symbol,
         });
     }
+    // What this fill realised: the position's running total after it, less the total before.
+    let before: Option<String> = tx
+        .prepare_cached("SELECT realised_pnl FROM positions WHERE symbol = ?1")?
+        .query_row(params![fill.symbol.as_str()], |r| r.get(0))
+        .optional()?;
+    let before = match before {
+        Some(t) => Amount::parse(&t).map_err(|e| StoreError::Corrupt {
+            column: "positions.realised_pnl".to_owned(),
+            value: t,
+            why: e.to_string(),
+        })?,
+        None => Amount::ZERO,
+    };
     let inserted =
         tx.prepare_cached(concat!(
             "INSERT INTO fills (",
             columns!(),
-            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+            ", realised_pnl, position_qty, position_cost, trip) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
              ON CONFLICT (symbol, trade_id) DO NOTHING"
         ))?
         .execute(params![
@@ -79,6 +115,10 @@ pub(crate) fn record_fill(tx: &Connection, fill: &Fill, position: &Position) -> 
             dec(fill.price.get()),
             dec(fill.fee.get()),
             fill.ts.millis(),
+            dec((position.realised_pnl - before).get()),
+            dec(position.qty.get()),
+            dec(position.cost.get()),
+            trip.unwrap_or_else(|| TripMark::by_position(fill, position.qty)).as_str(),
         ])? == 1;
     if inserted {
         positions::upsert(tx, position)?;
@@ -86,6 +126,43 @@ pub(crate) fn record_fill(tx: &Connection, fill: &Fill, position: &Position) -> 
         warn_if_different(tx, fill)?;
     }
     Ok(inserted)
+}
+
+/// Fills booked before the store kept the ledger's state (schema V5) get it by replaying the
+/// ledger's rule over them in booking order, once, at the migration. A symbol whose history does
+/// not replay (a sell of more than was held: a position set by hand) keeps empty columns from
+/// that fill on, and says so; analysts then see `NULL`, never a wrong figure.
+pub(crate) fn fill_in_ledger(tx: &Connection) -> Result<u64> {
+    let rows = rows::all(tx, concat!("SELECT ", columns!(), ", seq FROM fills ORDER BY ts, seq"), [], |r| {
+        Ok((decode(r)?, opt_u64(r, 8)?.unwrap_or(0)))
+    })?;
+    let mut positions: std::collections::HashMap<Symbol, Option<Position>> = Default::default();
+    let mut update = tx.prepare_cached(
+        "UPDATE fills SET realised_pnl = ?2, position_qty = ?3, position_cost = ?4, trip = ?5 WHERE seq = ?1",
+    )?;
+    let mut filled = 0;
+    for (fill, seq) in rows {
+        let slot = positions.entry(fill.symbol).or_insert_with(|| Some(Position::flat(fill.symbol)));
+        let Some(position) = slot else { continue };
+        match position.apply(&fill) {
+            Ok(realised) => {
+                update.execute(params![
+                    i64::try_from(seq).unwrap_or(i64::MAX),
+                    dec(realised.get()),
+                    dec(position.qty.get()),
+                    dec(position.cost.get()),
+                    TripMark::by_position(&fill, position.qty).as_str(),
+                ])?;
+                filled += 1;
+            }
+            Err(e) => {
+                tracing::warn!(symbol = %fill.symbol, trade_id = %fill.trade_id, error = %e,
+                    "the fills' history does not replay; their ledger columns stay empty from this fill on");
+                *slot = None;
+            }
+        }
+    }
+    Ok(filled)
 }
 
 /// A re-delivery should repeat the stored fill exactly; if it does not, the venue or an adapter
@@ -118,4 +195,26 @@ pub(crate) fn decode(row: &Row<'_>) -> Result<Fill> {
         fee: parse(row, 6, Amount::parse)?,
         ts: timestamp(row, 7)?,
     })
+}
+
+/// A row read with [`RECORD_COLUMNS`]: the fill and, when the store has it, the ledger after it.
+pub(crate) fn decode_record(row: &Row<'_>) -> Result<FillRecord> {
+    let fill = decode(row)?;
+    let seq = opt_u64(row, 8)?.unwrap_or(0);
+    let ledger = match (
+        opt_parse(row, 9, Amount::parse)?,
+        opt_parse(row, 10, Qty::parse)?,
+        opt_parse(row, 11, Amount::parse)?,
+    ) {
+        (Some(realised_pnl), Some(position_qty), Some(position_cost)) => Some(FillLedger {
+            seq,
+            realised_pnl,
+            position_qty,
+            position_cost,
+            trip: opt_parse(row, 12, |s| TripMark::parse(Some(s)).ok_or("not open or close"))?
+                .unwrap_or(TripMark::Within),
+        }),
+        _ => None,
+    };
+    Ok(FillRecord { fill, ledger })
 }

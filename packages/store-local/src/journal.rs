@@ -5,7 +5,7 @@
 
 use mirai_core::{
     AuditEvent, Decision, DecisionId, Fill, FillSource, OrderRequest, OrderStatus, Position, Qty,
-    RefusalReason, Timestamp,
+    RefusalReason, Timestamp, TripMark,
 };
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -93,11 +93,18 @@ impl LocalStore {
     }
 
     /// A fill, the position it leaves and its audit entry, all or nothing. A fill already stored
-    /// returns `false` and writes nothing (see [`LocalStore::record_fill`]).
+    /// returns `false` and writes nothing (see [`LocalStore::record_fill`]). `trip` is the
+    /// engine's mark; `None` (a fill no engine judged) marks it by the position alone.
     #[tracing::instrument(name = "journal.fill", level = "debug", skip_all)]
-    pub fn journal_fill(&self, fill: &Fill, position: &Position, source: FillSource) -> Result<bool> {
+    pub fn journal_fill(
+        &self,
+        fill: &Fill,
+        position: &Position,
+        trip: Option<TripMark>,
+        source: FillSource,
+    ) -> Result<bool> {
         self.in_transaction(|tx| {
-            let inserted = fills::record_fill(tx, fill, position)?;
+            let inserted = fills::record_fill(tx, fill, position, trip)?;
             if inserted {
                 audit::record(tx, fill.ts, &AuditEvent::fill(fill, source))?;
             }

@@ -12,12 +12,16 @@ impl LocalStore {
 
     /// Sets `key` to `value`, replacing any previous value.
     pub fn set_kv(&self, key: &str, value: &str) -> Result<()> {
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO kv (key, value) VALUES (?1, ?2) \
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )?
-            .execute(params![key, value])?;
-        Ok(())
+        set(&self.conn(), key, value)
     }
+}
+
+/// [`LocalStore::set_kv`] on `conn`, inside the caller's transaction if it has one.
+pub(crate) fn set(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO kv (key, value) VALUES (?1, ?2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![key, value])?;
+    Ok(())
 }

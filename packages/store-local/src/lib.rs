@@ -8,6 +8,7 @@
 
 mod audit;
 mod backup;
+mod candles;
 mod canonical_json;
 mod codec;
 mod counts;
@@ -24,9 +25,11 @@ mod pnl;
 mod positions;
 mod proposals;
 mod risk_events;
+mod risk_limits;
 mod rows;
 mod schema;
 mod store;
+mod users;
 pub mod vectors;
 
 pub use audit::{AuditEntry, GENESIS_HASH, audit_hash};
@@ -35,9 +38,13 @@ pub use canonical_json::canonical_json;
 pub use counts::{LedgerCounts, MAX_GROUPS};
 pub use dir_lock::{DataDirLock, DirLockError, LOCK_FILE};
 pub use error::{Result, StoreError};
-pub use live_approval::LiveApproval;
+pub use live_approval::{
+    DEFAULT_LIVE_APPROVAL_HOURS, LiveApproval, MAX_LIVE_APPROVAL_HOURS, live_approval_end,
+};
 pub use orders::StoredOrder;
 pub use pnl::PnlSnapshot;
 pub use risk_events::RiskEvent;
+pub use risk_limits::{KV_RISK_LIMITS, StoredRiskLimits};
 pub use schema::SCHEMA_VERSION;
 pub use store::{DB_FILE, LocalStore};
+pub use users::{KV_USERS_VERSION, StoredUser, UserChange};

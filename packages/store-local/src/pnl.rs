@@ -44,6 +44,18 @@ impl LocalStore {
         )
     }
 
+    /// Snapshots from `from` (included) to `to` (excluded), each unbounded when `None`, oldest
+    /// first (in the order recorded where several share a time), as a chart draws them.
+    pub fn pnl_between(&self, from: Option<Timestamp>, to: Option<Timestamp>) -> Result<Vec<PnlSnapshot>> {
+        rows::all(
+            &self.conn(),
+            "SELECT ts, equity, cash, realised, unrealised FROM pnl_snapshots \
+             WHERE ts >= ?1 AND ts < ?2 ORDER BY ts, seq",
+            [from.map_or(i64::MIN, Timestamp::millis), to.map_or(i64::MAX, Timestamp::millis)],
+            decode,
+        )
+    }
+
     /// Snapshots at or after `ts`, oldest first, as a chart draws them.
     pub fn pnl_since(&self, ts: Timestamp) -> Result<Vec<PnlSnapshot>> {
         rows::all(

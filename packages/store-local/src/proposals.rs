@@ -14,6 +14,9 @@ macro_rules! columns {
     };
 }
 
+/// The columns [`decode`] reads, in its order (for the outbox's resolver).
+pub(crate) const COLUMNS: &str = columns!();
+
 impl LocalStore {
     /// A new PENDING proposal and its audit entry (by the engine).
     pub fn journal_proposal(&self, now: Timestamp, p: &Proposal) -> Result<()> {
@@ -140,7 +143,7 @@ fn proposal(conn: &Connection, id: &ClientOrderId) -> Result<Option<Proposal>> {
         .transpose()
 }
 
-fn decode(row: &Row<'_>) -> Result<Proposal> {
+pub(crate) fn decode(row: &Row<'_>) -> Result<Proposal> {
     let order = parse(row, 2, |s| serde_json::from_str(s))?;
     Ok(Proposal {
         id: parse(row, 0, ClientOrderId::new_checked)?,

@@ -1,10 +1,10 @@
 //! Risk events: every refusal by a risk gate, with the gate's name and its reason in words.
 
-use mirai_core::{DecisionId, Symbol, Timestamp};
+use mirai_core::{DecisionId, RiskEventRecord, Symbol, Timestamp};
 use rusqlite::{Connection, Row, params};
 use serde::{Deserialize, Serialize};
 
-use crate::codec::{opt_text, parse, text, timestamp};
+use crate::codec::{opt_text, opt_u64, parse, text, timestamp};
 use crate::{LocalStore, Result, rows};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +40,33 @@ impl LocalStore {
             decode,
         )
     }
+}
+
+/// The columns [`decode_record`] reads, in its order.
+pub(crate) const RECORD_COLUMNS: &str = "seq, ts, decision_id, symbol, gate, reason";
+
+impl LocalStore {
+    /// Every refusal as it is shipped (the store's sequence number as its id), oldest first.
+    pub fn risk_event_records(&self) -> Result<Vec<RiskEventRecord>> {
+        rows::all(
+            &self.conn(),
+            "SELECT seq, ts, decision_id, symbol, gate, reason FROM risk_events ORDER BY ts, seq",
+            [],
+            decode_record,
+        )
+    }
+}
+
+pub(crate) fn decode_record(r: &Row<'_>) -> Result<RiskEventRecord> {
+    Ok(RiskEventRecord {
+        // The store's sequence number: unique per event, stable across restarts.
+        id: opt_u64(r, 0)?.unwrap_or(0).to_string(),
+        ts: timestamp(r, 1)?,
+        decision_id: opt_text(r, 2)?.map(DecisionId::from_stored),
+        symbol: parse(r, 3, Symbol::new_checked)?,
+        gate: text(r, 4)?,
+        reason: text(r, 5)?,
+    })
 }
 
 pub(crate) fn insert_risk_event(

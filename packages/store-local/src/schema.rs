@@ -2,7 +2,8 @@
 //!
 //! Tables are STRICT so SQLite itself refuses a float in a money column: decimals live in TEXT,
 //! times in INTEGER milliseconds UTC. Each table has an INTEGER PRIMARY KEY `seq` (its rowid);
-//! rows are never deleted, so `seq` is insertion order and breaks ties between equal times.
+//! rows are never deleted, so `seq` is insertion order and breaks ties between equal times. (The
+//! `users` table, keyed by name, is the exception: a removed user's row goes.)
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
@@ -10,7 +11,7 @@ use crate::{Result, StoreError};
 
 /// Migration `i` takes the database from version `i` to `i + 1`. Append only; never edit one
 /// that has shipped.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -204,6 +205,64 @@ CREATE TABLE proposals (
 CREATE INDEX proposals_by_status ON proposals (status, expires_at);
 "#;
 
+/// What analysts need beside the trades (docs/analytics.md): the ledger's state after each fill
+/// (its realised P&L net of its fee, and the holding and cost basis it left; empty for fills
+/// recorded before, filled in at open by replaying the ledger), every closed candle the worker
+/// traded on, and proposals shipped as they are decided.
+const V5: &str = r#"
+ALTER TABLE fills ADD COLUMN realised_pnl TEXT;
+ALTER TABLE fills ADD COLUMN position_qty TEXT;
+ALTER TABLE fills ADD COLUMN position_cost TEXT;
+ALTER TABLE fills ADD COLUMN trip TEXT CHECK (trip IN ('open', 'close'));
+
+CREATE TABLE candles (
+    seq        INTEGER PRIMARY KEY,
+    symbol     TEXT    NOT NULL,
+    interval   TEXT    NOT NULL,
+    open_time  INTEGER NOT NULL,
+    close_time INTEGER NOT NULL,
+    open       TEXT    NOT NULL,
+    high       TEXT    NOT NULL,
+    low        TEXT    NOT NULL,
+    close      TEXT    NOT NULL,
+    volume     TEXT    NOT NULL,
+    source     TEXT    NOT NULL CHECK (source IN ('replay', 'binance', 'venue')),
+    UNIQUE (symbol, interval, open_time)
+) STRICT;
+CREATE INDEX candles_by_close ON candles (close_time);
+CREATE TRIGGER outbox_candles AFTER INSERT ON candles BEGIN
+    INSERT INTO outbox (topic, source, source_seq, queued_at)
+    SELECT topic, 'candles', NEW.seq, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM outbox_topics
+    WHERE topic = 'analytics';
+END;
+
+CREATE TRIGGER outbox_proposals_new AFTER INSERT ON proposals BEGIN
+    INSERT INTO outbox (topic, source, source_seq, queued_at)
+    SELECT topic, 'proposals', NEW.seq, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM outbox_topics
+    WHERE topic = 'analytics';
+END;
+CREATE TRIGGER outbox_proposals_update AFTER UPDATE ON proposals BEGIN
+    INSERT INTO outbox (topic, source, source_seq, queued_at)
+    SELECT topic, 'proposals', NEW.seq, CAST(unixepoch('subsec') * 1000 AS INTEGER) FROM outbox_topics
+    WHERE topic = 'analytics';
+END;
+"#;
+
+/// Dashboard users (`users.rs`): hashes only (an argon2id PHC string or nothing), never shipped
+/// (no outbox trigger). Unlike the ledger's tables, a removed user's row is deleted; the audit log
+/// keeps the history. (`IF NOT EXISTS`: a file taken back to an older version by hand keeps it.)
+const V6: &str = r#"
+CREATE TABLE IF NOT EXISTS users (
+    name          TEXT    PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 64),
+    role          TEXT    NOT NULL CHECK (role IN ('viewer', 'trader', 'admin')),
+    password_hash TEXT    NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    generation    INTEGER NOT NULL CHECK (generation >= 1)
+) STRICT;
+"#;
+
 /// The audit log's append-only guards. Run after every open, not only by V1, so that a trigger
 /// dropped by hand (to "fix" a row) comes back at the next start; the tampering it allowed is
 /// then caught by `verify_audit`.
@@ -222,7 +281,12 @@ END;
 pub(crate) fn migrate(conn: &mut Connection, location: &str) -> Result<()> {
     // IMMEDIATE so that two processes opening a fresh file at once cannot both run V1.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
     apply(&tx, MIGRATIONS, location, "local store")?;
+    if (1..5).contains(&found) {
+        let n = crate::fills::fill_in_ledger(&tx)?;
+        tracing::info!(%location, fills = n, "the ledger's state after each earlier fill, replayed");
+    }
     tx.execute_batch(AUDIT_GUARDS)?;
     tx.commit()?;
     Ok(())

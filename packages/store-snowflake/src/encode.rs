@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use mirai_core::{
-    AnalyticsRecord, AuditRecord, BacktestRunRecord, Decision, Fill, OrderKind, OrderRecord, OrderStatus,
-    PnlPoint, RiskEventRecord, Timestamp,
+    AdviceSource, AnalyticsRecord, AuditRecord, BacktestRunRecord, CandleRecord, Decision, FillRecord,
+    OrderKind, OrderRecord, OrderStatus, PnlPoint, ProposalRecord, ProposalStatus, RiskEventRecord,
+    Timestamp,
 };
 
 use crate::literal::{
@@ -66,6 +67,7 @@ pub(crate) struct EncodeError {
 pub(crate) fn encode(records: &[AnalyticsRecord]) -> Result<Rows, EncodeError> {
     let mut rows = Rows::default();
     let mut latest_orders: HashMap<&str, &OrderRecord> = HashMap::new();
+    let mut latest_proposals: HashMap<&str, &ProposalRecord> = HashMap::new();
     let mut days: Vec<Day> = Vec::new();
     for (index, r) in records.iter().enumerate() {
         let fail = |source| EncodeError { index, what: describe(r), source };
@@ -76,9 +78,11 @@ pub(crate) fn encode(records: &[AnalyticsRecord]) -> Result<Rows, EncodeError> {
                     latest_orders.insert(id, o);
                 }
             }
-            AnalyticsRecord::Fill(f) => {
-                rows.put(&tables::FILLS, format!("{}/{}", f.symbol, f.trade_id), fill(f).map_err(fail)?)
-            }
+            AnalyticsRecord::Fill(f) => rows.put(
+                &tables::FILLS,
+                format!("{}/{}", f.fill.symbol, f.fill.trade_id),
+                fill(f).map_err(fail)?,
+            ),
             AnalyticsRecord::Decision(d) => {
                 rows.put(&tables::DECISIONS, d.id.as_str().to_owned(), decision(d).map_err(fail)?)
             }
@@ -99,6 +103,17 @@ pub(crate) fn encode(records: &[AnalyticsRecord]) -> Result<Rows, EncodeError> {
             AnalyticsRecord::BacktestRun(b) => {
                 rows.put(&tables::BACKTEST_RUNS, b.id.clone(), backtest(b).map_err(fail)?)
             }
+            AnalyticsRecord::Candle(c) => rows.put(
+                &tables::CANDLES,
+                format!("{}/{}/{}", c.symbol, c.interval, c.open_time.millis()),
+                candle(c).map_err(fail)?,
+            ),
+            AnalyticsRecord::Proposal(p) => {
+                let id = p.id.as_str();
+                if latest_proposals.get(id).is_none_or(|prev| !proposal_moved_back(prev, p)) {
+                    latest_proposals.insert(id, p);
+                }
+            }
         }
     }
     for (index, r) in records.iter().enumerate() {
@@ -107,6 +122,12 @@ pub(crate) fn encode(records: &[AnalyticsRecord]) -> Result<Rows, EncodeError> {
         {
             let row = order(o).map_err(|source| EncodeError { index, what: describe(r), source })?;
             rows.put(&tables::ORDERS, o.request.client_order_id.as_str().to_owned(), row);
+        }
+        if let AnalyticsRecord::Proposal(p) = r
+            && latest_proposals.get(p.id.as_str()).is_some_and(|l| std::ptr::eq(*l, p))
+        {
+            let row = proposal(p).map_err(|source| EncodeError { index, what: describe(r), source })?;
+            rows.put(&tables::PROPOSALS, p.id.as_str().to_owned(), row);
         }
     }
     for d in &days {
@@ -123,12 +144,14 @@ pub(crate) fn encode(records: &[AnalyticsRecord]) -> Result<Rows, EncodeError> {
 fn describe(r: &AnalyticsRecord) -> String {
     match r {
         AnalyticsRecord::Order(o) => format!("order {}", o.request.client_order_id),
-        AnalyticsRecord::Fill(f) => format!("fill {}/{}", f.symbol, f.trade_id),
+        AnalyticsRecord::Fill(f) => format!("fill {}/{}", f.fill.symbol, f.fill.trade_id),
         AnalyticsRecord::Decision(d) => format!("decision {}", d.id),
         AnalyticsRecord::Pnl(p) => format!("P&L at {}", p.ts),
         AnalyticsRecord::RiskEvent(e) => format!("risk event {}", e.id),
         AnalyticsRecord::Audit(a) => format!("audit entry {}", a.seq),
         AnalyticsRecord::BacktestRun(b) => format!("backtest run {}", b.id),
+        AnalyticsRecord::Candle(c) => format!("candle {} {} at {}", c.symbol, c.interval, c.open_time),
+        AnalyticsRecord::Proposal(p) => format!("proposal {}", p.id),
     }
 }
 
@@ -146,7 +169,27 @@ fn moved_back(prev: &OrderRecord, next: &OrderRecord) -> bool {
         < (prev.updated_at, status_rank(prev.status), prev.filled_qty)
 }
 
-fn fill(f: &Fill) -> Result<Vec<Literal>, LiteralError> {
+/// PENDING, then APPROVED, then the final states (the rule of `tables::PROPOSALS`).
+fn proposal_rank(s: ProposalStatus) -> u8 {
+    match s {
+        ProposalStatus::Pending => 0,
+        ProposalStatus::Approved => 1,
+        ProposalStatus::Rejected
+        | ProposalStatus::Expired
+        | ProposalStatus::Executed
+        | ProposalStatus::Failed => 2,
+    }
+}
+
+/// True when `next` is an older state than `prev` (the same rule the MERGE applies; `None`, not
+/// decided yet, sorts first).
+fn proposal_moved_back(prev: &ProposalRecord, next: &ProposalRecord) -> bool {
+    (proposal_rank(next.status), next.decided_at) < (proposal_rank(prev.status), prev.decided_at)
+}
+
+fn fill(r: &FillRecord) -> Result<Vec<Literal>, LiteralError> {
+    let f = &r.fill;
+    let ledger = r.ledger.as_ref();
     Ok(vec![
         text(f.symbol.as_str())?,
         text(&f.trade_id.0)?,
@@ -157,6 +200,11 @@ fn fill(f: &Fill) -> Result<Vec<Literal>, LiteralError> {
         decimal(f.notional().get())?,
         decimal(f.fee.get())?,
         timestamp(f.ts)?,
+        opt_integer(ledger.map(|l| l.seq)),
+        opt_decimal(ledger.map(|l| l.realised_pnl.get()))?,
+        opt_decimal(ledger.map(|l| l.position_qty.get()))?,
+        opt_decimal(ledger.map(|l| l.position_cost.get()))?,
+        opt_text(ledger.and_then(|l| l.trip.as_str()))?,
     ])
 }
 
@@ -192,6 +240,12 @@ fn decision(d: &Decision) -> Result<Vec<Literal>, LiteralError> {
     // Serialising plain strings cannot fail; an empty array is the honest fallback regardless.
     let citations = serde_json::to_string(&d.citations).unwrap_or_else(|_| "[]".into());
     let advisor = serde_json::to_string(&d.advisor).unwrap_or_else(|_| r#"{"kind":"rules"}"#.into());
+    let (kind, model, fallback_reason) = match &d.advisor {
+        AdviceSource::Rules => ("rules", None, None),
+        AdviceSource::Model(m) => ("model", Some(m.model.as_str()), None),
+        AdviceSource::Fallback(f) => ("fallback", Some(f.model.as_str()), Some(f.reason.as_str())),
+    };
+    let usage = d.advisor.usage();
     Ok(vec![
         text(d.id.as_str())?,
         timestamp(d.ts)?,
@@ -206,6 +260,30 @@ fn decision(d: &Decision) -> Result<Vec<Literal>, LiteralError> {
         text(&d.rationale)?,
         text(&citations)?,
         text(&advisor)?,
+        text(kind)?,
+        opt_text(model)?,
+        opt_text(fallback_reason)?,
+        opt_integer(usage.map(|u| u64::from(u.tokens_in))),
+        opt_integer(usage.map(|u| u64::from(u.tokens_out))),
+        opt_decimal(usage.map(|u| u.cost_usd))?,
+        opt_integer(usage.map(|u| u.latency_ms)),
+    ])
+}
+
+fn proposal(p: &ProposalRecord) -> Result<Vec<Literal>, LiteralError> {
+    Ok(vec![
+        text(p.id.as_str())?,
+        text(p.decision_id.as_str())?,
+        text(p.symbol.as_str())?,
+        text(p.side.as_str())?,
+        decimal(p.qty.get())?,
+        decimal(p.confidence.get())?,
+        text(p.status.as_str())?,
+        timestamp(p.created_at)?,
+        timestamp(p.expires_at)?,
+        opt_text(p.decided_by.as_deref())?,
+        p.decided_at.map_or(Ok(Literal::null()), timestamp)?,
+        opt_text(p.reason.as_deref())?,
     ])
 }
 
@@ -250,6 +328,21 @@ fn backtest(b: &BacktestRunRecord) -> Result<Vec<Literal>, LiteralError> {
         text(&b.params_json)?,
         text(&b.data_source)?,
         text(&b.metrics_json)?,
+    ])
+}
+
+fn candle(c: &CandleRecord) -> Result<Vec<Literal>, LiteralError> {
+    Ok(vec![
+        text(c.symbol.as_str())?,
+        text(&c.interval)?,
+        timestamp(c.open_time)?,
+        timestamp(c.close_time)?,
+        decimal(c.open.get())?,
+        decimal(c.high.get())?,
+        decimal(c.low.get())?,
+        decimal(c.close.get())?,
+        decimal(c.volume.get())?,
+        text(c.source.as_str())?,
     ])
 }
 

@@ -110,6 +110,182 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         description: "who advised each decision (rules, model, fallback with its reason), as JSON",
         statements: &["ALTER TABLE DECISIONS ADD COLUMN IF NOT EXISTS ADVISOR VARCHAR"],
     },
+    Migration {
+        version: 3,
+        description: "the ledger after each fill, who advised each decision as columns with the model's usage, \
+                      candles, proposals",
+        statements: &[
+            // The ledger's order and state after each fill: realised P&L net of the fee, and the
+            // holding and cost basis left (empty for fills shipped before).
+            "ALTER TABLE FILLS ADD COLUMN IF NOT EXISTS SEQ NUMBER(20, 0)",
+            "ALTER TABLE FILLS ADD COLUMN IF NOT EXISTS REALISED_PNL NUMBER(38, 18)",
+            "ALTER TABLE FILLS ADD COLUMN IF NOT EXISTS POSITION_QTY NUMBER(38, 18)",
+            "ALTER TABLE FILLS ADD COLUMN IF NOT EXISTS POSITION_COST NUMBER(38, 18)",
+            // `open` or `close` where the fill opened or closed its symbol's round trip.
+            "ALTER TABLE FILLS ADD COLUMN IF NOT EXISTS TRIP VARCHAR",
+            // ADVISOR's JSON as columns, plus what the model's call used (empty when no call
+            // was made: the rules decided, or the breaker or the budget held the call back).
+            "ALTER TABLE DECISIONS ADD COLUMN IF NOT EXISTS ADVISOR_KIND VARCHAR",
+            "ALTER TABLE DECISIONS ADD COLUMN IF NOT EXISTS MODEL VARCHAR",
+            "ALTER TABLE DECISIONS ADD COLUMN IF NOT EXISTS FALLBACK_REASON VARCHAR",
+            "ALTER TABLE DECISIONS ADD COLUMN IF NOT EXISTS TOKENS_IN NUMBER(20, 0)",
+            "ALTER TABLE DECISIONS ADD COLUMN IF NOT EXISTS TOKENS_OUT NUMBER(20, 0)",
+            "ALTER TABLE DECISIONS ADD COLUMN IF NOT EXISTS COST_USD NUMBER(38, 18)",
+            "ALTER TABLE DECISIONS ADD COLUMN IF NOT EXISTS LATENCY_MS NUMBER(20, 0)",
+            "CREATE TABLE IF NOT EXISTS CANDLES (
+            SYMBOL VARCHAR NOT NULL,
+            INTERVAL VARCHAR NOT NULL,
+            OPEN_TIME TIMESTAMP_NTZ(3) NOT NULL,
+            CLOSE_TIME TIMESTAMP_NTZ(3) NOT NULL,
+            OPEN NUMBER(38, 18) NOT NULL,
+            HIGH NUMBER(38, 18) NOT NULL,
+            LOW NUMBER(38, 18) NOT NULL,
+            CLOSE NUMBER(38, 18) NOT NULL,
+            VOLUME NUMBER(38, 18) NOT NULL,
+            SOURCE VARCHAR NOT NULL,
+            PRIMARY KEY (SYMBOL, INTERVAL, OPEN_TIME))",
+            "CREATE TABLE IF NOT EXISTS PROPOSALS (
+            ID VARCHAR NOT NULL PRIMARY KEY,
+            DECISION_ID VARCHAR NOT NULL,
+            SYMBOL VARCHAR NOT NULL,
+            SIDE VARCHAR NOT NULL,
+            QTY NUMBER(38, 18) NOT NULL,
+            CONFIDENCE NUMBER(38, 18) NOT NULL,
+            STATUS VARCHAR NOT NULL,
+            CREATED_AT TIMESTAMP_NTZ(3) NOT NULL,
+            EXPIRES_AT TIMESTAMP_NTZ(3) NOT NULL,
+            DECIDED_BY VARCHAR,
+            DECIDED_AT TIMESTAMP_NTZ(3),
+            REASON VARCHAR)",
+        ],
+    },
+    // The analysts' views (docs/analytics.md). Sums are cast to NUMBER(38, 18) before adding, so
+    // they stay exact on every engine (a plain SUM over a computed column may become a float on
+    // some). A later change to a view is a new migration with CREATE OR REPLACE VIEW.
+    Migration {
+        version: 4,
+        description: "views: round trips, P&L by day and symbol, decision outcomes, model usage, refusals by gate",
+        statements: &[
+            r"CREATE OR REPLACE VIEW ROUND_TRIPS AS
+            WITH booked AS (
+                SELECT f.SYMBOL, f.TS, f.SEQ, f.SIDE, f.QTY, f.NOTIONAL, f.FEE, f.REALISED_PNL, o.DECISION_ID,
+                       CASE WHEN f.TRIP = 'open' THEN 1 ELSE 0 END AS OPENS,
+                       CASE WHEN f.TRIP = 'close' THEN 1 ELSE 0 END AS CLOSES
+                FROM FILLS f LEFT JOIN ORDERS o ON o.CLIENT_ORDER_ID = f.CLIENT_ORDER_ID
+                WHERE f.POSITION_QTY IS NOT NULL
+            ), numbered AS (
+                SELECT b.*, SUM(CAST(OPENS AS NUMBER(20, 0))) OVER (PARTITION BY SYMBOL ORDER BY TS, SEQ
+                                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS TRIP_NO
+                FROM booked b
+            ), trips AS (
+                SELECT SYMBOL, TRIP_NO, MIN(TS) AS ENTRY_TIME, MAX(TS) AS EXIT_TIME,
+                       SUM(CAST(CASE WHEN SIDE = 'BUY' THEN QTY ELSE 0 END AS NUMBER(38, 18))) AS QTY,
+                       SUM(CAST(CASE WHEN SIDE = 'BUY' THEN NOTIONAL ELSE 0 END AS NUMBER(38, 18))) AS ENTRY_NOTIONAL,
+                       SUM(CAST(CASE WHEN SIDE = 'SELL' THEN NOTIONAL ELSE 0 END AS NUMBER(38, 18))) AS EXIT_NOTIONAL,
+                       SUM(CAST(FEE AS NUMBER(38, 18))) AS FEES, SUM(CAST(REALISED_PNL AS NUMBER(38, 18))) AS PNL,
+                       MAX(CASE WHEN OPENS = 1 THEN DECISION_ID END) AS OPENING_DECISION_ID,
+                       MAX(CASE WHEN CLOSES = 1 THEN DECISION_ID END) AS CLOSING_DECISION_ID
+                FROM numbered WHERE TRIP_NO > 0
+                GROUP BY SYMBOL, TRIP_NO
+                HAVING MAX(CLOSES) = 1
+            )
+            SELECT SYMBOL, TRIP_NO, ENTRY_TIME, EXIT_TIME, QTY,
+                   ROUND(ENTRY_NOTIONAL / QTY, 8) AS ENTRY_PRICE, ROUND(EXIT_NOTIONAL / QTY, 8) AS EXIT_PRICE,
+                   ENTRY_NOTIONAL, EXIT_NOTIONAL, FEES, PNL,
+                   ROUND(PNL / ENTRY_NOTIONAL, 8) AS RETURN,
+                   DATEDIFF('millisecond', ENTRY_TIME, EXIT_TIME) / 1000 AS DURATION_S,
+                   OPENING_DECISION_ID, CLOSING_DECISION_ID
+            FROM trips",
+            r"CREATE OR REPLACE VIEW PNL_BY_DAY_SYMBOL AS
+            WITH fill_days AS (
+                SELECT SYMBOL, TO_DATE(TS) AS DAY, SUM(CAST(REALISED_PNL AS NUMBER(38, 18))) AS REALISED, SUM(CAST(FEE AS NUMBER(38, 18))) AS FEES, COUNT(*) AS FILLS,
+                       SUM(CAST(CASE WHEN SIDE = 'BUY' THEN QTY ELSE -QTY END AS NUMBER(38, 18))) AS QTY_CHANGE,
+                       SUM(CAST(CASE WHEN SIDE = 'BUY' THEN NOTIONAL ELSE REALISED_PNL + FEE - NOTIONAL END AS NUMBER(38, 18))) AS COST_CHANGE
+                FROM FILLS WHERE POSITION_QTY IS NOT NULL
+                GROUP BY SYMBOL, TO_DATE(TS)
+            ), closes AS (
+                SELECT SYMBOL, DAY, CLOSE FROM (
+                    SELECT SYMBOL, TO_DATE(CLOSE_TIME) AS DAY, CLOSE,
+                           ROW_NUMBER() OVER (PARTITION BY SYMBOL, TO_DATE(CLOSE_TIME) ORDER BY CLOSE_TIME DESC, INTERVAL) AS RN
+                    FROM CANDLES
+                ) c WHERE RN = 1
+            ), trips AS (
+                SELECT SYMBOL, TO_DATE(EXIT_TIME) AS DAY, COUNT(*) AS TRADES, COUNT(CASE WHEN PNL > 0 THEN 1 END) AS WINS
+                FROM ROUND_TRIPS GROUP BY SYMBOL, TO_DATE(EXIT_TIME)
+            ), days AS (
+                SELECT SYMBOL, DAY FROM fill_days UNION SELECT SYMBOL, DAY FROM closes
+            ), running AS (
+                SELECT d.SYMBOL, d.DAY, f.REALISED, f.FEES, f.FILLS, c.CLOSE,
+                       SUM(CAST(COALESCE(f.QTY_CHANGE, 0) AS NUMBER(38, 18))) OVER (PARTITION BY d.SYMBOL ORDER BY d.DAY
+                                                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS HELD,
+                       SUM(CAST(COALESCE(f.COST_CHANGE, 0) AS NUMBER(38, 18))) OVER (PARTITION BY d.SYMBOL ORDER BY d.DAY
+                                                            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS COST
+                FROM days d
+                LEFT JOIN fill_days f ON f.SYMBOL = d.SYMBOL AND f.DAY = d.DAY
+                LEFT JOIN closes c ON c.SYMBOL = d.SYMBOL AND c.DAY = d.DAY
+            )
+            SELECT r.DAY, r.SYMBOL, COALESCE(r.REALISED, 0) AS REALISED_PNL,
+                   CASE WHEN r.HELD = 0 THEN 0 WHEN r.CLOSE IS NULL THEN NULL ELSE ROUND(CAST(r.HELD AS NUMBER(38, 10)) * CAST(r.CLOSE AS NUMBER(38, 10)) - r.COST, 8) END AS UNREALISED_PNL,
+                   COALESCE(r.FEES, 0) AS FEES, COALESCE(r.FILLS, 0) AS FILLS,
+                   COALESCE(t.TRADES, 0) AS TRADES, COALESCE(t.WINS, 0) AS WINS,
+                   CASE WHEN t.TRADES > 0 THEN ROUND(CAST(t.WINS AS NUMBER(38, 18)) / t.TRADES, 4) END AS WIN_RATE,
+                   r.HELD AS POSITION_QTY, r.CLOSE AS CLOSE_PRICE
+            FROM running r
+            LEFT JOIN trips t ON t.SYMBOL = r.SYMBOL AND t.DAY = r.DAY
+            WHERE COALESCE(r.FILLS, 0) > 0 OR r.HELD <> 0",
+            r"CREATE OR REPLACE VIEW DECISION_OUTCOMES AS
+            WITH o AS (
+                SELECT DECISION_ID, COUNT(*) AS ORDERS, MAX(CASE WHEN STATUS = 'REJECTED' THEN 1 ELSE 0 END) AS REJECTED
+                FROM ORDERS GROUP BY DECISION_ID
+            ), f AS (
+                SELECT o.DECISION_ID, COUNT(*) AS FILLS, SUM(CAST(f.QTY AS NUMBER(38, 18))) AS FILLED_QTY, SUM(CAST(f.NOTIONAL AS NUMBER(38, 18))) AS NOTIONAL, SUM(CAST(f.FEE AS NUMBER(38, 18))) AS FEES
+                FROM FILLS f JOIN ORDERS o ON o.CLIENT_ORDER_ID = f.CLIENT_ORDER_ID GROUP BY o.DECISION_ID
+            ), r AS (
+                SELECT DECISION_ID, GATE, REASON FROM (
+                    SELECT DECISION_ID, GATE, REASON, ROW_NUMBER() OVER (PARTITION BY DECISION_ID ORDER BY TS, ID) AS RN
+                    FROM RISK_EVENTS WHERE DECISION_ID IS NOT NULL
+                ) x WHERE RN = 1
+            ), p AS (
+                SELECT DECISION_ID, STATUS, DECIDED_BY FROM (
+                    SELECT DECISION_ID, STATUS, DECIDED_BY, ROW_NUMBER() OVER (PARTITION BY DECISION_ID ORDER BY ID) AS RN
+                    FROM PROPOSALS
+                ) y WHERE RN = 1
+            )
+            SELECT d.ID AS DECISION_ID, d.TS, d.SYMBOL, d.STRATEGY, d.ACTION, d.CONFIDENCE,
+                   d.ADVISOR_KIND, d.MODEL, d.FALLBACK_REASON,
+                   CASE
+                       WHEN f.FILLS > 0 THEN 'executed'
+                       WHEN r.GATE = 'exchange' OR o.REJECTED = 1 THEN 'rejected_by_exchange'
+                       WHEN r.GATE IS NOT NULL THEN 'refused'
+                       WHEN p.STATUS IS NOT NULL THEN 'proposal_' || LOWER(p.STATUS)
+                       WHEN o.ORDERS > 0 THEN 'not_filled'
+                       WHEN d.ACTION = 'hold' THEN 'hold'
+                       ELSE 'no_order'
+                   END AS OUTCOME,
+                   r.GATE AS REFUSED_BY, r.REASON AS REFUSAL_REASON, p.STATUS AS PROPOSAL_STATUS, p.DECIDED_BY,
+                   COALESCE(o.ORDERS, 0) AS ORDERS, COALESCE(f.FILLS, 0) AS FILLS, COALESCE(f.FILLED_QTY, 0) AS FILLED_QTY,
+                   COALESCE(f.NOTIONAL, 0) AS NOTIONAL, COALESCE(f.FEES, 0) AS FEES, t.PNL AS TRIP_PNL
+            FROM DECISIONS d
+            LEFT JOIN o ON o.DECISION_ID = d.ID
+            LEFT JOIN f ON f.DECISION_ID = d.ID
+            LEFT JOIN r ON r.DECISION_ID = d.ID
+            LEFT JOIN p ON p.DECISION_ID = d.ID
+            LEFT JOIN ROUND_TRIPS t ON t.OPENING_DECISION_ID = d.ID",
+            r"CREATE OR REPLACE VIEW MODEL_USAGE AS
+            SELECT TO_DATE(TS) AS DAY, MODEL, COUNT(*) AS DECISIONS,
+                   COUNT(LATENCY_MS) AS CALLS,
+                   COUNT(CASE WHEN ADVISOR_KIND = 'fallback' THEN 1 END) AS FALLBACKS,
+                   COALESCE(SUM(CAST(TOKENS_IN AS NUMBER(20, 0))), 0) AS TOKENS_IN, COALESCE(SUM(CAST(TOKENS_OUT AS NUMBER(20, 0))), 0) AS TOKENS_OUT,
+                   COALESCE(SUM(CAST(COST_USD AS NUMBER(38, 18))), 0) AS COST_USD,
+                   ROUND(AVG(CAST(LATENCY_MS AS NUMBER(20, 0))), 0) AS AVG_LATENCY_MS, MAX(LATENCY_MS) AS MAX_LATENCY_MS
+            FROM DECISIONS WHERE MODEL IS NOT NULL
+            GROUP BY TO_DATE(TS), MODEL",
+            r"CREATE OR REPLACE VIEW RISK_REFUSALS_BY_GATE AS
+            SELECT TO_DATE(TS) AS DAY, SYMBOL, GATE, COUNT(*) AS REFUSALS, MIN(REASON) AS EXAMPLE_REASON
+            FROM RISK_EVENTS
+            GROUP BY TO_DATE(TS), SYMBOL, GATE",
+        ],
+    },
 ];
 
 /// The schema version this build writes.
@@ -181,8 +357,11 @@ mod tests {
             let cols: Vec<&str> = table.column_names().collect();
             let sql = format!("SELECT {} FROM {} LIMIT 0", cols.join(", "), table.name);
             client.exec(&sql).await.unwrap_or_else(|e| panic!("{}: {e}", table.name));
-            let ddl =
-                MIGRATIONS[0].statements.iter().find(|s| s.contains(&format!("EXISTS {} (", table.name)));
+            // The CREATE TABLE may be in any migration (CANDLES came with migration 3).
+            let ddl = MIGRATIONS
+                .iter()
+                .flat_map(|m| m.statements)
+                .find(|s| s.contains(&format!("CREATE TABLE IF NOT EXISTS {} (", table.name)));
             let ddl = ddl.unwrap_or_else(|| panic!("no DDL for {}", table.name));
             let declared =
                 ddl.lines().filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_uppercase())).count();

@@ -116,6 +116,26 @@ impl SnowflakeStore {
         stats::per_symbol(&self.client, symbol, range).await
     }
 
+    /// One of the analysts' views, filtered, as canonical cells (comparable with the same report
+    /// computed from the local ledger).
+    #[tracing::instrument(name = "snowflake.report", skip_all, fields(report = report.name()))]
+    pub async fn report(
+        &self,
+        report: mirai_reports::Report,
+        filter: &mirai_reports::Filter,
+    ) -> Result<mirai_reports::Table> {
+        self.ready().await?;
+        crate::queries::reports::read(&self.client, report, filter).await
+    }
+
+    /// How many rows of each table kept seven years are older than `cutoff`; with `dry_run`
+    /// false, deletes them too. Backtest runs and the audit log are not purged here.
+    #[tracing::instrument(name = "snowflake.purge", skip_all)]
+    pub async fn purge(&self, cutoff: Timestamp, dry_run: bool) -> Result<Vec<(&'static str, u64)>> {
+        self.ready().await?;
+        crate::queries::reports::purge(&self.client, cutoff, dry_run).await
+    }
+
     /// Runs a fixed query and returns its rows as text: for tests, tools and checks. Only a
     /// `&'static str` is accepted, so no runtime value can be spliced into it.
     pub async fn query_static(&self, sql: &'static str) -> Result<Vec<Vec<Option<String>>>> {

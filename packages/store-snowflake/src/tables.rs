@@ -46,6 +46,11 @@ pub(crate) const FILLS: Table = Table {
         ("NOTIONAL", MONEY),
         ("FEE", MONEY),
         ("TS", TS),
+        ("SEQ", INT),
+        ("REALISED_PNL", MONEY),
+        ("POSITION_QTY", MONEY),
+        ("POSITION_COST", MONEY),
+        ("TRIP", TEXT),
     ],
     key: &["SYMBOL", "TRADE_ID"],
     on_match: OnMatch::Keep,
@@ -96,6 +101,14 @@ pub(crate) const DECISIONS: Table = Table {
         ("RATIONALE", TEXT),
         ("CITATIONS", TEXT),
         ("ADVISOR", TEXT),
+        // ADVISOR's JSON as columns, and what the model's call used (NULL when none was made).
+        ("ADVISOR_KIND", TEXT),
+        ("MODEL", TEXT),
+        ("FALLBACK_REASON", TEXT),
+        ("TOKENS_IN", INT),
+        ("TOKENS_OUT", INT),
+        ("COST_USD", MONEY),
+        ("LATENCY_MS", INT),
     ],
     key: &["ID"],
     on_match: OnMatch::Keep,
@@ -191,7 +204,66 @@ pub(crate) const BACKTEST_RUNS: Table = Table {
     on_match: OnMatch::Keep,
 };
 
+/// One row per closed candle the worker traded on; the first version written is kept.
+pub(crate) const CANDLES: Table = Table {
+    name: "CANDLES",
+    columns: &[
+        ("SYMBOL", TEXT),
+        ("INTERVAL", TEXT),
+        ("OPEN_TIME", TS),
+        ("CLOSE_TIME", TS),
+        ("OPEN", MONEY),
+        ("HIGH", MONEY),
+        ("LOW", MONEY),
+        ("CLOSE", MONEY),
+        ("VOLUME", MONEY),
+        ("SOURCE", TEXT),
+    ],
+    key: &["SYMBOL", "INTERVAL", "OPEN_TIME"],
+    on_match: OnMatch::Keep,
+};
+
+/// A proposal's state never moves back: a status further along (PENDING, then APPROVED, then one
+/// of the final ones) wins, and at the same stage a later DECIDED_AT. The status comes first
+/// because DECIDED_AT is the wall clock's, which can step back.
+const PROPOSAL_MOVED_ON: &str = "CASE s.STATUS WHEN 'PENDING' THEN 0 WHEN 'APPROVED' THEN 1 ELSE 2 END > \
+      CASE t.STATUS WHEN 'PENDING' THEN 0 WHEN 'APPROVED' THEN 1 ELSE 2 END \
+     OR (CASE s.STATUS WHEN 'PENDING' THEN 0 WHEN 'APPROVED' THEN 1 ELSE 2 END = \
+      CASE t.STATUS WHEN 'PENDING' THEN 0 WHEN 'APPROVED' THEN 1 ELSE 2 END \
+      AND s.DECIDED_AT > t.DECIDED_AT)";
+
+/// One row per proposal (an order held for a person's approval), in its latest state.
+pub(crate) const PROPOSALS: Table = Table {
+    name: "PROPOSALS",
+    columns: &[
+        ("ID", TEXT),
+        ("DECISION_ID", TEXT),
+        ("SYMBOL", TEXT),
+        ("SIDE", TEXT),
+        ("QTY", MONEY),
+        ("CONFIDENCE", MONEY),
+        ("STATUS", TEXT),
+        ("CREATED_AT", TS),
+        ("EXPIRES_AT", TS),
+        ("DECIDED_BY", TEXT),
+        ("DECIDED_AT", TS),
+        ("REASON", TEXT),
+    ],
+    key: &["ID"],
+    on_match: OnMatch::Replace { when: Some(PROPOSAL_MOVED_ON) },
+};
+
 /// Every table a record can go to; the schema test checks each against the DDL.
 #[cfg(test)]
-pub(crate) const ALL: [&Table; 8] =
-    [&DECISIONS, &ORDERS, &FILLS, &PNL_INTRADAY, &PNL_DAILY, &RISK_EVENTS, &AUDIT_LOG, &BACKTEST_RUNS];
+pub(crate) const ALL: &[&Table] = &[
+    &DECISIONS,
+    &ORDERS,
+    &FILLS,
+    &PNL_INTRADAY,
+    &PNL_DAILY,
+    &RISK_EVENTS,
+    &AUDIT_LOG,
+    &BACKTEST_RUNS,
+    &CANDLES,
+    &PROPOSALS,
+];

@@ -6,12 +6,13 @@ use http::{HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::auth::Role;
 use crate::backend::BackendError;
 use crate::plumbing::response::json;
 
 /// One failed validation rule, as the client sees it. Lists of these are sorted by field and code
 /// so identical requests always get identical bodies.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub code: String,
@@ -29,6 +30,13 @@ pub enum ApiError {
     /// Missing, invalid or expired credentials. The message is the same whatever the reason.
     #[error("unauthorized: {0}")]
     Unauthorized(&'static str),
+    /// Authenticated, but the user's role may not do this; `required` is the least role that may.
+    #[error("forbidden: needs the {required} role")]
+    Forbidden { required: Role },
+    /// Authenticated, but the password asked for again (to approve live trading) is not the
+    /// user's.
+    #[error("forbidden: the password given again is wrong")]
+    PasswordMismatch,
     #[error("not found")]
     NotFound,
     #[error("method not allowed (allowed: {allow})")]
@@ -43,6 +51,13 @@ pub enum ApiError {
     /// Too many failed logins for this username or address; retry after the given seconds.
     #[error("too many failed login attempts (retry after {retry_after_secs} s)")]
     TooManyRequests { retry_after_secs: u64 },
+    /// Over the requests allowed a minute, for this user or this address; retry after the given
+    /// seconds.
+    #[error("rate limited (retry after {retry_after_secs} s)")]
+    RateLimited { retry_after_secs: u64 },
+    /// The whole request did not finish within the deadline (`WEB_REQUEST_TIMEOUT_SECS`).
+    #[error("request not answered within {secs} s")]
+    Timeout { secs: u64 },
     #[error(transparent)]
     Backend(#[from] BackendError),
     /// A bug or a misconfiguration on our side; the detail is logged, never sent.
@@ -59,6 +74,9 @@ struct ErrorBody<'a> {
     code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     fields: Option<&'a [FieldError]>,
+    /// On a 403: the least role that may do what was asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    required_role: Option<Role>,
 }
 
 /// The code of a 503 whose message names the service that is down (the control API passes it on
@@ -73,12 +91,14 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } | ApiError::PasswordMismatch => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests { .. } | ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Backend(BackendError::Unavailable(_) | BackendError::DependencyUnavailable(_)) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -101,12 +121,15 @@ impl ApiError {
                 VALIDATION_FAILED
             }
             ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden { .. } => "forbidden",
+            ApiError::PasswordMismatch => "password_mismatch",
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::RequestTimeout { .. } => "request_timeout",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::TooManyRequests { .. } => "too_many_requests",
+            ApiError::TooManyRequests { .. } | ApiError::RateLimited { .. } => "too_many_requests",
+            ApiError::Timeout { .. } => "timeout",
             ApiError::Backend(BackendError::Unavailable(_)) => "unavailable",
             ApiError::Backend(BackendError::DependencyUnavailable(_)) => DEPENDENCY_UNAVAILABLE,
             ApiError::Backend(BackendError::Refused(_)) => "refused",
@@ -124,6 +147,8 @@ impl ApiError {
                 "request failed validation".to_owned()
             }
             ApiError::Unauthorized(m) => (*m).to_owned(),
+            ApiError::Forbidden { .. } => "forbidden".to_owned(),
+            ApiError::PasswordMismatch => "the password is not this user's; nothing was changed".to_owned(),
             ApiError::NotFound => "no such route".to_owned(),
             ApiError::MethodNotAllowed { allow } => format!("method not allowed; use {allow}"),
             ApiError::RequestTimeout { secs } => format!("the request body did not arrive within {secs} s"),
@@ -132,6 +157,8 @@ impl ApiError {
             }
             ApiError::UnsupportedMediaType => "content-type must be application/json".to_owned(),
             ApiError::TooManyRequests { .. } => "too many failed login attempts; try again later".to_owned(),
+            ApiError::RateLimited { .. } => "too many requests; try again later".to_owned(),
+            ApiError::Timeout { secs } => format!("the request was not answered within {secs} s"),
             ApiError::Backend(BackendError::Unavailable(_)) => {
                 "the trading worker is unavailable; try again shortly".to_owned()
             }
@@ -165,12 +192,18 @@ impl ApiError {
             ApiError::Validation(f) => Some(f.as_slice()),
             _ => None,
         };
-        let body = ErrorBody { error: &message, code: self.code(), fields };
+        let required_role = match &self {
+            ApiError::Forbidden { required } => Some(*required),
+            _ => None,
+        };
+        let body = ErrorBody { error: &message, code: self.code(), fields, required_role };
         let mut resp = json(status, &body);
         if let ApiError::MethodNotAllowed { allow } = self {
             resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
         }
-        if let ApiError::TooManyRequests { retry_after_secs } = self {
+        if let ApiError::TooManyRequests { retry_after_secs } | ApiError::RateLimited { retry_after_secs } =
+            self
+        {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         if status == StatusCode::UNAUTHORIZED {
@@ -196,6 +229,16 @@ mod tests {
         let resp = ApiError::Backend(BackendError::Unavailable("10.0.0.3 refused".into())).into_response();
         assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(!String::from_utf8_lossy(resp.body()).contains("10.0.0.3"));
+    }
+
+    #[test]
+    fn forbidden_names_the_role_needed() {
+        let resp = ApiError::Forbidden { required: Role::Admin }.into_response();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            String::from_utf8_lossy(resp.body()),
+            r#"{"error":"forbidden","code":"forbidden","required_role":"admin"}"#
+        );
     }
 
     #[test]

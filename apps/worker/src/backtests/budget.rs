@@ -38,8 +38,9 @@ const FIXED_BYTES: u64 = 4 << 20;
 const BYTES_PER_BAR: u64 = 128;
 /// Heap per calendar day the series touches: one entry of the daily series, with spare capacity.
 const BYTES_PER_DAY: u64 = 64;
-/// Heap per bar of the strategy's longest window (an SMA keeps its window as `i64`s, twice when
-/// the two averages cannot share one).
+/// Heap per bar of the strategy's window, as `StrategySpec::state_window` counts it (an SMA keeps
+/// its window as `i64`s, twice when the two averages cannot share one; Bollinger bands keep their
+/// closes; Donchian's channels count one and a half bars each).
 const BYTES_PER_WINDOW_BAR: u64 = 16;
 
 // Measured peaks of the busiest runs (sma-cross 1/2, fractional, on close; a counting allocator,

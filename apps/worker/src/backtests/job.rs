@@ -10,7 +10,9 @@ use mirai_backtest::data::CsvReader;
 use mirai_backtest::{Backtest, BacktestError, BacktestReport};
 use mirai_core::{AnalyticsRecord, BacktestRunRecord, Clock, Timestamp};
 use mirai_store_local::LocalStore;
-use mirai_web::{BacktestJobView, BacktestRequest, BacktestResultView, JobStatus};
+use mirai_web::{
+    BacktestJobView, BacktestMetricsView, BacktestRequest, BacktestResultView, BacktestSummaryView, JobStatus,
+};
 
 use super::spec::{Source, Spec};
 use mirai_core::SystemClock;
@@ -75,6 +77,17 @@ impl Job {
             error,
             request: self.request.clone(),
         }
+    }
+
+    /// The job as the list shows it: its view, and its headline once done (only when the view
+    /// says done, so a job that finishes meanwhile is never listed running with figures).
+    pub(super) fn summary(&self) -> BacktestSummaryView {
+        let view = self.view();
+        let metrics = match &self.lock().0 {
+            State::Done(r) if view.status == JobStatus::Done => Some(BacktestMetricsView::of(r)),
+            _ => None,
+        };
+        BacktestSummaryView::new(view, metrics)
     }
 
     pub(super) fn result(&self) -> Result<BacktestResultView, mirai_web::BackendError> {
@@ -212,7 +225,7 @@ fn result_view(id: &str, r: &BacktestReport) -> BacktestResultView {
         final_equity: s.final_equity,
         return_pct: finite(s.return_pct),
         max_drawdown_pct: finite(s.max_drawdown_pct),
-        sharpe: finite(s.sharpe),
+        sharpe: s.sharpe,
         stats: serde_json::to_value(s).unwrap_or_default(),
         trade_list: serde_json::to_value(&r.trade_list[skip..]).unwrap_or_default(),
         trade_list_truncated: skip > 0,

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use mirai_core::Clock;
 use mirai_store_local::LocalStore;
-use mirai_web::{BackendError, BacktestJobView, BacktestRequest, BacktestResultView};
+use mirai_web::{BackendError, BacktestJobView, BacktestRequest, BacktestResultView, BacktestSummaryView};
 
 use super::budget::Budget;
 use super::job::Job;
@@ -107,6 +107,12 @@ impl BacktestJobs {
 
     pub fn result(&self, id: &str) -> Result<BacktestResultView, BackendError> {
         self.find(id)?.result()
+    }
+
+    /// Every job kept, each with its headline once done, in the order they were created.
+    pub fn list(&self) -> Vec<BacktestSummaryView> {
+        let jobs: Vec<Arc<Job>> = self.lock().iter().cloned().collect();
+        jobs.iter().map(|j| j.summary()).collect()
     }
 }
 

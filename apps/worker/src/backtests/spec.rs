@@ -97,7 +97,9 @@ pub(super) fn spec(req: &BacktestRequest, budget: &Budget) -> Result<Spec, Backe
             format!("a window of {window} bars needs at least {window} bars of data; the data has {bars}"),
         ));
     }
-    let memory_bound = memory_bound(bars, source.days(), window);
+    // The strategy's state counted as the budget counts it, in SMA-window bars (Donchian's two
+    // channels keep more than their longest window).
+    let memory_bound = memory_bound(bars, source.days(), strategy.state_window());
     if memory_bound > budget.memory_bytes {
         return Err(field(
             "data.bars",

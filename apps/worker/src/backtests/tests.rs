@@ -168,6 +168,9 @@ async fn a_finished_run_is_queued_for_analytics() {
 
     let queued = store.outbox_next(OutboxTopic::Analytics, 10).expect("outbox");
     assert_eq!(queued.len(), 1, "one record per finished run");
+    // Its 2,000 input bars are never recorded (nor shipped to CANDLES).
+    let all = (mirai_core::Timestamp::from_millis(i64::MIN), mirai_core::Timestamp::from_millis(i64::MAX));
+    assert!(store.candles(None, all.0, all.1).expect("candles").is_empty(), "backtest bars recorded");
     let AnalyticsRecord::BacktestRun(run) = &queued[0].record else {
         panic!("not a backtest run: {:?}", queued[0].record)
     };

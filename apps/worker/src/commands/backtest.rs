@@ -12,7 +12,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use clap::Args;
-use mirai_backtest::report::{html_report, report_json, stats_table, write_trades_csv};
+use mirai_backtest::report::{html_report, report_json, stats_table, write_fills_csv, write_trades_csv};
 use mirai_backtest::{BacktestError, BacktestReport, ModelRun, run_csv, run_csv_with_advice};
 use mirai_core::{
     AdviceRequest, Collection, Embedder, EmbeddingModel, ExternalAdvice, Symbol, Timestamp, VectorError,
@@ -45,6 +45,10 @@ pub struct BacktestArgs {
     /// Write the trade list as CSV to this file.
     #[arg(long, value_name = "FILE")]
     pub trades: Option<PathBuf>,
+    /// Write every fill as CSV to this file (time, side, quantity, price, fee, ids), as the
+    /// worker's ledger records fills: to hold a backtest against the worker's fills.
+    #[arg(long, value_name = "FILE")]
+    pub fills: Option<PathBuf>,
     /// Sweep a parameter grid instead, NAME=FROM..TO:STEP or NAME=A,B,C; repeat per parameter.
     #[arg(long, value_name = "SPEC")]
     pub grid: Vec<String>,
@@ -64,6 +68,9 @@ pub fn backtest(args: &BacktestArgs) -> Result<(), Failure> {
             "--advisor llm runs one backtest; a sweep (--grid) decides with the rules".into(),
         ));
     }
+    if !args.grid.is_empty() && args.fills.is_some() {
+        return Err(Failure::Usage("--fills goes with one backtest, not a sweep (--grid)".into()));
+    }
     if !args.grid.is_empty() {
         return sweep(&SweepArgs {
             strategy: args.strategy.clone(),
@@ -72,7 +79,8 @@ pub fn backtest(args: &BacktestArgs) -> Result<(), Failure> {
             json: args.json,
         });
     }
-    let config = args.strategy.config()?;
+    let mut config = args.strategy.config()?;
+    config.keep_fills = args.fills.is_some();
     // The model's settings and the news store are checked before the file is read: a mistake
     // there costs nothing.
     let model = if llm { Some(Model::from_env(&args.advisor, config.symbol)?) } else { None };
@@ -109,6 +117,11 @@ pub fn backtest(args: &BacktestArgs) -> Result<(), Failure> {
     if let Some(out) = &args.trades {
         let mut csv = Vec::new();
         write_trades_csv(&report, &mut csv).map_err(|e| Failure::System(e.to_string()))?;
+        write_file(out, &csv)?;
+    }
+    if let Some(out) = &args.fills {
+        let mut csv = Vec::new();
+        write_fills_csv(&report, &mut csv).map_err(|e| Failure::System(e.to_string()))?;
         write_file(out, &csv)?;
     }
     if args.json { print(&format!("{}\n", report_json(&report))) } else { print(&stats_table(&report)) }

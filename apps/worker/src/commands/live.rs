@@ -1,7 +1,9 @@
 //! `mirai live approve --by NAME | revoke --by NAME | status`: records, withdraws or shows the
 //! live-trading approval in DATA_DIR's store. `BINANCE_ENV=live` trades only while an approval is
-//! recorded; the worker asks before every live order, so a revoke stops new orders at once, even
-//! while it runs. Every change is appended to the audit log.
+//! recorded and has not lapsed (`LIVE_APPROVAL_HOURS` after it was given); the worker asks before
+//! every live order, so a revoke stops new orders at once, even while it runs. Every change is
+//! appended to the audit log. The dashboard's approval (`POST /api/live/approve`) writes the same
+//! record, so each sees the other's.
 
 use std::path::PathBuf;
 
@@ -77,12 +79,19 @@ pub fn live(args: &LiveArgs) -> Result<(), Failure> {
                     Some(format!("pre-flight failed ({}): {reason}", failed.join(", ")))
                 }
             };
-            let r = store.approve_live_with(by, now, overridden.clone()).map_err(system)?;
+            let hours = {
+                let mut r = mirai_settings::Reader::new(&*settings);
+                let hours = crate::config::read_live_approval_hours(&mut r);
+                r.finish(hours).map_err(|problems| Failure::Usage(problems.join("; ")))?
+            };
+            let end = mirai_store_local::live_approval_end(now, hours);
+            let r = store.approve_live_until(by, now, end, overridden.clone(), "cli").map_err(system)?;
             let note = overridden.map_or_else(String::new, |o| format!("OVERRIDE recorded: {o}\n"));
             format!(
-                "live trading approved by {} at {} (ms since epoch) in {}\n{note}",
+                "live trading approved by {} at {} until {} (ms since epoch; LIVE_APPROVAL_HOURS={hours}) in {}\n{note}",
                 r.approved_by,
                 r.approved_at,
+                r.expires_at(),
                 dir.display()
             )
         }
@@ -94,7 +103,18 @@ pub fn live(args: &LiveArgs) -> Result<(), Failure> {
             }
         }
         LiveAction::Status => match store.live_approval().map_err(system)? {
-            Some(r) => format!("approved by {} at {} (ms since epoch)\n", r.approved_by, r.approved_at),
+            Some(r) if r.in_force(now) => format!(
+                "approved by {} at {} until {} (ms since epoch)\n",
+                r.approved_by,
+                r.approved_at,
+                r.expires_at()
+            ),
+            Some(r) => format!(
+                "not approved: the approval by {} at {} expired at {} (ms since epoch); BINANCE_ENV=live will refuse to trade\n",
+                r.approved_by,
+                r.approved_at,
+                r.expires_at()
+            ),
             None => "not approved: BINANCE_ENV=live will refuse to trade\n".to_owned(),
         },
     };

@@ -105,7 +105,7 @@ pub fn run_checks(
             Err(e) => Check::fail(ROUND_TRIPS, e.clone()),
         },
     });
-    checks.push(risk_limits(get));
+    checks.push(risk_limits(get, store.as_ref().ok()));
     checks.push(alerts(get, store.as_ref().ok()));
     checks.push(match &store {
         Ok(s) => backup(s, get, now),
@@ -205,8 +205,12 @@ fn round_trips(store: &LocalStore) -> Check {
     }
 }
 
-/// Every limit that bounds a day's loss chosen on purpose, not left at its default.
-fn risk_limits(get: &dyn Fn(&str) -> Option<String>) -> Check {
+/// Every limit that bounds a day's loss chosen on purpose, not left at its default: set in the
+/// environment, or set from the dashboard (`PUT /api/risk`, kept in the store, which then wins).
+fn risk_limits(get: &dyn Fn(&str) -> Option<String>, store: Option<&LocalStore>) -> Check {
+    if let Some(Ok(Some(kept))) = store.map(LocalStore::risk_limits) {
+        return Check::pass(RISK, format!("set from the dashboard by {} at {}", kept.set_by, kept.set_at));
+    }
     let unset: Vec<&str> =
         RISK_SETTINGS.iter().copied().filter(|k| get(k).is_none_or(|v| v.trim().is_empty())).collect();
     if unset.is_empty() {
@@ -303,9 +307,14 @@ mod tests {
     #[test]
     fn risk_limits_pass_only_when_all_are_chosen() {
         let all: Vec<(&str, &str)> = RISK_SETTINGS.iter().map(|k| (*k, "5")).collect();
-        assert!(risk_limits(&lookup(&all)).passed);
-        let missing = risk_limits(&lookup(&all[1..]));
+        assert!(risk_limits(&lookup(&all), None).passed);
+        let missing = risk_limits(&lookup(&all[1..]), None);
         assert!(!missing.passed && missing.detail.contains("MAX_POSITION_PCT"), "{missing:?}");
+        let store = LocalStore::open_in_memory().unwrap();
+        let limits = mirai_core::RiskLimits::default();
+        store.set_risk_limits(&limits, &limits, "ann", Timestamp::from_millis(5), "web").unwrap();
+        let kept = risk_limits(&lookup(&[]), Some(&store));
+        assert!(kept.passed && kept.detail.contains("dashboard by ann"), "{kept:?}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use clap::Args;
 use mirai_backtest::data::Bars;
-use mirai_backtest::report::number;
+use mirai_backtest::report::{number, ratio};
 use mirai_backtest::sweep::{Grid, Metric, SweepRow, rank, sweep as run_sweep};
 use serde_json::json;
 
@@ -96,7 +96,7 @@ fn rows_table(rows: &[SweepRow], combinations: usize, metric: Metric, top: usize
             i + 1,
             params_text(&r.params),
             number(s.return_pct, 2),
-            number(s.sharpe, 3),
+            ratio(s.sharpe, 3),
             number(s.max_drawdown_pct, 2),
             s.trades,
             number(s.win_rate_pct, 1),
@@ -110,6 +110,8 @@ fn rows_csv(rows: &[SweepRow]) -> String {
     let mut out = String::from(
         "rank,params,return_pct,sharpe,sortino,max_drawdown_pct,trades,win_rate_pct,sqn,final_equity\n",
     );
+    // An undefined ratio (n/a) is an empty field.
+    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     for (i, r) in rows.iter().enumerate() {
         let s = &r.stats;
         out.push_str(&format!(
@@ -117,8 +119,8 @@ fn rows_csv(rows: &[SweepRow]) -> String {
             i + 1,
             params_text(&r.params),
             s.return_pct,
-            s.sharpe,
-            s.sortino,
+            opt(s.sharpe),
+            opt(s.sortino),
             s.max_drawdown_pct,
             s.trades,
             s.win_rate_pct,

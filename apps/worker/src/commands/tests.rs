@@ -131,3 +131,45 @@ fn generated_bars_feed_sweeps_and_walk_forward() {
     .expect("walks forward");
     assert!(matches!(exec(&parse(&["gen-bars", "--bars", "0", "--out", out])), Err(Failure::Usage(_))));
 }
+
+#[test]
+fn gen_bars_models_and_their_settings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bars.csv");
+    let out = path.to_str().expect("utf-8");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["gen-bars", "--bars", "2000", "--seed", "3", "--out", out];
+        args.extend_from_slice(extra);
+        exec(&parse(&args)).map(|()| std::fs::read(&path).expect("file"))
+    };
+    // The old random walk, byte for byte as the library writes it (the benchmarks' input).
+    let walk = run(&["--model", "random-walk"]).expect("generates");
+    let mut want = Vec::new();
+    mirai_backtest::generate::Generate {
+        bars: 2000,
+        seed: 3,
+        start_ms: mirai_backtest::generate::DEFAULT_START_MS,
+        interval_ms: 60_000,
+        start_price: mirai_core::Price::new(mirai_core::Decimal::from(100)),
+    }
+    .write_csv(&mut want, |_| {})
+    .expect("in memory");
+    assert_eq!(walk, want);
+    let regimes = run(&[]).expect("generates");
+    assert_ne!(regimes, walk, "the default is the regimes model");
+    assert_eq!(
+        run(&["--model", "regimes", "--drift", "0", "--vol", "0.6", "--tick", "0.001"]).ok(),
+        Some(regimes)
+    );
+    assert_ne!(
+        run(&["--drift", "-0.3"]).expect("a negative drift"),
+        run(&["--drift", "0.3"]).expect("generates")
+    );
+    let usage = |extra: &[&str]| match run(extra) {
+        Err(Failure::Usage(m)) => m,
+        other => panic!("{extra:?}: {other:?}"),
+    };
+    assert!(usage(&["--model", "random-walk", "--vol", "0.5"]).contains("regimes only"));
+    assert!(usage(&["--vol", "-1"]).contains("vol -1"));
+    assert!(usage(&["--tick", "1000"]).contains("tick 1000"));
+}

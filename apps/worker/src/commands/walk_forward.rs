@@ -3,7 +3,7 @@
 
 use clap::Args;
 use mirai_backtest::data::time::iso;
-use mirai_backtest::report::number;
+use mirai_backtest::report::{number, ratio};
 use mirai_backtest::sweep::{Grid, Metric};
 use mirai_backtest::walk_forward::{WalkForward, walk_forward as run};
 
@@ -80,24 +80,13 @@ pub fn walk_forward(args: &WalkForwardArgs) -> Result<(), Failure> {
             format!("{}..{}", date(w.train.0), date(w.train.1 - 1)),
             format!("{}..{}", date(w.test.0), date(w.test.1 - 1)),
             params,
-            number(w.in_sample_score, 3),
+            ratio(w.in_sample_score, 3),
             number(s.return_pct, 2),
-            number(s.sharpe, 3),
+            ratio(s.sharpe, 3),
             number(s.max_drawdown_pct, 2),
             s.trades
         );
     }
-    let _ = writeln!(
-        out,
-        "\nOut of sample: compounded return {} %, mean return per window {} %, mean Sharpe {}, \
-         {} of {} windows profitable, {} trades, worst drawdown {} %",
-        number(report.compounded_return_pct, 2),
-        number(report.mean_return_pct, 2),
-        number(report.mean_sharpe, 3),
-        report.profitable_windows,
-        report.windows.len(),
-        report.trades,
-        number(report.worst_drawdown_pct, 2)
-    );
+    let _ = writeln!(out, "\n{}", report.summary());
     print(&out)
 }

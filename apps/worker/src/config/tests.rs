@@ -167,6 +167,18 @@ fn login_limits_default_and_are_checked_together() {
 }
 
 #[test]
+fn request_limits_default_and_are_checked() {
+    let ok = settings(&[]).expect("defaults");
+    assert_eq!(ok.web.request_limits, mirai_web::RequestLimits::default());
+    let custom =
+        settings(&[("WEB_RATE_PER_USER_PER_MIN", "60"), ("WEB_REQUEST_TIMEOUT_SECS", "3")]).expect("valid");
+    assert_eq!(custom.web.request_limits.rate.per_user_per_min, 60);
+    assert_eq!(custom.web.request_limits.timeout, Duration::from_secs(3));
+    let errors = settings(&[("WEB_RATE_PER_ADDR_PER_MIN", "0")]).expect_err("invalid").0;
+    assert!(errors.iter().any(|e| e.starts_with("WEB_RATE_PER_ADDR_PER_MIN must be")), "{errors:?}");
+}
+
+#[test]
 fn numeric_settings_have_bounds_and_sane_defaults() {
     let ok = settings(&[]).expect("defaults");
     assert_eq!(ok.backtests, crate::backtests::Budget::default());
@@ -232,4 +244,82 @@ fn real_money_waits_for_a_person_by_default_and_nothing_else_does() {
             .unwrap_err();
     assert_eq!(err.0.len(), 3, "{err}");
     assert!(err.0.iter().any(|e| e.contains("APPROVAL_MODE=\"yolo\"")), "{err}");
+}
+
+#[test]
+fn market_data_is_the_replay_by_default_and_binances_public_data_on_request() {
+    let s = settings(&[]).unwrap();
+    assert_eq!((&s.market_data, s.market_source()), (&MarketData::Replay, CandleSource::Replay));
+    assert!(s.paper_market_data().is_none());
+    let s = settings(&[("MARKET_DATA", "Binance")]).unwrap();
+    let m = s.paper_market_data().expect("Binance's public data, on paper");
+    assert_eq!(
+        (m.rest.as_str(), m.streams.as_str()),
+        (crate::venue::market_data::PUBLIC_REST_URL, crate::venue::market_data::PUBLIC_STREAM_URL)
+    );
+    assert_eq!((s.mode(), s.market_source(), s.dry_run), (Mode::Paper, CandleSource::Binance, true));
+    // The simulator, as the tests run it; no key is needed.
+    let s = settings(&[("MARKET_DATA", "binance"), ("BINANCE_LOCAL_URL", "http://127.0.0.1:9400")]).unwrap();
+    assert_eq!(s.paper_market_data().map(|m| m.rest.as_str()), Some("http://127.0.0.1:9400"));
+    // Keys in a dry run: still paper on the public data, the account untouched.
+    let s = settings(&[("MARKET_DATA", "binance"), KEYS[0], KEYS[1]]).unwrap();
+    assert!(s.trading_venue().is_none() && s.paper_market_data().is_some());
+    // Trading on a venue: its own streams, whatever MARKET_DATA says.
+    let s = settings(&[("MARKET_DATA", "binance"), ("DRY_RUN", "false"), KEYS[0], KEYS[1]]).unwrap();
+    assert!(s.paper_market_data().is_none());
+    assert_eq!((s.mode(), s.market_source()), (Mode::Testnet, CandleSource::Venue));
+    assert_eq!(settings(&[("MARKET_DATA", "replay")]).unwrap().market_source(), CandleSource::Replay);
+}
+
+#[test]
+fn a_bad_market_data_setting_is_reported_with_the_rest() {
+    let err = settings(&[("MARKET_DATA", "Coinbase"), ("PORT", "x")]).unwrap_err();
+    assert_eq!(err.0.len(), 2, "{err}");
+    assert!(
+        err.0.iter().any(|e| e.contains("MARKET_DATA=\"Coinbase\"") && e.contains("replay, binance")),
+        "{err}"
+    );
+    // The Binance settings it reads are checked, each problem once even when the account's
+    // settings read it too.
+    let err = settings(&[("MARKET_DATA", "binance"), ("BINANCE_KLINE_INTERVAL", "7m"), KEYS[0], KEYS[1]])
+        .unwrap_err();
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert!(err.0[0].contains("BINANCE_KLINE_INTERVAL"), "{err}");
+    let err = settings(&[("MARKET_DATA", "binance"), ("BINANCE_TIMEOUT_MS", "0")]).unwrap_err();
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert!(err.0[0].contains("BINANCE_TIMEOUT_MS"), "{err}");
+    // Not read at all with the replay.
+    assert!(settings(&[("BINANCE_TIMEOUT_MS", "0")]).is_ok());
+}
+
+#[test]
+fn every_strategy_can_be_chosen_and_takes_its_own_defaults() {
+    // sma-cross's default parameters are the settings' default; another strategy without
+    // STRATEGY_PARAMS takes its own.
+    assert_eq!(settings(&[]).unwrap().trading.strategy, StrategySpec::SmaCross { fast: 5, slow: 20 });
+    let s = settings(&[("STRATEGY", "donchian")]).unwrap();
+    assert_eq!(s.trading.strategy, StrategySpec::Donchian { entry: 20, exit: 10 });
+    let s = settings(&[("STRATEGY", "macd")]).unwrap();
+    assert_eq!(s.trading.strategy, StrategySpec::Macd { fast: 12, slow: 26, signal: 9 });
+    let s = settings(&[("STRATEGY", "bollinger"), ("STRATEGY_PARAMS", "period=30, k=2.5")]).unwrap();
+    assert_eq!(s.trading.strategy, StrategySpec::Bollinger { period: 30, k: Decimal::new(25, 1) });
+    let text =
+        settings(&[("STRATEGY", "macd"), ("STRATEGY_PARAMS", "fast=26,slow=12")]).unwrap_err().to_string();
+    assert!(
+        text.contains("STRATEGY/STRATEGY_PARAMS: macd parameter fast: fast (26) must be shorter"),
+        "{text}"
+    );
+    let text = settings(&[("STRATEGY", "bollinger"), ("STRATEGY_PARAMS", "k=0")]).unwrap_err().to_string();
+    assert!(text.contains("bollinger parameter k"), "{text}");
+}
+
+#[test]
+fn the_example_env_file_sets_market_data_to_its_default() {
+    let example = include_str!("../../../../.env.example");
+    let value = example
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .find_map(|l| l.strip_prefix("MARKET_DATA="))
+        .expect("MARKET_DATA in .env.example");
+    assert_eq!(settings(&[("MARKET_DATA", value)]).unwrap().market_data, MarketData::Replay);
 }

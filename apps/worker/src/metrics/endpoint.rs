@@ -11,7 +11,7 @@ use mirai_web::{ApiError, Backend, check_service_token};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::Metrics;
-use super::exposition::{CONTENT_TYPE, Exposition};
+use super::exposition::{CONTENT_TYPE, Exposition, Kind};
 
 /// Answers one request to `/metrics`.
 pub async fn answer(
@@ -46,6 +46,13 @@ async fn scrape(
     let status = backend.status().await?;
     let mut out = Exposition::new();
     super::scrape::render(&mut out, &counts, &status, mirai_live::venue::stream_reconnects());
+    const UNRECORDED: &str = "mirai_candles_unrecorded_total";
+    out.family(
+        UNRECORDED,
+        Kind::Counter,
+        "Closed candles traded on that the local store refused, since the start.",
+    );
+    out.sample(UNRECORDED, &[], mirai_live::candles::candles_unrecorded());
     metrics.http.render(&mut out);
 
     let mut resp = Response::new(Bytes::from(out.finish()));

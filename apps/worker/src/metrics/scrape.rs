@@ -165,6 +165,7 @@ mod tests {
             mode: Mode::Paper,
             dry_run: true,
             testnet: true,
+            market_data: Some(mirai_core::CandleSource::Replay),
             halted: true,
             paused: false,
             symbols: vec![Symbol::new("BTCUSDT")],

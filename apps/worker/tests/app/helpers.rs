@@ -133,7 +133,9 @@ impl Binary {
         use std::io::{BufRead, BufReader, Read};
         use std::process::{Command, Stdio};
 
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mirai"))
+        // MIRAI_TEST_BIN: another build of the binary (a release build, to time it).
+        let bin = std::env::var_os("MIRAI_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_mirai").into());
+        let mut child = Command::new(bin)
             .current_dir(dir)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())

@@ -75,7 +75,9 @@ async fn no_backtest_request_can_stop_the_worker_trading() {
             json!({ "strategy": "rsi-reversion", "params": { "period": 4_000_000_000u64 }, "data": generated(10) }),
             "params.period",
         ),
-        (json!({ "strategy": "macd", "data": generated(10) }), "strategy"),
+        (json!({ "strategy": "ichimoku", "data": generated(10) }), "strategy"),
+        // MACD's signal line needs 26 + 9 − 1 bars.
+        (json!({ "strategy": "macd", "data": generated(10) }), "params.slow"),
         // Over the worker's own bar budget (100,000 here), under the web tier's 2,000,000.
         (json!({ "data": generated(1_500_000) }), "data.bars"),
         (json!({ "data": { "generated": { "bars": 100_000, "interval": "9999999d" } } }), "data.interval"),

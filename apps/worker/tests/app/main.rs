@@ -3,13 +3,20 @@
 
 mod helpers;
 
+mod admin;
 mod alerts;
+mod analytics;
 mod api;
 mod audit_chain;
 mod aws_secrets;
+mod backtest_list;
 mod backup;
 mod binance;
+mod browser;
+mod candles;
 mod data_dir;
+mod data_download;
+mod decisions;
 mod faults;
 mod health;
 mod hostile;
@@ -19,10 +26,17 @@ mod log_format;
 mod login_audit;
 mod metrics;
 mod model;
+mod paper_binance;
+mod performance;
+mod pnl;
 mod preflight;
 mod proxy;
 mod restart;
+mod round_trips;
 mod secrets;
 mod snowflake;
 mod stop;
+mod strategies;
+mod trade_as_worker;
 mod trading;
+mod users;

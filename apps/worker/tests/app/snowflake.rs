@@ -12,6 +12,7 @@ use mirai_store_snowflake::{SnowflakeStore, fakesnow_compat};
 use serde_json::Value;
 
 use crate::faults::{BarPump, Worker, eventually, last_bar, ledger_fills, stepped_sim, worker_vars};
+use mirai_exchange_sim::SimHandle;
 
 /// The shared fakesnow server's URL (the test script's, or one started for this test binary).
 pub fn fakesnow_url() -> String {
@@ -104,6 +105,56 @@ pub async fn assert_snowflake_is_the_ledger(database: &str, data_dir: &Path) -> 
     );
 
     Shipped { fills: fills.len(), orders: ids.len(), decisions: decisions.len() }
+}
+
+/// The closed candles in the ledger in `data_dir` are the venue's bars (`sim`'s, to the last
+/// digit, source `venue`), and CANDLES in fakesnow's `database` holds each of them exactly once.
+/// Returns how many.
+pub async fn assert_candles_shipped_once(database: &str, data_dir: &Path, sim: &SimHandle) -> usize {
+    use mirai_core::{CandleRecord, CandleSource, Timestamp};
+    let ledger = LocalStore::open(data_dir).expect("the worker's ledger");
+    let local = ledger
+        .candles(None, Timestamp::from_millis(i64::MIN), Timestamp::from_millis(i64::MAX))
+        .expect("candles");
+    for c in &local {
+        let bar = sim.candles(c.symbol).into_iter().find(|b| b.open_time == c.open_time);
+        let want = bar.map(|b| CandleRecord::new(&b, "1m", CandleSource::Venue));
+        assert_eq!(Some(c), want.as_ref(), "a recorded candle is the venue's bar");
+    }
+    let snowflake = fakesnow_compat::connect(fakesnow_compat::settings(&fakesnow_url(), database))
+        .await
+        .unwrap_or_else(|e| panic!("fakesnow: {e}"));
+    let rows = column(
+        &snowflake,
+        "SELECT SYMBOL, INTERVAL, TO_VARCHAR(DATE_PART(EPOCH_MILLISECOND, OPEN_TIME)), \
+         TO_VARCHAR(DATE_PART(EPOCH_MILLISECOND, CLOSE_TIME)), TO_VARCHAR(OPEN), TO_VARCHAR(HIGH), \
+         TO_VARCHAR(LOW), TO_VARCHAR(CLOSE), TO_VARCHAR(VOLUME), SOURCE FROM CANDLES",
+    )
+    .await;
+    let keys: Vec<String> = rows.iter().map(|r| r[..3].join("/")).collect();
+    assert!(repeated(&keys).is_empty(), "candles shipped twice: {:?}", repeated(&keys));
+    let dec = |s: &str| s.parse::<mirai_core::Decimal>().unwrap_or_else(|e| panic!("{s}: {e}"));
+    let shipped: BTreeSet<String> = rows
+        .iter()
+        .map(|r| {
+            let ms = |s: &str| s.parse::<i64>().unwrap_or_else(|e| panic!("{s}: {e}"));
+            // Decimals normalised: the column pads to 18 places.
+            let n: Vec<String> = r[4..9].iter().map(|v| dec(v).normalize().to_string()).collect();
+            format!("{}/{}/{}/{}/{}/{}", r[0], r[1], ms(&r[2]), ms(&r[3]), n.join("/"), r[9])
+        })
+        .collect();
+    let want: BTreeSet<String> = local
+        .iter()
+        .map(|c| {
+            let n = [c.open.get(), c.high.get(), c.low.get(), c.close.get(), c.volume.get()]
+                .map(|v| v.normalize().to_string())
+                .join("/");
+            let (open, close) = (c.open_time.millis(), c.close_time.millis());
+            format!("{}/{}/{open}/{close}/{n}/{}", c.symbol, c.interval, c.source)
+        })
+        .collect();
+    assert_eq!(shipped, want, "CANDLES is the ledger's candles, to the last digit");
+    local.len()
 }
 
 /// The outbox entry of `topic` (`analytics`, `rationales`) in a `/api/status` answer.
@@ -204,4 +255,10 @@ async fn the_binary_ships_fills_orders_and_decisions_to_snowflake_once_each() {
     let _ = w.kill();
     let shipped = assert_snowflake_is_the_ledger(&database, &data).await;
     assert!(shipped.fills >= 3 && shipped.orders >= 3 && shipped.decisions >= 3, "{shipped:?}");
+    let candles = assert_candles_shipped_once(&database, &data, &sim).await;
+    assert!(candles >= 10, "{candles} candles");
+    // The analysts' views over what was shipped equal the same reports from the ledger.
+    let reports = crate::analytics::assert_reports_agree(&database, &data);
+    let trips = reports.iter().find(|(r, _)| *r == mirai_reports::Report::RoundTrips).map_or(0, |r| r.1);
+    assert!(trips >= 1, "a closed round trip to compare: {reports:?}");
 }

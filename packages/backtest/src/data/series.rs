@@ -125,6 +125,18 @@ impl Bars {
         }
     }
 
+    /// Bar `i`'s open.
+    #[inline]
+    pub fn open(&self, i: usize) -> Price {
+        self.rows[i].open
+    }
+
+    /// Bar `i`'s close.
+    #[inline]
+    pub fn close(&self, i: usize) -> Price {
+        self.rows[i].close
+    }
+
     /// The bars in `range` as closed candles of `symbol`.
     pub fn candles(&self, symbol: Symbol, range: Range<usize>) -> impl Iterator<Item = Candle> + '_ {
         range.map(move |i| self.candle(i, symbol))

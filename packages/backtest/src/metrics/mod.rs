@@ -5,5 +5,5 @@ pub mod calendar;
 mod stats;
 mod tracker;
 
-pub use stats::{Stats, StatsInput};
+pub use stats::{MIN_PERIOD_RETURNS, Stats, StatsInput};
 pub use tracker::{CurvePoint, Day, EquityTracker, TrackerSummary};

@@ -1,7 +1,9 @@
 //! `Stats`: the figures users know from backtesting.py and freqtrade, computed with
 //! backtesting.py 0.6.6's formulas (docs/backtesting.md gives each one). Money figures are exact
 //! decimals; ratios and percentages are `f64` statistics (NaN where backtesting.py gives NaN,
-//! written as `null` in JSON).
+//! written as `null` in JSON). Sharpe, Sortino and Calmar are `None` ("n/a", `null` in JSON)
+//! where they would say nothing: no volatility, no downside or no drawdown to divide by, or too
+//! few period returns to annualise ([`MIN_PERIOD_RETURNS`]); never a huge or infinite number.
 
 use mirai_core::{Amount, Timestamp};
 use serde::Serialize;
@@ -28,10 +30,16 @@ pub struct Stats {
     pub annual_volatility_pct: f64,
     pub cagr_pct: f64,
     /// backtesting.py's Sharpe: annual return over annual volatility, both from period
-    /// (daily for intraday and daily data) returns of the equity, risk-free rate 0.
-    pub sharpe: f64,
-    pub sortino: f64,
-    pub calmar: f64,
+    /// (daily for intraday and daily data) returns of the equity, risk-free rate 0. `None` (n/a)
+    /// with fewer than [`MIN_PERIOD_RETURNS`] returns, no volatility, or an annual volatility
+    /// below half a single period's (equity compounding towards zero).
+    pub sharpe: Option<f64>,
+    /// Annual return over the annualised downside deviation; `None` (n/a) with fewer than
+    /// [`MIN_PERIOD_RETURNS`] returns or no losing period.
+    pub sortino: Option<f64>,
+    /// Annual return over the maximum drawdown; `None` (n/a) with fewer than
+    /// [`MIN_PERIOD_RETURNS`] returns or no drawdown.
+    pub calmar: Option<f64>,
     /// Negative, as backtesting.py prints it.
     pub max_drawdown_pct: f64,
     pub avg_drawdown_pct: f64,
@@ -57,6 +65,16 @@ pub struct Stats {
     /// 52 weeks, 12 months).
     pub periods_per_year: f64,
 }
+
+/// The fewest period returns (daily for intraday and daily data; weekly, monthly or yearly for
+/// such data) for which Sharpe, Sortino and Calmar are given. Below it they are n/a: a handful of
+/// days compounded to a year says nothing (a walk-forward window of 5,000 one-minute bars has 3
+/// daily returns, and gave Sharpe ratios of -6.6e9).
+pub const MIN_PERIOD_RETURNS: usize = 20;
+
+/// A standard deviation (or downside deviation, or drawdown) at or below this is the float
+/// rounding of an exactly steady equity curve, not a risk to divide by.
+const NO_RISK: f64 = 1e-12;
 
 /// What the runner knows besides the equity curve.
 #[derive(Clone, Debug)]
@@ -84,8 +102,10 @@ impl Stats {
         let g = geometric_mean(&returns);
         let annual = (1.0 + g).powf(per_year) - 1.0;
         let var = variance(&returns);
-        let volatility = ((var + (1.0 + g).powi(2)).powf(per_year) - (1.0 + g).powf(2.0 * per_year)).sqrt();
+        let volatility = annual_volatility(var, g, per_year);
         let downside = mean(&returns.iter().map(|r| r.min(0.0).powi(2)).collect::<Vec<_>>()).sqrt();
+        let ratios =
+            Ratios::of(returns.len(), annual, var.sqrt(), volatility, downside, per_year, eq.max_drawdown);
         let duration_ms = input.end - input.start;
         // pandas' days + seconds / 86400 of the duration: whole seconds only.
         let years = (duration_ms / 1000) as f64 / 86_400.0 / 365.25;
@@ -120,9 +140,9 @@ impl Stats {
             } else {
                 f64::NAN
             },
-            sharpe: nan_if_zero_div(annual * 100.0, volatility * 100.0),
-            sortino: annual / (downside * per_year.sqrt()),
-            calmar: nan_if_zero_div(annual, eq.max_drawdown),
+            sharpe: ratios.sharpe,
+            sortino: ratios.sortino,
+            calmar: ratios.calmar,
             max_drawdown_pct: -eq.max_drawdown * 100.0,
             avg_drawdown_pct: -eq.avg_drawdown * 100.0,
             max_drawdown_duration_ms: calendar::ceil_to(eq.max_drawdown_ms, res),
@@ -145,6 +165,51 @@ impl Stats {
             commissions: input.commissions,
             periods_per_year: per_year,
         }
+    }
+}
+
+/// backtesting.py's annual volatility, `sqrt((var + (1 + g)²)^A − (1 + g)^(2A))`, written as
+/// `(1 + g)^A × sqrt(expm1(A × ln1p(var / (1 + g)²)))`: the same number, without subtracting two
+/// nearly equal powers (which turns a tiny variance into noise, or a NaN).
+fn annual_volatility(var: f64, g: f64, per_year: f64) -> f64 {
+    let growth = 1.0 + g;
+    growth.powf(per_year) * (per_year * (var / (growth * growth)).ln_1p()).exp_m1().sqrt()
+}
+
+/// Sharpe, Sortino and Calmar, each `None` (n/a) where it would say nothing.
+struct Ratios {
+    sharpe: Option<f64>,
+    sortino: Option<f64>,
+    calmar: Option<f64>,
+}
+
+impl Ratios {
+    /// From `n` period returns with standard deviation `sd`, and the annual figures.
+    fn of(
+        n: usize,
+        annual: f64,
+        sd: f64,
+        volatility: f64,
+        downside: f64,
+        per_year: f64,
+        max_dd: f64,
+    ) -> Self {
+        let finite = |x: f64| Some(x).filter(|x| x.is_finite());
+        if n < MIN_PERIOD_RETURNS || !annual.is_finite() {
+            return Self { sharpe: None, sortino: None, calmar: None };
+        }
+        // When the equity compounds towards zero, `(1 + g)^A` (and so the annual volatility)
+        // vanishes while the annual return stays near -100 %: the ratio grows without bound and
+        // ranks nothing. Annualising otherwise never shrinks the volatility below half a
+        // period's (one period a year gives exactly the period's).
+        let sharpe = if sd > NO_RISK && volatility >= sd / 2.0 {
+            finite(annual * 100.0 / (volatility * 100.0))
+        } else {
+            None
+        };
+        let sortino = if downside > NO_RISK { finite(annual / (downside * per_year.sqrt())) } else { None };
+        let calmar = if max_dd > NO_RISK { finite(annual / max_dd) } else { None };
+        Self { sharpe, sortino, calmar }
     }
 }
 
@@ -209,6 +274,98 @@ mod tests {
         assert!((variance(&[1.0, 2.0, 3.0, 4.0]) - 5.0 / 3.0).abs() < 1e-15);
         assert!(variance(&[1.0]).is_nan());
         assert!(nan_if_zero_div(1.0, 0.0).is_nan());
+    }
+
+    /// The statistics of a daily equity curve (every day of the week, so 365 periods a year)
+    /// with no trades.
+    fn daily(equity: &[f64]) -> Stats {
+        let mut t = super::super::EquityTracker::default();
+        let day = crate::data::time::MS_PER_DAY;
+        for (i, e) in equity.iter().enumerate() {
+            t.push(i as i64 * day, *e, false);
+        }
+        let summary = t.finish();
+        let money = |x: f64| Amount::new(mirai_core::Decimal::from(x as i64));
+        let input = StatsInput {
+            start: 0,
+            end: (equity.len() as i64 - 1) * day,
+            cash: money(equity[0]),
+            final_equity: money(equity[equity.len() - 1]),
+            peak_equity: money(summary.peak),
+            commissions: Amount::ZERO,
+            trades: &[],
+            open_trades: 0,
+            buy_hold: (100.0, 100.0),
+        };
+        Stats::compute(&input, &summary)
+    }
+
+    /// `n` days compounding by the factors in turn.
+    fn curve(n: usize, factors: &[f64]) -> Vec<f64> {
+        let mut e = vec![10_000.0];
+        for i in 1..n {
+            e.push(e[i - 1] * factors[i % factors.len()]);
+        }
+        e
+    }
+
+    #[test]
+    fn a_flat_curve_has_no_sharpe_sortino_or_calmar() {
+        let s = daily(&[10_000.0; 400]);
+        assert_eq!((s.sharpe, s.sortino, s.calmar), (None, None, None));
+        assert!(s.max_drawdown_pct.abs() < 1e-15);
+        let json = serde_json::to_value(&s).unwrap_or_else(|e| panic!("{e}"));
+        for key in ["sharpe", "sortino", "calmar"] {
+            assert!(json[key].is_null(), "{key}: {}", json[key]);
+        }
+    }
+
+    #[test]
+    fn a_rising_curve_has_a_sharpe_but_no_sortino_or_calmar() {
+        let s = daily(&curve(100, &[1.01, 1.002, 1.015]));
+        let sharpe = s.sharpe.unwrap_or_else(|| panic!("rising with varying returns: {s:?}"));
+        assert!(sharpe.is_finite() && sharpe > 0.0, "{sharpe}");
+        assert_eq!((s.sortino, s.calmar), (None, None), "no losing day, no drawdown");
+        // Steady compounding: the returns differ by float rounding only, so no volatility either.
+        let s = daily(&curve(100, &[1.01]));
+        assert_eq!((s.sharpe, s.sortino, s.calmar), (None, None, None));
+    }
+
+    #[test]
+    fn too_few_returns_give_no_ratios() {
+        let zigzag = [1.03, 0.98, 1.01, 0.97];
+        for n in [1, 2, 3, MIN_PERIOD_RETURNS] {
+            // n days, so n - 1 returns.
+            let s = daily(&curve(n, &zigzag));
+            assert_eq!((s.sharpe, s.sortino, s.calmar), (None, None, None), "{n} days");
+        }
+        let s = daily(&curve(MIN_PERIOD_RETURNS + 1, &zigzag));
+        assert!(s.sharpe.is_some() && s.sortino.is_some() && s.calmar.is_some(), "{s:?}");
+    }
+
+    #[test]
+    fn equity_compounding_towards_zero_has_no_sharpe_and_no_ratio_is_huge() {
+        // Losing about 5 % a day: backtesting.py's annual volatility is (1 + g)^365 ≈ 1e-8 of
+        // its usual size, and its Sharpe about -1e8.
+        let s = daily(&curve(60, &[0.93, 0.97, 0.95]));
+        assert_eq!(s.sharpe, None);
+        let (sortino, calmar) = (s.sortino.unwrap_or(f64::NAN), s.calmar.unwrap_or(f64::NAN));
+        assert!(sortino < 0.0 && sortino > -10.0, "{sortino}");
+        assert!(calmar < 0.0 && calmar > -10.0, "{calmar}");
+        // Losing a little (0.1 % a day) is an ordinary, defined Sharpe.
+        let s = daily(&curve(60, &[0.995, 1.003, 0.999]));
+        assert!(s.sharpe.is_some_and(|x| x < 0.0 && x > -100.0), "{:?}", s.sharpe);
+    }
+
+    #[test]
+    fn the_stable_volatility_is_backtesting_pys() {
+        for (var, g, a) in [(4e-4, 1e-3, 252.0), (1e-4, -2e-3, 365.0), (2e-3, 0.01, 12.0), (0.01, 0.05, 1.0)]
+        {
+            let naive = ((var + (1.0f64 + g).powi(2)).powf(a) - (1.0f64 + g).powf(2.0 * a)).sqrt();
+            let stable = annual_volatility(var, g, a);
+            assert!(((stable - naive) / naive).abs() < 1e-12, "{var} {g} {a}: {stable} vs {naive}");
+        }
+        assert!(annual_volatility(0.0, 0.0, 365.0).abs() < 1e-300);
     }
 
     #[test]

@@ -95,6 +95,24 @@ impl EquityTracker {
     /// was held at any moment of the bar.
     #[inline]
     pub fn push(&mut self, time: i64, equity: f64, exposed: bool) {
+        self.drawdown(time, equity);
+        if time >= self.day_end {
+            self.new_day(time, equity);
+        }
+        self.today.equity = equity;
+        self.today.bars += 1;
+        self.recent[self.bars as usize & (RING - 1)] = time;
+        self.countdown -= 1;
+        if self.countdown == 0 {
+            self.sample(time, equity);
+        }
+        self.exposed += u64::from(exposed);
+        self.bars += 1;
+    }
+
+    /// The drawdown bookkeeping of bar `self.bars`.
+    #[inline(always)]
+    fn drawdown(&mut self, time: i64, equity: f64) {
         // backtesting.py's drawdown periods run between bars at the running peak (drawdown
         // exactly zero) that are more than one bar apart. (Below the peak, equity / peak never
         // rounds up to 1: the gap is at least one ulp of the peak, more than 2^-53 of it, and
@@ -115,18 +133,86 @@ impl EquityTracker {
                 self.period_low = equity;
             }
         }
-        if time >= self.day_end {
-            self.new_day(time, equity);
+    }
+
+    /// As [`EquityTracker::push`] for each bar of a stretch over which the position does not
+    /// change: bar `k` opened at `times[k]`, and its equity is `cash + qty × closes[k]` when
+    /// `holding`, else `cash` (the runner's own formula, so the same doubles, bit for bit). The
+    /// state afterwards is what pushing the bars one by one leaves, but only the drawdown is
+    /// followed bar by bar, and only while holding: a flat stretch costs its days and chart
+    /// samples. Returns the stretch's last bar whose equity rose strictly above every earlier
+    /// one, if any (where the runner keeps its exact peak).
+    pub fn push_run(
+        &mut self,
+        times: &[i64],
+        closes: &[f64],
+        (cash, qty): (f64, f64),
+        holding: bool,
+        exposed: bool,
+    ) -> Option<usize> {
+        let n = times.len().min(closes.len());
+        let equity = |k: usize| if holding { cash + qty * closes[k] } else { cash };
+        // Bar `k` of the stretch is bar `base + k` of the test.
+        let base = self.bars;
+        let mut new_max = None;
+        let mut k = 0;
+        while k < n {
+            // The next bar that needs the whole of `push`: the chart's next sample, or the first
+            // bar of a new day.
+            let mut stop = n.min(k + (self.countdown as usize).saturating_sub(1));
+            if stop > k && times[stop - 1] >= self.day_end {
+                stop = k + times[k..stop].partition_point(|&t| t < self.day_end);
+            }
+            if stop > k {
+                if holding {
+                    for (j, (&time, &close)) in times[k..stop].iter().zip(&closes[k..stop]).enumerate() {
+                        let e = cash + qty * close;
+                        if e >= self.peak {
+                            if e > self.peak {
+                                new_max = Some(k + j);
+                            }
+                            self.bars = base + (k + j) as u64;
+                            self.drawdown(time, e);
+                        } else if e < self.period_low {
+                            self.period_low = e;
+                        }
+                    }
+                } else {
+                    // The same equity on every bar: the first bar decides; the others change
+                    // nothing but which bar was last at the peak, if the first one was.
+                    if cash > self.peak {
+                        new_max = Some(k);
+                    }
+                    self.bars = base + k as u64;
+                    self.drawdown(times[k], cash);
+                    if stop - k > 1 && cash >= self.peak {
+                        self.zero_bar = base + (stop - 1) as u64;
+                        self.zero_time = times[stop - 1];
+                    }
+                }
+                let plain = (stop - k) as u64;
+                self.bars = base + stop as u64;
+                self.today.equity = equity(stop - 1);
+                self.today.bars += plain as u32;
+                self.countdown -= plain;
+                self.exposed += if exposed { plain } else { 0 };
+            }
+            if stop == n {
+                break;
+            }
+            let e = equity(stop);
+            if e > self.peak {
+                new_max = Some(stop);
+            }
+            self.push(times[stop], e, exposed);
+            k = stop + 1;
         }
-        self.today.equity = equity;
-        self.today.bars += 1;
-        self.recent[self.bars as usize & (RING - 1)] = time;
-        self.countdown -= 1;
-        if self.countdown == 0 {
-            self.sample(time, equity);
+        // The ring of recent times: only the stretch's last `RING` bars can still be in it.
+        let from = n.saturating_sub(RING);
+        for (k, &time) in times[..n].iter().enumerate().skip(from) {
+            self.recent[(base as usize + k) & (RING - 1)] = time;
         }
-        self.exposed += u64::from(exposed);
-        self.bars += 1;
+        new_max
     }
 
     /// The lowest equity / peak of the open drawdown period (1 when there was no dip).
@@ -316,6 +402,50 @@ mod tests {
                 proptest::prop_assert_eq!(s.avg_drawdown_ms.to_bits(), (sum_ms / periods as f64).to_bits());
                 proptest::prop_assert_eq!(s.max_drawdown_ms.to_bits(), (max_ms as f64).to_bits());
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Stretches pushed at once leave what pushing their bars one by one leaves (days, chart
+        /// samples, drawdown periods, the ring of times, exposure), and name the last bar that
+        /// rose strictly above every earlier one. Tens of thousands of bars, so that the chart's
+        /// samples grow sparse and stretches have long runs between them.
+        #[test]
+        fn a_stretch_is_its_bars_pushed_one_by_one(
+            stretches in proptest::collection::vec(
+                (1usize..3_000, proptest::bool::ANY, 0usize..4, 0usize..5, 0u8..4),
+                1..40,
+            ),
+            seed in 0u64..1_000,
+        ) {
+            let (mut one, mut run) = (EquityTracker::default(), EquityTracker::default());
+            let (mut time, mut x, mut peak) = (0i64, seed, f64::NEG_INFINITY);
+            for (len, holding, qty, cash, gaps) in stretches {
+                // Few distinct values, so that stretches often start at, or stay on, the peak.
+                let (qty, cash) = ([0.0, 0.5, 1.0, 2.0][qty], [90.0, 100.0, 100.0, 110.0, 120.0][cash]);
+                let mut times = Vec::new();
+                let mut closes = Vec::new();
+                for _ in 0..len {
+                    x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                    // Minutes, with an hour or a day skipped now and then; closes that repeat.
+                    time += [60_000, 60_000, 3_600_000, MS_PER_DAY][((x >> 40) % u64::from(gaps + 1)) as usize];
+                    times.push(time);
+                    closes.push(20.0 + ((x >> 50) % 16) as f64 * 0.25);
+                }
+                let equity = |k: usize| if holding { cash + qty * closes[k] } else { cash };
+                let mut want = None;
+                for (k, &t) in times.iter().enumerate() {
+                    let e = equity(k);
+                    if e > peak {
+                        peak = e;
+                        want = Some(k);
+                    }
+                    one.push(t, e, holding);
+                }
+                let got = run.push_run(&times, &closes, (cash, qty), holding, holding);
+                proptest::prop_assert_eq!(got, want);
+            }
+            proptest::prop_assert_eq!(format!("{:?}", run.finish()), format!("{:?}", one.finish()));
         }
     }
 

@@ -36,3 +36,26 @@ pub fn write_trades_csv(r: &BacktestReport, out: &mut impl Write) -> std::io::Re
     }
     Ok(())
 }
+
+/// `--fills out.csv`: one row per fill, in order, as the worker's ledger records them (time,
+/// symbol, side, quantity, price, fee in the quote asset, the order's and the trade's ids), so a
+/// backtest can be held against the worker's fills line by line. Needs `keep_fills`.
+pub fn write_fills_csv(r: &BacktestReport, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(out, "time,time_ms,symbol,side,qty,price,fee,client_order_id,trade_id")?;
+    for f in &r.fills {
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{}",
+            f.ts,
+            f.ts.millis(),
+            f.symbol,
+            f.side,
+            f.qty,
+            f.price,
+            f.fee,
+            f.client_order_id,
+            f.trade_id
+        )?;
+    }
+    Ok(())
+}

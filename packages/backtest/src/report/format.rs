@@ -7,6 +7,15 @@ pub fn number(value: f64, dp: usize) -> String {
     if value.is_nan() { "-".to_owned() } else { format!("{value:.dp$}") }
 }
 
+/// A ratio that may be undefined (Sharpe, Sortino, Calmar): `value` with `dp` decimals, or
+/// `n/a`.
+pub fn ratio(value: Option<f64>, dp: usize) -> String {
+    match value {
+        Some(v) if v.is_finite() => format!("{v:.dp$}"),
+        _ => "n/a".to_owned(),
+    }
+}
+
 /// A duration as pandas prints a `Timedelta`: `589 days`, `3 days 04:05:00`, `00:01:00`.
 pub fn duration(ms: Option<i64>) -> String {
     let Some(ms) = ms else { return "-".to_owned() };
@@ -41,5 +50,7 @@ mod tests {
         assert_eq!(duration(None), "-");
         assert_eq!(number(f64::NAN, 2), "-");
         assert_eq!(number(1.23456, 2), "1.23");
+        assert_eq!(ratio(Some(0.89997), 3), "0.900");
+        assert_eq!(ratio(None, 3), "n/a");
     }
 }

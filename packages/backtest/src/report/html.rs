@@ -19,14 +19,14 @@ pub fn html_report(r: &BacktestReport) -> String {
     );
     let _ = writeln!(
         page,
-        "<h1>{}</h1><p class=\"setup\">Cash {}, fee {} per side, slippage {} bps, fills at {}, {} units. \
+        "<h1>{}</h1><p class=\"setup\">Cash {}, fee {} per side, slippage {} bps, fills at {}, {}. \
          Run on Mirai's live engine, risk gates and paper exchange.</p>",
         escape(&title),
         escape(&c.cash.to_string()),
         escape(&c.fee_rate.to_string()),
         escape(&c.slippage_bps.to_string()),
         c.fill,
-        c.sizing
+        escape(&c.sizing_text())
     );
     // Styled inline: the shared style sheet stays as it was, so a rules-only page is unchanged.
     if let Some(warning) = r.model.as_ref().and_then(model_warning) {

@@ -9,8 +9,8 @@ mod model;
 mod svg;
 mod table;
 
-pub use csv::write_trades_csv;
-pub use format::{duration, number};
+pub use csv::{write_fills_csv, write_trades_csv};
+pub use format::{duration, number, ratio};
 pub use html::html_report;
 pub use json::report_json;
 pub use model::{model_rows, model_warning};

@@ -3,7 +3,7 @@
 use crate::BacktestReport;
 use crate::metrics::Stats;
 
-use super::{duration, model_rows, model_warning, number};
+use super::{duration, model_rows, model_warning, number, ratio};
 
 /// (label, value) pairs in backtesting.py's order.
 pub fn stats_rows(s: &Stats) -> Vec<(&'static str, String)> {
@@ -21,9 +21,9 @@ pub fn stats_rows(s: &Stats) -> Vec<(&'static str, String)> {
         ("Return (Ann.) [%]", number(s.annual_return_pct, 4)),
         ("Volatility (Ann.) [%]", number(s.annual_volatility_pct, 4)),
         ("CAGR [%]", number(s.cagr_pct, 4)),
-        ("Sharpe Ratio", number(s.sharpe, 4)),
-        ("Sortino Ratio", number(s.sortino, 4)),
-        ("Calmar Ratio", number(s.calmar, 4)),
+        ("Sharpe Ratio", ratio(s.sharpe, 4)),
+        ("Sortino Ratio", ratio(s.sortino, 4)),
+        ("Calmar Ratio", ratio(s.calmar, 4)),
         ("Max. Drawdown [%]", number(s.max_drawdown_pct, 4)),
         ("Avg. Drawdown [%]", number(s.avg_drawdown_pct, 4)),
         ("Max. Drawdown Duration", duration(s.max_drawdown_duration_ms)),
@@ -47,14 +47,14 @@ pub fn stats_rows(s: &Stats) -> Vec<(&'static str, String)> {
 pub fn stats_table(r: &BacktestReport) -> String {
     let c = &r.config;
     let mut out = format!(
-        "{} on {}: cash {}, fee {} per side, slippage {} bps, fills at {}, {} units\n\n",
+        "{} on {}: cash {}, fee {} per side, slippage {} bps, fills at {}, {}\n\n",
         c.describe(),
         c.symbol,
         c.cash,
         c.fee_rate,
         c.slippage_bps,
         c.fill,
-        c.sizing
+        c.sizing_text()
     );
     let rows = stats_rows(&r.stats);
     let width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0);

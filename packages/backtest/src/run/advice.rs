@@ -210,6 +210,7 @@ mod tests {
             citations: vec![],
             model: "test-model".into(),
             prompt_hash: "ab".repeat(32),
+            usage: None,
         })
     }
 
@@ -233,7 +234,12 @@ mod tests {
             let advised = run_with(fill, |r| {
                 assert_eq!(r.signal.action, Action::Buy, "only entries are asked about");
                 asked += 1;
-                Ok(ExternalAdvice::Fallback { model: "m".into(), reason: "test".into(), prompt_hash: None })
+                Ok(ExternalAdvice::Fallback {
+                    model: "m".into(),
+                    reason: "test".into(),
+                    prompt_hash: None,
+                    usage: None,
+                })
             })
             .unwrap();
             assert!(rules.trade_list.len() > 10, "{fill:?}: the strategy trades");
@@ -327,7 +333,14 @@ mod tests {
             &csv[..],
             |b| last = b,
             ModelRun { name: "m".into(), training_cutoff: Some(cutoff) },
-            |_| Ok(ExternalAdvice::Fallback { model: "m".into(), reason: "r".into(), prompt_hash: None }),
+            |_| {
+                Ok(ExternalAdvice::Fallback {
+                    model: "m".into(),
+                    reason: "r".into(),
+                    prompt_hash: None,
+                    usage: None,
+                })
+            },
         )
         .unwrap();
         assert_eq!(advised.trade_list, rules.trade_list);

@@ -46,6 +46,10 @@ pub struct BacktestReport {
     pub open_trade_list: Vec<OpenTrade>,
     /// At most a few thousand points, for charts.
     pub curve: Vec<CurvePoint>,
+    /// Every fill, in order, when the config asked to keep them (`keep_fills`; `mirai backtest
+    /// --fills`); empty otherwise. Not part of the JSON report.
+    #[serde(skip)]
+    pub fills: Vec<mirai_core::Fill>,
     /// The model that decided the entries (`Backtest::with_model`); absent from rules-only
     /// reports, which stay as they were.
     #[serde(skip_serializing_if = "Option::is_none")]

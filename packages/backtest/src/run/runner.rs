@@ -13,10 +13,12 @@
 //! Per bar with no signal the loop costs a few tens of nanoseconds (see docs/benchmarks.md).
 
 use std::convert::Infallible;
+use std::ops::Range;
 use std::sync::Arc;
 
 use mirai_core::{
-    AdviceRequest, Amount, Candle, ExternalAdvice, ManualClock, MarketEvent, Price, Qty, Timestamp,
+    Action, AdviceRequest, Amount, Candle, ExternalAdvice, ManualClock, MarketEvent, Price, Qty,
+    RefusalReason, Timestamp,
 };
 use mirai_engine::{
     AnyStrategy, BookingError, Engine, EngineConfig, Ledger, OrderTiming, Outcome, RuleBasedAdvisor, Sizing,
@@ -84,7 +86,10 @@ impl Backtest {
         let engine_config = EngineConfig {
             starting_cash: Amount::new(config.cash),
             fee_rate: config.sizing_cost_rate(),
-            sizing: Sizing::AllCash { whole_units: config.sizing == UnitSizing::Whole },
+            sizing: match config.position_size {
+                Some(f) => Sizing::FractionOfEquity(f),
+                None => Sizing::AllCash { whole_units: config.sizing == UnitSizing::Whole },
+            },
             limits: config.limits.clone(),
         };
         let timing = match config.fill {
@@ -108,6 +113,10 @@ impl Backtest {
             .slot_index(config.symbol)
             .ok_or_else(|| BacktestError::Config(vec![format!("no strategy for {}", config.symbol)]))?;
         let cash = Amount::new(config.cash);
+        let mut book = TradeBook::default();
+        if config.keep_fills {
+            book.keep_fills();
+        }
         Ok(Self {
             config: config.clone(),
             engine,
@@ -115,7 +124,7 @@ impl Backtest {
             slot,
             market,
             clock,
-            book: TradeBook::default(),
+            book,
             tracker: EquityTracker::default(),
             counts: Counts::default(),
             next_open: config.fill == FillAt::NextOpen,
@@ -223,6 +232,96 @@ impl<A: EntryAdvice> Backtest<A> {
     /// by the indices resolved at the start.
     #[inline(always)]
     pub(super) fn on_bar(&mut self, event: &MarketEvent) {
+        self.on_bar_with(event, |engine, slot, c| engine.on_candle_at(slot, c));
+    }
+
+    /// As `on_bar`, with the strategy's signal on the bar given instead of worked out by the
+    /// engine's strategy ([`Engine::on_candle_given`]): a sweep that shares the indicators
+    /// across its combinations feeds the engine this way, and only on the bars where something
+    /// can happen ([`Backtest::pass_quiet`] takes the others).
+    pub(crate) fn on_bar_given(&mut self, event: &MarketEvent, signal: Option<mirai_core::Signal>) {
+        self.on_bar_with(event, move |engine, slot, c| engine.on_candle_given(slot, c, signal));
+    }
+
+    /// Bars the engine would only mark: no signal it could act on, no signal or order waiting, no
+    /// stop (the caller knows). The equity is recorded for each exactly as `on_bar` records it
+    /// (`times` and `closes` hold each bar's open time and its close as `price_to_f64` gives
+    /// it, from bar `first` of `bars` on; `range` counts from there); the engine and the
+    /// exchange are not shown them, so their marks are the last bar they were shown until the
+    /// next one.
+    pub(crate) fn pass_quiet(
+        &mut self,
+        bars: &Bars,
+        (first, times, closes): (usize, &[i64], &[f64]),
+        range: Range<usize>,
+    ) {
+        if range.is_empty() {
+            return;
+        }
+        let (times, closes) = (&times[range.clone()], &closes[range.clone()]);
+        let parts = (self.cash_f, self.qty_f);
+        if let Some(k) = self.tracker.push_run(times, closes, parts, self.holding, self.holding) {
+            let close = closes[k];
+            let equity = if self.holding { self.cash_f + self.qty_f * close } else { self.cash_f };
+            self.peak = (equity, self.cash, self.qty, bars.close(first + range.start + k));
+        }
+        let n = times.len() as u64;
+        if (self.bar..self.bar + n).contains(&self.warm_up) {
+            self.buy_hold_from = closes[(self.warm_up - self.bar) as usize];
+        }
+        self.bar += n;
+    }
+
+    /// Whether the engine waits for the next price to decide a signal (next-open fills).
+    pub(crate) fn awaits_next_price(&self) -> bool {
+        self.engine.awaits_next_price()
+    }
+
+    /// The only strategy signal the engine can act on now ([`Engine::wanted_at`]).
+    pub(crate) fn wanted(&self) -> Option<Action> {
+        self.engine.wanted_at(self.slot)
+    }
+
+    /// Whether a buy signal now would be decided at `price` into an order the gates refuse for its
+    /// size (a drained account meets one on almost every buy signal), with nothing else
+    /// changing: rules only, a buy wanted, nothing held (so the gates' day, which the refusal
+    /// would open at this equity, opens at the same one on the next check), the engine neither
+    /// halted nor paused, and [`Engine::buy_qty_at`] zero. Such a decision can be counted
+    /// ([`Backtest::count_refused_buys`]) instead of built.
+    pub(crate) fn refuses_buy_for_size(&self, price: Price) -> bool {
+        let state = self.engine.risk_state();
+        !A::CONSULTS
+            && !state.halted
+            && !state.paused
+            && self.qty.is_zero()
+            && self.engine.wanted_at(self.slot) == Some(Action::Buy)
+            && self.engine.buy_qty_at(self.slot, price).is_zero()
+    }
+
+    /// The cash, as the equity statistic has it (for a caller's estimates only).
+    pub(crate) fn cash_f64(&self) -> f64 {
+        self.cash_f
+    }
+
+    /// Counts `n` buy decisions refused for their size ([`Backtest::refuses_buy_for_size`]).
+    pub(crate) fn count_refused_buys(&mut self, n: u64) {
+        if n > 0 {
+            self.counts.decisions += n;
+            *self.counts.refused.entry(RefusalReason::ZeroQuantity.gate().to_owned()).or_insert(0) += n;
+        }
+    }
+
+    /// One bar, the engine's strategy step given by `strategy`.
+    #[inline(always)]
+    fn on_bar_with(
+        &mut self,
+        event: &MarketEvent,
+        strategy: impl FnOnce(
+            &mut Engine<RuleBasedAdvisor, Arc<ManualClock>>,
+            SlotIndex,
+            &Candle,
+        ) -> Option<Outcome>,
+    ) {
         let MarketEvent::Candle(candle) = event else { return };
         // Compiled away when nothing is asked (`CONSULTS` is a constant).
         if A::CONSULTS && self.stopped() {
@@ -241,7 +340,7 @@ impl<A: EntryAdvice> Backtest<A> {
         if !self.fills.is_empty() {
             self.book_bar_fills();
         }
-        if let Some(outcome) = self.engine.on_candle_at(self.slot, candle) {
+        if let Some(outcome) = strategy(&mut self.engine, self.slot, candle) {
             self.handle(outcome, candle.close_time);
         }
         if A::CONSULTS {
@@ -383,7 +482,7 @@ impl<A: EntryAdvice> Backtest<A> {
     }
 
     /// Ends the test: open positions stay open and are valued at the last close.
-    pub fn finish(self) -> Result<BacktestReport> {
+    pub fn finish(mut self) -> Result<BacktestReport> {
         if let Some(why) = self.advice.failure() {
             return Err(BacktestError::Advice(why.to_owned()));
         }
@@ -421,6 +520,7 @@ impl<A: EntryAdvice> Backtest<A> {
             trade_list,
             open_trade_list,
             curve: summary.curve,
+            fills: self.book.take_fills(),
         })
     }
 }
@@ -482,6 +582,7 @@ impl Ledger for BookLedger<'_> {
         &mut self,
         fill: &mirai_core::Fill,
         _position: &mirai_core::Position,
+        _trip: mirai_core::TripMark,
     ) -> Result<(), Infallible> {
         self.book.on_fill(fill, self.bar, self.bar_time);
         self.counts.fills += 1;

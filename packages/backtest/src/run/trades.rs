@@ -54,11 +54,26 @@ pub struct TradeBook {
     open: Option<Open>,
     closed: Vec<Trade>,
     commissions: Amount,
+    /// Every fill as booked, when asked for ([`TradeBook::keep_fills`]).
+    kept: Option<Vec<Fill>>,
 }
 
 impl TradeBook {
+    /// From now on every fill is kept as well, for [`TradeBook::take_fills`].
+    pub fn keep_fills(&mut self) {
+        self.kept.get_or_insert_with(Vec::new);
+    }
+
+    /// The fills kept so far (none unless [`TradeBook::keep_fills`] was called).
+    pub fn take_fills(&mut self) -> Vec<Fill> {
+        self.kept.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
     pub fn on_fill(&mut self, fill: &Fill, bar: u64, bar_time: Timestamp) {
         self.commissions += fill.fee;
+        if let Some(kept) = &mut self.kept {
+            kept.push(fill.clone());
+        }
         match fill.side {
             Side::Buy => {
                 let o = self.open.get_or_insert(Open {

@@ -103,13 +103,69 @@ fn a_signal_on_the_last_bar_is_never_filled_with_next_open_fills() {
 
 #[test]
 fn the_live_risk_gates_apply_in_backtests() {
-    // The live defaults cap one order at 1,000 and a position at 10 % of equity: an all-cash buy
-    // of 9,945 is refused, and the refusal is counted by gate.
+    // The live defaults cap one order at 1,000: the all-cash buy (9,945 with whole units) is sized
+    // down to what the limit allows, whole units: floor(1000 × 1.001 / (110 × 1.001)) = 9, so
+    // the gate has nothing to refuse and it trades, as the worker would.
     let c = BacktestConfig { limits: RiskLimits::default(), ..config(FillAt::NextOpen) };
     let r = backtest(&c, &CLOSES);
+    assert_eq!((r.stats.trades, r.counts.orders), (1, 2));
+    assert!(r.counts.refused.is_empty(), "{:?}", r.counts.refused);
+    let t = &r.trade_list[0];
+    assert!((t.entry_price * t.qty).get() <= dec!(1000), "{t:?}");
+    // A gate that does refuse is counted by name, and nothing trades.
+    let strict = RiskLimits { max_trades_per_day: 0, ..RiskLimits::default() };
+    let r = backtest(&BacktestConfig { limits: strict, ..config(FillAt::NextOpen) }, &CLOSES);
     assert_eq!((r.stats.trades, r.counts.orders), (0, 0));
-    assert_eq!(r.counts.refused.get("max_order_notional"), Some(&1), "{:?}", r.counts.refused);
+    assert_eq!(r.counts.refused.get("max_trades_per_day"), Some(&1), "{:?}", r.counts.refused);
     assert_eq!(r.stats.final_equity.get(), dec!(10000));
+}
+
+#[test]
+fn a_position_size_commits_that_share_of_equity_as_the_worker_sizes_and_fills_are_kept() {
+    // 10 % of 10,000 at the signal bar's close, sized with the fee alone as the worker sizes:
+    // 1000 / (110 × 1.001) = 9.0818…, rounded down to the lot step. The live limits let it through.
+    let c = BacktestConfig {
+        position_size: Some(dec!(0.1)),
+        step: dec!(0.001),
+        slippage_bps: dec!(10),
+        limits: RiskLimits::default(),
+        keep_fills: true,
+        ..config(FillAt::Close)
+    };
+    let r = backtest(&c, &CLOSES);
+    assert!(r.counts.refused.is_empty() && r.counts.rejected.is_empty(), "{:?}", r.counts);
+    let t = &r.trade_list[0];
+    assert_eq!(
+        (t.qty.get(), t.entry_price.get(), t.exit_price.get()),
+        (dec!(9.081), dec!(110.11), dec!(89.91))
+    );
+    // Every fill, as the worker's ledger would hold it.
+    let fills: Vec<_> = r.fills.iter().map(|f| (f.side, f.qty.get(), f.price.get(), f.fee.get())).collect();
+    assert_eq!(
+        fills,
+        [
+            (mirai_core::Side::Buy, dec!(9.081), dec!(110.11), dec!(0.99990891)),
+            (mirai_core::Side::Sell, dec!(9.081), dec!(89.91), dec!(0.81647271)),
+        ]
+    );
+    assert_eq!(r.fills[0].ts, series(&CLOSES)[5].close_time, "filled at the signal bar's close");
+    assert_eq!(r.stats.commissions.get(), dec!(0.99990891) + dec!(0.81647271));
+    // The exchange's rules, given: their lot step decides the quantity.
+    let rules = mirai_core::SymbolRules::spot(
+        Symbol::new("TEST"),
+        mirai_core::Asset::new("TEST"),
+        mirai_core::Asset::new("USD"),
+        Price::new(dec!(0.01)),
+        Qty::new(dec!(0.01)),
+        Qty::new(dec!(1000)),
+        Price::new(dec!(5)),
+    );
+    let r = backtest(&BacktestConfig { symbol_rules: Some(rules), keep_fills: false, ..c.clone() }, &CLOSES);
+    assert_eq!(r.trade_list[0].qty.get(), dec!(9.08));
+    assert!(r.fills.is_empty(), "kept only when asked");
+    // A position size is a fraction of equity.
+    let bad = BacktestConfig { position_size: Some(dec!(1.5)), ..c };
+    assert!(bad.validate().is_err());
 }
 
 #[test]

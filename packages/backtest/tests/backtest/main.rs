@@ -5,5 +5,6 @@ mod agreement;
 mod bad_input;
 mod conventions;
 mod reports;
+mod strategies;
 mod support;
 mod sweeps;

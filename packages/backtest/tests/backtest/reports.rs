@@ -37,3 +37,27 @@ fn trades_csv_and_json() {
         assert!(json.get(key).is_some(), "{key}");
     }
 }
+
+#[test]
+fn undefined_ratios_read_n_a_in_every_output() {
+    // SMA(10/2147) never trades on GOOG's 2,148 bars: flat equity, no volatility, no drawdown.
+    let bars = goog();
+    let mut config = reference(FillAt::NextOpen);
+    config.params[1].1 = "2147".into();
+    let r = run_bars(&config, &bars, 0..bars.len()).unwrap();
+    assert_eq!((r.stats.trades, r.stats.sharpe, r.stats.sortino, r.stats.calmar), (0, None, None, None));
+    let table = mirai_backtest::report::stats_table(&r);
+    for label in ["Sharpe Ratio", "Sortino Ratio", "Calmar Ratio"] {
+        let line = table.lines().find(|l| l.starts_with(label)).unwrap();
+        assert!(line.ends_with("  n/a"), "{line}");
+        assert!(html_report(&r).contains(&format!("<tr><th>{label}</th><td>n/a</td></tr>")), "{label}");
+    }
+    let json = report_json(&r);
+    for key in ["sharpe", "sortino", "calmar"] {
+        assert!(json[key].is_null(), "{key}: {}", json[key]);
+    }
+    // Defined, they are numbers as before.
+    let r = run_bars(&reference(FillAt::NextOpen), &bars, 0..bars.len()).unwrap();
+    assert!(report_json(&r)["sharpe"].as_f64().is_some_and(|s| (s - 0.89997).abs() < 1e-5));
+    assert!(mirai_backtest::report::stats_table(&r).contains("Sharpe Ratio            0.9000"));
+}

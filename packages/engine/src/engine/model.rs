@@ -74,8 +74,8 @@ pub(super) fn merge(
     external: ExternalAdvice,
 ) -> (Advice, Option<Decimal>, AdviceSource) {
     match external {
-        ExternalAdvice::Fallback { model, reason, prompt_hash } => {
-            (rules, None, AdviceSource::fallback(model, reason, prompt_hash))
+        ExternalAdvice::Fallback { model, reason, prompt_hash, usage } => {
+            (rules, None, AdviceSource::fallback(model, reason, prompt_hash, usage))
         }
         ExternalAdvice::Model(m) => {
             let enter = m.enter && signal.action == Action::Buy;
@@ -91,7 +91,7 @@ pub(super) fn merge(
             };
             // Validated upstream; clamped again here because the engine is the last word.
             let shrink = m.size_fraction.clamp(Decimal::ZERO, Decimal::ONE);
-            let source = AdviceSource::model(m.model, m.prompt_hash, m.abstained);
+            let source = AdviceSource::model(m.model, m.prompt_hash, m.abstained, m.usage);
             (advice, Some(shrink), source)
         }
     }

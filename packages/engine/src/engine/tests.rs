@@ -43,6 +43,28 @@ fn a_cross_becomes_an_approved_sized_order_with_a_rationale() {
     assert_eq!(order.client_order_id, ClientOrderId::for_decision(&o.decision.id, Side::Buy));
 }
 
+/// An account that grew (or a fraction set high) sizes its buy down to the per-order limit rather
+/// than sending an order the gate would refuse: a profitable worker keeps trading.
+#[test]
+fn a_buy_is_sized_within_the_per_order_limit() {
+    let config = EngineConfig {
+        starting_cash: Amount::new(dec!(30000)),
+        limits: RiskLimits { max_position_pct: dec!(0.5), ..RiskLimits::default() },
+        ..EngineConfig::default()
+    };
+    let mut e = Engine::new(config, RuleBasedAdvisor::default(), ManualClock::default());
+    e.add_symbol(btc(), AnyStrategy::from_spec("sma-cross", &[("fast", "2"), ("slow", "4")]).unwrap(), None);
+    let mut outcomes = Vec::new();
+    for (i, p) in UP.iter().enumerate() {
+        outcomes.extend(e.on_event(&MarketEvent::Candle(candle(i as i64, Decimal::from(*p)))));
+    }
+    // 10 % of 30,000 is 3,000, above the default 1,000 per order: the order spends 1,000 with
+    // its fee, 1000 × 1.001 / 110.11 = 9.09090909… units, 999.99 … notional, and is approved.
+    let order = outcomes[0].order.clone().unwrap().unwrap_or_else(|r| panic!("refused: {r:?}")).into_inner();
+    assert_eq!(order.qty.get(), dec!(9.09090909));
+    assert!(order.qty.get() * dec!(110) <= dec!(1000));
+}
+
 #[test]
 fn the_same_events_give_the_same_decisions() {
     let run = || {
@@ -235,9 +257,9 @@ fn dust_below_the_lot_step_counts_as_flat() {
                 fee: Amount::ZERO,
                 ts: Timestamp::from_millis(0),
             };
-            e.on_fill(&f).unwrap();
+            let (_, mark) = e.on_fill_marked(&f).unwrap();
             e.on_order_closed(&o.client_order_id);
-            f
+            (f, mark)
         };
     // Up (buy at 110), down (sell at 80), up again (a second buy).
     let prices = [100, 99, 98, 97, 96, 110, 111, 112, 90, 80, 79, 78, 77, 76, 95, 120];
@@ -248,8 +270,13 @@ fn dust_below_the_lot_step_counts_as_flat() {
             fills.push(fill(&mut e, &approved, Price::new(Decimal::from(*p))));
         }
     }
+    let (fills, marks): (Vec<Fill>, Vec<mirai_core::TripMark>) = fills.into_iter().unzip();
     let sides: Vec<Side> = fills.iter().map(|f| f.side).collect();
     assert_eq!(sides, [Side::Buy, Side::Sell, Side::Buy], "{fills:?}");
+    // The ledger is told so: the sell that left dust closed the trip, the buy on dust opened one
+    // (by the position alone, neither would: dust is not zero).
+    use mirai_core::TripMark::{Closes, Opens};
+    assert_eq!(marks, [Opens, Closes, Opens]);
     // The sell carried every whole lot; what stayed behind is dust, below one step.
     let after_sell = fills[0].qty.get() - fills[1].qty.get();
     assert!(after_sell > Decimal::ZERO && after_sell < dec!(0.00001), "{after_sell}");

@@ -24,7 +24,12 @@ impl Ledger for Book {
     fn contains(&mut self, fill: &Fill) -> Result<bool, String> {
         Ok(self.seen.contains(&fill.trade_id.0))
     }
-    fn record_fill(&mut self, fill: &Fill, position: &Position) -> Result<(), String> {
+    fn record_fill(
+        &mut self,
+        fill: &Fill,
+        position: &Position,
+        _trip: mirai_core::TripMark,
+    ) -> Result<(), String> {
         self.seen.insert(fill.trade_id.0.clone());
         self.fills.push((fill.trade_id.0.clone(), position.qty));
         Ok(())

@@ -2,13 +2,22 @@
 //! engine decides whether a signal becomes a decision.
 
 mod any;
+mod bollinger;
+mod catalog;
+mod donchian;
 mod error;
+mod macd;
 mod rsi_reversion;
 mod sma_cross;
 mod spec;
+mod strength;
 
 pub use any::AnyStrategy;
+pub use bollinger::Bollinger;
+pub use catalog::{CATALOG, ParamInfo, StrategyInfo, info};
+pub use donchian::Donchian;
 pub use error::StrategyError;
+pub use macd::Macd;
 pub use rsi_reversion::RsiReversion;
 pub use sma_cross::SmaCross;
 pub use spec::{MAX_WINDOW, StrategySpec};

@@ -117,7 +117,7 @@ impl SmaCross {
                 // Exact integers: mean = sum / (period × 10^scale); the close's distance from the
                 // slow mean is |close × period - sum| / sum.
                 let unit = 10i128.pow(scale);
-                let gap = (close * sp - ss).abs();
+                let gap = gap(close, sp, ss);
                 if self.reasons {
                     reason.reserve(112);
                     reason.push_str("SMA(");
@@ -136,16 +136,7 @@ impl SmaCross {
                     push_ratio(&mut reason, gap * 100, ss, 3);
                     reason.push_str("% from the slow average");
                 }
-                // 200 × gap / sum is the distance in units of 0.5 %; at or past 1 it clamps.
-                // Eight decimals, truncated, by integer division: the advisor's confidence
-                // rounds to four, whose thresholds 8-decimal truncation never crosses.
-                match gap.checked_mul(200) {
-                    Some(g) if g < ss => g
-                        .checked_mul(100_000_000)
-                        .and_then(|n| Decimal::try_from_i128_with_scale(n / ss, 8).ok())
-                        .unwrap_or(Decimal::ONE),
-                    _ => Decimal::ONE,
-                }
+                strength_of_gap(gap, ss)
             }
             _ => self.strength_in_decimal(c, dir, &mut reason),
         };
@@ -179,6 +170,54 @@ impl SmaCross {
             (distance * Decimal::ONE_HUNDRED).round_dp(3),
         ));
         distance / Decimal::new(5, 3)
+    }
+}
+
+impl SmaCross {
+    /// The signal [`SmaCross`] gives (without reasons) for a cross in `action`'s direction on
+    /// `c`, from the two averages' sums given as integer mantissas at `scale` (the fast one over
+    /// `fast` bars, the slow one over `slow`): for a caller that computes the averages elsewhere,
+    /// such as a sweep sharing them across combinations. The same integer code as the strategy's
+    /// own signal; `None` where that code would not apply (a slow sum not above zero, a close
+    /// finer than `scale`), for the caller to fall back to the strategy.
+    pub fn signal_from_sums(
+        c: &Candle,
+        action: Action,
+        slow: usize,
+        (slow_sum, scale): (i128, u32),
+    ) -> Option<Signal> {
+        let close = fixed_close(c, scale)?;
+        if slow_sum <= 0 {
+            return None;
+        }
+        let strength = strength_of_gap(gap(close, slow as i128, slow_sum), slow_sum);
+        Some(Signal {
+            symbol: c.symbol,
+            ts: c.close_time,
+            strategy: NAME,
+            action,
+            price: c.close,
+            strength: Confidence::clamped(strength),
+            reason: String::new(),
+        })
+    }
+}
+
+/// `|close × period − sum|`: the close's distance from the slow mean, times the period.
+fn gap(close: i128, slow: i128, slow_sum: i128) -> i128 {
+    (close * slow - slow_sum).abs()
+}
+
+/// 200 × gap / sum is the distance in units of 0.5 %; at or past 1 it clamps. Eight decimals,
+/// truncated, by integer division: the advisor's confidence rounds to four, whose thresholds
+/// 8-decimal truncation never crosses.
+fn strength_of_gap(gap: i128, slow_sum: i128) -> Decimal {
+    match gap.checked_mul(200) {
+        Some(g) if g < slow_sum => g
+            .checked_mul(100_000_000)
+            .and_then(|n| Decimal::try_from_i128_with_scale(n / slow_sum, 8).ok())
+            .unwrap_or(Decimal::ONE),
+        _ => Decimal::ONE,
     }
 }
 

@@ -26,6 +26,9 @@ pub(crate) enum Endpoint {
     Time,
     ExchangeInfo,
     Klines,
+    Depth,
+    TickerPrice,
+    Ticker24hr,
     BookTicker,
     Account,
     NewOrder,
@@ -60,13 +63,25 @@ impl Endpoint {
             | Endpoint::CancelOrder => 1,
             Endpoint::ExchangeInfo | Endpoint::Account => 20,
             Endpoint::Klines => 2,
-            Endpoint::BookTicker => {
+            Endpoint::Depth => match market::depth_limit(p).unwrap_or(100) {
+                0..=100 => 5,
+                101..=500 => 25,
+                501..=1_000 => 50,
+                _ => 250,
+            },
+            Endpoint::BookTicker | Endpoint::TickerPrice => {
                 if p.get("symbol").is_some() {
                     2
                 } else {
                     4
                 }
             }
+            Endpoint::Ticker24hr => match (p.get("symbol"), market::symbols_named(p)) {
+                (Some(_), _) => 2,
+                (None, Some(0..=20)) => 2,
+                (None, Some(21..=100)) => 40,
+                _ => 80,
+            },
             Endpoint::QueryOrder => 4,
             Endpoint::OpenOrders => {
                 if p.get("symbol").is_some() {
@@ -93,6 +108,9 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/api/v3/time", get(h(Endpoint::Time)))
         .route("/api/v3/exchangeInfo", get(h(Endpoint::ExchangeInfo)))
         .route("/api/v3/klines", get(h(Endpoint::Klines)))
+        .route("/api/v3/depth", get(h(Endpoint::Depth)))
+        .route("/api/v3/ticker/price", get(h(Endpoint::TickerPrice)))
+        .route("/api/v3/ticker/24hr", get(h(Endpoint::Ticker24hr)))
         .route("/api/v3/ticker/bookTicker", get(h(Endpoint::BookTicker)))
         .route("/api/v3/account", get(h(Endpoint::Account)))
         .route(
@@ -162,6 +180,9 @@ async fn dispatch(sim: &Arc<Shared>, ep: Endpoint, p: &Params, now: i64) -> Resu
         Endpoint::Time => json!({ "serverTime": sim.now() }).into(),
         Endpoint::ExchangeInfo => market::exchange_info(sim, p, now)?.into(),
         Endpoint::Klines => market::klines(sim, p)?.into(),
+        Endpoint::Depth => market::depth(sim, p)?.into(),
+        Endpoint::TickerPrice => market::ticker_price(sim, p)?.into(),
+        Endpoint::Ticker24hr => market::ticker_24hr(sim, p)?.into(),
         Endpoint::BookTicker => market::book_ticker(sim, p)?.into(),
         Endpoint::Account => trading::account(sim, p, now)?.into(),
         Endpoint::NewOrder => {
@@ -184,6 +205,21 @@ async fn dispatch(sim: &Arc<Shared>, ep: Endpoint, p: &Params, now: i64) -> Resu
         Endpoint::OpenOrders => trading::open_orders(sim, p)?.into(),
         Endpoint::MyTrades => trading::my_trades(sim, p)?.into(),
     })
+}
+
+/// Any path the venue does not serve (REST or WebSocket): 404. Binance's own answer is a bare
+/// 404 page without a code; this one carries Binance's JSON error shape so clients that read
+/// `{"code","msg"}` have something to show. (An unknown symbol on a served path is 400 -1121.)
+pub(crate) async fn not_found(State(sim): State<Arc<Shared>>) -> Response {
+    error_response(&sim, ApiError::new(StatusCode::NOT_FOUND, -1020, "This operation is not supported."))
+}
+
+/// A served path with a method it does not take: 405, in the same shape.
+pub(crate) async fn method_not_allowed(State(sim): State<Arc<Shared>>) -> Response {
+    error_response(
+        &sim,
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, -1020, "This operation is not supported."),
+    )
 }
 
 fn weight_header(sim: &Shared, resp: &mut Response) {

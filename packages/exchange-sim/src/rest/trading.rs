@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use mirai_core::{Decimal, Timestamp};
+use mirai_core::Decimal;
 use serde_json::{Value, json};
 
 use super::Reply;
@@ -81,13 +81,12 @@ pub(crate) async fn new_order(sim: &Arc<Shared>, p: &Params, now: i64) -> Result
         delay_of(f.effect).await;
     }
     let counts = sim.limits.charge_order(now)?;
-    let (quote, last) = {
+    let (quote, market_now) = {
         let m = lock(&sim.market);
         let symbol = lock(&sim.exchange).symbol(p)?;
-        (m.quote(symbol), m.last(symbol))
+        // Orders rest from just after the last market update, so the next one can fill them.
+        (m.quote(symbol), m.order_time())
     };
-    // Orders rest from just after the last bar, so the next bar can fill them.
-    let market_now = Timestamp::from_millis(last.map_or(0, |c| c.close_time.millis() + 1));
     let wall = now_ms();
     let (body, events) = {
         let mut ex = lock(&sim.exchange);
@@ -115,7 +114,7 @@ pub(crate) fn test_order(sim: &Shared, p: &Params) -> Result<Value, ApiError> {
     let (quote, last) = {
         let m = lock(&sim.market);
         let symbol = lock(&sim.exchange).symbol(p)?;
-        (m.quote(symbol), m.last(symbol).map(|c| c.close))
+        (m.quote(symbol), m.last_price(symbol))
     };
     lock(&sim.exchange).test_order(p, quote, last)
 }

@@ -1,7 +1,9 @@
 """Binance's official Python SDK (binance-sdk-spot, from PyPI) against `mirai exchange-sim`.
 
-Places a resting LIMIT order, queries it, cancels it, places a MARKET order and reads the account,
-with nothing changed but the base URL. Run by the Rust test `python_sdk` in
+Reads the market data endpoints (price and 24-hour tickers, the order book against the book
+ticker), places a resting LIMIT order, queries it, cancels it, places a MARKET order and reads the
+account, with nothing changed but the base URL. (The SDK's models check the types: integers where
+Binance sends integers, decimal strings where it sends strings.) Run by the Rust test `python_sdk` in
 packages/exchange-sim/tests/sim/python.rs.
 
 Usage: python sdk_roundtrip.py BASE_URL API_KEY    (the secret comes from MIRAI_SIM_API_SECRET)
@@ -43,6 +45,38 @@ def main():
 
     book = api.ticker_book_ticker(symbol="BTCUSDT").data().actual_instance
     bid = Decimal(book.bid_price)
+
+    last = api.ticker_price(symbol="BTCUSDT").data().actual_instance
+    check(last.symbol == "BTCUSDT" and Decimal(last.price) > 0, f"ticker/price {last}")
+    all_prices = api.ticker_price().data().actual_instance
+    check(sorted(p.symbol for p in all_prices) == ["BTCUSDT", "ETHUSDT"], f"ticker/price for all {all_prices}")
+
+    day = api.ticker24hr(symbol="BTCUSDT").data().actual_instance
+    check(day.close_time - day.open_time == 86_400_000, "24hr: a day's window")
+    check(day.count == day.last_id - day.first_id + 1 and day.count > 0, "24hr: trade ids and count")
+    check(Decimal(day.low_price) <= Decimal(day.last_price) <= Decimal(day.high_price), "24hr: last within the range")
+    check(day.last_price == last.price, "24hr: the last price is ticker/price's")
+    check(Decimal(day.price_change) == Decimal(day.last_price) - Decimal(day.open_price), "24hr: price change")
+    check((day.bid_price, day.ask_price) == (book.bid_price, book.ask_price), "24hr: the book ticker's best prices")
+    all_days = api.ticker24hr().data().actual_instance
+    check(len(all_days) == 2, "24hr for all symbols")
+
+    depth = api.depth(symbol="BTCUSDT", limit=5).data()
+    check(len(depth.bids) == 5 and len(depth.asks) == 5, "depth: 5 levels a side")
+    check(depth.bids[0] == [book.bid_price, book.bid_qty], f"depth: best bid {depth.bids[0]} is bookTicker's")
+    check(depth.asks[0] == [book.ask_price, book.ask_qty], f"depth: best ask {depth.asks[0]} is bookTicker's")
+    tick = Decimal("0.01")
+    check(all(Decimal(a[0]) - Decimal(b[0]) == tick for a, b in zip(depth.bids, depth.bids[1:])), "depth: bids a tick apart")
+    check(all(Decimal(b[0]) - Decimal(a[0]) == tick for a, b in zip(depth.asks, depth.asks[1:])), "depth: asks a tick apart")
+    check(depth.last_update_id > 0, "depth: an update id")
+
+    try:
+        api.ticker24hr(symbol="NOPEUSDT")
+        raise SystemExit("check failed: an unknown symbol was accepted")
+    except SystemExit:
+        raise
+    except Exception as e:
+        unknown_symbol = str(e)
     # Well below the market: rests on the book instead of filling.
     price = (bid * Decimal("0.9")).quantize(Decimal("0.01"))
 
@@ -99,6 +133,10 @@ def main():
         "btc_free": balances["BTC"],
         "usdt_free": balances["USDT"],
         "bad_signature_error": refused,
+        "unknown_symbol_error": unknown_symbol,
+        "last_price": last.price,
+        "day_count": day.count,
+        "depth_best": [depth.bids[0], depth.asks[0]],
     }))
 
 

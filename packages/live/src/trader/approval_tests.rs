@@ -80,6 +80,7 @@ fn trader(store: &Arc<LocalStore>, ttl: Duration) -> Trader<Guarded> {
         last_event_at: None,
         blocked_reason: None,
         advisor: None,
+        market_data: None,
     };
     let shared = Arc::new(Shared::new(Snapshot::of(&engine, setting), store.clone(), tx));
     let exec = Guarded { store: store.clone(), sent: Mutex::new(Vec::new()) };

@@ -57,6 +57,7 @@ fn trader(store: Arc<LocalStore>, exec: Scripted) -> Trader<Scripted> {
         last_event_at: None,
         blocked_reason: None,
         advisor: None,
+        market_data: None,
     };
     let shared = Arc::new(Shared::new(Snapshot::of(&engine, setting), store.clone(), tx));
     Trader::new(
@@ -224,4 +225,56 @@ async fn a_fill_the_ledger_cannot_take_halts_trading_and_is_audited() {
         "{:?}",
         halt.payload
     );
+}
+
+#[tokio::test]
+async fn a_resume_that_may_not_lift_the_kill_switch_ends_a_pause_only() {
+    let store = Arc::new(LocalStore::open_in_memory().unwrap());
+    let mut t = trader(store.clone(), Scripted::default());
+    t.command(Act::Control(ControlAction::Pause), "tess").await.unwrap();
+    t.command(Act::ResumeUnlessHalted, "tess").await.expect("a pause ends");
+    assert!(!t.engine.risk_state().paused);
+    t.command(Act::Control(ControlAction::Kill), "ann").await.unwrap();
+    let refused = t.command(Act::ResumeUnlessHalted, "tess").await.expect_err("the kill switch stays");
+    assert!(matches!(refused, BackendError::Refused(ref m) if m.contains("only an admin")), "{refused:?}");
+    assert!(t.engine.risk_state().halted);
+    t.command(Act::Control(ControlAction::Resume), "ann").await.expect("an admin's resume lifts it");
+    assert!(!t.engine.risk_state().halted);
+    let actors: Vec<(String, String)> = store
+        .audit(10)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "control")
+        .map(|e| (e.actor, e.payload["action"].as_str().unwrap_or_default().to_owned()))
+        .rev()
+        .collect();
+    let want = [("tess", "pause"), ("tess", "resume"), ("ann", "kill"), ("ann", "resume")];
+    assert_eq!(
+        actors,
+        want.map(|(a, b)| (a.to_owned(), b.to_owned())),
+        "the refused resume is not a command"
+    );
+}
+
+#[tokio::test]
+async fn new_risk_limits_are_kept_before_they_apply_and_published() {
+    let store = Arc::new(LocalStore::open_in_memory().unwrap());
+    let mut t = trader(store.clone(), Scripted::default());
+    let lower = RiskLimits { max_order_notional: Amount::new(dec!(5)), ..RiskLimits::default() };
+    let at = Timestamp::from_millis(1_700_000_000_000);
+    t.command(Act::SetRiskLimits { limits: lower.clone(), at }, "ann").await.expect("set");
+    assert_eq!(t.engine.limits(), &lower, "the next decision is checked against them");
+    assert_eq!(t.shared.snapshot().limits, lower, "published");
+    let kept = store.risk_limits().unwrap().expect("kept for the next start");
+    assert_eq!((kept.limits, kept.set_by.as_str(), kept.set_at), (lower.clone(), "ann", at));
+    let entry = store.audit(1).unwrap().remove(0);
+    assert_eq!((entry.kind.as_str(), entry.actor.as_str()), ("risk_limits", "ann"));
+
+    let bad = RiskLimits { max_order_notional: Amount::ZERO, ..RiskLimits::default() };
+    let refused = t.command(Act::SetRiskLimits { limits: bad, at }, "ann").await.expect_err("invalid");
+    assert!(
+        matches!(refused, BackendError::Invalid(ref m) if m.contains("max_order_notional")),
+        "{refused:?}"
+    );
+    assert_eq!(t.engine.limits(), &lower, "unchanged");
 }

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use mirai_core::{
-    Amount, AuditEvent, ClientOrderId, Decimal, ExecError, ExecutionReport, Executor, MarketEvent,
-    OrderRequest, RiskApproved, Symbol, SymbolRules, Timestamp,
+    Amount, AuditEvent, CandleSource, ClientOrderId, Decimal, ExecError, ExecutionReport, Executor,
+    MarketEvent, OrderRequest, RiskApproved, Symbol, SymbolRules, Timestamp,
 };
 use mirai_store_local::LocalStore;
 use tokio::sync::{mpsc, oneshot};
@@ -26,6 +26,7 @@ use super::reconcile::{Expected, reconcile};
 use super::settings::BinanceSettings;
 use super::store_approval::StoreApproval;
 use super::user_data::spawn_user_data;
+use crate::candles::CandleLog;
 use crate::shared::Command;
 use crate::trader::{BlockedReason, Trader, TradingEngine};
 
@@ -142,6 +143,8 @@ pub async fn launch(prepared: Prepared, parts: TraderParts) -> (JoinHandle<()>, 
     let (event_tx, event_rx) = events;
     let env = prepared.env;
     let mut feeds: Vec<JoinHandle<()>> = Vec::new();
+    // The venue's bars are recorded as such (none arrive without a venue).
+    let mut candle_log = None;
     let (execution, updates, blocked): (Execution, _, BlockedReason) = match prepared.venue {
         Err(why) => {
             // Nothing to trade on: no feed. The sender is kept so the trading task keeps serving
@@ -154,7 +157,9 @@ pub async fn launch(prepared: Prepared, parts: TraderParts) -> (JoinHandle<()>, 
             (Execution::Unavailable(why), None, Arc::new(move || Some(reason.clone())))
         }
         Ok(venue) => {
-            let resume = warm_up(&venue, &mut engine).await;
+            let symbols: Vec<Symbol> = venue.rules.iter().map(|r| r.symbol).collect();
+            let resume = warm_up(&venue.client, venue.kline_interval, &symbols, &mut engine).await;
+            candle_log = Some(CandleLog::new(CandleSource::Venue, venue.kline_interval.as_str()));
             let config = FeedConfig {
                 streams_url: venue.endpoints.streams.clone(),
                 symbols: venue.rules.iter().map(|r| r.symbol).collect(),
@@ -194,9 +199,13 @@ pub async fn launch(prepared: Prepared, parts: TraderParts) -> (JoinHandle<()>, 
     )
     .with_blocked_reason(blocked)
     .with_approval(approval_policy)
-    .with_news(news);
+    .with_news(news)
+    .with_market_data(CandleSource::Venue);
     if let Some(rx) = updates {
         trader = trader.with_venue_updates(rx);
+    }
+    if let Some(log) = candle_log {
+        trader = trader.with_candle_log(log);
     }
     if let Some(c) = consultant {
         trader = trader.with_consultant(c);
@@ -213,19 +222,28 @@ pub async fn launch(prepared: Prepared, parts: TraderParts) -> (JoinHandle<()>, 
 
 /// Feeds the strategies the exchange's recent closed bars and returns, per symbol, the last one:
 /// the feed goes on from there. Bars that closed while the worker was down are never traded
-/// late; they only warm the strategies.
-async fn warm_up(venue: &BinanceVenue, engine: &mut TradingEngine) -> HashMap<Symbol, Timestamp> {
+/// late; they only warm the strategies. Also the warm-up on Binance's public market data
+/// (`market_data.rs`).
+pub(super) async fn warm_up(
+    client: &mirai_binance::BinanceHttpClient,
+    interval: mirai_binance::KlineInterval,
+    symbols: &[Symbol],
+    engine: &mut TradingEngine,
+) -> HashMap<Symbol, Timestamp> {
     let mut resume = HashMap::new();
-    for r in &venue.rules {
-        match venue.client.klines(r.symbol, venue.kline_interval, None, None, WARM_UP_BARS + 1).await {
+    for &symbol in symbols {
+        match client.klines(symbol, interval, None, None, WARM_UP_BARS + 1).await {
             Ok(bars) => {
+                let mut warmed = 0usize;
                 for bar in bars.iter().filter(|b| b.closed) {
                     engine.warm_up(bar);
-                    resume.insert(r.symbol, bar.open_time);
+                    resume.insert(symbol, bar.open_time);
+                    warmed += 1;
                 }
+                tracing::info!(%symbol, bars = warmed, "strategy warmed up on the last closed bars from REST");
             }
             Err(e) => {
-                tracing::warn!(symbol = %r.symbol, error = %e, "no warm-up bars; the strategy starts cold")
+                tracing::warn!(%symbol, error = %e, "no warm-up bars; the strategy starts cold")
             }
         }
     }

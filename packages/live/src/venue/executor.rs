@@ -113,6 +113,7 @@ mod tests {
             Ok(self.0.load(Ordering::Relaxed).then(|| LiveApproval {
                 approved_by: "admin".into(),
                 approved_at: Timestamp::from_millis(1),
+                expires_at: Some(Timestamp::from_millis(i64::MAX)),
             }))
         }
     }

@@ -126,7 +126,7 @@ async fn run(
                         position.apply(fill).map_err(|e| {
                             ReconcileError::Mismatch(vec![format!("fill {} of {id}: {e}", fill.trade_id)])
                         })?;
-                        store.journal_fill(fill, &position, FillSource::Reconcile)?;
+                        store.journal_fill(fill, &position, None, FillSource::Reconcile)?;
                         report.fills_booked += 1;
                     }
                 }

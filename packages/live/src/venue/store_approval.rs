@@ -31,7 +31,11 @@ mod tests {
         store.approve_live("ops", Timestamp::from_millis(7)).unwrap();
         assert_eq!(
             approval.live_approval(),
-            Ok(Some(LiveApproval { approved_by: "ops".into(), approved_at: Timestamp::from_millis(7) }))
+            Ok(Some(LiveApproval {
+                approved_by: "ops".into(),
+                approved_at: Timestamp::from_millis(7),
+                expires_at: Some(Timestamp::from_millis(7 + 24 * 3_600_000)),
+            }))
         );
         store.revoke_live("ops", Timestamp::from_millis(8)).unwrap();
         assert_eq!(approval.live_approval(), Ok(None));

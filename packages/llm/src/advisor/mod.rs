@@ -19,7 +19,9 @@ pub mod settings;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use mirai_core::{AdviceRequest, AdvisorStats, Clock, ExternalAdvice, ModelAdvice, SystemClock, Timestamp};
+use mirai_core::{
+    AdviceRequest, AdvisorStats, CallUsage, Clock, ExternalAdvice, ModelAdvice, SystemClock, Timestamp,
+};
 
 use self::answer::{ModelAction, ValidAnswer};
 use self::calls::{CallLog, CallLogError, RecordedCall};
@@ -163,7 +165,8 @@ impl LlmAdvisor {
                     tokens_out: call.tokens_out,
                 };
                 lock(&self.guards).replayed(now_ms(), raw.tokens_in, raw.tokens_out);
-                self.judge(raw, request, &prompt, key)
+                // No call was made for this decision: it carries no usage.
+                self.judge(raw, None, request, &prompt, key)
             }
             (None, Source::ReplayOnly) => {
                 return Err(ReplayError::NotRecorded {
@@ -174,8 +177,8 @@ impl LlmAdvisor {
             }
             (None, Source::Network) => {
                 let advice = match self.call(&prompt, &schema, &key).await {
-                    Err((cause, reason)) => self.fallback(cause, reason, Some(&key)),
-                    Ok(raw) => self.judge(raw, request, &prompt, key),
+                    Err(no) => self.fallback(no.cause, no.reason, Some(&key), no.usage),
+                    Ok((raw, usage)) => self.judge(raw, Some(usage), request, &prompt, key),
                 };
                 // One write per decision that reached the guards: what it spent, how the breaker
                 // stands, and why it fell back, together.
@@ -191,40 +194,51 @@ impl LlmAdvisor {
     }
 
     /// An answer checked against the schema and the rules: the model's advice, or a fallback.
-    fn judge(&self, raw: RawAnswer, request: &AdviceRequest, prompt: &Prompt, key: String) -> ExternalAdvice {
+    /// `usage` is what the call that produced it used (none when it was replayed from the log).
+    fn judge(
+        &self,
+        raw: RawAnswer,
+        usage: Option<CallUsage>,
+        request: &AdviceRequest,
+        prompt: &Prompt,
+        key: String,
+    ) -> ExternalAdvice {
         match (raw.content, raw.refusal) {
             (Some(content), _) => match answer::validate(&content, request.signal.action, &prompt.shown) {
-                Ok(valid) => ExternalAdvice::Model(self.advice(valid, key)),
+                Ok(valid) => ExternalAdvice::Model(self.advice(valid, key, usage)),
                 Err(rejection) => {
-                    self.fallback(FallbackCause::InvalidAnswer, rejection.to_string(), Some(&key))
+                    self.fallback(FallbackCause::InvalidAnswer, rejection.to_string(), Some(&key), usage)
                 }
             },
             (None, Some(refusal)) => {
                 // Model output, stored and shown: cleaned like a rationale.
                 let refusal = sanitize::untrusted_text(&refusal, 200);
-                self.fallback(FallbackCause::Refused, format!("the model refused: {refusal}"), Some(&key))
+                let reason = format!("the model refused: {refusal}");
+                self.fallback(FallbackCause::Refused, reason, Some(&key), usage)
             }
             (None, None) => {
-                self.fallback(FallbackCause::InvalidAnswer, "the answer had no content".into(), Some(&key))
+                let reason = "the answer had no content".into();
+                self.fallback(FallbackCause::InvalidAnswer, reason, Some(&key), usage)
             }
         }
     }
 
-    /// One paid call, within the breaker and the budget, recorded when it answered.
+    /// One paid call, within the breaker and the budget, recorded when it answered; with what
+    /// it used.
     async fn call(
         &self,
         prompt: &Prompt,
         schema: &serde_json::Value,
         key: &str,
-    ) -> Result<RawAnswer, (FallbackCause, String)> {
+    ) -> Result<(RawAnswer, CallUsage), NoAnswer> {
         let Some(chat) = &self.chat else {
-            return Err((FallbackCause::Misconfigured, "no model client".into()));
+            return Err(NoAnswer::before_calling(FallbackCause::Misconfigured, "no model client".into()));
         };
         let now = now_ms();
         // The guard is dropped before anything else is locked.
         let refusal = lock(&self.guards).refusal(now);
         if let Some(refusal) = refusal {
-            return Err((refusal.cause(), refusal.reason(now)));
+            return Err(NoAnswer::before_calling(refusal.cause(), refusal.reason(now)));
         }
         let started = Instant::now();
         let answer = chat.ask(prompt, schema, answer::SCHEMA_NAME, started + self.timeout).await;
@@ -235,10 +249,22 @@ impl LlmAdvisor {
                 if failure.is_outage() {
                     lock(&self.guards).outage(now);
                 }
-                Err((FallbackCause::from(&failure), failure.to_string()))
+                // The request went out: nothing counted or charged, but the wait was real.
+                let usage = CallUsage { latency_ms, ..CallUsage::default() };
+                Err(NoAnswer {
+                    cause: FallbackCause::from(&failure),
+                    reason: failure.to_string(),
+                    usage: Some(usage),
+                })
             }
             Ok(raw) => {
                 let cost = self.prices.cost(raw.tokens_in, raw.tokens_out);
+                let usage = CallUsage {
+                    tokens_in: raw.tokens_in,
+                    tokens_out: raw.tokens_out,
+                    cost_usd: cost,
+                    latency_ms,
+                };
                 lock(&self.guards).paid(now, raw.tokens_in, raw.tokens_out, cost);
                 let record = RecordedCall {
                     key: key.to_owned(),
@@ -255,12 +281,12 @@ impl LlmAdvisor {
                 if let Err(e) = self.log.put(&record) {
                     tracing::warn!(error = %e, "a model call could not be recorded");
                 }
-                Ok(raw)
+                Ok((raw, usage))
             }
         }
     }
 
-    fn advice(&self, valid: ValidAnswer, prompt_hash: String) -> ModelAdvice {
+    fn advice(&self, valid: ValidAnswer, prompt_hash: String, usage: Option<CallUsage>) -> ModelAdvice {
         ModelAdvice {
             enter: valid.action == ModelAction::Buy,
             abstained: valid.action == ModelAction::Abstain,
@@ -270,16 +296,28 @@ impl LlmAdvisor {
             citations: valid.citations,
             model: self.model.clone(),
             prompt_hash,
+            usage,
         }
     }
 
-    fn fallback(&self, cause: FallbackCause, reason: String, key: Option<&str>) -> ExternalAdvice {
+    fn fallback(
+        &self,
+        cause: FallbackCause,
+        reason: String,
+        key: Option<&str>,
+        usage: Option<CallUsage>,
+    ) -> ExternalAdvice {
         tracing::warn!(model = %self.model, %cause, %reason, "the model's answer was not used; deciding by the rules");
         let now = now_ms();
         let mut guards = lock(&self.guards);
         guards.fell_back(now, cause, &reason);
         self.show(&guards, now);
-        ExternalAdvice::Fallback { model: self.model.clone(), reason, prompt_hash: key.map(str::to_owned) }
+        ExternalAdvice::Fallback {
+            model: self.model.clone(),
+            reason,
+            prompt_hash: key.map(str::to_owned),
+            usage,
+        }
     }
 
     fn zero_stats(&self) -> AdvisorStats {
@@ -304,6 +342,21 @@ impl LlmAdvisor {
             ..self.zero_stats()
         };
         *lock(&self.shown) = (t.day, stats);
+    }
+}
+
+/// Why [`LlmAdvisor::call`] has no answer, and what the attempt used (none when no request went
+/// out: no client, the breaker open, the budget spent).
+#[derive(Debug)]
+struct NoAnswer {
+    cause: FallbackCause,
+    reason: String,
+    usage: Option<CallUsage>,
+}
+
+impl NoAnswer {
+    fn before_calling(cause: FallbackCause, reason: String) -> Self {
+        Self { cause, reason, usage: None }
     }
 }
 

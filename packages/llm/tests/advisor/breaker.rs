@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use mirai_core::Clock;
 use mirai_llm::advisor::Source;
 
-use crate::support::{Running, T, TempDir, advisor, fallback_reason, news, request_at};
+use crate::support::{Running, T, TempDir, advisor, fallback_reason, news, request_at, usage};
 
 #[tokio::test]
 async fn repeated_server_errors_open_the_breaker_and_the_model_is_not_asked() {
@@ -21,6 +21,8 @@ async fn repeated_server_errors_open_the_breaker_and_the_model_is_not_asked() {
     for i in 0..2 {
         let advice = a.advise(&request_at(T + i * 60_000), &shown).await.expect("never errs");
         assert!(fallback_reason(&advice).contains("server failed"), "{advice:?}");
+        let used = usage(&advice).expect("the call was made");
+        assert_eq!((used.tokens_in, used.tokens_out), (0, 0), "the server answered with an error");
     }
     assert_eq!(running.sim.calls(), 2, "one try each (no retries configured)");
 
@@ -30,6 +32,7 @@ async fn repeated_server_errors_open_the_breaker_and_the_model_is_not_asked() {
     assert!(reason.contains("not asked again"), "{reason}");
     assert!(reason.contains("failed repeatedly"), "{reason}");
     assert_eq!(running.sim.calls(), 2, "an open breaker makes no call");
+    assert_eq!(usage(&advice), None, "no call, so no usage");
     assert!(started.elapsed() < Duration::from_secs(2), "an open breaker answers at once");
     let stats = a.stats();
     assert_eq!(stats.fallbacks, 3);

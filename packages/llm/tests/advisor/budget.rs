@@ -8,7 +8,9 @@ use mirai_llm::advisor::Source;
 use mirai_llm::advisor::calls::CallLog;
 use mirai_llm::advisor::guard::Prices;
 
-use crate::support::{Running, T, TempDir, advisor, dec, fallback_reason, news, request, request_at, within};
+use crate::support::{
+    Running, T, TempDir, advisor, dec, fallback_reason, news, request, request_at, usage, within,
+};
 
 /// A refused decision must come back, whatever the budget's state: no test here may hang.
 const LIMIT: Duration = Duration::from_secs(30);
@@ -33,6 +35,7 @@ async fn zero_budget() {
     let reason = fallback_reason(&advice);
     assert!(reason.contains("budget"), "{reason}");
     assert_eq!(running.sim.calls(), 0, "no call when nothing may be spent");
+    assert_eq!(usage(&advice), None, "no call, so no usage");
     let stats = a.stats();
     assert_eq!((stats.calls, stats.fallbacks), (0, 1));
     assert_eq!(stats.spent_today_usd, Decimal::ZERO);
@@ -51,12 +54,16 @@ async fn small_budget() {
 
     let mut answered = 0u64;
     let mut refused = 0u64;
+    let mut charged = Decimal::ZERO;
     for i in 0..12 {
         let spent_before = a.stats().spent_today_usd;
         let advice = a.advise(&request_at(T + i * 60_000), &shown).await.expect("never errs");
         match &advice {
-            ExternalAdvice::Model(_) => {
+            ExternalAdvice::Model(m) => {
                 assert!(spent_before < s.daily_budget_usd, "asked with {spent_before} already spent");
+                let used = m.usage.expect("a served call's usage");
+                assert!(used.tokens_in > 0 && used.cost_usd > Decimal::ZERO, "{used:?}");
+                charged += used.cost_usd;
                 assert_eq!(refused, 0, "once closed, the budget stays closed today");
                 answered += 1;
             }
@@ -66,6 +73,7 @@ async fn small_budget() {
                     "refused with only {spent_before} spent: {reason}"
                 );
                 assert!(reason.contains("budget") && reason.contains("spent"), "{reason}");
+                assert_eq!(usage(&advice), None, "a refused decision made no call");
                 refused += 1;
             }
         }
@@ -90,4 +98,5 @@ async fn small_budget() {
         }
     }
     assert_eq!(recorded, stats.spent_today_usd);
+    assert_eq!(charged, stats.spent_today_usd, "the decisions' costs add up to what was spent");
 }

@@ -25,8 +25,12 @@ async fn two_fallbacks(model: &str, max_retries: u32, telling: &[&str], cause: &
         for t in telling {
             assert!(reason.contains(t), "{model}: {reason:?} should say {t:?}");
         }
-        let ExternalAdvice::Fallback { model: who, prompt_hash, .. } = &advice else { unreachable!() };
+        let ExternalAdvice::Fallback { model: who, prompt_hash, usage, .. } = &advice else { unreachable!() };
         assert_eq!(who, model);
+        // A call was made: its wait is kept, and the tokens of an answer that came back unusable.
+        let used = usage.expect("a call was made");
+        let answered = matches!(cause, "invalid_answer" | "refused");
+        assert_eq!(used.tokens_in > 0, answered, "{model}: {used:?}");
         let key = prompt::prompt_hash(model, &prompt::build(&req, &shown), &answer::schema());
         assert_eq!(prompt_hash.as_deref(), Some(key.as_str()), "the fallback names the call it replaced");
         let stats = a.stats();

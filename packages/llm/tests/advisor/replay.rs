@@ -4,16 +4,20 @@
 
 use mirai_core::{Decimal, ExternalAdvice};
 use mirai_llm::advisor::calls::CallLog;
+use mirai_llm::advisor::guard::Prices;
 use mirai_llm::advisor::{ReplayError, Source, answer, prompt};
 use sha2::{Digest, Sha256};
 
-use crate::support::{Running, T, TempDir, advisor, dec, model_advice, news, request, request_at};
+use crate::support::{
+    Running, T, TempDir, advisor, dec, model_advice, news, request, request_at, without_usage,
+};
 
 #[tokio::test]
 async fn a_followed_answer_is_recorded_and_replays_identically_without_the_network() {
     let running = Running::start().await;
     let dir = TempDir::new("follow");
-    let s = running.settings("sim-follow");
+    let mut s = running.settings("sim-follow");
+    s.prices = Prices { input_per_mtok: dec("1"), output_per_mtok: dec("4") };
     let req = request();
     let shown = [news(3), news(1), news(7)];
 
@@ -49,6 +53,14 @@ async fn a_followed_answer_is_recorded_and_replays_identically_without_the_netwo
     );
     assert!(recorded.content.as_deref().is_some_and(|c| c.contains("\"n-3\"")), "{recorded:?}");
     assert!(recorded.tokens_in > 0 && recorded.tokens_out > 0);
+    // The decision carries what its call used: the server's token counts, their price, the wait.
+    let usage = m.usage.expect("a served call's usage");
+    assert_eq!((usage.tokens_in, usage.tokens_out), (recorded.tokens_in, recorded.tokens_out));
+    let cost = dec("0.000001") * Decimal::from(recorded.tokens_in)
+        + dec("0.000004") * Decimal::from(recorded.tokens_out);
+    assert_eq!(usage.cost_usd, cost);
+    assert_eq!(usage.cost_usd, recorded.cost_usd.parse::<Decimal>().expect("a decimal cost"));
+    assert_eq!(usage.latency_ms, recorded.latency_ms);
     let stats = live.stats();
     assert_eq!((stats.calls, stats.fallbacks), (1, 0));
     assert_eq!(stats.tokens_in, u64::from(recorded.tokens_in));
@@ -56,12 +68,13 @@ async fn a_followed_answer_is_recorded_and_replays_identically_without_the_netwo
     // A backtest replays it: the same advice, byte for byte, and no request reaches the server.
     let replay = advisor(&s, dir.path(), Source::ReplayOnly);
     let again = replay.advise(&req, &shown).await.expect("recorded");
-    assert_eq!(again, advice);
+    assert_eq!(again, without_usage(&advice), "the same advice; a replay used nothing");
+    assert_eq!(model_advice(&again).usage, None, "no call was made for it");
     assert_eq!(running.sim.calls(), 1, "a replay makes no network call");
     assert_eq!(replay.stats().calls, 1, "a replayed answer still counts as a decision asked");
 
     // The network advisor answers a repeated decision from the record too.
-    assert_eq!(live.advise(&req, &shown).await.expect("recorded"), advice);
+    assert_eq!(live.advise(&req, &shown).await.expect("recorded"), without_usage(&advice));
     assert_eq!(running.sim.calls(), 1, "a recorded decision is not paid for twice");
 
     // Anything else was never recorded: a replay-only advisor says so instead of guessing.

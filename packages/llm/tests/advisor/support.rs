@@ -9,8 +9,8 @@ use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::Duration;
 
 use mirai_core::{
-    Action, AdviceRequest, Amount, Confidence, Decimal, ExternalAdvice, ModelAdvice, Price, Qty, RiskBudget,
-    Signal, Symbol, Timestamp,
+    Action, AdviceRequest, Amount, CallUsage, Confidence, Decimal, ExternalAdvice, ModelAdvice, Price, Qty,
+    RiskBudget, Signal, Symbol, Timestamp,
 };
 use mirai_llm::advisor::calls::CallLog;
 use mirai_llm::advisor::guard::{Prices, StateFile};
@@ -157,6 +157,24 @@ pub fn model_advice(advice: &ExternalAdvice) -> &ModelAdvice {
     match advice {
         ExternalAdvice::Model(m) => m,
         other => panic!("expected the model's advice, got {other:?}"),
+    }
+}
+
+/// `advice` as it reads back from the call log: the same, with no usage (no call was made).
+pub fn without_usage(advice: &ExternalAdvice) -> ExternalAdvice {
+    let mut advice = advice.clone();
+    match &mut advice {
+        ExternalAdvice::Model(m) => m.usage = None,
+        ExternalAdvice::Fallback { usage, .. } => *usage = None,
+    }
+    advice
+}
+
+/// What the call behind `advice` used, if one was made.
+pub fn usage(advice: &ExternalAdvice) -> Option<CallUsage> {
+    match advice {
+        ExternalAdvice::Model(m) => m.usage,
+        ExternalAdvice::Fallback { usage, .. } => *usage,
     }
 }
 

@@ -3,10 +3,11 @@
 
 use std::time::{Duration, Instant};
 
+use mirai_core::Decimal;
 use mirai_llm::advisor::Source;
 use mirai_llm::sim::RETRY_AFTER_SECS;
 
-use crate::support::{Running, TempDir, advisor, fallback_reason, news, request};
+use crate::support::{Running, TempDir, advisor, fallback_reason, news, request, usage};
 
 #[tokio::test]
 async fn a_rate_limit_with_a_day_long_retry_after_falls_back_at_once_without_retrying() {
@@ -44,6 +45,10 @@ async fn a_server_slower_than_the_timeout_is_cut_at_the_timeout() {
         elapsed < Duration::from_secs(1),
         "took {elapsed:?} with a 300 ms timeout (the server waits 30 s)"
     );
+    // A call was made: its wait is recorded with the decision; nothing was counted or charged.
+    let used = usage(&advice).expect("a call cut short still has its latency");
+    assert_eq!((used.tokens_in, used.tokens_out, used.cost_usd), (0, 0, Decimal::ZERO), "{used:?}");
+    assert!((300..1_000).contains(&used.latency_ms), "{used:?}");
     assert_eq!(running.sim.calls(), 1);
     let stats = a.stats();
     assert_eq!((stats.fallbacks, stats.calls), (1, 0), "no answer, so no answered call");

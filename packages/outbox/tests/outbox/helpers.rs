@@ -165,7 +165,7 @@ impl Sink for MemorySink {
                 return Err(SinkError::retryable("connection refused"));
             }
             Behaviour::RefuseTrade(id) => {
-                if records.iter().any(|r| matches!(r, AnalyticsRecord::Fill(f) if &f.trade_id.0 == id)) {
+                if records.iter().any(|r| matches!(r, AnalyticsRecord::Fill(f) if &f.fill.trade_id.0 == id)) {
                     return Err(SinkError::refused(format!("bad value in trade {id}")));
                 }
             }

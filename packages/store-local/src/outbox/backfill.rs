@@ -10,9 +10,16 @@ use crate::{LocalStore, Result};
 /// The tables each topic takes, oldest rows first within each.
 fn sources(topic: OutboxTopic) -> &'static [&'static str] {
     match topic {
-        OutboxTopic::Analytics => {
-            &["decisions", "orders", "fills", "risk_events", "pnl_snapshots", "audit_log"]
-        }
+        OutboxTopic::Analytics => &[
+            "decisions",
+            "orders",
+            "fills",
+            "risk_events",
+            "pnl_snapshots",
+            "audit_log",
+            "candles",
+            "proposals",
+        ],
         OutboxTopic::Rationales => &["decisions"],
     }
 }

@@ -288,6 +288,8 @@ mod tests {
                 AnalyticsRecord::Pnl(_) => "pnl",
                 AnalyticsRecord::Audit(_) => "audit",
                 AnalyticsRecord::BacktestRun(_) => "backtest",
+                AnalyticsRecord::Candle(_) => "candle",
+                AnalyticsRecord::Proposal(_) => "proposal",
             })
             .collect()
     }
@@ -310,7 +312,14 @@ mod tests {
         let a = store.outbox_next(OutboxTopic::Analytics, 100).unwrap();
         assert_eq!(kinds(&a), ["decision", "order", "fill", "order", "risk", "pnl", "audit"]);
         assert_eq!(a[0].record, AnalyticsRecord::Decision(d.clone()));
-        assert_eq!(a[2].record, AnalyticsRecord::Fill(f));
+        // The fill carries the ledger's state after it: a buy realises minus its fee.
+        let AnalyticsRecord::Fill(shipped) = &a[2].record else { panic!("{:?}", a[2].record) };
+        assert_eq!(shipped.fill, f);
+        let ledger = shipped.ledger.expect("the ledger after the fill");
+        assert_eq!(
+            (ledger.realised_pnl, ledger.position_qty, ledger.position_cost),
+            (Amount::new(dec!(-0.1005)), Qty::new(dec!(1)), Amount::new(dec!(100.5)))
+        );
         // Both order entries resolve to the row as it is now: its latest state.
         for e in [&a[1], &a[3]] {
             let AnalyticsRecord::Order(rec) = &e.record else { panic!("not an order") };

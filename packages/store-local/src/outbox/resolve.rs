@@ -1,13 +1,11 @@
 //! An outbox entry back to its record: the referenced row read as it is now (an order's latest
 //! state), or the inline JSON.
 
-use mirai_core::{
-    Amount, AnalyticsRecord, AuditRecord, DecisionId, OrderRecord, PnlPoint, RiskEventRecord, Symbol,
-};
+use mirai_core::{Amount, AnalyticsRecord, AuditRecord, OrderRecord, PnlPoint};
 use rusqlite::{Connection, params};
 
-use crate::codec::{int_u64, opt_text, opt_u64, parse, text, timestamp};
-use crate::{Result, StoreError, decisions, fills, orders, rows};
+use crate::codec::{int_u64, opt_u64, parse, text, timestamp};
+use crate::{Result, StoreError, candles, decisions, fills, orders, proposals, risk_events, rows};
 
 pub(super) fn record(
     conn: &Connection,
@@ -37,22 +35,12 @@ pub(super) fn record(
                 updated_at: o.updated_at,
             }))
         })?,
-        "fills" => {
-            by_seq(conn, "fills", fills::COLUMNS, seq, |r| fills::decode(r).map(AnalyticsRecord::Fill))?
-        }
-        "risk_events" => {
-            by_seq(conn, "risk_events", "seq, ts, decision_id, symbol, gate, reason", seq, |r| {
-                Ok(AnalyticsRecord::RiskEvent(RiskEventRecord {
-                    // The store's sequence number: unique per event, stable across restarts.
-                    id: opt_u64(r, 0)?.unwrap_or(0).to_string(),
-                    ts: timestamp(r, 1)?,
-                    decision_id: opt_text(r, 2)?.map(DecisionId::from_stored),
-                    symbol: parse(r, 3, Symbol::new_checked)?,
-                    gate: text(r, 4)?,
-                    reason: text(r, 5)?,
-                }))
-            })?
-        }
+        "fills" => by_seq(conn, "fills", fills::RECORD_COLUMNS, seq, |r| {
+            fills::decode_record(r).map(AnalyticsRecord::Fill)
+        })?,
+        "risk_events" => by_seq(conn, "risk_events", risk_events::RECORD_COLUMNS, seq, |r| {
+            risk_events::decode_record(r).map(AnalyticsRecord::RiskEvent)
+        })?,
         "pnl_snapshots" => {
             by_seq(conn, "pnl_snapshots", "ts, equity, cash, realised, unrealised", seq, |r| {
                 Ok(AnalyticsRecord::Pnl(PnlPoint {
@@ -78,6 +66,14 @@ pub(super) fn record(
                 }))
             })?
         }
+        "candles" => by_seq(conn, "candles", candles::COLUMNS, seq, |r| {
+            candles::decode(r).map(AnalyticsRecord::Candle)
+        })?,
+        // The proposal as it is now: a later state queued before this entry was shipped is
+        // shipped in its place (the destination keeps the furthest state either way).
+        "proposals" => by_seq(conn, "proposals", proposals::COLUMNS, seq, |r| {
+            proposals::decode(r).map(|p| AnalyticsRecord::Proposal(p.into()))
+        })?,
         other => return Err(corrupt("outbox.source", other, "unknown source table")),
     };
     found.ok_or_else(|| corrupt("outbox.source_seq", &seq.to_string(), format!("no such row in {source}")))

@@ -92,6 +92,12 @@ pub fn decision(at: i64) -> Decision {
             "gpt-4o-mini".into(),
             "citation n-9 was not retrieved".into(),
             Some("0f".repeat(32)),
+            Some(mirai_core::CallUsage {
+                tokens_in: 912,
+                tokens_out: 71,
+                cost_usd: rust_decimal_macros::dec!(0.0001794),
+                latency_ms: 1_240,
+            }),
         ),
     }
 }

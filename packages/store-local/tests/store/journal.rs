@@ -21,8 +21,8 @@ fn each_write_lands_with_its_audit_entry_and_a_replay_adds_neither() -> TestResu
     let o = order("mi-1", 1_002);
     store.journal_order(ts(1_002), &o)?;
     let f = fill("t1", "BTCUSDT", Side::Buy, "0.5", "100", 1_003);
-    assert!(store.journal_fill(&f, &after(None, &f), FillSource::Exchange)?);
-    assert!(!store.journal_fill(&f, &after(None, &f), FillSource::Exchange)?, "a re-delivered fill");
+    assert!(store.journal_fill(&f, &after(None, &f), None, FillSource::Exchange)?);
+    assert!(!store.journal_fill(&f, &after(None, &f), None, FillSource::Exchange)?, "a re-delivered fill");
     let rejected = order("mi-2", 1_004);
     store.journal_order(ts(1_004), &rejected)?;
     store.journal_rejection(ts(1_005), &d.id, &rejected, "exchange", "-2010: insufficient balance")?;

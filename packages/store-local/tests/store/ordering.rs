@@ -100,5 +100,12 @@ fn pnl_latest_and_since() -> TestResult {
     let since: Vec<String> = store.pnl_since(ts(20))?.iter().map(|s| s.equity.to_string()).collect();
     assert_eq!(since, ["2", "3", "3.5"]);
     assert!(store.pnl_since(ts(31))?.is_empty());
+    let between = |from, to| -> Result<Vec<String>, Box<dyn std::error::Error>> {
+        Ok(store.pnl_between(from, to)?.iter().map(|s| s.equity.to_string()).collect())
+    };
+    assert_eq!(between(Some(ts(10)), Some(ts(30)))?, ["1", "2"], "`to` excluded");
+    assert_eq!(between(Some(ts(11)), None)?, ["2", "3", "3.5"]);
+    assert_eq!(between(None, None)?, ["1", "2", "3", "3.5"]);
+    assert!(between(Some(ts(30)), Some(ts(30)))?.is_empty());
     Ok(())
 }

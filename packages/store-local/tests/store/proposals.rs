@@ -1,8 +1,9 @@
 //! Proposals: held orders move through their states once each, every move audited with who made
 //! it; a proposal past its time expires and can then never be approved.
 
-use mirai_core::{Confidence, Proposal, ProposalStatus};
+use mirai_core::{AnalyticsRecord, Confidence, Proposal, ProposalRecord, ProposalStatus};
 use mirai_store_local::LocalStore;
+use mirai_store_local::outbox::OutboxTopic;
 
 use crate::helpers::{TestResult, cid, order, ts};
 
@@ -96,5 +97,60 @@ fn proposals_past_their_time_expire_and_stay_unapprovable() -> TestResult {
     )?;
     assert_eq!(late, None);
     assert_eq!(store.proposal(&cid("mi-new"))?.map(|p| p.status), Some(ProposalStatus::Pending));
+    Ok(())
+}
+
+/// The proposals among the analytics topic's queued records, in queue order.
+fn queued_proposals(store: &LocalStore) -> Result<Vec<ProposalRecord>, mirai_store_local::StoreError> {
+    Ok(store
+        .outbox_next(OutboxTopic::Analytics, 100)?
+        .into_iter()
+        .filter_map(|e| match e.record {
+            AnalyticsRecord::Proposal(p) => Some(p),
+            _ => None,
+        })
+        .collect())
+}
+
+#[test]
+fn creating_and_deciding_a_proposal_queues_two_entries_that_ship_its_current_state() -> TestResult {
+    let store = LocalStore::open_in_memory()?;
+    store.enable_outbox(&[OutboxTopic::Analytics, OutboxTopic::Rationales])?;
+    let p = pending("mi-p1", 1_000, 300_000);
+    store.journal_proposal(ts(1_000), &p)?;
+    assert_eq!(queued_proposals(&store)?, [ProposalRecord::from(p.clone())], "created: PENDING");
+
+    let approved = store
+        .transition_proposal(
+            &cid("mi-p1"),
+            &[ProposalStatus::Pending],
+            ProposalStatus::Approved,
+            "alice",
+            None,
+            ts(5_000),
+        )?
+        .ok_or("approved")?;
+    // Two entries, one per change; each resolves to the row as it is now.
+    let now = ProposalRecord::from(approved);
+    assert_eq!(queued_proposals(&store)?, [now.clone(), now.clone()]);
+    assert_eq!(
+        (now.symbol, now.side, now.qty, now.status, now.decided_by.as_deref(), now.decided_at),
+        (p.order.symbol, p.order.side, p.order.qty, ProposalStatus::Approved, Some("alice"), Some(ts(5_000)))
+    );
+    assert!(store.outbox_next(OutboxTopic::Rationales, 100)?.is_empty(), "rationales take decisions only");
+    Ok(())
+}
+
+#[test]
+fn proposals_made_before_analytics_was_enabled_are_backfilled() -> TestResult {
+    let store = LocalStore::open_in_memory()?;
+    store.journal_proposal(ts(1_000), &pending("mi-p1", 1_000, 300_000))?;
+    store.expire_proposals(ts(301_000))?;
+    store.enable_outbox(&[OutboxTopic::Analytics])?;
+    assert!(queued_proposals(&store)?.is_empty(), "nothing queued before the backfill");
+    store.outbox_backfill(OutboxTopic::Analytics)?;
+    let shipped = queued_proposals(&store)?;
+    assert_eq!(shipped.len(), 1, "{shipped:?}");
+    assert_eq!((shipped[0].status, shipped[0].decided_at), (ProposalStatus::Expired, Some(ts(301_000))));
     Ok(())
 }

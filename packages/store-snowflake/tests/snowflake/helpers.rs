@@ -102,5 +102,5 @@ pub fn pnl(at: i64, equity: &str, realised: &str) -> PnlPoint {
 }
 
 pub fn fills(records: &[Fill]) -> Vec<AnalyticsRecord> {
-    records.iter().cloned().map(AnalyticsRecord::Fill).collect()
+    records.iter().cloned().map(|f| AnalyticsRecord::Fill(f.into())).collect()
 }

@@ -20,7 +20,9 @@ async fn delivering_a_batch_again_writes_nothing_new() {
     // A retry that overlaps the next batch, and a duplicate inside one batch.
     let mut overlap = batch[1..].to_vec();
     overlap.push(batch[0].clone());
-    overlap.push(AnalyticsRecord::Fill(fill("BTCUSDT", "3", Side::Buy, "0.002", "61000", "0.122", 4_000)));
+    overlap.push(AnalyticsRecord::Fill(
+        fill("BTCUSDT", "3", Side::Buy, "0.002", "61000", "0.122", 4_000).into(),
+    ));
     store.write_batch(&overlap).await.unwrap();
 
     assert_eq!(scalar(&store, "SELECT TO_VARCHAR(COUNT(*)) FROM FILLS").await, "4");

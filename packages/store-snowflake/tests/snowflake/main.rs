@@ -2,8 +2,12 @@
 //! run's shared instance, or one started for this binary), in one binary. Each test works in a
 //! database of its own.
 
+mod advisors;
+mod candles;
 mod helpers;
 mod idempotency;
+mod proposals;
 mod queries;
 mod schema;
+mod views;
 mod writes;

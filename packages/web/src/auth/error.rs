@@ -2,6 +2,8 @@
 
 use thiserror::Error;
 
+use crate::backend::BackendError;
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum AuthError {
     #[error("the JWT secret is {len} bytes; at least {min} are required")]
@@ -18,6 +20,9 @@ pub enum AuthError {
     /// Hashing or signing failed (a bug or an exhausted system), never a client error.
     #[error("credential machinery failed: {0}")]
     Internal(String),
+    /// The users could not be read (the worker is down, the store failed): nobody is let in.
+    #[error("the users cannot be checked: {0}")]
+    Directory(BackendError),
 }
 
 /// Why a bearer token was refused. Clients all see the same 401; the reason is for logs and tests.
@@ -37,6 +42,11 @@ pub enum TokenRejection {
     /// 12 h), or issued longer ago than that: not a token we made, so not one we accept.
     #[error("lifetime longer than ours")]
     Lifetime,
-    #[error("unknown subject")]
+    /// The user no longer exists or is disabled.
+    #[error("unknown or disabled user")]
     Subject,
+    /// Issued before the user's password changed, the user was disabled, or the name was given
+    /// to a new account.
+    #[error("issued to an earlier generation of the user")]
+    Revoked,
 }

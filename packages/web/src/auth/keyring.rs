@@ -94,7 +94,7 @@ mod tests {
     const T0: i64 = 1_700_000_000;
 
     fn token(secret: &[u8], at: i64) -> String {
-        TokenKeys::new(secret).issue("admin", at).expect("signs").0
+        TokenKeys::new(secret).issue("admin", mirai_core::Role::Admin, 1, at).expect("signs").0
     }
 
     #[test]
@@ -107,7 +107,7 @@ mod tests {
         assert!(ring.verify(&token(B, T0 + 120), T0 + 120).is_ok(), "signed with the new one");
         assert_eq!(ring.verify(&token(C, T0 + 120), T0 + 120), Err(TokenRejection::Signature));
         // New tokens are signed with the new secret only.
-        let fresh = ring.current().issue("admin", T0 + 120).expect("signs").0;
+        let fresh = ring.current().issue("admin", mirai_core::Role::Admin, 1, T0 + 120).expect("signs").0;
         assert_eq!(KeyRing::new(A).verify(&fresh, T0 + 120), Err(TokenRejection::Signature));
         // The old token expires on its own schedule...
         assert_eq!(ring.verify(&old, T0 + TOKEN_TTL_SECS + LEEWAY_SECS + 1), Err(TokenRejection::Expired));

@@ -3,11 +3,12 @@
 //! key is locked for the lockout period and attempts on it are refused before the password is
 //! checked. State lives in this process only, in a table of bounded size.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use mirai_core::Timestamp;
+
+use super::bounded::{BoundedMap, Slot};
 
 /// Default `LOGIN_MAX_FAILURES`.
 pub const DEFAULT_MAX_FAILURES: u32 = 5;
@@ -75,6 +76,22 @@ struct Entry {
     /// Attempts refused during the current lockout; only the first is audited.
     refused: u32,
     last_touched: i64,
+    /// The window's length, to tell when the entry has run out.
+    window: i64,
+}
+
+impl Slot for Entry {
+    /// Nothing is locked and the window has run out: the key starts from zero either way.
+    fn expired(&self, now: i64) -> bool {
+        match self.locked_until {
+            Some(until) => until <= now,
+            None => now.saturating_sub(self.window_start) >= self.window,
+        }
+    }
+
+    fn age(&self) -> i64 {
+        self.last_touched
+    }
 }
 
 /// The answer to "may this attempt check the password?".
@@ -94,7 +111,7 @@ pub enum Verdict {
 pub struct LoginLimiter {
     policy: LoginPolicy,
     capacity: usize,
-    table: Mutex<HashMap<Key, Entry>>,
+    table: Mutex<BoundedMap<Key, Entry>>,
 }
 
 impl LoginLimiter {
@@ -105,7 +122,9 @@ impl LoginLimiter {
     /// As [`LoginLimiter::new`] with a different table size (at least 2: a username and an
     /// address), for tests of the bound.
     pub fn with_capacity(policy: LoginPolicy, capacity: usize) -> Self {
-        Self { policy, capacity: capacity.max(2), table: Mutex::new(HashMap::new()) }
+        let capacity = capacity.max(2);
+        // One entry at a time when full: the least recently touched goes (SECURITY.md).
+        Self { policy, capacity, table: Mutex::new(BoundedMap::new(capacity, 1)) }
     }
 
     pub fn policy(&self) -> LoginPolicy {
@@ -117,7 +136,12 @@ impl LoginLimiter {
         self.lock().len()
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Entry>> {
+    /// The table's size bound.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BoundedMap<Key, Entry>> {
         // The table holds counters only; a panic elsewhere leaves it usable.
         self.table.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -163,25 +187,18 @@ impl LoginLimiter {
         let now = now.millis();
         let window = self.policy.window_ms();
         let mut table = self.lock();
+        let fresh = Entry {
+            failures: 0,
+            window_start: now,
+            locked_until: None,
+            refused: 0,
+            last_touched: now,
+            window,
+        };
         for key in Self::keys(username, addr) {
-            if !table.contains_key(&key) {
-                self.make_room(&mut table, now);
-            }
-            let entry = table.entry(key).or_insert(Entry {
-                failures: 0,
-                window_start: now,
-                locked_until: None,
-                refused: 0,
-                last_touched: now,
-            });
+            let entry = table.get_or_insert_with(key, now, || fresh);
             if now.saturating_sub(entry.window_start) >= window {
-                *entry = Entry {
-                    failures: 0,
-                    window_start: now,
-                    locked_until: None,
-                    refused: 0,
-                    last_touched: now,
-                };
+                *entry = fresh;
             }
             entry.failures = entry.failures.saturating_add(1);
             entry.last_touched = now;
@@ -197,25 +214,6 @@ impl LoginLimiter {
         let mut table = self.lock();
         for key in Self::keys(username, addr) {
             table.remove(&key);
-        }
-    }
-
-    /// Frees one slot when the table is full: expired entries first, else the least recently
-    /// touched one. Linear in the table size, and only reached when the table is full.
-    fn make_room(&self, table: &mut HashMap<Key, Entry>, now: i64) {
-        if table.len() < self.capacity {
-            return;
-        }
-        let window = self.policy.window_ms();
-        table.retain(|_, e| match e.locked_until {
-            Some(until) => until > now,
-            None => now.saturating_sub(e.window_start) < window,
-        });
-        if table.len() < self.capacity {
-            return;
-        }
-        if let Some(oldest) = table.iter().min_by_key(|(_, e)| e.last_touched).map(|(k, _)| k.clone()) {
-            table.remove(&oldest);
         }
     }
 }

@@ -1,8 +1,10 @@
-//! JWTs: HS256 only, `sub`/`iat`/`nbf`/`exp` claims, 12 h lifetime (no token that claims longer,
-//! or was issued longer ago, is accepted), checked against an injected clock with a 5 s leeway.
+//! JWTs: HS256 only, `sub`/`role`/`gen`/`iat`/`nbf`/`exp` claims, 12 h lifetime (no token that
+//! claims longer, or was issued longer ago, is accepted), checked against an injected clock with a
+//! 5 s leeway.
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use mirai_core::Role;
 use serde::{Deserialize, Serialize};
 
 use super::{AuthError, TokenRejection};
@@ -12,10 +14,19 @@ pub const TOKEN_TTL_SECS: i64 = 12 * 60 * 60;
 /// Clock skew tolerated on `exp` and `nbf` (jsonwebtoken's default is 60 s; ours is tighter).
 pub const LEEWAY_SECS: i64 = 5;
 
-/// The claims of a Mirai token. Times are seconds since the Unix epoch.
+/// The claims of a Mirai token. Times are seconds since the Unix epoch. A token without `role` or
+/// `gen` (one issued before users had roles) is malformed: its user logs in again.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
+    /// The user's name.
     pub sub: String,
+    /// The user's role when the token was issued: the most it can ever do (the user's role now,
+    /// checked on each request, can only lower it).
+    pub role: Role,
+    /// The user's generation when the token was issued; a password change, a disabling or a
+    /// re-creation gives the user a new one, which ends this token.
+    #[serde(rename = "gen")]
+    pub generation: u64,
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
@@ -43,9 +54,16 @@ impl TokenKeys {
         }
     }
 
-    /// Signs a token for `sub` issued at `now` (seconds).
-    pub(crate) fn issue(&self, sub: &str, now: i64) -> Result<(String, Claims), AuthError> {
-        let claims = Claims { sub: sub.to_owned(), iat: now, nbf: now, exp: now + TOKEN_TTL_SECS };
+    /// Signs a token for `sub` (with its `role` and `generation`) issued at `now` (seconds).
+    pub(crate) fn issue(
+        &self,
+        sub: &str,
+        role: Role,
+        generation: u64,
+        now: i64,
+    ) -> Result<(String, Claims), AuthError> {
+        let claims =
+            Claims { sub: sub.to_owned(), role, generation, iat: now, nbf: now, exp: now + TOKEN_TTL_SECS };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AuthError::Internal(format!("jwt signing: {e}")))?;
         Ok((token, claims))

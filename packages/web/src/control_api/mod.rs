@@ -1,6 +1,7 @@
 //! The worker's control API for remote web tiers: the server side (`handle_control_api`, mounted
 //! by the worker) and the client side (`RemoteBackend`, used by serverless functions).
 
+mod admin;
 mod remote;
 mod server;
 mod wire;

@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use http::{HeaderValue, StatusCode};
+use mirai_core::{RiskLimits, Timestamp};
 use reqwest::{Client, Url, redirect};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -11,11 +12,16 @@ use thiserror::Error;
 
 use super::server::MIN_SERVICE_TOKEN_BYTES;
 use super::wire::{self, ErrorBody, PositionsBody, ProposalsBody, RecordedBody, SearchBody, TradesBody};
-use crate::auth::LoginEvent;
+use crate::auth::{Account, LoginEvent, UserDirectory};
 use crate::backend::{Backend, BackendError, BackendFuture};
 use crate::views::{
-    BacktestJobView, BacktestRequest, BacktestResultView, ControlAction, PositionView, ProposalStatus,
-    ProposalView, SearchHitView, SearchRequest, StatusView, TradeView,
+    AuditPage, AuditQuery, LiveApprovalView, LiveApproveRequest, NewUser, RiskLimitsView, UserUpdate,
+    UserView,
+};
+use crate::views::{
+    BacktestJobView, BacktestRequest, BacktestResultView, BacktestsPage, BacktestsQuery, ControlAction,
+    DecisionsPage, DecisionsQuery, PerformanceView, PnlQuery, PnlView, PositionView, ProposalStatus,
+    ProposalView, RoundTripsPage, RoundTripsQuery, SearchHitView, SearchRequest, StatusView, TradeView,
 };
 
 /// The limit on one call to the worker, connection included; Vercel allows 10 s per request.
@@ -77,6 +83,17 @@ impl RemoteBackend {
 
     async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, BackendError> {
         let req = self.client.post(format!("{}{path}", self.base)).json(body);
+        self.send(req).await
+    }
+
+    /// A request with a JSON body and any method (`PUT`, `DELETE`).
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, BackendError> {
+        let req = self.client.request(method, format!("{}{path}", self.base)).json(body);
         self.send(req).await
     }
 
@@ -162,6 +179,22 @@ fn search_path(path: &str, r: &SearchRequest) -> String {
     format!("{}?{}", url.path(), url.query().unwrap_or_default())
 }
 
+/// The control-API path and query of a performance window, its bounds in epoch milliseconds.
+fn performance_path(from: Option<Timestamp>, to: Option<Timestamp>) -> String {
+    let bound = |name: &str, t: Option<Timestamp>| t.map(|t| format!("{name}={}", t.millis()));
+    let query: Vec<String> = [bound("from", from), bound("to", to)].into_iter().flatten().collect();
+    if query.is_empty() {
+        wire::PERFORMANCE.to_owned()
+    } else {
+        format!("{}?{}", wire::PERFORMANCE, query.join("&"))
+    }
+}
+
+/// The control-API path of a read, with its query string when it has one.
+fn read_path(path: &str, query: String) -> String {
+    if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") }
+}
+
 /// An error and its sources on one line, for the logs (the URL holds no credentials).
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
@@ -193,8 +226,35 @@ impl Backend for RemoteBackend {
         })
     }
 
+    fn performance(
+        &self,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    ) -> BackendFuture<'_, PerformanceView> {
+        Box::pin(async move { self.get(&performance_path(from, to)).await })
+    }
+
+    fn pnl(&self, query: PnlQuery) -> BackendFuture<'_, PnlView> {
+        Box::pin(async move { self.get(&read_path(wire::PNL, query.to_query_string())).await })
+    }
+
+    fn round_trips(&self, query: RoundTripsQuery) -> BackendFuture<'_, RoundTripsPage> {
+        Box::pin(async move { self.get(&read_path(wire::ROUND_TRIPS, query.to_query_string())).await })
+    }
+
+    fn decisions(&self, query: DecisionsQuery) -> BackendFuture<'_, DecisionsPage> {
+        Box::pin(async move { self.get(&read_path(wire::DECISIONS, query.to_query_string())).await })
+    }
+
     fn control(&self, action: ControlAction, by: String) -> BackendFuture<'_, StatusView> {
-        Box::pin(async move { self.post(wire::CONTROL, &wire::ControlBody { action, by: Some(by) }).await })
+        Box::pin(async move {
+            self.post(wire::CONTROL, &wire::ControlBody { action, by: Some(by), unless_halted: false }).await
+        })
+    }
+
+    fn resume_unless_halted(&self, by: String) -> BackendFuture<'_, StatusView> {
+        let body = wire::ControlBody { action: ControlAction::Resume, by: Some(by), unless_halted: true };
+        Box::pin(async move { self.post(wire::CONTROL, &body).await })
     }
 
     fn proposals(&self, status: Option<ProposalStatus>, limit: u32) -> BackendFuture<'_, Vec<ProposalView>> {
@@ -224,12 +284,76 @@ impl Backend for RemoteBackend {
         Box::pin(async move { self.get(&path?).await })
     }
 
+    fn backtests(&self, query: BacktestsQuery) -> BackendFuture<'_, BacktestsPage> {
+        Box::pin(async move { self.get(&read_path(wire::BACKTESTS, query.to_query_string())).await })
+    }
+
     fn search_news(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>> {
         Box::pin(async move { self.search(wire::NEWS_SEARCH, &request).await })
     }
 
     fn search_rationales(&self, request: SearchRequest) -> BackendFuture<'_, Vec<SearchHitView>> {
         Box::pin(async move { self.search(wire::RATIONALES_SEARCH, &request).await })
+    }
+
+    fn risk_limits(&self) -> BackendFuture<'_, RiskLimitsView> {
+        Box::pin(self.get(wire::RISK))
+    }
+
+    fn set_risk_limits(&self, limits: RiskLimits, by: String) -> BackendFuture<'_, RiskLimitsView> {
+        Box::pin(async move {
+            self.call(reqwest::Method::PUT, wire::RISK, &wire::SetRiskBody { limits, by }).await
+        })
+    }
+
+    fn audit(&self, query: AuditQuery) -> BackendFuture<'_, AuditPage> {
+        Box::pin(async move {
+            // Digits only: nothing to encode.
+            let cursor = query.before.map(|b| format!("&cursor={b}")).unwrap_or_default();
+            self.get(&format!("{}?limit={}{cursor}", wire::AUDIT, query.limit)).await
+        })
+    }
+
+    fn live_approval(&self) -> BackendFuture<'_, LiveApprovalView> {
+        Box::pin(self.get(wire::LIVE))
+    }
+
+    fn approve_live(&self, request: LiveApproveRequest) -> BackendFuture<'_, LiveApprovalView> {
+        Box::pin(async move { self.post(wire::LIVE_APPROVE, &request).await })
+    }
+
+    fn revoke_live(&self, by: String) -> BackendFuture<'_, LiveApprovalView> {
+        Box::pin(async move { self.post(wire::LIVE_REVOKE, &wire::ByBody { by }).await })
+    }
+
+    fn list_users(&self) -> BackendFuture<'_, Vec<UserView>> {
+        Box::pin(async move {
+            let body: wire::UsersBody = self.get(wire::ACCOUNTS).await?;
+            Ok(body.users)
+        })
+    }
+
+    fn add_user(&self, user: NewUser, by: String) -> BackendFuture<'_, UserView> {
+        Box::pin(async move {
+            let body = wire::NewAccountBody { name: user.name, role: user.role, password: user.password, by };
+            self.post(wire::ACCOUNTS, &body).await
+        })
+    }
+
+    fn update_user(&self, name: String, update: UserUpdate, by: String) -> BackendFuture<'_, UserView> {
+        Box::pin(async move {
+            let body = wire::AccountUpdateBody { name, role: update.role, password: update.password, by };
+            self.call(reqwest::Method::PUT, wire::ACCOUNTS, &body).await
+        })
+    }
+
+    fn remove_user(&self, name: String, by: String) -> BackendFuture<'_, UserView> {
+        Box::pin(async move {
+            let body: wire::RemovedBody = self
+                .call(reqwest::Method::DELETE, wire::ACCOUNTS, &wire::AccountRemoveBody { name, by })
+                .await?;
+            Ok(body.removed)
+        })
     }
 
     fn record_login(&self, event: LoginEvent) -> BackendFuture<'_, ()> {
@@ -241,6 +365,36 @@ impl Backend for RemoteBackend {
                 Err(BackendError::Internal("the worker did not record the login".to_owned()))
             }
         })
+    }
+}
+
+/// The worker's users, over the control API: the serverless tier keeps none of its own, and asks
+/// the worker at every login and on every authenticated request (one round trip each, on the
+/// connection the client keeps open).
+impl UserDirectory for RemoteBackend {
+    fn authenticate(&self, username: String, password: String) -> BackendFuture<'_, Option<Account>> {
+        Box::pin(async move {
+            let body = wire::AuthenticateBody { username, password };
+            account(self.post(wire::USERS_AUTHENTICATE, &body).await)
+        })
+    }
+
+    fn current(&self, username: String) -> BackendFuture<'_, Option<Account>> {
+        Box::pin(async move {
+            let body = wire::CurrentUserBody { username };
+            account(self.post(wire::USERS_CURRENT, &body).await)
+        })
+    }
+}
+
+/// A worker that keeps no users (404) is a misconfiguration, not "no such user".
+fn account(answer: Result<wire::AccountBody, BackendError>) -> Result<Option<Account>, BackendError> {
+    match answer {
+        Ok(body) => Ok(body.account),
+        Err(BackendError::NotFound(_)) => {
+            Err(BackendError::Internal("the worker's control API serves no users".to_owned()))
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -296,6 +450,26 @@ mod tests {
         let path = search_path(wire::NEWS_SEARCH, &r);
         assert_eq!(path, "/internal/v1/news/search?q=etf+%26+flows%3Dup+%231&symbol=BTCUSDT&since=5&limit=7");
         assert_eq!(crate::routes::search::parse_search(path.split_once('?').map(|p| p.1)).unwrap(), r);
+    }
+
+    #[test]
+    fn performance_paths_carry_the_bounds_the_server_reads() {
+        let (from, to) = (Some(Timestamp::from_millis(-5)), Some(Timestamp::from_millis(1_759_276_800_000)));
+        assert_eq!(performance_path(None, None), "/internal/v1/performance");
+        assert_eq!(performance_path(None, to), "/internal/v1/performance?to=1759276800000");
+        let path = performance_path(Timestamp::from_millis(0).into(), to);
+        assert_eq!(path, "/internal/v1/performance?from=0&to=1759276800000");
+        assert_eq!(
+            crate::routes::performance::parse_window(path.split_once('?').map(|p| p.1)).unwrap(),
+            (Some(Timestamp::from_millis(0)), to)
+        );
+        // Before 1970 is no time the route reads: the server refuses it rather than reading another.
+        assert!(
+            crate::routes::performance::parse_window(
+                performance_path(from, None).split_once('?').map(|p| p.1)
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -1,12 +1,17 @@
-//! `handle_control_api`: serves `/internal/v1/{status,positions,trades,control,backtests}`,
-//! `/internal/v1/proposals` (list, approve, reject), `/internal/v1/{news,rationales}/search` and
-//! `/internal/v1/audit/login` to holders of the service token (a secret distinct from user
-//! JWTs), for the worker to mount.
+//! `handle_control_api`: serves `/internal/v1/{status,positions,trades,performance,pnl}`,
+//! `/internal/v1/{round-trips,decisions,control,backtests}`,
+//! `/internal/v1/proposals` (list, approve, reject), `/internal/v1/{news,rationales}/search`,
+//! `/internal/v1/audit/login` and `/internal/v1/users/{authenticate,current}`, and the admin
+//! routes (`/internal/v1/{risk,audit,live,accounts}`, `control_api::admin`) to holders of the
+//! service token (a secret distinct from user JWTs), for the worker to mount.
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 
-use super::wire::{self, PositionsBody, ProposalsBody, RecordedBody, TradesBody};
+use super::wire::{
+    self, AccountBody, AuthenticateBody, CurrentUserBody, PositionsBody, ProposalsBody, RecordedBody,
+    TradesBody,
+};
 use crate::auth::LoginEvent;
 use crate::backend::Backend;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -14,8 +19,10 @@ use crate::plumbing::request::{bearer_token, check_body_size, json_body};
 use crate::plumbing::response::json;
 use crate::routes::backtests;
 use crate::routes::parse_limit;
+use crate::routes::performance;
 use crate::routes::proposals;
 use crate::routes::search::{self, Corpus};
+use crate::routes::{decisions, pnl, round_trips};
 use crate::secret_eq::secret_eq;
 
 /// The shortest service token accepted, in bytes.
@@ -71,14 +78,21 @@ pub(crate) fn template(path: &str) -> Option<&'static str> {
         wire::STATUS,
         wire::POSITIONS,
         wire::TRADES,
+        wire::PERFORMANCE,
+        wire::PNL,
+        wire::ROUND_TRIPS,
+        wire::DECISIONS,
         wire::CONTROL,
         wire::BACKTESTS,
         wire::NEWS_SEARCH,
         wire::RATIONALES_SEARCH,
         wire::PROPOSALS,
         wire::LOGIN_AUDIT,
+        wire::USERS_AUTHENTICATE,
+        wire::USERS_CURRENT,
     ]
     .into_iter()
+    .chain(super::admin::PATHS)
     .find(|known| *known == path)
 }
 
@@ -102,8 +116,12 @@ async fn dispatch(
         };
     }
     if path == wire::BACKTESTS {
+        if req.method() == Method::GET {
+            check_body_size(req.body())?;
+            return backtests::list(backend, req).await;
+        }
         if req.method() != Method::POST {
-            return Err(ApiError::MethodNotAllowed { allow: "POST" });
+            return Err(ApiError::MethodNotAllowed { allow: "GET, POST" });
         }
         check_body_size(req.body())?;
         return backtests::create(backend, wire::BACKTESTS, req).await;
@@ -146,6 +164,28 @@ async fn dispatch(
         }
         return search::search(backend, corpus, req).await;
     }
+    if matches!(path, wire::PERFORMANCE | wire::PNL | wire::ROUND_TRIPS | wire::DECISIONS) {
+        if req.method() != Method::GET {
+            return Err(ApiError::MethodNotAllowed { allow: "GET" });
+        }
+        check_body_size(req.body())?;
+        return match path {
+            wire::PERFORMANCE => performance::performance(backend, req).await,
+            wire::PNL => pnl::pnl(backend, req).await,
+            wire::ROUND_TRIPS => round_trips::round_trips(backend, req).await,
+            _ => decisions::decisions(backend, req).await,
+        };
+    }
+    if matches!(path, wire::USERS_AUTHENTICATE | wire::USERS_CURRENT) {
+        if req.method() != Method::POST {
+            return Err(ApiError::MethodNotAllowed { allow: "POST" });
+        }
+        check_body_size(req.body())?;
+        return users(backend, path, req).await;
+    }
+    if let Some(answer) = super::admin::dispatch(backend, path, req).await {
+        return answer;
+    }
     let (method, allow) = match path {
         wire::STATUS | wire::POSITIONS | wire::TRADES => (Method::GET, "GET"),
         wire::CONTROL | wire::LOGIN_AUDIT => (Method::POST, "POST"),
@@ -187,8 +227,38 @@ async fn dispatch(
             let by = body
                 .by
                 .map_or_else(|| wire::UNNAMED_WEB_USER.to_owned(), |by| crate::auth::sanitize_username(&by));
-            tracing::warn!(action = %body.action, %by, "control command via control API");
-            Ok(json(StatusCode::OK, &backend.control(body.action, by).await?))
+            tracing::warn!(action = %body.action, %by, unless_halted = body.unless_halted, "control command via control API");
+            let status = match (body.action, body.unless_halted) {
+                (_, false) => backend.control(body.action, by).await?,
+                (crate::views::ControlAction::Resume, true) => backend.resume_unless_halted(by).await?,
+                (_, true) => {
+                    return Err(ApiError::Validation(vec![FieldError {
+                        field: "unless_halted".to_owned(),
+                        code: "resume_only".to_owned(),
+                        message: "applies to resume only".to_owned(),
+                    }]));
+                }
+            };
+            Ok(json(StatusCode::OK, &status))
         }
     }
+}
+
+/// The worker's users, for a remote web tier: a login to check, or a user as they are now.
+/// Neither body is ever quoted back or logged (one holds a password). A name or password longer
+/// than the public login accepts is no user.
+async fn users(backend: &dyn Backend, path: &str, req: &Request<Bytes>) -> ApiResult<Response<Bytes>> {
+    let Some(users) = backend.users() else { return Err(ApiError::NotFound) };
+    let account = if path == wire::USERS_AUTHENTICATE {
+        let body: AuthenticateBody = json_body(req, false)?;
+        if body.username.chars().count() > 128 || body.password.chars().count() > 1024 {
+            None
+        } else {
+            users.authenticate(body.username, body.password).await?
+        }
+    } else {
+        let body: CurrentUserBody = json_body(req, false)?;
+        users.current(body.username).await?
+    };
+    Ok(json(StatusCode::OK, &AccountBody { account }))
 }

@@ -1,15 +1,18 @@
-//! `POST /api/backtests` (start one), `GET /api/backtests/{id}` (progress) and
+//! `POST /api/backtests` (start one), `GET /api/backtests?limit=&cursor=` (the jobs the worker
+//! keeps, newest first, a page at a time), `GET /api/backtests/{id}` (progress) and
 //! `GET /api/backtests/{id}/result`. The worker runs them off its trading task, a few at a time.
 
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode, header};
 
+use super::paging::{PageParams, finish, read_cursor, read_limit};
 use crate::backend::Backend;
 use crate::error::{ApiError, ApiResult};
+use crate::plumbing::query::parse_query;
 use crate::plumbing::request::json_body;
 use crate::plumbing::response::json;
 use crate::plumbing::validation::validate;
-use crate::views::BacktestRequest;
+use crate::views::{BacktestRequest, BacktestsQuery};
 
 /// Validates and forwards a new backtest; 202 with the job and its `Location`.
 pub(crate) async fn create(
@@ -25,6 +28,22 @@ pub(crate) async fn create(
         resp.headers_mut().insert(header::LOCATION, location);
     }
     Ok(resp)
+}
+
+/// Reads and checks `GET /api/backtests`' query string: `limit` 1 to 500 (100 when not given)
+/// and `cursor`, each bad value a 422 naming it.
+pub(crate) fn parse_list(query: Option<&str>) -> ApiResult<BacktestsQuery> {
+    let q: PageParams = parse_query(query)?;
+    let mut fields = Vec::new();
+    let limit = read_limit(q.limit, &mut fields);
+    let cursor = read_cursor(q.cursor, &mut fields);
+    finish(fields)?;
+    Ok(BacktestsQuery { limit, cursor })
+}
+
+pub(crate) async fn list(backend: &dyn Backend, req: &Request<Bytes>) -> ApiResult<Response<Bytes>> {
+    let query = parse_list(req.uri().query())?;
+    Ok(json(StatusCode::OK, &backend.backtests(query).await?))
 }
 
 pub(crate) async fn progress(backend: &dyn Backend, id: &str) -> ApiResult<Response<Bytes>> {
@@ -63,5 +82,19 @@ mod tests {
         assert_eq!(p("/api/backtests/"), Some(None));
         assert_eq!(p("/api/backtests"), None);
         assert_eq!(p("/api/backtestsX/1"), None);
+    }
+
+    #[test]
+    fn list_queries() {
+        let read = |q: &str| parse_list(Some(q)).map_err(|e| e.status().as_u16());
+        assert_eq!(read(""), Ok(BacktestsQuery::default()));
+        let q = BacktestsQuery {
+            limit: 2,
+            cursor: Some(crate::views::PageCursor::new(mirai_core::Timestamp::from_millis(3), "bt-1")),
+        };
+        assert_eq!(read(&q.to_query_string()), Ok(q));
+        assert_eq!(read("limit=0"), Err(422));
+        assert_eq!(read("cursor=bt-1"), Err(422));
+        assert_eq!(read("limit=1&limit=1"), Err(400));
     }
 }

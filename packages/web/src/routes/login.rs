@@ -16,9 +16,9 @@ use crate::plumbing::request::json_body;
 use crate::plumbing::response::json;
 use crate::plumbing::validation::validate;
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LoginRequest {
+pub(super) struct LoginRequest {
     #[validate(length(min = 1, max = 128, message = "must be 1 to 128 characters"))]
     username: String,
     #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters"))]
@@ -45,11 +45,11 @@ pub(super) async fn login(ctx: &Ctx, req: &Request<Bytes>) -> ApiResult<Response
         return Err(ApiError::TooManyRequests { retry_after_secs });
     }
 
-    match ctx.auth.login(&body.username, &body.password) {
+    match ctx.auth.login(&body.username, &body.password).await {
         Ok(issued) => {
             ctx.limiter.record_success(&body.username, client);
             audit(ctx, &body.username, LoginOutcome::Success, client).await;
-            tracing::info!(user = %ctx.auth.username(), client = ?client, "login succeeded");
+            tracing::info!(user = %issued.user, role = %issued.role, client = ?client, "login succeeded");
             Ok(json(StatusCode::OK, &issued))
         }
         Err(AuthError::InvalidCredentials) => {
@@ -58,6 +58,8 @@ pub(super) async fn login(ctx: &Ctx, req: &Request<Bytes>) -> ApiResult<Response
             tracing::warn!(user = %sanitize_username(&body.username), client = ?client, "login failed");
             Err(ApiError::Unauthorized("invalid username or password"))
         }
+        // The users cannot be read (the worker is down): neither a success nor a failure.
+        Err(AuthError::Directory(e)) => Err(ApiError::Backend(e)),
         Err(other) => Err(ApiError::Internal(other.to_string())),
     }
 }

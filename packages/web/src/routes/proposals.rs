@@ -21,10 +21,13 @@ use crate::views::{ProposalStatus, ProposalView};
 pub(crate) const DEFAULT_LIMIT: u32 = 50;
 pub(crate) const MAX_LIMIT: u32 = 200;
 
-#[derive(Deserialize, Validate)]
-struct ProposalsQuery {
+#[derive(Deserialize, Validate, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ProposalsQuery {
+    /// Only proposals in this state.
     #[serde(default, deserialize_with = "status_of")]
     status: Option<ProposalStatus>,
+    /// How many at most, newest first (1 to 200).
     #[serde(default = "default_limit")]
     #[validate(range(min = 1, max = MAX_LIMIT, message = "must be from 1 to 200"))]
     limit: u32,

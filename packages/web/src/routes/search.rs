@@ -27,14 +27,21 @@ pub(crate) enum Corpus {
     Rationales,
 }
 
-#[derive(Deserialize, Validate)]
-struct SearchQuery {
+#[derive(Deserialize, Validate, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct SearchQuery {
+    /// What to look for, in words (1 to 1000 characters).
     #[serde(default)]
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters (not blank)"))]
     q: String,
     symbol: Option<Symbol>,
+    /// A time: milliseconds since the epoch, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+    #[param(value_type = Option<String>)]
     since: Option<QueryTime>,
+    /// A time: milliseconds since the epoch, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+    #[param(value_type = Option<String>)]
     until: Option<QueryTime>,
+    /// How many hits at most (1 to 50).
     #[serde(default = "default_limit")]
     #[validate(range(min = 1, max = MAX_SEARCH_LIMIT, message = "must be from 1 to 50"))]
     limit: u32,

@@ -16,8 +16,10 @@ use crate::views::TradeView;
 pub(crate) const DEFAULT_LIMIT: u32 = 50;
 pub(crate) const MAX_LIMIT: u32 = 500;
 
-#[derive(Deserialize, Validate)]
-struct TradesQuery {
+#[derive(Deserialize, Validate, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct TradesQuery {
+    /// How many fills, newest first (1 to 500; 50 when not given).
     #[serde(default = "default_limit")]
     #[validate(range(min = 1, max = MAX_LIMIT, message = "must be from 1 to 500"))]
     limit: u32,

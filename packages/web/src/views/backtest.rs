@@ -12,7 +12,7 @@ use validator::{Validate, ValidationError};
 pub const MAX_GENERATED_BARS: u32 = 2_000_000;
 
 /// `POST /api/backtests`. Amounts may be JSON strings (exact) or numbers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Validate)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct BacktestRequest {
     #[serde(default = "default_strategy")]
@@ -41,9 +41,10 @@ pub struct BacktestRequest {
 }
 
 /// A parameter value as sent: a number or a short string.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum ParamValue {
+    #[schema(value_type = f64)]
     Number(serde_json::Number),
     Text(String),
 }
@@ -58,7 +59,7 @@ impl ParamValue {
 }
 
 /// The bars to test on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum DataSource {
     /// The deterministic random walk (`mirai gen-bars`).
@@ -102,7 +103,7 @@ impl Validate for DataSource {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FillView {
     #[default]
@@ -110,7 +111,7 @@ pub enum FillView {
     Close,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SizingView {
     #[default]
@@ -118,7 +119,7 @@ pub enum SizingView {
     Fractional,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     Queued,
@@ -128,7 +129,7 @@ pub enum JobStatus {
 }
 
 /// `GET /api/backtests/{id}`: the job and its progress.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BacktestJobView {
     pub id: String,
     pub status: JobStatus,
@@ -143,7 +144,7 @@ pub struct BacktestJobView {
 
 /// `GET /api/backtests/{id}/result`: the headline figures, then everything `mirai backtest
 /// --json` prints.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BacktestResultView {
     pub id: String,
     pub trades: u64,

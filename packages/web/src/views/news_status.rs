@@ -4,7 +4,7 @@
 use mirai_core::Timestamp;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewsStatusView {
     /// `embedded` (the index in the data directory) or `milvus`.
     pub vector_store: String,

@@ -3,7 +3,7 @@
 use mirai_core::Timestamp;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OutboxView {
     /// `analytics` (to Snowflake) or `rationales` (to the vector store).
     pub topic: String,

@@ -3,7 +3,7 @@
 use mirai_core::{Amount, Position, Price, Qty, Symbol};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PositionView {
     pub symbol: Symbol,
     pub qty: Qty,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// One proposal as the dashboard lists it. Decimals are strings; times are milliseconds since
 /// the Unix epoch.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProposalView {
     /// The held order's client order id: what approve and reject name.
     pub id: ClientOrderId,

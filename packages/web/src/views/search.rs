@@ -12,7 +12,7 @@ pub const DEFAULT_SEARCH_LIMIT: u32 = 10;
 
 /// A validated search: non-blank text of at most [`MAX_SEARCH_CHARS`], 1 to
 /// [`MAX_SEARCH_LIMIT`] results, `since` not after `until` (both inclusive, epoch ms).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SearchRequest {
     pub q: String,
     pub symbol: Option<Symbol>,
@@ -22,7 +22,7 @@ pub struct SearchRequest {
 }
 
 /// One matching chunk, best first. `score` is the cosine similarity (a statistic, not money).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SearchHitView {
     pub id: String,
     pub symbol: Option<Symbol>,

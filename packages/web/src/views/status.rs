@@ -1,18 +1,24 @@
 //! `StatusView`: the worker's mode, switches and account totals at one instant.
 
-use mirai_core::{AdvisorStats, Amount, Symbol, Timestamp};
+use mirai_core::{AdvisorStats, Amount, CandleSource, Symbol, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::{Mode, NewsStatusView, OutboxView};
 
 /// Everything the dashboard's header shows. Amounts are decimal strings in the quote currency;
 /// times are milliseconds since the Unix epoch.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StatusView {
     pub mode: Mode,
     /// Orders are simulated, never sent, whatever the mode.
     pub dry_run: bool,
     pub testnet: bool,
+    /// Where the market data traded on comes from: `replay` (the built-in synthetic market),
+    /// `binance` (Binance's public market data, orders on the paper exchange: "paper on Binance
+    /// market data") or `venue` (the streams of the Binance environment traded on). `None` in
+    /// answers from older workers, and while a venue that could not be reached sends nothing.
+    #[serde(default)]
+    pub market_data: Option<CandleSource>,
     /// The kill switch is on: no new orders until an operator resumes (it survives restarts).
     pub halted: bool,
     /// Trading is paused; `resume` continues it.
@@ -53,6 +59,7 @@ mod tests {
             mode: Mode::Paper,
             dry_run: false,
             testnet: false,
+            market_data: Some(CandleSource::Binance),
             halted: false,
             paused: false,
             symbols: vec![Symbol::new("BTCUSDT")],
@@ -99,6 +106,15 @@ mod tests {
         // The web tier reads the worker's answer back (the control API): nothing is lost.
         let back: StatusView = serde_json::from_value(v).expect("reads back");
         assert_eq!(back.advisor, advisor);
+    }
+
+    #[test]
+    fn the_market_data_source_is_named_and_absent_from_older_workers() {
+        let mut v = serde_json::to_value(status(AdvisorStats::default())).expect("serialises");
+        assert_eq!(v["market_data"], "binance");
+        v.as_object_mut().expect("an object").remove("market_data");
+        let back: StatusView = serde_json::from_value(v).expect("an older answer still reads");
+        assert_eq!(back.market_data, None);
     }
 
     #[test]

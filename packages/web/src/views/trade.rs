@@ -6,7 +6,7 @@ use mirai_core::{
 };
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TradeView {
     pub trade_id: TradeId,
     pub ts: Timestamp,

@@ -14,8 +14,9 @@ fn sign(alg: Algorithm, secret: &str, claims: &serde_json::Value) -> String {
         .expect("sign")
 }
 
+/// A token's claims as we issue them: the harness's admin is generation 1.
 fn claims(sub: &str, nbf: i64, exp: i64) -> serde_json::Value {
-    json!({ "sub": sub, "iat": nbf, "nbf": nbf, "exp": exp })
+    json!({ "sub": sub, "role": "admin", "gen": 1, "iat": nbf, "nbf": nbf, "exp": exp })
 }
 
 async fn status_with(h: &Harness, token: &str) -> crate::support::Answer {
@@ -69,8 +70,23 @@ async fn requests_without_a_bearer_token_get_401() {
     for req in [
         get("/api/status", None),
         get("/api/positions", None),
+        get("/api/performance", None),
+        get("/api/pnl", None),
+        get("/api/round-trips", None),
+        get("/api/decisions", None),
+        get("/api/backtests", None),
         get("/api/trades", None),
         post("/api/control", None, r#"{"action":"kill"}"#),
+        get("/api/risk", None),
+        request(http::Method::PUT, "/api/risk", None, r#"{"limits":{}}"#),
+        get("/api/audit", None),
+        get("/api/live", None),
+        post("/api/live/approve", None, r#"{"password":"x","confirm":"APPROVE LIVE TRADING"}"#),
+        post("/api/live/revoke", None, ""),
+        get("/api/users", None),
+        post("/api/users", None, r#"{"name":"x","role":"admin","password":"xxxxxxxxxx"}"#),
+        request(http::Method::PUT, "/api/users/admin", None, r#"{"role":"viewer"}"#),
+        request(http::Method::DELETE, "/api/users/admin", None, ""),
     ] {
         let a = call(&h.ctx, req).await;
         assert_eq!(a.status, StatusCode::UNAUTHORIZED);
@@ -79,6 +95,7 @@ async fn requests_without_a_bearer_token_get_401() {
         a.assert_json_headers();
     }
     assert!(h.backend.actions().is_empty(), "no command without a token");
+    assert_eq!(h.backend.admin.mutations(), 0, "no admin change without a token");
 
     let mut basic = get("/api/status", None);
     basic
@@ -162,10 +179,22 @@ async fn tokens_for_another_subject_or_without_exp_are_refused() {
     let h = harness();
     let root = sign(Algorithm::HS256, SECRET, &claims("root", T0_S, T0_S + 3600));
     assert_refused(&h, &root, "wrong subject").await;
-    let no_exp = sign(Algorithm::HS256, SECRET, &json!({ "sub": USER, "iat": T0_S, "nbf": T0_S }));
+    let without = |claim: &str| {
+        let mut c = claims(USER, T0_S, T0_S + 3600);
+        c.as_object_mut().map(|o| o.remove(claim));
+        sign(Algorithm::HS256, SECRET, &c)
+    };
+    let no_exp = without("exp");
     assert_refused(&h, &no_exp, "no exp").await;
-    let no_nbf = sign(Algorithm::HS256, SECRET, &json!({ "sub": USER, "iat": T0_S, "exp": T0_S + 3600 }));
+    let no_nbf = without("nbf");
     assert_refused(&h, &no_nbf, "no nbf").await;
+    // A token from before roles (no `role`, no `gen`): its user logs in again.
+    let before_roles = json!({ "sub": USER, "iat": T0_S, "nbf": T0_S, "exp": T0_S + 3600 });
+    assert_refused(&h, &sign(Algorithm::HS256, SECRET, &before_roles), "no role").await;
+    assert_refused(&h, &without("gen"), "no gen").await;
+    let mut other_gen = claims(USER, T0_S, T0_S + 3600);
+    other_gen["gen"] = json!(2);
+    assert_refused(&h, &sign(Algorithm::HS256, SECRET, &other_gen), "another generation").await;
 }
 
 #[tokio::test]
@@ -174,13 +203,18 @@ async fn tokens_that_live_longer_than_ours_are_refused_even_with_the_right_secre
     let day = 86_400;
     let ten_years = sign(Algorithm::HS256, SECRET, &claims(USER, T0_S, T0_S + 3_650 * day));
     assert_refused(&h, &ten_years, "exp ten years after iat").await;
-    let from_last_month =
-        json!({ "sub": USER, "iat": T0_S - 30 * day, "nbf": T0_S - 30 * day, "exp": T0_S + 3600 });
+    let from_last_month = json!({
+        "sub": USER, "role": "admin", "gen": 1, "iat": T0_S - 30 * day, "nbf": T0_S - 30 * day, "exp": T0_S + 3600
+    });
     assert_refused(&h, &sign(Algorithm::HS256, SECRET, &from_last_month), "iat thirty days ago").await;
     // exp − iat just over twelve hours, although the token would still be inside its window.
     let long_by_a_second = sign(Algorithm::HS256, SECRET, &claims(USER, T0_S, T0_S + 12 * 3600 + 1));
     assert_refused(&h, &long_by_a_second, "exp − iat = 12 h + 1 s").await;
-    let no_iat = sign(Algorithm::HS256, SECRET, &json!({ "sub": USER, "nbf": T0_S, "exp": T0_S + 3600 }));
+    let no_iat = sign(
+        Algorithm::HS256,
+        SECRET,
+        &json!({ "sub": USER, "role": "admin", "gen": 1, "nbf": T0_S, "exp": T0_S + 3600 }),
+    );
     assert_refused(&h, &no_iat, "no iat").await;
 
     // Exactly our lifetime passes.

@@ -91,10 +91,10 @@ async fn backtests_need_a_token_the_right_method_and_a_sane_id() {
     let token = login(&h).await;
     assert_eq!(call(&h.ctx, post("/api/backtests", None, GOOG)).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(call(&h.ctx, get("/api/backtests/bt-1", None)).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        call(&h.ctx, get("/api/backtests", Some(&token))).await.status,
-        StatusCode::METHOD_NOT_ALLOWED
-    );
+    // `GET` lists the jobs (backtest_list.rs); anything but `GET` and `POST` is refused.
+    let a = call(&h.ctx, request(http::Method::PUT, "/api/backtests", Some(&token), GOOG)).await;
+    assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(a.headers[header::ALLOW], "GET, POST");
     assert_eq!(
         call(&h.ctx, post("/api/backtests/bt-1", Some(&token), "{}")).await.status,
         StatusCode::METHOD_NOT_ALLOWED
@@ -142,7 +142,7 @@ async fn the_remote_backend_carries_backtests_and_their_errors() {
     );
     let auth = mirai_web::Auth::new(USER, PASSWORD, SECRET.as_bytes()).expect("auth");
     let ctx = mirai_web::Ctx::new(auth, std::sync::Arc::new(remote));
-    let token = ctx.auth.login(USER, PASSWORD).expect("login").token;
+    let token = ctx.auth.login(USER, PASSWORD).await.expect("login").token;
     let body = serde_json::to_string(&window).expect("json");
     let a = call(&ctx, post("/api/backtests", Some(&token), &body)).await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);

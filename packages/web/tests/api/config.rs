@@ -14,10 +14,7 @@ fn from(vars: &[(&str, &str)]) -> Result<Ctx, mirai_web::ConfigError> {
 #[test]
 fn every_missing_setting_is_reported_at_once() {
     let err = from(&[]).expect_err("nothing set");
-    assert_eq!(
-        err.problems(),
-        ["JWT_SECRET is not set", "WEB_PASS is not set", "WORKER_SERVICE_TOKEN is not set"]
-    );
+    assert_eq!(err.problems(), ["JWT_SECRET is not set", "WORKER_SERVICE_TOKEN is not set"]);
 }
 
 #[test]
@@ -38,21 +35,21 @@ fn invalid_settings_are_reported_without_their_values() {
         assert!(!text.contains(secret), "{text}");
     }
 
-    let same = from(&[("JWT_SECRET", SECRET), ("WEB_PASS", PASSWORD), ("WORKER_SERVICE_TOKEN", SECRET)])
-        .expect_err("same secret twice");
+    let same =
+        from(&[("JWT_SECRET", SECRET), ("WORKER_SERVICE_TOKEN", SECRET)]).expect_err("same secret twice");
     assert_eq!(same.problems(), ["WORKER_SERVICE_TOKEN must differ from JWT_SECRET"]);
 }
 
 #[test]
 fn a_complete_configuration_builds_with_defaults() {
-    let ctx = from(&[
-        ("JWT_SECRET", SECRET),
-        ("WEB_USER", ""),
-        ("WEB_PASS", PASSWORD),
-        ("WORKER_SERVICE_TOKEN", SERVICE_TOKEN),
-    ])
-    .expect("valid");
-    assert_eq!(ctx.auth.username(), "admin");
+    // The users are the worker's: WEB_USER and WEB_PASS (its first admin's) are not read here.
+    let ctx =
+        from(&[("JWT_SECRET", SECRET), ("WEB_PASS", PASSWORD), ("WORKER_SERVICE_TOKEN", SERVICE_TOKEN)])
+            .expect("valid");
+    assert!(
+        ctx.auth.issue().is_err(),
+        "no single operator: tokens are issued at login, for the worker's users"
+    );
     assert_eq!(ctx.limiter.policy(), LoginPolicy::new(5, 15).expect("policy"));
     let dbg = format!("{ctx:?}");
     assert!(!dbg.contains(SECRET) && !dbg.contains(PASSWORD), "{dbg}");
@@ -60,7 +57,7 @@ fn a_complete_configuration_builds_with_defaults() {
 
 #[test]
 fn login_limits_are_read_and_checked_with_the_rest() {
-    let base = [("JWT_SECRET", SECRET), ("WEB_PASS", PASSWORD), ("WORKER_SERVICE_TOKEN", SERVICE_TOKEN)];
+    let base = [("JWT_SECRET", SECRET), ("WORKER_SERVICE_TOKEN", SERVICE_TOKEN)];
     let mut vars = base.to_vec();
     vars.extend([("LOGIN_MAX_FAILURES", "3"), ("LOGIN_LOCKOUT_MINUTES", "30")]);
     assert_eq!(from(&vars).expect("valid").limiter.policy(), LoginPolicy::new(3, 30).expect("policy"));
@@ -70,7 +67,6 @@ fn login_limits_are_read_and_checked_with_the_rest() {
         err.problems(),
         [
             "JWT_SECRET is not set",
-            "WEB_PASS is not set",
             "WORKER_SERVICE_TOKEN is not set",
             "LOGIN_MAX_FAILURES=\"five\" is not a whole number",
             "LOGIN_LOCKOUT_MINUTES must be between 1 and 1440",
@@ -81,12 +77,7 @@ fn login_limits_are_read_and_checked_with_the_rest() {
 #[test]
 fn a_worker_url_in_clear_beyond_this_machine_is_refused() {
     let with = |url: &str| {
-        from(&[
-            ("JWT_SECRET", SECRET),
-            ("WEB_PASS", PASSWORD),
-            ("WORKER_SERVICE_TOKEN", SERVICE_TOKEN),
-            ("WORKER_URL", url),
-        ])
+        from(&[("JWT_SECRET", SECRET), ("WORKER_SERVICE_TOKEN", SERVICE_TOKEN), ("WORKER_URL", url)])
     };
     for remote in ["http://worker.example.com:8080", "http://203.0.113.7:8080", "http://[2001:db8::7]:8080"] {
         let err = with(remote).expect_err(remote);

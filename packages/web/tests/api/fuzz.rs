@@ -96,10 +96,21 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-const POSTS: [&str; 4] =
-    ["/api/control", "/api/backtests", "/api/proposals/mi-p1-b/approve", "/api/proposals/mi-p2-s/reject"];
+const POSTS: [&str; 7] = [
+    "/api/control",
+    "/api/backtests",
+    "/api/proposals/mi-p1-b/approve",
+    "/api/proposals/mi-p2-s/reject",
+    "/api/live/approve",
+    "/api/live/revoke",
+    "/api/users",
+];
 
-const GETS: [&str; 9] = [
+const GETS: [&str; 18] = [
+    "/api/risk",
+    "/api/audit",
+    "/api/live",
+    "/api/users",
     "/api/trades",
     "/api/news/search",
     "/api/rationales/search",
@@ -108,6 +119,11 @@ const GETS: [&str; 9] = [
     "/api/backtests/bt-1/result",
     "/api/status",
     "/api/positions",
+    "/api/performance",
+    "/api/pnl",
+    "/api/round-trips",
+    "/api/decisions",
+    "/api/backtests",
     "/api/health",
 ];
 
@@ -153,21 +169,83 @@ fn request_bodies_never_break_the_router() {
     });
 }
 
+/// Field names the admin routes read, beside the others.
+const ADMIN_KEYS: [&str; 16] = [
+    "limits",
+    "max_order_notional",
+    "max_position_pct",
+    "max_total_exposure_pct",
+    "max_daily_loss_pct",
+    "max_trades_per_day",
+    "max_consecutive_losses",
+    "cooldown_ms",
+    "min_confidence",
+    "news_embargo_ms",
+    "password",
+    "confirm",
+    "override",
+    "role",
+    "name",
+    "by",
+];
+
+/// Bodies shaped like the admin routes': objects over their keys, one level of limits inside.
+fn admin_body() -> impl Strategy<Value = Vec<u8>> {
+    let inner = || {
+        prop::collection::vec((prop::sample::select(&ADMIN_KEYS[..]), json_value()), 0..12)
+            .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()))
+    };
+    prop_oneof![
+        body(),
+        inner().prop_map(|v| v.to_string().into_bytes()),
+        inner().prop_map(|v| serde_json::json!({ "limits": v }).to_string().into_bytes()),
+    ]
+}
+
+#[test]
+fn admin_bodies_never_break_the_router() {
+    let h = harness();
+    let rt = runtime();
+    let token = rt.block_on(login(&h));
+    let routes = [
+        (Method::PUT, "/api/risk"),
+        (Method::POST, "/api/users"),
+        (Method::PUT, "/api/users/carl"),
+        (Method::PUT, "/api/users/%C3%A9%2F"),
+        (Method::DELETE, "/api/users/admin"),
+        (Method::POST, "/api/live/revoke"),
+    ];
+    fuzz("admin bodies", (prop::sample::select(routes.to_vec()), admin_body()), |((method, path), bytes)| {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Bytes::from(bytes))
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let a = rt.block_on(call(&h.ctx, req));
+        check(path, &a)
+    });
+}
+
+/// The query parameters the routes read, plus one they do not and a blank one.
+const PARAMS: [&str; 13] =
+    ["limit", "q", "symbol", "since", "until", "from", "to", "status", "cursor", "step", "kind", "k", ""];
+
+/// Values some route reads, and escapes that are not UTF-8.
+const VALUES: [&str; 10] =
+    ["PENDING", "expired", "BTCUSDT", "1e3", "%00", "%FF%FE", "%E2%82%AC", "1m", "30s", "refused"];
+
 /// Query strings: `key=value` pairs over the keys the routes read (and others), with values
 /// that are numbers, times, garbage, stray `%` escapes and encoded non-ASCII.
 fn query() -> impl Strategy<Value = String> {
-    let key = prop_oneof![
-        prop::sample::select(&["limit", "q", "symbol", "since", "until", "status", "cursor", "k", ""][..])
-            .prop_map(str::to_owned),
-        "[a-z%]{1,6}",
-    ];
+    let key = prop_oneof![prop::sample::select(&PARAMS[..]).prop_map(str::to_owned), "[a-z%]{1,6}",];
     let value = prop_oneof![
         "-?[0-9]{0,25}",
         "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z?",
         "[A-Za-z0-9._~!$'()*+,;:@/?-]{0,40}",
         "(%[0-9A-Fa-f]{2}|%[g-z]?|[a-z+]){0,30}",
-        prop::sample::select(&["PENDING", "expired", "BTCUSDT", "1e3", "%00", "%FF%FE", "%E2%82%AC"][..])
-            .prop_map(str::to_owned),
+        prop::sample::select(&VALUES[..]).prop_map(str::to_owned),
     ];
     prop::collection::vec((key, prop::option::of(value)), 0..6).prop_map(|pairs| {
         pairs
@@ -188,7 +266,19 @@ fn path() -> impl Strategy<Value = String> {
         prop::collection::vec(
             prop_oneof![
                 prop::sample::select(
-                    &["api", "backtests", "proposals", "result", "approve", "..", "%2e%2e", ""][..]
+                    &[
+                        "api",
+                        "backtests",
+                        "proposals",
+                        "result",
+                        "approve",
+                        "..",
+                        "%2e%2e",
+                        "",
+                        "users",
+                        "live",
+                        "audit"
+                    ][..]
                 )
                 .prop_map(str::to_owned),
                 "[A-Za-z0-9._~%-]{0,40}",

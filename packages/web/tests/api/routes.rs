@@ -267,6 +267,42 @@ async fn a_search_whose_vector_store_is_down_says_so() {
     assert_eq!(a.text, format!(r#"{{"error":"{said}","code":"dependency_unavailable"}}"#));
 }
 
+/// The dashboard as a browser loads it: the page, then each script it names and each module
+/// those import, through the router (every one served, as JavaScript, with no token). The page's
+/// HTML, then every script's text.
+pub(crate) async fn dashboard_as_loaded(ctx: &mirai_web::Ctx) -> (String, String) {
+    let page = call(ctx, get("/", None)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let mut queue: Vec<String> = page
+        .text
+        .match_indices(" src=\"")
+        .map(|(i, _)| {
+            let rest = &page.text[i + " src=\"".len()..];
+            rest[..rest.find('"').unwrap_or(0)].to_owned()
+        })
+        .collect();
+    let (mut seen, mut scripts) = (Vec::new(), String::new());
+    while let Some(path) = queue.pop() {
+        if seen.contains(&path) {
+            continue;
+        }
+        let a = call(ctx, get(&path, None)).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        assert_eq!(a.headers[header::CONTENT_TYPE], "text/javascript; charset=utf-8", "{path}");
+        assert_eq!(a.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        if path.starts_with("/static/js/") {
+            for (i, _) in a.text.match_indices("from \"./") {
+                let rest = &a.text[i + "from \"./".len()..];
+                queue.push(format!("/static/js/{}", &rest[..rest.find('"').unwrap_or(0)]));
+            }
+            scripts.push_str(&a.text);
+        }
+        seen.push(path);
+    }
+    assert!(seen.len() >= 8, "{seen:?}");
+    (page.text, scripts)
+}
+
 #[tokio::test]
 async fn the_dashboard_is_served_with_a_strict_csp() {
     let h = harness();
@@ -278,23 +314,31 @@ async fn the_dashboard_is_served_with_a_strict_csp() {
         assert_eq!(a.headers[header::X_FRAME_OPTIONS], "DENY");
         let csp = a.headers[header::CONTENT_SECURITY_POLICY].to_str().expect("ascii");
         assert_eq!(csp, mirai_web::content_security_policy());
-        assert!(csp.starts_with("default-src 'none'; script-src 'sha256-"));
+        assert!(csp.starts_with("default-src 'none'; script-src 'self'; style-src 'self';"));
         assert!(csp.contains("connect-src 'self'") && csp.contains("frame-ancestors 'none'"));
         assert!(a.text.contains("KILL SWITCH"));
         assert_eq!(a.text, mirai_web::DASHBOARD_HTML);
     }
+    // Its styles and scripts come from this origin, with no token, under the page's CSP.
+    let css = call(&h.ctx, get("/static/app.css", None)).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(css.headers[header::CONTENT_TYPE], "text/css; charset=utf-8");
+    let (_, scripts) = dashboard_as_loaded(&h.ctx).await;
+    assert!(scripts.contains("performance.mark(\"mirai:first-chart\")"));
+    assert_eq!(call(&h.ctx, get("/static/js/nope.js", None)).await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn the_dashboard_shows_the_advisors_day_and_each_decisions_advisor_as_text() {
     let h = harness();
-    let html = call(&h.ctx, get("/", None)).await.text;
+    let (html, js) = dashboard_as_loaded(&h.ctx).await;
     // The Advisor panel reads what `/api/status` `advisor` carries.
+    for needle in
+        [r#"id="advisor-panel""#, r#"id="advisor-fallbacks""#, r#"id="advisor-cost""#, r#"id="advisor-last""#]
+    {
+        assert!(html.contains(needle), "the dashboard lacks {needle}");
+    }
     for needle in [
-        r#"id="advisor-panel""#,
-        r#"id="advisor-fallbacks""#,
-        r#"id="advisor-cost""#,
-        r#"id="advisor-last""#,
         "renderAdvisor(s.advisor)",
         "a.fallbacks_by_cause",
         "a.budget_closed_reason",
@@ -302,14 +346,14 @@ async fn the_dashboard_shows_the_advisors_day_and_each_decisions_advisor_as_text
         "a.tokens_in",
         // A decision that fell back says so, with the reason; a model's names it.
         r#""fallback: ""#,
-        "appendAdvice(rationale, p.advisor, p.confidence)",
+        "appendAdvice(frag, p.advisor, p.confidence)",
     ] {
-        assert!(html.contains(needle), "the dashboard lacks {needle}");
+        assert!(js.contains(needle), "the dashboard's scripts lack {needle}");
     }
     // Reasons quote servers and models: they only ever go in as text.
-    assert!(html.contains("div.textContent = label"));
+    assert!(js.contains("div.textContent = label"));
     for banned in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"] {
-        assert!(!html.contains(banned), "the dashboard contains {banned}");
+        assert!(!html.contains(banned) && !js.contains(banned), "the dashboard contains {banned}");
     }
 }
 

@@ -82,6 +82,7 @@ async fn the_web_tier_searches_through_a_remote_worker() {
         ctx,
         backend: backend.clone(),
         clock: std::sync::Arc::new(TestClock::new(mirai_core::Timestamp::from_millis(T0))),
+        users: Arc::new(mirai_web::MemoryUsers::new()),
     };
     let token = login(&h).await;
 

@@ -84,6 +84,7 @@ async fn a_trading_worker_is_scraped_with_the_service_token_and_counts_what_the_
     for stream in ["market", "user_data"] {
         assert!(m.count("mirai_stream_reconnects_total", &[("stream", stream)]).is_some(), "{stream}");
     }
+    assert!(m.count("mirai_candles_unrecorded_total", &[]).is_some());
     assert!(m.value("mirai_equity", &[]).is_some_and(|e| e > 0.0));
     assert_eq!(m.types.get("mirai_http_request_duration_seconds").map(String::as_str), Some("histogram"));
     // The refused scrapes above were counted, under the route and their status.

@@ -2,8 +2,8 @@
 //! lower confidence and shrink, the gates still judge, exits never wait.
 
 use mirai_core::{
-    Action, AdviceSource, Candle, Citation, Confidence, Decimal, ExternalAdvice, ManualClock, MarketEvent,
-    ModelAdvice, RefusalReason, RiskLimits, Symbol,
+    Action, AdviceSource, CallUsage, Candle, Citation, Confidence, Decimal, ExternalAdvice, ManualClock,
+    MarketEvent, ModelAdvice, RefusalReason, RiskLimits, Symbol,
 };
 use proptest::prelude::*;
 use rust_decimal_macros::dec;
@@ -47,8 +47,12 @@ fn model(enter: bool, confidence: Decimal, size_fraction: Decimal) -> ExternalAd
         citations: vec![Citation::titled("ETF inflows", None)],
         model: "sim-follow".into(),
         prompt_hash: "ab".repeat(32),
+        usage: Some(USAGE),
     })
 }
+
+const USAGE: CallUsage =
+    CallUsage { tokens_in: 812, tokens_out: 64, cost_usd: Decimal::ZERO, latency_ms: 930 };
 
 fn rules_order_qty() -> Decimal {
     let mut e = engine(RiskLimits::default(), false);
@@ -77,6 +81,7 @@ fn an_entry_waits_for_advice_and_a_halved_size_halves_the_order() {
     assert_eq!(o.decision.size_fraction, dec!(0.05));
     assert_eq!(o.decision.rationale, "ETF inflows");
     assert!(matches!(o.decision.advisor, AdviceSource::Model(ref m) if m.model == "sim-follow"));
+    assert_eq!(o.decision.advisor.usage(), Some(&USAGE), "the call's usage stays with the decision");
     assert!(!e.awaits_advice(btc()));
     assert!(e.on_advice(btc(), model(true, dec!(0.9), dec!(1))).is_none(), "nothing waits any more");
 }
@@ -92,12 +97,17 @@ fn a_declined_entry_holds_and_a_fallback_decides_by_the_rules_with_its_reason() 
     let mut e = engine(RiskLimits::default(), true);
     feed(&mut e, &UP, 0);
     let reason = "timeout after 8000 ms".to_owned();
-    let fallback =
-        ExternalAdvice::Fallback { model: "gpt".into(), reason: reason.clone(), prompt_hash: None };
+    let usage = CallUsage { latency_ms: 8_003, ..CallUsage::default() };
+    let fallback = ExternalAdvice::Fallback {
+        model: "gpt".into(),
+        reason: reason.clone(),
+        prompt_hash: None,
+        usage: Some(usage),
+    };
     let o = e.on_advice(btc(), fallback).expect("decided");
     assert_eq!(o.order.unwrap().unwrap().inner().qty.get(), rules_order_qty());
     assert!(o.decision.rationale.contains("crossed above"), "the rules' rationale");
-    assert_eq!(o.decision.advisor, AdviceSource::fallback("gpt".into(), reason, None));
+    assert_eq!(o.decision.advisor, AdviceSource::fallback("gpt".into(), reason, None, Some(usage)));
 }
 
 #[test]
