@@ -29,7 +29,7 @@ python3 -c "import json; d=json.load(open('$work/mirai.json')); print('  mirai: 
 
 # Parameter sweeps: the 100-combination grid (75 pairs with fast < slow) and the 10,000 one
 # (4,950 pairs), Mirai's whole process against vectorbt's sweep of the same pairs on the same file.
-# vectorbt's 10,000 grid takes about half an hour: QUICK=1 leaves it out.
+# vectorbt's 10,000 grid takes about ten minutes on an idle machine: QUICK=1 leaves it out.
 echo "== parameter sweeps, SMA cross, next-open fills (pairs with fast < slow)"
 for grid in "5..50:5 10..100:10" "1..100 1..100"; do
   set -- $grid

@@ -1,4 +1,4 @@
-/* One cold start of a Vercel function binary (api/*.rs, release), for hyperfine: exec the binary
+/* One cold start of a Vercel function binary (a bin of api/, release), for hyperfine: exec the binary
  * with VERCEL_DEV_PORT set (vercel_runtime then serves plain HTTP on 127.0.0.1:PORT, the listener
  * Vercel announces over IPC), connect as soon as it listens, send one GET, read the whole answer,
  * kill the process. Prints the status line and exec-to-answer in ms; exits 1 unless the answer

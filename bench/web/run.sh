@@ -2,7 +2,8 @@
 # The web tier's benchmarks (docs/benchmarks.md, "Web tier: /api/status and the functions' cold
 # start"): GET /api/status with a valid token on the local server (release) under wrk, 64
 # connections; then a Vercel function binary's cold start, exec to first answer.
-# Needs wrk and hyperfine (Debian: apt-get install -y wrk hyperfine). Not part of the tests.
+# Needs wrk, hyperfine and a C compiler (Debian: apt-get install -y wrk hyperfine). Not part of
+# the tests.
 #
 #   bench/web/run.sh            # 15 s of wrk, 30 cold starts per function
 #   DURATION=30s RUNS=50 bench/web/run.sh
@@ -40,8 +41,7 @@ echo "== wrk -t2 -c64 -d$DURATION GET /api/status (local server, release)"
 wrk -t2 -c64 -d"$DURATION" --latency -s bench/web/status.lua "http://127.0.0.1:$PORT/api/status" | tail -1
 
 echo "== cold start, exec to first answer (vercel_runtime's local listener)"
-python3 bench/web/cold_start.py target/release/api-health /api/health "$RUNS"
-python3 bench/web/cold_start.py target/release/api-status /api/status "$RUNS" "$TOKEN"
+cc -O2 -o "$work/coldstart" bench/web/coldstart.c
 hyperfine -N --warmup 3 --runs "$RUNS" \
-  "python3 bench/web/cold_start.py --once target/release/api-health /api/health" \
-  "python3 bench/web/cold_start.py --noop"
+  "$work/coldstart target/release/api-health 18401 /api/health" \
+  "$work/coldstart target/release/api-status 18402 /api/status $TOKEN"

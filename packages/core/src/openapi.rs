@@ -63,7 +63,16 @@ schema!(
         .examples([1_700_000_000_000_i64])
         .into()
 );
-schema!(Symbol, "Symbol", text("A trading pair as the exchange names it.", "BTCUSDT"));
+schema!(
+    Symbol,
+    "Symbol",
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("A trading pair as the exchange names it: 1 to 20 letters and digits."))
+        .pattern(Some("^[A-Za-z0-9]{1,20}$"))
+        .examples(["BTCUSDT"])
+        .into()
+);
 schema!(
     DecisionId,
     "DecisionId",

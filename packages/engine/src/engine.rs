@@ -265,10 +265,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     ) -> Option<Outcome> {
         let idx = slot.0;
         debug_assert_eq!(self.slots[idx].symbol, c.symbol, "a slot index of another symbol");
-        let entry = match self.slots[idx].entry {
-            Some(entry) => entry,
-            None => self.first_price(idx),
-        };
+        let Some(entry) = self.slots[idx].entry else { return self.on_first_price(idx, c, strategy) };
         self.portfolio.mark_at(entry, c.close);
         if c.closed {
             self.on_closed_candle(c, idx, strategy)
@@ -278,13 +275,18 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         }
     }
 
-    /// The symbol's first price: its portfolio position is made (flat, unmarked), and the
+    /// The symbol's first price: its portfolio position is made (flat, unmarked), then the
     /// candle goes on as any other.
     #[cold]
-    fn first_price(&mut self, idx: usize) -> usize {
+    fn on_first_price(
+        &mut self,
+        idx: usize,
+        c: &Candle,
+        strategy: impl FnOnce(&mut AnyStrategy, &Candle, Option<Action>) -> Option<Signal>,
+    ) -> Option<Outcome> {
         let e = self.portfolio.index(self.slots[idx].symbol);
         self.slots[idx].entry = Some(e);
-        e
+        self.on_candle_with(SlotIndex(idx), c, strategy)
     }
 
     #[inline(always)]

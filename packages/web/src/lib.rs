@@ -32,8 +32,9 @@ pub use routes::{
     undocumented_routes,
 };
 pub use views::{
-    AuditEntryView, AuditPage, AuditQuery, LIVE_CONFIRMATION, LiveApprovalView, LiveApproveRequest, NewUser,
-    RiskLimitsView, RiskSource, UserUpdate, UserView, check_password, check_risk_limits, parse_risk_limits,
+    AuditEntryView, AuditPage, AuditQuery, LIVE_CONFIRMATION, LiveApprovalView, LiveApproveRequest,
+    MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, NewUser, RiskLimitsView, RiskSource, UserUpdate, UserView,
+    check_password, check_risk_limits, parse_risk_limits,
 };
 pub use views::{
     BacktestJobView, BacktestMetricsView, BacktestRequest, BacktestResultView, BacktestSummaryView,

@@ -120,7 +120,14 @@ pub fn run_checks(
     });
     if purpose == Purpose::Report {
         checks.push(match store.as_ref().map(LocalStore::live_approval) {
-            Ok(Ok(Some(a))) => Check::pass(APPROVAL, format!("by {} at {}", a.approved_by, a.approved_at)),
+            Ok(Ok(Some(a))) if a.in_force(now) => Check::pass(
+                APPROVAL,
+                format!("by {} at {}, until {}", a.approved_by, a.approved_at, a.expires_at()),
+            ),
+            Ok(Ok(Some(a))) => Check::fail(
+                APPROVAL,
+                format!("the approval by {} expired at {}: approve again", a.approved_by, a.expires_at()),
+            ),
             Ok(Ok(None)) => Check::fail(APPROVAL, "none recorded: `mirai live approve --by NAME`"),
             Ok(Err(e)) => Check::fail(APPROVAL, e.to_string()),
             Err(e) => Check::fail(APPROVAL, e.clone()),

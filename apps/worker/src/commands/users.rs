@@ -11,15 +11,10 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use mirai_core::{Clock as _, Role, SystemClock, Timestamp};
 use mirai_store_local::{LocalStore, StoreError, StoredUser, UserChange};
-use mirai_web::{PasswordHash, check_username};
+use mirai_web::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordHash, check_username};
 
 use super::data_dir::{data_dir, open_existing};
 use super::{Failure, failure::print};
-
-/// The shortest password accepted, as for `WEB_PASS`.
-pub const MIN_PASSWORD_CHARS: usize = 8;
-/// The longest: the login route accepts no longer.
-pub const MAX_PASSWORD_CHARS: usize = 1024;
 
 #[derive(Debug, Clone, Args)]
 pub struct UsersArgs {

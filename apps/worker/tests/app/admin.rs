@@ -450,3 +450,97 @@ async fn admins_manage_users_in_the_store_the_cli_uses() {
     }
     app.stop().await;
 }
+
+/// The serverless tier, as on Vercel: a web `Ctx` with no users of its own, every admin route
+/// reaching this worker through its control API (service token), the acting user named to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_serverless_tier_reaches_the_admin_routes_through_the_control_api() {
+    const SERVICE: &str = "svc-token-for-the-admin-routes-test-0123456789";
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let app = spawn_with(dir.path(), &[("WORKER_SERVICE_TOKEN", SERVICE)]).await;
+    let vars: std::collections::HashMap<&str, String> = [
+        ("JWT_SECRET", "the-serverless-tier-own-jwt-secret-0123456789".to_owned()),
+        ("WORKER_URL", app.base.clone()),
+        ("WORKER_SERVICE_TOKEN", SERVICE.to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    let ctx = mirai_web::Ctx::from_vars(|k| vars.get(k).cloned()).unwrap_or_else(|e| panic!("{e}"));
+    let call = |method: http::Method, path: &str, token: Option<&str>, body: Option<Value>| {
+        let mut b = http::Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            b = b.header(http::header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if body.is_some() {
+            b = b.header(http::header::CONTENT_TYPE, "application/json");
+        }
+        let bytes = body.map(|v| v.to_string()).unwrap_or_default();
+        let req = b.body(bytes::Bytes::from(bytes)).unwrap_or_else(|e| panic!("{e}"));
+        let ctx = &ctx;
+        async move {
+            let resp = mirai_web::handle(ctx, req).await;
+            let body = serde_json::from_slice(resp.body()).unwrap_or(Value::Null);
+            (resp.status().as_u16(), body)
+        }
+    };
+    let (status, login) = call(
+        http::Method::POST,
+        "/api/auth/login",
+        None,
+        Some(json!({ "username": "admin", "password": PASSWORD })),
+    )
+    .await;
+    assert_eq!(status, 200, "{login}");
+    let tok = login["token"].as_str().unwrap_or_else(|| panic!("{login}")).to_owned();
+    let t = Some(tok.as_str());
+
+    let (status, risk) = call(http::Method::GET, "/api/risk", t, None).await;
+    assert_eq!((status, risk["source"].as_str()), (200, Some("configuration")), "{risk}");
+    let mut limits = risk["limits"].clone();
+    limits["max_trades_per_day"] = json!(7);
+    let (status, set) = call(http::Method::PUT, "/api/risk", t, Some(json!({ "limits": limits }))).await;
+    assert_eq!((status, set["updated_by"].as_str()), (200, Some("admin")), "{set}");
+    let kept =
+        app.running.store.risk_limits().unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("kept"));
+    assert_eq!((kept.limits.max_trades_per_day, kept.set_by.as_str()), (7, "admin"));
+
+    let (status, page) = call(http::Method::GET, "/api/audit?limit=2", t, None).await;
+    assert_eq!((status, page["verified"].as_bool()), (200, Some(true)), "{page}");
+    assert_eq!(page["entries"].as_array().map(Vec::len), Some(2));
+
+    let confirm = mirai_web::LIVE_CONFIRMATION;
+    let (status, _) = call(
+        http::Method::POST,
+        "/api/live/approve",
+        t,
+        Some(json!({ "password": "wrong", "confirm": confirm })),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(app.running.store.live_approval().unwrap_or_else(|e| panic!("{e}")), None);
+    let body = json!({ "password": PASSWORD, "confirm": confirm, "override": "serverless rehearsal" });
+    let (status, live) = call(http::Method::POST, "/api/live/approve", t, Some(body)).await;
+    assert_eq!((status, live["approved_by"].as_str()), (200, Some("admin")), "{live}");
+    let (status, live) = call(http::Method::POST, "/api/live/revoke", t, None).await;
+    assert_eq!((status, live["approved"].as_bool()), (200, Some(false)), "{live}");
+
+    let new = json!({ "name": "sid", "role": "viewer", "password": "sid-password-1" });
+    assert_eq!(call(http::Method::POST, "/api/users", t, Some(new)).await.0, 201);
+    let (status, sid) = call(http::Method::PUT, "/api/users/sid", t, Some(json!({ "role": "trader" }))).await;
+    assert_eq!((status, sid["role"].as_str()), (200, Some("trader")), "{sid}");
+    assert_eq!(call(http::Method::DELETE, "/api/users/sid", t, None).await.0, 200);
+    let (status, refused) = call(http::Method::DELETE, "/api/users/admin", t, None).await;
+    assert_eq!(status, 409, "{refused}");
+    let actors: Vec<String> = app
+        .running
+        .store
+        .audit(100_000)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| ["user", "live_approval", "risk_limits"].contains(&e.kind.as_str()))
+        .filter(|e| e.payload["via"] != "start")
+        .map(|e| e.actor)
+        .collect();
+    assert!(actors.len() >= 6 && actors.iter().all(|a| a == "admin"), "{actors:?}");
+    app.stop().await;
+}

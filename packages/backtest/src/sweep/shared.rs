@@ -7,7 +7,9 @@
 //! waits for the next open, and the first and last bars. The bars in between are recorded by
 //! the equity tracker in stretches ([`Backtest::pass_quiet`]). Buys that the engine would refuse
 //! for their size (a drained account) are counted as that refusal without building the
-//! decision ([`Backtest::count_refused_buy`]). The reports are the unshared path's, to the bit:
+//! decision ([`Backtest::refuses_buy_for_size`]). The combinations go through the series in
+//! groups, a block of bars at a time, so each block is read from memory once per group. The
+//! reports are the unshared path's, to the bit:
 //! the sums and their comparison are exact integers, as the strategy's are, and the signals the
 //! engine decides are built by the strategy's own code (`SmaCross::signal_from_sums`).
 //!

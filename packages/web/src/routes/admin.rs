@@ -19,8 +19,8 @@ use crate::plumbing::query::parse_query;
 use crate::plumbing::request::json_body;
 use crate::plumbing::response::json;
 use crate::views::{
-    AuditQuery, LIVE_CONFIRMATION, LiveApproveRequest, MAX_OVERRIDE_CHARS, NewUser, UserUpdate,
-    check_password, parse_risk_limits,
+    AuditQuery, LIVE_CONFIRMATION, LiveApproveRequest, MAX_OVERRIDE_CHARS, MAX_PASSWORD_CHARS, NewUser,
+    UserUpdate, check_password, parse_risk_limits,
 };
 
 pub(crate) const USERS: &str = "/api/users";
@@ -97,8 +97,12 @@ fn check_approval(body: &ApproveBody) -> ApiResult<Option<String>> {
     let mut fields = Vec::new();
     match body.password.as_deref() {
         None | Some("") => fields.push(field("password", "required", "give your password again")),
-        Some(p) if p.chars().count() > 1024 => {
-            fields.push(field("password", "length", "must be at most 1024 characters"));
+        Some(p) if p.chars().count() > MAX_PASSWORD_CHARS => {
+            fields.push(field(
+                "password",
+                "length",
+                format!("must be at most {MAX_PASSWORD_CHARS} characters"),
+            ));
         }
         Some(_) => {}
     }

@@ -25,10 +25,13 @@ pub(super) struct DecisionsParams {
     #[param(value_type = Option<crate::views::DecisionKind>)]
     kind: Option<String>,
     /// Only this symbol's decisions (`BTCUSDT`).
+    #[param(pattern = r"^[A-Za-z0-9]{1,20}$")]
     symbol: Option<String>,
     /// How many items at most (1 to 500; 100 when not given).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
     /// The `next` of the previous page: the page after it.
+    #[param(pattern = r"^-?[0-9]+\.([0-9a-f]{2})*$")]
     cursor: Option<String>,
 }
 

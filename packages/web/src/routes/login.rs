@@ -20,8 +20,10 @@ use crate::plumbing::validation::validate;
 #[serde(deny_unknown_fields)]
 pub(super) struct LoginRequest {
     #[validate(length(min = 1, max = 128, message = "must be 1 to 128 characters"))]
+    #[schema(min_length = 1, max_length = 128)]
     username: String,
     #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters"))]
+    #[schema(min_length = 1, max_length = 1024)]
     password: String,
 }
 

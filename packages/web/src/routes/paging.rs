@@ -13,8 +13,10 @@ use crate::views::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageCursor};
 #[into_params(parameter_in = Query)]
 pub(crate) struct PageParams {
     /// How many items at most (1 to 500; 100 when not given).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub(crate) limit: Option<String>,
     /// The `next` of the previous page: the page after it.
+    #[param(pattern = r"^-?[0-9]+\.([0-9a-f]{2})*$")]
     pub(crate) cursor: Option<String>,
 }
 

@@ -25,10 +25,13 @@ use crate::views::{PnlQuery, PnlStep};
 #[into_params(parameter_in = Query)]
 pub(super) struct PnlParams {
     /// A time: milliseconds since the epoch, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+    #[param(pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?)$")]
     from: Option<String>,
     /// A time: milliseconds since the epoch, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+    #[param(pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?)$")]
     to: Option<String>,
     /// One point per step: `1m`, `5m`, `1h`, `1d`, … (the worker's snapshot step when not given).
+    #[param(pattern = r"^[1-9][0-9]{0,8}[smhd]$")]
     step: Option<String>,
 }
 

@@ -29,6 +29,7 @@ pub(super) struct ProposalsQuery {
     status: Option<ProposalStatus>,
     /// How many at most, newest first (1 to 200).
     #[serde(default = "default_limit")]
+    #[param(minimum = 1, maximum = 200)]
     #[validate(range(min = 1, max = MAX_LIMIT, message = "must be from 1 to 200"))]
     limit: u32,
 }

@@ -21,14 +21,19 @@ use crate::views::RoundTripsQuery;
 #[into_params(parameter_in = Query)]
 pub(super) struct RoundTripsParams {
     /// Only this symbol's round trips (`BTCUSDT`).
+    #[param(pattern = r"^[A-Za-z0-9]{1,20}$")]
     symbol: Option<String>,
     /// A time: milliseconds since the epoch, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+    #[param(pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?)$")]
     from: Option<String>,
     /// A time: milliseconds since the epoch, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+    #[param(pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?)$")]
     to: Option<String>,
     /// How many items at most (1 to 500; 100 when not given).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
     /// The `next` of the previous page: the page after it.
+    #[param(pattern = r"^-?[0-9]+\.([0-9a-f]{2})*$")]
     cursor: Option<String>,
 }
 

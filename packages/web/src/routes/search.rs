@@ -32,17 +32,19 @@ pub(crate) enum Corpus {
 pub(super) struct SearchQuery {
     /// What to look for, in words (1 to 1000 characters).
     #[serde(default)]
+    #[param(required = true, min_length = 1, max_length = 1000, pattern = r"\S")]
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters (not blank)"))]
     q: String,
     symbol: Option<Symbol>,
     /// A time: milliseconds since the epoch, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (UTC).
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?)$")]
     since: Option<QueryTime>,
     /// A time: milliseconds since the epoch, `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (UTC).
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = r"^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?)$")]
     until: Option<QueryTime>,
     /// How many hits at most (1 to 50).
     #[serde(default = "default_limit")]
+    #[param(minimum = 1, maximum = 50)]
     #[validate(range(min = 1, max = MAX_SEARCH_LIMIT, message = "must be from 1 to 50"))]
     limit: u32,
 }

@@ -21,6 +21,7 @@ pub(crate) const MAX_LIMIT: u32 = 500;
 pub(super) struct TradesQuery {
     /// How many fills, newest first (1 to 500; 50 when not given).
     #[serde(default = "default_limit")]
+    #[param(minimum = 1, maximum = 500)]
     #[validate(range(min = 1, max = MAX_LIMIT, message = "must be from 1 to 500"))]
     limit: u32,
 }
