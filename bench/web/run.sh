@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The web tier's benchmarks (docs/benchmarks.md, "Web tier: /api/status and the functions' cold
 # start"): GET /api/status with a valid token on the local server (release) under wrk, 64
-# connections; then a Vercel function binary's cold start, exec to first answer.
+# connections; then a Vercel function binary's cold start, exec to first answer, and the AWS
+# Lambda binary's (bench/web/lambda_coldstart.py plays Lambda's Runtime API).
 # Needs wrk, hyperfine and a C compiler (Debian: apt-get install -y wrk hyperfine). Not part of
 # the tests.
 #
@@ -15,7 +16,7 @@ RUNS=${RUNS:-30}
 work=$(mktemp -d)
 
 cargo build --release -q -p mirai-worker --bin mirai
-cargo build --release -q --bin api-health --bin api-status
+cargo build --release -q --bin api-health --bin api-status --bin mirai-lambda
 
 export JWT_SECRET="bench-jwt-secret-0123456789abcdef0123456789"
 export WORKER_SERVICE_TOKEN="bench-service-token-0123456789abcdef012345"
@@ -45,3 +46,7 @@ cc -O2 -o "$work/coldstart" bench/web/coldstart.c
 hyperfine -N --warmup 3 --runs "$RUNS" \
   "$work/coldstart target/release/api-health 18401 /api/health" \
   "$work/coldstart target/release/api-status 18402 /api/status $TOKEN"
+
+echo "== cold start of the AWS Lambda binary, exec to first answer (a local Runtime API)"
+python3 bench/web/lambda_coldstart.py target/release/mirai-lambda /api/health "$RUNS"
+python3 bench/web/lambda_coldstart.py target/release/mirai-lambda /api/status "$RUNS" "$TOKEN"

@@ -9,14 +9,18 @@ use crate::Confidence;
 /// The limits the pre-trade gates enforce. Percentages are fractions of current equity.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RiskLimits {
     /// The largest notional a single order may have, in the quote currency.
     pub max_order_notional: Amount,
     /// The largest holding in one symbol, as a fraction of equity (0.10 = 10 %).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub max_position_pct: Decimal,
     /// The largest sum of all holdings, as a fraction of equity.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub max_total_exposure_pct: Decimal,
     /// New buys stop once today's loss reaches this fraction of the day's starting equity.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub max_daily_loss_pct: Decimal,
     pub max_trades_per_day: u32,
     /// After this many losing round trips in a row, buying pauses for `cooldown_ms`.

@@ -10,12 +10,12 @@ use http::{Request, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::paging::{PageParams, finish, read_limit};
+use super::paging::{finish, read_limit};
 use crate::auth::{AuthError, Session, Verdict, check_username, client_addr, sanitize_username};
 use crate::backend::{Backend, BackendError};
 use crate::ctx::Ctx;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::plumbing::query::parse_query;
+use crate::plumbing::query::{QueryParams, parse_query};
 use crate::plumbing::request::json_body;
 use crate::plumbing::response::json;
 use crate::views::{
@@ -50,10 +50,28 @@ pub(crate) async fn set_risk(
 
 // ---- Audit log ------------------------------------------------------------------------------
 
+/// `GET /api/audit`'s parameters: a page's, with the audit log's own cursor (an entry's seq).
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AuditParams {
+    /// How many entries at most (1 to 500; 100 when not given).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    limit: Option<String>,
+    /// The `next` of the previous page: the entries older than it.
+    #[param(pattern = r"^[0-9]{1,19}$")]
+    cursor: Option<String>,
+}
+
+impl QueryParams for AuditParams {
+    fn expects(_: &str) -> &'static str {
+        "cannot be read"
+    }
+}
+
 /// `limit` (1 to 500, 100 when not given) and `cursor` (the `next` of the page before: a seq),
 /// each bad value a 422 naming it.
 pub(crate) fn parse_audit_query(query: Option<&str>) -> ApiResult<AuditQuery> {
-    let q: PageParams = parse_query(query)?;
+    let q: AuditParams = parse_query(query)?;
     let mut fields = Vec::new();
     let limit = read_limit(q.limit, &mut fields);
     let before = q.cursor.and_then(|c| match c.trim().parse::<u64>() {
@@ -81,13 +99,18 @@ pub(crate) async fn live(backend: &dyn Backend) -> ApiResult<Response<Bytes>> {
 /// `POST /api/live/approve`: the user's password again, and `confirm` typed as
 /// [`LIVE_CONFIRMATION`]; `override` with a reason when the pre-flight checks fail (as `mirai
 /// live approve --override`). No `Debug`: it holds a password.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ApproveBody {
+pub(crate) struct ApproveBody {
+    /// The approving admin's password, again.
     #[serde(default)]
+    #[schema(value_type = String, format = Password)]
     password: Option<String>,
+    /// Typed by the person approving: `APPROVE LIVE TRADING`.
     #[serde(default)]
+    #[schema(value_type = String, example = "APPROVE LIVE TRADING")]
     confirm: Option<String>,
+    /// Why the pre-flight checks are overridden, when they fail (at most 500 characters).
     #[serde(default, rename = "override")]
     override_reason: Option<String>,
 }

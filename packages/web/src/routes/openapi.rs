@@ -24,14 +24,18 @@ use utoipa::openapi::{
 };
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
-use super::{control, decisions, login, paging, performance, pnl, proposals, round_trips, search, trades};
+use super::{
+    admin, control, decisions, login, paging, performance, pnl, proposals, round_trips, search, trades,
+};
 use crate::auth::{IssuedToken, Role, Session};
 use crate::error::FieldError;
 use crate::plumbing::response::with_body;
+use mirai_core::RiskLimits;
+
 use crate::views::{
-    BacktestJobView, BacktestRequest, BacktestResultView, BacktestsPage, DecisionsPage, PageCursor,
-    PerformanceView, PnlStep, PnlView, PositionView, ProposalView, RoundTripsPage, SearchHitView, StatusView,
-    TradeView,
+    AuditPage, BacktestJobView, BacktestRequest, BacktestResultView, BacktestsPage, DecisionsPage,
+    LiveApprovalView, NewUser, PageCursor, PerformanceView, PnlStep, PnlView, PositionView, ProposalView,
+    RiskLimitsView, RoundTripsPage, SearchHitView, StatusView, TradeView, UserUpdate, UserView,
 };
 
 /// A page's `next`: an opaque token to send back as `cursor`.
@@ -312,29 +316,87 @@ fn doc_of(method: &str, template: &str, s: &mut Schemas) -> Option<Doc> {
                 json_ok(s.of::<ProposalView>()),
             )
         },
-        // The admin's routes (their bodies' and answers' schemas are still to be described).
-        ("GET", "/api/risk") => doc("The risk limits in force", "admin", vec![], None, json_any()),
-        ("PUT", "/api/risk") => {
-            doc("Change the risk limits (audited)", "admin", vec![], Some(object()), json_any())
-        }
-        ("GET", "/api/audit") => doc("The hash-chained audit log", "admin", vec![], None, json_any()),
-        ("GET", "/api/live") => doc("The live-trading approval", "admin", vec![], None, json_any()),
-        ("POST", "/api/live/approve") => {
-            doc("Approve live trading (audited)", "admin", vec![], Some(object()), json_any())
-        }
-        ("POST", "/api/live/revoke") => {
-            doc("Revoke live trading (audited)", "admin", vec![], Some(object()), json_any())
-        }
-        ("GET", "/api/users") => doc("The users and their roles", "admin", vec![], None, json_any()),
-        ("POST", "/api/users") => doc("Add a user (audited)", "admin", vec![], Some(object()), json_any()),
-        ("PUT", "/api/users/{name}") => doc(
-            "Change a user's password, role or state (audited)",
+        ("GET", "/api/risk") => doc(
+            "The risk limits in force, where they come from and who set them last",
             "admin",
             vec![],
-            Some(object()),
-            json_any(),
+            None,
+            json_ok(s.of::<RiskLimitsView>()),
         ),
-        ("DELETE", "/api/users/{name}") => doc("Remove a user (audited)", "admin", vec![], None, json_any()),
+        ("PUT", "/api/risk") => doc(
+            "Change the risk limits: every one given, checked, persisted, audited; in force from the next decision",
+            "admin",
+            vec![],
+            Some({
+                let limits = s.of::<RiskLimits>();
+                ObjectBuilder::new().property("limits", limits).required("limits").into()
+            }),
+            json_ok(s.of::<RiskLimitsView>()),
+        ),
+        ("GET", "/api/audit") => doc(
+            "The hash-chained audit log, newest first, with whether the whole chain verifies",
+            "admin",
+            query::<admin::AuditParams>(),
+            None,
+            json_ok(s.of::<AuditPage>()),
+        ),
+        ("GET", "/api/live") => doc(
+            "The live-trading approval as recorded",
+            "admin",
+            vec![],
+            None,
+            json_ok(s.of::<LiveApprovalView>()),
+        ),
+        ("POST", "/api/live/approve") => Doc {
+            also: &[
+                (403, "The password given again is wrong (counts towards the login lockout)"),
+                (409, "The pre-flight checks fail and no `override` reason was given"),
+            ],
+            ..doc(
+                "Approve live trading for `LIVE_APPROVAL_HOURS` (password again and the typed confirmation; audited)",
+                "admin",
+                vec![],
+                Some(s.of::<admin::ApproveBody>()),
+                json_ok(s.of::<LiveApprovalView>()),
+            )
+        },
+        ("POST", "/api/live/revoke") => doc(
+            "Revoke live trading at once (audited; the body is empty or `{}`)",
+            "admin",
+            vec![],
+            None,
+            json_ok(s.of::<LiveApprovalView>()),
+        ),
+        ("GET", "/api/users") => {
+            doc("The users and their roles", "admin", vec![], None, json_ok(s.list_of::<UserView>("users")))
+        }
+        ("POST", "/api/users") => Doc {
+            also: &[(409, "A user of that name exists")],
+            ..doc(
+                "Add a user (audited)",
+                "admin",
+                vec![],
+                Some(s.of::<NewUser>()),
+                (201, "application/json", Some(s.of::<UserView>())),
+            )
+        },
+        ("PUT", "/api/users/{name}") => Doc {
+            also: &[(404, "No such user"), (409, "It would take the last enabled admin's role away")],
+            ..doc(
+                "Change a user's role, password or both (audited)",
+                "admin",
+                vec![],
+                Some(s.of::<UserUpdate>()),
+                json_ok(s.of::<UserView>()),
+            )
+        },
+        ("DELETE", "/api/users/{name}") => Doc {
+            also: &[(404, "No such user"), (409, "The last admin cannot be removed")],
+            ..doc("Remove a user (audited): the user as they were", "admin", vec![], None, {
+                let user = s.of::<UserView>();
+                json_ok(ObjectBuilder::new().property("removed", user).required("removed").into())
+            })
+        },
         _ => return None,
     })
 }

@@ -26,7 +26,7 @@ pub const MAX_COOLDOWN_MS: i64 = 7 * 24 * 3_600_000;
 pub const MAX_NEWS_EMBARGO_MS: i64 = 24 * 3_600_000;
 
 /// Where the limits in force come from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskSource {
     /// The environment (`MAX_*` …) and `STRATEGY_FILE`'s `[risk]`, or their defaults.
@@ -39,7 +39,7 @@ pub enum RiskSource {
 /// `GET`/`PUT /api/risk`: every limit the gates enforce now (the fields of `RiskLimits`:
 /// percentages as fractions of equity, durations in milliseconds), where they come from, and who
 /// set them last from the dashboard.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RiskLimitsView {
     pub limits: RiskLimits,
     pub source: RiskSource,
@@ -264,12 +264,14 @@ pub fn check_risk_limits(limits: &RiskLimits) -> Vec<FieldError> {
 }
 
 /// One entry of the audit log, as stored: its place in the chain and the hashes that link it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntryView {
     pub seq: u64,
     pub ts: Timestamp,
     pub kind: String,
     pub actor: String,
+    /// What happened, by kind (the fields differ per kind).
+    #[schema(value_type = Object)]
     pub payload: Value,
     pub prev_hash: String,
     pub hash: String,
@@ -285,7 +287,7 @@ pub struct AuditQuery {
 }
 
 /// A page of the audit log, newest first, with the state of its hash chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditPage {
     pub entries: Vec<AuditEntryView>,
     /// The cursor of the next (older) page; `None` on the last.
@@ -300,7 +302,7 @@ pub struct AuditPage {
 }
 
 /// `GET /api/live`: the live-trading approval as recorded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LiveApprovalView {
     /// An approval is recorded and has not lapsed: with `BINANCE_ENV=live` the worker trades.
     pub approved: bool,
@@ -328,7 +330,7 @@ pub struct LiveApproveRequest {
 }
 
 /// A dashboard user as the admin sees them: never the password nor its hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserView {
     pub name: String,
     pub role: Role,
@@ -338,11 +340,14 @@ pub struct UserView {
 }
 
 /// A user to add. No `Debug` of the password.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    /// 1 to 64 characters, no spaces or control characters.
     pub name: String,
     pub role: Role,
+    /// 8 to 1024 characters.
+    #[schema(format = Password)]
     pub password: String,
 }
 
@@ -357,12 +362,14 @@ impl fmt::Debug for NewUser {
 }
 
 /// A change to a user: a new role, a new password, or both. No `Debug` of the password.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
+    /// 8 to 1024 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Password)]
     pub password: Option<String>,
 }
 

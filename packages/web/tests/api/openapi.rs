@@ -129,6 +129,32 @@ async fn the_spec_is_openapi_3_and_every_reference_resolves() {
         login["requestBody"]["content"]["application/json"]["schema"]["$ref"],
         "#/components/schemas/LoginRequest"
     );
+    // The admin's routes are described as fully as the others: no answer or body is a bare
+    // object (only the spec itself, whose shape is OpenAPI's).
+    for (path, item) in spec["paths"].as_object().unwrap_or_else(|| panic!("paths")) {
+        for (method, op) in item.as_object().unwrap_or_else(|| panic!("{path}")) {
+            let ok = op["responses"].as_object().and_then(|r| r.iter().find(|(c, _)| c.starts_with('2')));
+            let schema = ok.map(|(_, r)| &r["content"]["application/json"]["schema"]);
+            let body = &op["requestBody"]["content"]["application/json"]["schema"];
+            for s in schema.into_iter().chain([body]).filter(|s| !s.is_null()) {
+                let bare = s.get("$ref").is_none() && s.get("properties").is_none();
+                assert!(!bare || path == "/api/openapi.json", "{method} {path}: {s}");
+            }
+        }
+    }
+    let risk = &spec["paths"]["/api/risk"];
+    assert_eq!(
+        risk["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/RiskLimitsView"
+    );
+    assert_eq!(
+        risk["put"]["requestBody"]["content"]["application/json"]["schema"]["properties"]["limits"]["$ref"],
+        "#/components/schemas/RiskLimits"
+    );
+    assert_eq!(schemas["RiskLimits"]["properties"]["max_position_pct"]["type"], "string", "a decimal");
+    assert_eq!(schemas["NewUser"]["properties"]["password"]["format"], "password");
+    let audit = &spec["paths"]["/api/audit"]["get"]["parameters"];
+    assert!(audit.as_array().is_some_and(|p| p.iter().any(|p| p["name"] == "cursor" && p["in"] == "query")));
     let trades = &spec["paths"]["/api/trades"]["get"]["parameters"];
     assert!(trades.as_array().is_some_and(|p| p.iter().any(|p| p["name"] == "limit" && p["in"] == "query")));
 }
