@@ -86,6 +86,17 @@ pub(crate) const DEPENDENCY_UNAVAILABLE: &str = "dependency_unavailable";
 pub(crate) const VALIDATION_FAILED: &str = "validation_failed";
 
 impl ApiError {
+    /// The status and the fields a 422 names (none for other errors): what query parsers' tests
+    /// compare.
+    #[cfg(test)]
+    pub(crate) fn status_and_fields(&self) -> (u16, Vec<String>) {
+        let fields = match self {
+            ApiError::Validation(f) => f.iter().map(|f| f.field.clone()).collect(),
+            _ => Vec::new(),
+        };
+        (self.status().as_u16(), fields)
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,

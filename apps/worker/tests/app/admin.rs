@@ -5,9 +5,7 @@
 //! dashboard see each other's; users are managed through the store `mirai users` uses, audited
 //! with the acting admin, the last admin kept.
 
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mirai_core::Timestamp;
@@ -16,28 +14,10 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-/// `mirai ARGS --data-dir DIR` with only `vars` (and PATH) set, `stdin` on its standard input:
-/// exit code and everything it printed.
+/// `mirai ARGS --data-dir DIR` ([`run_mirai`]): exit code and everything it printed.
 fn mirai(dir: &Path, args: &[&str], vars: &[(&str, &str)], stdin: &str) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mirai"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("USER", "opsperson")
-        .envs(vars.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("mirai runs: {e}"));
-    let mut input = child.stdin.take().unwrap_or_else(|| panic!("stdin"));
-    input.write_all(stdin.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-    drop(input);
-    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.code().unwrap_or(-1), text)
+    let (code, out, err) = run_mirai(dir, args, vars, stdin);
+    (code, format!("{out}{err}"))
 }
 
 /// A request as `token`: the status and the JSON body (`null` when there is none).

@@ -8,9 +8,8 @@
 //! console error fails it. Screenshots go to a folder kept
 //! after the run, whose path is printed, with the time from navigation to the first chart.
 
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::{Value, json};
 
@@ -25,21 +24,9 @@ const LOCKOUT_MINUTES: u32 = 1;
 
 /// `mirai users add NAME --role ROLE` on `dir`, the password on standard input.
 fn add_user(dir: &Path, name: &str, role: &str, password: &str) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mirai"))
-        .args(["users", "add", name, "--role", role, "--data-dir"])
-        .arg(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("mirai users runs: {e}"));
-    let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("stdin"));
-    stdin.write_all(format!("{password}\n").as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-    drop(stdin);
-    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
-    assert!(out.status.success(), "mirai users add: {}", String::from_utf8_lossy(&out.stderr));
+    let (code, _, err) =
+        run_mirai(dir, &["users", "add", name, "--role", role], &[], &format!("{password}\n"));
+    assert_eq!(code, 0, "mirai users add: {err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

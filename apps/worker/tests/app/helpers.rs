@@ -1,7 +1,9 @@
 //! Launching the app and talking to it.
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mirai_worker::app::{Running, start};
@@ -258,4 +260,28 @@ impl Drop for Binary {
             );
         }
     }
+}
+
+/// `mirai ARGS --data-dir DIR` (the real binary) with only PATH, `USER=opsperson` and `vars` set,
+/// `stdin` written to its standard input: exit code, stdout, stderr.
+pub fn run_mirai(dir: &Path, args: &[&str], vars: &[(&str, &str)], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mirai"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("USER", "opsperson")
+        .envs(vars.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("mirai runs: {e}"));
+    let mut input = child.stdin.take().unwrap_or_else(|| panic!("stdin"));
+    input.write_all(stdin.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    drop(input);
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    (out.status.code().unwrap_or(-1), text(out.stdout), text(out.stderr))
 }

@@ -3,9 +3,7 @@
 //! standard input) changing the users of a running worker, which sees each change on its next
 //! request.
 
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -15,25 +13,7 @@ use crate::helpers::*;
 /// `mirai users ARGS` on `dir`, with `stdin` written to its standard input: exit code, stdout,
 /// stderr.
 fn users(dir: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mirai"))
-        .arg("users")
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("USER", "opsperson")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("mirai users runs: {e}"));
-    let mut input = child.stdin.take().unwrap_or_else(|| panic!("stdin"));
-    input.write_all(stdin.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-    drop(input);
-    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
-    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
-    (out.status.code().unwrap_or(-1), text(out.stdout), text(out.stderr))
+    run_mirai(dir, &[&["users"], args].concat(), &[], stdin)
 }
 
 async fn login(app: &TestApp, user: &str, password: &str) -> reqwest::Response {
@@ -294,139 +274,4 @@ async fn the_control_api_answers_for_the_users_in_the_store() {
     let (_, text) = ask("current", json!({ "username": "vic" }), SERVICE).await;
     assert_eq!(text, r#"{"account":null}"#, "disabled: no account");
     app.stop().await;
-}
-
-/// `GET /api/status` at 64 connections, each request's token and user checked (the cached user
-/// check costs one key/value read), beside `GET /api/health` (no token, no check) as a baseline;
-/// and the same status through the control API (no JWT, no user check); then the check alone.
-/// Ignored by default (a measurement): run it in release against a release binary, `cargo build
-/// --release --bin mirai && MIRAI_TEST_BIN=$PWD/target/release/mirai cargo test --release -p
-/// mirai-worker --test app -- --ignored status_at_64_connections --nocapture`. With
-/// `MIRAI_STATUS_P99_MS=5` it also asserts the p99 of `/api/status` (on a quiet machine: the load
-/// generator shares its cores).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a measurement: run it in release against a release binary"]
-async fn status_at_64_connections() {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-
-    const CONNECTIONS: usize = 64;
-    const PER_CONNECTION: usize = 300;
-    const SERVICE: &str = "svc-token-for-the-status-measurement-0123";
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let data = dir.path().join("data");
-    let vars = [
-        ("PORT", "0"),
-        ("DATA_DIR", data.to_str().unwrap_or_default()),
-        ("WEB_PASS", PASSWORD),
-        ("JWT_SECRET", JWT_SECRET),
-        ("WORKER_SERVICE_TOKEN", SERVICE),
-        ("REPLAY_BARS_PER_SECOND", "400"),
-        ("RUST_LOG", "warn"),
-    ];
-    let app = Binary::start(dir.path(), &vars);
-    let token = app.login(&reqwest::Client::new()).await;
-    let addr = app.base.trim_start_matches("http://").to_owned();
-
-    // A bare HTTP/1.1 client, one kept-alive connection per task, so that the client costs little
-    // beside the server on a small machine.
-    async fn one(stream: &mut tokio::net::TcpStream, request: &[u8], buf: &mut Vec<u8>) {
-        stream.write_all(request).await.unwrap_or_else(|e| panic!("{e}"));
-        buf.clear();
-        loop {
-            let mut chunk = [0u8; 4096];
-            let n = stream.read(&mut chunk).await.unwrap_or_else(|e| panic!("{e}"));
-            assert!(n > 0, "the server closed the connection");
-            buf.extend_from_slice(&chunk[..n]);
-            let text = String::from_utf8_lossy(buf);
-            if let Some(end) = text.find("\r\n\r\n") {
-                assert!(text.starts_with("HTTP/1.1 200"), "{text}");
-                let length = text[..end]
-                    .lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned())
-                    })
-                    .and_then(|v| v.parse::<usize>().ok())
-                    .unwrap_or_else(|| panic!("no content-length: {text}"));
-                if buf.len() >= end + 4 + length {
-                    return;
-                }
-            }
-        }
-    }
-    let measure = |path: &'static str, token: Option<String>| {
-        let addr = addr.clone();
-        async move {
-            let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-            let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}\r\n").into_bytes();
-            let mut tasks = Vec::new();
-            for _ in 0..CONNECTIONS {
-                let (addr, request) = (addr.clone(), request.clone());
-                tasks.push(tokio::spawn(async move {
-                    let mut stream =
-                        tokio::net::TcpStream::connect(&addr).await.unwrap_or_else(|e| panic!("{e}"));
-                    stream.set_nodelay(true).unwrap_or_else(|e| panic!("{e}"));
-                    let (mut took, mut buf) = (Vec::with_capacity(PER_CONNECTION), Vec::new());
-                    for _ in 0..PER_CONNECTION {
-                        let started = std::time::Instant::now();
-                        one(&mut stream, &request, &mut buf).await;
-                        took.push(started.elapsed());
-                    }
-                    took
-                }));
-            }
-            let mut all = Vec::new();
-            for t in tasks {
-                all.extend(t.await.unwrap_or_else(|e| panic!("{e}")));
-            }
-            all.sort();
-            let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
-            (at(0.5), at(0.99), all[all.len() - 1])
-        }
-    };
-    let _ = measure("/api/status", Some(token.clone())).await; // warm-up
-    // The same status through the control API (the service token, no JWT, no user check) is the
-    // baseline; runs alternate, so that the machine's load weighs on both alike.
-    let mut status = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    for round in 0..3 {
-        let health = measure("/api/health", None).await;
-        let internal = measure("/internal/v1/status", Some(SERVICE.to_owned())).await;
-        let api = measure("/api/status", Some(token.clone())).await;
-        eprintln!(
-            "round {round}, {CONNECTIONS} connections × {PER_CONNECTION}, p50 / p99 / max: /api/health (no token) \
-             {:?} / {:?} / {:?}; /internal/v1/status (service token, no user check) {:?} / {:?} / {:?}; \
-             /api/status (JWT + user check) {:?} / {:?} / {:?}",
-            health.0, health.1, health.2, internal.0, internal.1, internal.2, api.0, api.1, api.2
-        );
-        status = status.max(api);
-    }
-    let _ = app.stop();
-
-    // The check alone, in this process, on a store of the same shape.
-    let store =
-        mirai_store_local::LocalStore::open(&dir.path().join("check")).unwrap_or_else(|e| panic!("{e}"));
-    let hash = mirai_web::PasswordHash::new(PASSWORD).unwrap_or_else(|e| panic!("{e}"));
-    let change =
-        mirai_store_local::UserChange { at: mirai_core::Timestamp::from_millis(1), by: "t", via: "cli" };
-    store.add_user("admin", mirai_core::Role::Admin, hash.as_phc(), change).unwrap_or_else(|e| panic!("{e}"));
-    let users = std::sync::Arc::new(mirai_worker::users::StoreUsers::new(std::sync::Arc::new(
-        mirai_store_local::LocalStore::open(&dir.path().join("check")).unwrap_or_else(|e| panic!("{e}")),
-    )));
-    let auth =
-        mirai_web::Auth::with_users(JWT_SECRET.as_bytes(), users.clone()).unwrap_or_else(|e| panic!("{e}"));
-    let token = auth.login("admin", PASSWORD).await.unwrap_or_else(|e| panic!("{e}")).token;
-    const N: u32 = 20_000;
-    let started = std::time::Instant::now();
-    for _ in 0..N {
-        assert!(users.current_now("admin").unwrap_or_else(|e| panic!("{e}")).is_some());
-    }
-    let lookup = started.elapsed() / N;
-    let started = std::time::Instant::now();
-    for _ in 0..N {
-        auth.check(&token).await.unwrap_or_else(|e| panic!("{e}"));
-    }
-    let check = started.elapsed() / N;
-    eprintln!("user check alone: {lookup:?} a call; token verified + user checked: {check:?} a request");
-    if let Some(ms) = std::env::var("MIRAI_STATUS_P99_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
-        assert!(status.1 <= Duration::from_millis(ms), "p99 {:?}", status.1);
-    }
 }

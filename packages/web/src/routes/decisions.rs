@@ -74,16 +74,9 @@ mod tests {
     use mirai_core::{DecisionId, Symbol, Timestamp};
 
     use super::*;
-    use crate::error::ApiError;
 
     fn read(q: &str) -> Result<DecisionsQuery, (u16, Vec<String>)> {
-        parse_decisions(Some(q)).map_err(|e| {
-            let fields = match &e {
-                ApiError::Validation(f) => f.iter().map(|f| f.field.clone()).collect(),
-                _ => Vec::new(),
-            };
-            (e.status().as_u16(), fields)
-        })
+        parse_decisions(Some(q)).map_err(|e| e.status_and_fields())
     }
 
     #[test]

@@ -65,17 +65,10 @@ mod tests {
     use mirai_core::{Symbol, Timestamp};
 
     use super::*;
-    use crate::error::ApiError;
     use crate::views::PageCursor;
 
     fn read(q: &str) -> Result<RoundTripsQuery, (u16, Vec<String>)> {
-        parse_round_trips(Some(q)).map_err(|e| {
-            let fields = match &e {
-                ApiError::Validation(f) => f.iter().map(|f| f.field.clone()).collect(),
-                _ => Vec::new(),
-            };
-            (e.status().as_u16(), fields)
-        })
+        parse_round_trips(Some(q)).map_err(|e| e.status_and_fields())
     }
 
     #[test]
