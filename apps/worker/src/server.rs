@@ -25,7 +25,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use mirai_web::{ApiError, Backend, ClientAddr, Ctx, MAX_BODY_BYTES, handle, handle_control_api};
+use mirai_web::{ApiError, Backend, ClientAddr, Ctx, MAX_BODY_BYTES, handle, handle_control_api_limited};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -167,7 +167,13 @@ impl App {
         let req = Request::from_parts(parts, bytes);
         let resp = if req.uri().path().starts_with("/internal/") {
             match &self.service_token {
-                Some(token) => handle_control_api(self.backend.as_ref(), token.expose_secret(), req).await,
+                // Requests a serverless web tier makes for its users count against the same
+                // limits as the worker's own web server's.
+                Some(token) => {
+                    let (rate, now) = (&self.ctx.rate, self.ctx.auth.now());
+                    handle_control_api_limited(self.backend.as_ref(), token.expose_secret(), rate, now, req)
+                        .await
+                }
                 None => ApiError::NotFound.into_response(),
             }
         } else if req.uri().path() == METRICS_PATH {

@@ -173,6 +173,10 @@ pub enum BackendError {
     /// What was asked for does not exist (a backtest id); the message is meant for the user.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The worker counted this user's or address's requests over the limit (forwarded calls
+    /// from a serverless web tier share the worker's limits); answered as the web tier's own 429.
+    #[error("rate limited by the worker; retry after {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     /// Anything else; the detail is for logs only.
     #[error("worker error: {0}")]
     Internal(String),

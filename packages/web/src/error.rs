@@ -108,7 +108,9 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::TooManyRequests { .. } | ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests { .. }
+            | ApiError::RateLimited { .. }
+            | ApiError::Backend(BackendError::RateLimited { .. }) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Backend(BackendError::Unavailable(_) | BackendError::DependencyUnavailable(_)) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -139,7 +141,9 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::RequestTimeout { .. } => "request_timeout",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::TooManyRequests { .. } | ApiError::RateLimited { .. } => "too_many_requests",
+            ApiError::TooManyRequests { .. }
+            | ApiError::RateLimited { .. }
+            | ApiError::Backend(BackendError::RateLimited { .. }) => "too_many_requests",
             ApiError::Timeout { .. } => "timeout",
             ApiError::Backend(BackendError::Unavailable(_)) => "unavailable",
             ApiError::Backend(BackendError::DependencyUnavailable(_)) => DEPENDENCY_UNAVAILABLE,
@@ -168,7 +172,9 @@ impl ApiError {
             }
             ApiError::UnsupportedMediaType => "content-type must be application/json".to_owned(),
             ApiError::TooManyRequests { .. } => "too many failed login attempts; try again later".to_owned(),
-            ApiError::RateLimited { .. } => "too many requests; try again later".to_owned(),
+            ApiError::RateLimited { .. } | ApiError::Backend(BackendError::RateLimited { .. }) => {
+                "too many requests; try again later".to_owned()
+            }
             ApiError::Timeout { secs } => format!("the request was not answered within {secs} s"),
             ApiError::Backend(BackendError::Unavailable(_)) => {
                 "the trading worker is unavailable; try again shortly".to_owned()
@@ -187,6 +193,10 @@ impl ApiError {
 
     /// The JSON response for this error. Server-side failures are logged here, once.
     pub fn into_response(self) -> Response<Bytes> {
+        // The worker's rate limit answers exactly as the web tier's own does (with Retry-After).
+        if let ApiError::Backend(BackendError::RateLimited { retry_after_secs }) = self {
+            return ApiError::RateLimited { retry_after_secs }.into_response();
+        }
         // The worker's check on one field answers exactly as the web tier's own checks do.
         if let ApiError::Backend(BackendError::InvalidField { field, message }) = self {
             return ApiError::Validation(vec![FieldError { field, code: "invalid".into(), message }])

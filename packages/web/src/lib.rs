@@ -22,7 +22,9 @@ pub use auth::{
 };
 pub use backend::{Backend, BackendError, BackendFuture};
 pub use config::ConfigError;
-pub use control_api::{RemoteBackend, RemoteSetupError, check_service_token, handle_control_api};
+pub use control_api::{
+    RemoteBackend, RemoteSetupError, check_service_token, handle_control_api, handle_control_api_limited,
+};
 pub use ctx::{Ctx, DEFAULT_REQUEST_TIMEOUT, RequestLimits};
 pub use error::{ApiError, FieldError};
 pub use plumbing::MAX_BODY_BYTES;

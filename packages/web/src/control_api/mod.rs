@@ -2,6 +2,7 @@
 //! by the worker) and the client side (`RemoteBackend`, used by serverless functions).
 
 mod admin;
+pub(crate) mod caller;
 mod remote;
 mod server;
 mod wire;
@@ -9,4 +10,6 @@ mod wire;
 pub(crate) use remote::check_base_url;
 pub use remote::{RemoteBackend, RemoteSetupError, TIMEOUT};
 pub(crate) use server::template as control_route_template;
-pub use server::{MIN_SERVICE_TOKEN_BYTES, check_service_token, handle_control_api};
+pub use server::{
+    MIN_SERVICE_TOKEN_BYTES, check_service_token, handle_control_api, handle_control_api_limited,
+};

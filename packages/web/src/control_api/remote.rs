@@ -97,13 +97,26 @@ impl RemoteBackend {
         self.send(req).await
     }
 
-    async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T, BackendError> {
+    async fn send<T: DeserializeOwned>(&self, mut req: reqwest::RequestBuilder) -> Result<T, BackendError> {
+        for (name, value) in super::caller::headers() {
+            req = req.header(name, value);
+        }
         let resp = req
             .header(http::header::AUTHORIZATION, self.authorization.clone())
             .send()
             .await
             .map_err(|e| BackendError::Unavailable(error_chain(&e)))?;
         let status = resp.status();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            let retry_after_secs = resp
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(1)
+                .max(1);
+            return Err(BackendError::RateLimited { retry_after_secs });
+        }
         if status.is_success() {
             return resp
                 .json::<T>()

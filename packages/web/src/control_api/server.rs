@@ -7,12 +7,13 @@
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response, StatusCode};
+use mirai_core::Timestamp;
 
 use super::wire::{
     self, AccountBody, AuthenticateBody, CurrentUserBody, PositionsBody, ProposalsBody, RecordedBody,
     TradesBody,
 };
-use crate::auth::LoginEvent;
+use crate::auth::{LoginEvent, RateLimiter};
 use crate::backend::Backend;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::plumbing::request::{bearer_token, check_body_size, json_body};
@@ -36,7 +37,24 @@ pub async fn handle_control_api(
     service_token: &str,
     req: Request<Bytes>,
 ) -> Response<Bytes> {
-    match dispatch(backend, service_token, &req).await {
+    match dispatch(backend, service_token, None, &req).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// As [`handle_control_api`], and each request made on a user's behalf (the web tier names the
+/// user and the client's address: `control_api::caller`) counts against `rate` at `now`, the
+/// limits the worker's own web server applies: a user's requests through every serverless
+/// instance are counted together.
+pub async fn handle_control_api_limited(
+    backend: &dyn Backend,
+    service_token: &str,
+    rate: &RateLimiter,
+    now: Timestamp,
+    req: Request<Bytes>,
+) -> Response<Bytes> {
+    match dispatch(backend, service_token, Some((rate, now)), &req).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     }
@@ -99,9 +117,13 @@ pub(crate) fn template(path: &str) -> Option<&'static str> {
 async fn dispatch(
     backend: &dyn Backend,
     service_token: &str,
+    rate: Option<(&RateLimiter, Timestamp)>,
     req: &Request<Bytes>,
 ) -> ApiResult<Response<Bytes>> {
     check_service_token(req.headers(), service_token)?;
+    if let Some((rate, now)) = rate {
+        super::caller::check(rate, req.headers(), now)?;
+    }
 
     let path = req.uri().path();
     if let Some(parsed) = backtests::parse_path(path, wire::BACKTESTS) {

@@ -15,7 +15,8 @@ use super::{
     backtests, control, dashboard, decisions, health, login, me, performance, pnl, positions, proposals,
     round_trips, search, status, trades,
 };
-use crate::auth::Permission;
+use crate::auth::{Permission, Session, client_addr};
+use crate::control_api::caller::{Caller, on_behalf_of};
 use crate::ctx::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::plumbing::request::check_body_size;
@@ -325,6 +326,19 @@ async fn dispatch(ctx: &Ctx, req: &Request<Bytes>) -> ApiResult<Response<Bytes>>
             };
         }
     };
+    // Calls to a remote worker name the user and the client's address, so that the worker's rate
+    // limits count every serverless instance's requests together (`control_api::caller`).
+    let caller = Caller { user: session.user.clone(), addr: client_addr(req) };
+    on_behalf_of(caller, serve(ctx, req, route, &session)).await
+}
+
+/// Answers an authenticated request for `route` as `session`.
+async fn serve(
+    ctx: &Ctx,
+    req: &Request<Bytes>,
+    route: Route<'_>,
+    session: &Session,
+) -> ApiResult<Response<Bytes>> {
     match route {
         Route::Dashboard
         | Route::Static(_)
@@ -332,7 +346,7 @@ async fn dispatch(ctx: &Ctx, req: &Request<Bytes>) -> ApiResult<Response<Bytes>>
         | Route::OpenApi
         | Route::ApiDocs
         | Route::Login => Err(ApiError::Internal(format!("{} is public", route.template()))),
-        Route::Me => me::me(&session),
+        Route::Me => me::me(session),
         Route::Status => status::status(ctx).await,
         Route::Positions => positions::positions(ctx).await,
         Route::Performance => performance::performance(ctx.backend.as_ref(), req).await,
@@ -340,7 +354,7 @@ async fn dispatch(ctx: &Ctx, req: &Request<Bytes>) -> ApiResult<Response<Bytes>>
         Route::RoundTrips => round_trips::round_trips(ctx.backend.as_ref(), req).await,
         Route::Decisions => decisions::decisions(ctx.backend.as_ref(), req).await,
         Route::Trades => trades::trades(ctx, req).await,
-        Route::Control => control::control(ctx, &session, req).await,
+        Route::Control => control::control(ctx, session, req).await,
         Route::NewBacktest => {
             tracing::info!(user = %session.user, "backtest requested");
             backtests::create(ctx.backend.as_ref(), BACKTESTS, req).await
@@ -355,15 +369,15 @@ async fn dispatch(ctx: &Ctx, req: &Request<Bytes>) -> ApiResult<Response<Bytes>>
             proposals::decide(ctx.backend.as_ref(), id, approve, &session.user, req).await
         }
         Route::Risk => admin::risk(ctx.backend.as_ref()).await,
-        Route::SetRisk => admin::set_risk(ctx.backend.as_ref(), &session, req).await,
+        Route::SetRisk => admin::set_risk(ctx.backend.as_ref(), session, req).await,
         Route::Audit => admin::audit(ctx.backend.as_ref(), req).await,
         Route::Live => admin::live(ctx.backend.as_ref()).await,
-        Route::DecideLive(true) => admin::approve_live(ctx, &session, req).await,
-        Route::DecideLive(false) => admin::revoke_live(ctx.backend.as_ref(), &session, req).await,
+        Route::DecideLive(true) => admin::approve_live(ctx, session, req).await,
+        Route::DecideLive(false) => admin::revoke_live(ctx.backend.as_ref(), session, req).await,
         Route::Users => admin::users(ctx.backend.as_ref()).await,
-        Route::NewUser => admin::add_user(ctx.backend.as_ref(), &session, req).await,
-        Route::UpdateUser(name) => admin::update_user(ctx.backend.as_ref(), &session, name, req).await,
-        Route::RemoveUser(name) => admin::remove_user(ctx.backend.as_ref(), &session, name, req).await,
+        Route::NewUser => admin::add_user(ctx.backend.as_ref(), session, req).await,
+        Route::UpdateUser(name) => admin::update_user(ctx.backend.as_ref(), session, name, req).await,
+        Route::RemoveUser(name) => admin::remove_user(ctx.backend.as_ref(), session, name, req).await,
     }
 }
 

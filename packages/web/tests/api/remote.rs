@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use http::{Request, Response, StatusCode};
+use mirai_core::Timestamp;
 use mirai_web::{
-    Auth, Backend, BackendError, ControlAction, Ctx, MAX_BODY_BYTES, RemoteBackend, handle_control_api,
+    Auth, Backend, BackendError, ControlAction, Ctx, MAX_BODY_BYTES, RateLimiter, RatePolicy, RemoteBackend,
+    handle_control_api, handle_control_api_limited,
 };
 
 use crate::support::*;
@@ -23,10 +25,16 @@ impl Drop for Worker {
 
 /// Serves the control API over `backend` the way the worker mounts it on axum.
 pub async fn spawn_worker(backend: Arc<FakeBackend>) -> Worker {
+    spawn_limited_worker(backend, None).await
+}
+
+/// As [`spawn_worker`], counting requests made on a user's behalf against `rate` as the worker
+/// does (`handle_control_api_limited`), when given.
+async fn spawn_limited_worker(backend: Arc<FakeBackend>, rate: Option<Arc<RateLimiter>>) -> Worker {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
-        let backend = backend.clone();
+        let (backend, rate) = (backend.clone(), rate.clone());
         async move {
             let (parts, body) = req.into_parts();
             let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
@@ -35,7 +43,14 @@ pub async fn spawn_worker(backend: Arc<FakeBackend>) -> Worker {
                 return too_large;
             };
             let req = Request::from_parts(parts, bytes);
-            handle_control_api(backend.as_ref(), SERVICE_TOKEN, req).await.map(Body::from)
+            let resp = match &rate {
+                Some(rate) => {
+                    let now = Timestamp::from_millis(1_700_000_000_000);
+                    handle_control_api_limited(backend.as_ref(), SERVICE_TOKEN, rate, now, req).await
+                }
+                None => handle_control_api(backend.as_ref(), SERVICE_TOKEN, req).await,
+            };
+            resp.map(Body::from)
         }
     });
     let task = tokio::spawn(async move {
@@ -125,4 +140,38 @@ async fn the_web_tier_drives_a_remote_worker_end_to_end() {
     let r = call(&ctx, post("/api/control", Some(&token), r#"{"action":"resume"}"#)).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(backend.actions(), [ControlAction::Kill, ControlAction::Resume]);
+}
+
+/// Two serverless instances of the web tier in front of one worker: each counts a user's requests
+/// on its own, and the worker counts them together, so the user's limit holds however many
+/// instances the platform starts. Requests made on no user's behalf (the sign-in) are not counted.
+#[tokio::test]
+async fn a_users_requests_through_every_instance_count_against_one_limit() {
+    let policy = RatePolicy::new(4, 1_000).unwrap_or_else(|e| panic!("{e:?}"));
+    let worker = spawn_limited_worker(FakeBackend::new(), Some(Arc::new(RateLimiter::new(policy)))).await;
+    let instance = || {
+        let remote = RemoteBackend::new(&worker.url, SERVICE_TOKEN).unwrap_or_else(|e| panic!("{e}"));
+        let auth = Auth::new(USER, PASSWORD, SECRET.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        Ctx::new(auth, Arc::new(remote)).with_rate_limiter(RateLimiter::new(policy))
+    };
+    let (a, b) = (instance(), instance());
+    let body = format!(r#"{{"username":"{USER}","password":"{PASSWORD}"}}"#);
+    let token = call(&a, post("/api/auth/login", None, &body)).await.json()["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    for (i, ctx) in [&a, &b, &a, &b].into_iter().enumerate() {
+        let ok = call(ctx, get("/api/status", Some(&token))).await;
+        assert_eq!(ok.status, StatusCode::OK, "request {i}: {}", ok.text);
+    }
+    // Each instance has seen two of the user's requests; the worker has seen four.
+    let refused = call(&a, get("/api/status", Some(&token))).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.text);
+    assert_eq!(refused.json()["code"], "too_many_requests");
+    let wait: u64 =
+        refused.headers[http::header::RETRY_AFTER].to_str().unwrap_or_default().parse().unwrap_or(0);
+    assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    assert_eq!(call(&b, get("/api/status", Some(&token))).await.status, StatusCode::TOO_MANY_REQUESTS);
+    // What needs no worker call is still the instance's own to count (`/api/me`).
+    assert_eq!(call(&b, get("/api/me", Some(&token))).await.status, StatusCode::OK);
 }
