@@ -6,39 +6,33 @@
 //! `MARKET_DATA=binance`, on Binance's public market data (`venue::market_data`, no key); or
 //! Binance (`DRY_RUN=false` with keys), whose start-up lives in `venue::boot`.
 
+mod paper;
+mod restore;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use mirai_core::{
-    Amount, AuditEvent, CandleSource, Clock, Fill, ManualClock, MarketEvent, OrderStatus, Price, Qty,
-    RiskState, SymbolRules, SystemClock, Timestamp,
-};
+use mirai_core::{AuditEvent, CandleSource, Clock, ManualClock, Price, RiskState, SystemClock, Timestamp};
 use mirai_engine::{Engine, EngineConfig, RuleBasedAdvisor, Sizing};
-use mirai_live::candles::CandleLog;
-use mirai_paper::{PaperConfig, PaperExchange, PaperExecutor};
-use mirai_store_local::{LocalStore, StoreError};
+use mirai_outbox::{AnalyticsSink, ShipperConfig};
+use mirai_store_local::LocalStore;
 use mirai_web::{Auth, Backend, Ctx, LoginLimiter, Mode};
+use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use self::paper::start_paper;
+use self::restore::{reconcile_open_orders, starting_limits, verify_audit_chain, warn_on_market_switch};
 use crate::backend::LocalBackend;
 use crate::config::Settings;
-use crate::feed::{BAR_INTERVAL, BAR_MS, ReplayFeed, base_asset, quote_asset, replay_rules};
-use secrecy::{ExposeSecret, SecretString};
-
+use crate::feed::{BAR_MS, replay_rules};
 use crate::shared::Shared;
 use crate::shipping::Shipping;
-use crate::trader::{KV_FEED_LAST, KV_RISK_STATE, KV_STOPS_PREFIX, Trader, cash_from_fills};
-use crate::venue::PublicMarket;
+use crate::trader::{KV_RISK_STATE, KV_STOPS_PREFIX, cash_from_fills};
 use crate::venue::boot::{self as binance, TraderParts};
-use mirai_outbox::{AnalyticsSink, ShipperConfig};
 
 const KV_ANCHOR: &str = "replay.anchor_ms";
-/// The market data last traded on in this data directory (`replay`, `binance`, `venue`).
-const KV_MARKET_DATA: &str = "market_data.source";
-/// Bars replayed into the strategies (without acting) after a restart.
-const WARM_UP_BARS: usize = 200;
 
 /// A started system. Dropping it does not stop it; call [`Running::stop`].
 #[derive(Debug)]
@@ -396,229 +390,4 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         _alerts: alerts,
         _dir_lock: dir_lock,
     })
-}
-
-/// The paper venue: the paper exchange holding what the ledger holds, the market (Binance's public
-/// data when `market` is given, else the replay resumed after the last bar traded), and the
-/// trading task. Returns the trading task, the feed task and the replay bar the feed resumes at
-/// (0 on Binance's data). `blocked`: trading is refused for this reason; the trading task serves
-/// commands and the status, but no market data reaches it, so it decides nothing.
-#[allow(clippy::too_many_arguments)]
-async fn start_paper(
-    settings: &Settings,
-    parts: TraderParts,
-    positions: &[mirai_core::Position],
-    cash: Amount,
-    fills: &[Fill],
-    anchor: Timestamp,
-    blocked: Option<String>,
-    market: Option<PublicMarket>,
-) -> anyhow::Result<(JoinHandle<()>, JoinHandle<()>, u64)> {
-    let TraderParts {
-        mut engine,
-        clock,
-        store,
-        shared,
-        mode,
-        started_at,
-        events,
-        commands,
-        stop,
-        consultant,
-        approval,
-        news,
-    } = parts;
-    let (event_tx, event_rx) = events;
-    // Each symbol's filters: the exchange's own on Binance's data, Binance-like ones on the replay.
-    let rules: Vec<SymbolRules> = settings
-        .trading
-        .symbols
-        .iter()
-        .map(|s| market.as_ref().and_then(|m| m.rules(*s)).unwrap_or_else(|| replay_rules(*s)))
-        .collect();
-    // The ledger's cash is one asset.
-    let quote = rules.first().map_or_else(quote_asset, |r| r.quote);
-    if let Some(other) = rules.iter().find(|r| r.quote != quote) {
-        anyhow::bail!(
-            "the paper exchange holds its cash in one asset ({quote}), but {} is quoted in {}: trade symbols \
-             quoted in one asset",
-            other.symbol,
-            other.quote
-        );
-    }
-    // The paper exchange holds what the ledger says we hold.
-    let mut balances = vec![(quote, cash.get())];
-    for p in positions.iter().filter(|p| !p.is_flat()) {
-        let base =
-            rules.iter().find(|r| r.symbol == p.symbol).map_or_else(|| base_asset(p.symbol), |r| r.base);
-        balances.push((base, p.qty.get()));
-    }
-    let mut paper = PaperExchange::new(PaperConfig {
-        fee_rate: settings.paper.fee_rate,
-        slippage_bps: settings.paper.slippage_bps,
-        rules,
-        balances,
-    })
-    .context("paper exchange settings")?;
-    let (next_order_id, next_trade) = next_paper_ids(&store, fills)?;
-    paper.resume_ids(next_order_id, next_trade);
-    let executor = PaperExecutor::new(paper, clock.clone());
-    // The trading task marks the paper exchange with every market event before the engine
-    // decides on it: market orders fill at the last close (plus slippage) of the feed in use.
-    let paper_handle = executor.shared();
-
-    // The market, unless trading is blocked (then nothing reaches the trading task, and the
-    // sender is kept so that it keeps serving operator commands). Binance's public data: the
-    // strategies warmed on its last closed bars from REST, then the kline stream, caught up from
-    // REST on every reconnect. The replay: resumed after the last bar traded, the bars before it
-    // warming the strategies.
-    let mut next_index = 0;
-    let (feed_task, candle_log) = match (settings.paper_market_data(), market) {
-        (Some(s), market) => {
-            let log = CandleLog::new(CandleSource::Binance, s.kline_interval.as_str());
-            let task = match (market, &blocked) {
-                (Some(m), None) => m.start_feed(&mut engine, event_tx).await,
-                _ => idle_feed(event_tx),
-            };
-            (task, log)
-        }
-        (None, _) => {
-            let mut feed = ReplayFeed::new(&settings.trading.symbols, settings.replay.seed, anchor);
-            for s in &settings.trading.symbols {
-                if let Some(v) = store.get_kv(&format!("{KV_FEED_LAST}.{s}"))? {
-                    let open = Timestamp::from_millis(v.parse().context("stored feed position")?);
-                    next_index = next_index.max(ReplayFeed::index_of(anchor, open) + 1);
-                }
-            }
-            for c in feed.skip_to(next_index, WARM_UP_BARS) {
-                engine.warm_up(&c);
-            }
-            let task = match blocked {
-                Some(_) => idle_feed(event_tx),
-                None => tokio::spawn(feed.play(event_tx, settings.replay.bars_per_second)),
-            };
-            (task, CandleLog::new(CandleSource::Replay, BAR_INTERVAL))
-        }
-    };
-    let mut trader = Trader::new(
-        engine,
-        clock,
-        executor,
-        Some(paper_handle),
-        store,
-        shared.clone(),
-        mode,
-        settings.dry_run,
-        settings.testnet,
-        started_at,
-    );
-    if let Some(c) = consultant {
-        trader = trader.with_consultant(c);
-    }
-    trader = trader
-        .with_approval(approval)
-        .with_news(news)
-        .with_candle_log(candle_log)
-        .with_market_data(settings.market_source());
-    if let Some(why) = blocked {
-        trader = trader.with_blocked_reason(Arc::new(move || Some(why.clone())));
-    }
-    shared.publish(trader.snapshot());
-    let trader_task = tokio::spawn(trader.run(event_rx, commands, stop));
-    Ok((trader_task, feed_task, next_index))
-}
-
-/// A feed that sends nothing and keeps the channel open, so that the trading task still serves
-/// operator commands while trading is blocked.
-fn idle_feed(tx: mpsc::Sender<MarketEvent>) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let _keep = tx;
-        std::future::pending::<()>().await
-    })
-}
-
-/// The market traded on is kept in the store; a run on another one (the replay's clock runs
-/// ahead of the wall clock, Binance's does not) is warned about, since the risk gates' days and
-/// the ledger's times then jump. A separate `DATA_DIR` per market keeps them apart.
-fn warn_on_market_switch(store: &LocalStore, source: CandleSource) -> anyhow::Result<()> {
-    if let Some(before) = store.get_kv(KV_MARKET_DATA)?
-        && before != source.as_str()
-    {
-        tracing::warn!(before = %before, now = source.as_str(), "this data directory traded on other market data before; the ledger's market times may jump (use a DATA_DIR per market data source)");
-    }
-    store.set_kv(KV_MARKET_DATA, source.as_str())?;
-    Ok(())
-}
-
-/// The risk limits to trade with: those an admin set from the dashboard (kept in the store), which
-/// win over the environment's and `STRATEGY_FILE`'s from the moment they are set, else
-/// `configured`. Stored limits that cannot be read stop the start rather than fall back.
-fn starting_limits(
-    store: &LocalStore,
-    configured: &mirai_core::RiskLimits,
-) -> anyhow::Result<mirai_core::RiskLimits> {
-    match store.risk_limits().context("the risk limits set from the dashboard")? {
-        Some(kept) => {
-            if &kept.limits != configured {
-                tracing::warn!(set_by = %kept.set_by, set_at = %kept.set_at, "risk limits set from the dashboard are in force; the environment's and STRATEGY_FILE's are not used");
-            }
-            Ok(kept.limits)
-        }
-        None => Ok(configured.clone()),
-    }
-}
-
-/// Walks the audit log's hash chain. `Some(reason)` when it is broken: the ledger was changed
-/// behind the worker's back (or damaged), so nothing it says can be trusted to trade on, and
-/// trading stays blocked (shown in `/api/status`) until the log is restored and the worker
-/// restarted. Any other store failure stops the start.
-fn verify_audit_chain(store: &LocalStore) -> anyhow::Result<Option<String>> {
-    match store.verify_audit() {
-        Ok(entries) => {
-            tracing::info!(entries, "audit log verified");
-            Ok(None)
-        }
-        Err(e @ StoreError::AuditBroken { .. }) => {
-            let why = format!(
-                "{e}; restore the store from a backup (`mirai audit verify` checks it), then restart"
-            );
-            tracing::error!(reason = %why, "the audit log does not verify; trading refused");
-            Ok(Some(why))
-        }
-        Err(e) => Err(e).context("verifying the audit log"),
-    }
-}
-
-/// Orders the store still shows open were lost with the paper exchange's memory when the process
-/// stopped: an order with fills on record is settled as filled, any other as cancelled.
-fn reconcile_open_orders(store: &LocalStore, fills: &[Fill], now: Timestamp) -> anyhow::Result<()> {
-    for o in store.open_orders()? {
-        let filled = fills
-            .iter()
-            .filter(|f| f.client_order_id == o.request.client_order_id)
-            .fold(Qty::ZERO, |acc, f| acc + f.qty);
-        let status = if filled.is_zero() { OrderStatus::Canceled } else { OrderStatus::Filled };
-        store.update_order(&o.request.client_order_id, status, None, filled, now)?;
-        let event = AuditEvent::OrderReconciled {
-            client_order_id: o.request.client_order_id.clone(),
-            status,
-            filled_qty: filled,
-        };
-        store.record(now, &event)?;
-        tracing::warn!(id = %o.request.client_order_id, status = status.as_str(), "reconciled an order left open by the last run");
-    }
-    Ok(())
-}
-
-/// The paper exchange numbers orders and trades from 1; after a restart it must go on past the
-/// ids already in the ledger, or new fills would collide with stored ones.
-fn next_paper_ids(store: &LocalStore, fills: &[Fill]) -> anyhow::Result<(u64, u64)> {
-    let max_trade = fills
-        .iter()
-        .filter_map(|f| f.trade_id.0.strip_prefix("paper-").and_then(|n| n.parse::<u64>().ok()))
-        .max()
-        .unwrap_or(0);
-    let max_order =
-        store.orders(i64::MAX as usize)?.iter().filter_map(|o| o.exchange_order_id).max().unwrap_or(0);
-    Ok((max_order + 1, max_trade + 1))
 }
