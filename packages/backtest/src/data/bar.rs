@@ -22,17 +22,28 @@ impl Bar {
     /// whose volume is not negative, so the conversions cannot fail.
     #[inline]
     pub fn candle(&self, symbol: Symbol) -> Candle {
-        let price = |f: Fixed| Price::new_checked(f.to_decimal()).unwrap_or_default();
         Candle {
             symbol,
             open_time: Timestamp::from_millis(self.open_time),
             close_time: Timestamp::from_millis(self.close_time),
-            open: price(self.open),
-            high: price(self.high),
-            low: price(self.low),
-            close: price(self.close),
-            volume: Qty::new_checked(self.volume.to_decimal()).unwrap_or_default(),
+            open: Self::price(self.open),
+            high: Self::price(self.high),
+            low: Self::price(self.low),
+            close: Self::price(self.close),
+            volume: Self::qty(self.volume),
             closed: true,
         }
+    }
+
+    /// A price of a bar as its candle has it.
+    #[inline]
+    pub(crate) fn price(f: Fixed) -> Price {
+        Price::new_checked(f.to_decimal()).unwrap_or_default()
+    }
+
+    /// The volume of a bar as its candle has it.
+    #[inline]
+    pub(crate) fn qty(f: Fixed) -> Qty {
+        Qty::new_checked(f.to_decimal()).unwrap_or_default()
     }
 }

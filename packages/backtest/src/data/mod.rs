@@ -8,6 +8,7 @@ mod layout;
 mod number;
 mod reader;
 mod series;
+mod split;
 pub mod time;
 
 pub use bar::Bar;

@@ -39,6 +39,9 @@ pub struct CsvReader<R> {
     interval: Option<i64>,
     failed: Option<DataError>,
     finished: bool,
+    /// Reading the rest of a file from a line inside it ([`CsvReader::continuing`]): no header,
+    /// and no bars is no error.
+    continuing: bool,
 }
 
 impl<R: Read> CsvReader<R> {
@@ -60,6 +63,7 @@ impl<R: Read> CsvReader<R> {
             interval: None,
             failed: None,
             finished: false,
+            continuing: false,
         };
         let Some((start, end)) = r.next_line()? else {
             return Err(DataError::File("the file is empty: expected a header and bars".into()));
@@ -82,8 +86,40 @@ impl<R: Read> CsvReader<R> {
         Ok(r)
     }
 
+    /// Reads the rest of a file from `src`, which starts at the start of a line after the first
+    /// bar, as a reader of the whole file would with `layout` and `interval` (what it learnt from
+    /// the file's start: [`CsvReader::interval`]). Line numbers count from `src`'s start, the
+    /// first bar's time is not compared with the bar before it, and its close time is the bar's
+    /// own: the caller, who has the bars before, checks and joins the two.
+    pub(crate) fn continuing(src: R, layout: Layout, interval: i64) -> Self {
+        Self {
+            src,
+            buf: vec![0; CHUNK],
+            pos: 0,
+            len: 0,
+            eof: false,
+            line: 0,
+            consumed: 0,
+            layout,
+            wanted: layout.min_fields().min(MAX_FIELDS),
+            prev: None,
+            queue: VecDeque::new(),
+            emitted_line: 0,
+            interval: Some(interval),
+            failed: None,
+            finished: false,
+            continuing: true,
+        }
+    }
+
     pub fn layout(&self) -> Layout {
         self.layout
+    }
+
+    /// The interval the close times of a file without them are worked out from, once the
+    /// first bar has been returned (0 for files with close times).
+    pub(crate) fn interval(&self) -> Option<i64> {
+        self.interval
     }
 
     /// The line of the bar the iterator returned last.
@@ -215,7 +251,7 @@ impl<R: Read> Iterator for CsvReader<R> {
                 Some(Ok(bar))
             }
             None => {
-                if self.prev.is_none() && self.failed.is_none() {
+                if self.prev.is_none() && self.failed.is_none() && !self.continuing {
                     self.prev = Some((0, 0));
                     return Some(Err(DataError::File(
                         "no bars: the file has a header and nothing else".into(),

@@ -31,8 +31,12 @@ struct Row {
 }
 
 impl Bars {
-    /// Loads a CSV file (either layout), checking every line.
+    /// Loads a CSV file (either layout), checking every line; a large file on two threads
+    /// (`split`), with the same bars and errors.
     pub fn load(path: &Path) -> Result<Self, DataError> {
+        if let Some(bars) = super::split::load(path, super::split::MIN_BYTES) {
+            return Ok(bars);
+        }
         let file = std::fs::File::open(path)
             .map_err(|source| DataError::Io { path: path.display().to_string(), source })?;
         Self::read(file)
@@ -41,7 +45,7 @@ impl Bars {
     pub fn read(src: impl Read) -> Result<Self, DataError> {
         let mut bars = Self::default();
         for bar in CsvReader::new(src)? {
-            bars.push(&bar?.candle(Symbol::new("X")));
+            bars.push_bar(&bar?);
         }
         Ok(bars)
     }
@@ -71,9 +75,37 @@ impl Bars {
         });
     }
 
-    /// Appends a bar read from a file.
+    /// Appends `rest`, whose bars follow these, if its first bar opens after the last one here;
+    /// with `cut_close`, the last bar here is made to close before `rest`'s first opens, as a
+    /// reader does when it has the next bar (files without close times). False, and nothing
+    /// changed, if the order is wrong.
+    pub(super) fn append(&mut self, rest: Bars, cut_close: bool) -> bool {
+        if let (Some(&last), Some(&next)) = (self.open_time.last(), rest.open_time.first()) {
+            if next <= last {
+                return false;
+            }
+            if let Some(row) = self.rows.last_mut().filter(|_| cut_close) {
+                row.close_time = row.close_time.min(next - 1);
+            }
+        }
+        self.open_time.extend_from_slice(&rest.open_time);
+        self.rows.extend_from_slice(&rest.rows);
+        true
+    }
+
+    /// Appends a bar read from a file: the row its candle would give (`Bar::candle`), without
+    /// building the candle.
+    #[inline]
     pub fn push_bar(&mut self, bar: &Bar) {
-        self.push(&bar.candle(Symbol::new("X")));
+        self.open_time.push(bar.open_time);
+        self.rows.push(Row {
+            close_time: bar.close_time,
+            open: Bar::price(bar.open),
+            high: Bar::price(bar.high),
+            low: Bar::price(bar.low),
+            close: Bar::price(bar.close),
+            volume: Bar::qty(bar.volume),
+        });
     }
 
     pub fn len(&self) -> usize {

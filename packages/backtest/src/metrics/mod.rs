@@ -2,8 +2,10 @@
 //! the figures themselves.
 
 pub mod calendar;
+mod figures;
 mod stats;
 mod tracker;
 
+pub use figures::TradeFigures;
 pub use stats::{MIN_PERIOD_RETURNS, Stats, StatsInput};
 pub use tracker::{CurvePoint, Day, EquityTracker, TrackerSummary};

@@ -9,9 +9,9 @@ use mirai_core::{Amount, Timestamp};
 use serde::Serialize;
 
 use super::calendar::{self, Bucket};
+use super::figures::TradeFigures;
 use super::tracker::TrackerSummary;
 use crate::float::decimal_to_f64;
-use crate::run::Trade;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Stats {
@@ -85,7 +85,8 @@ pub struct StatsInput<'a> {
     pub final_equity: Amount,
     pub peak_equity: Amount,
     pub commissions: Amount,
-    pub trades: &'a [Trade],
+    /// The closed trades' figures.
+    pub trades: &'a TradeFigures,
     pub open_trades: u64,
     /// Closes at the strategy's first ready bar and at the last bar.
     pub buy_hold: (f64, f64),
@@ -113,9 +114,7 @@ impl Stats {
         let cash_f = decimal_to_f64(input.cash.get());
         let res = calendar::resolution_ms(period);
         let t = input.trades;
-        let pl: Vec<f64> = t.iter().map(|t| decimal_to_f64(t.pnl.get())).collect();
-        let r: Vec<f64> = t.iter().map(|t| t.return_frac).collect();
-        let durations: Vec<f64> = t.iter().map(|t| t.exit_time.since(t.entry_time) as f64).collect();
+        let (pl, r, durations) = (&t.pnl, &t.returns, &t.durations);
         let wins = pl.iter().filter(|p| **p > 0.0).count() as f64;
         let win_rate = if t.is_empty() { f64::NAN } else { wins / t.len() as f64 };
         let gross_win = sum(r.iter().copied().filter(|x| *x > 0.0));
@@ -152,15 +151,15 @@ impl Stats {
             win_rate_pct: win_rate * 100.0,
             best_trade_pct: r.iter().copied().reduce(f64::max).unwrap_or(f64::NAN) * 100.0,
             worst_trade_pct: r.iter().copied().reduce(f64::min).unwrap_or(f64::NAN) * 100.0,
-            avg_trade_pct: geometric_mean(&r) * 100.0,
+            avg_trade_pct: geometric_mean(r) * 100.0,
             max_trade_duration_ms: calendar::ceil_to(
                 durations.iter().copied().reduce(f64::max).unwrap_or(f64::NAN),
                 res,
             ),
-            avg_trade_duration_ms: calendar::ceil_to(mean(&durations), res),
+            avg_trade_duration_ms: calendar::ceil_to(mean(durations), res),
             profit_factor: nan_if_zero_div(gross_win, gross_loss),
-            expectancy_pct: mean(&r) * 100.0,
-            sqn: nan_if_zero_div((t.len() as f64).sqrt() * mean(&pl), variance(&pl).sqrt()),
+            expectancy_pct: mean(r) * 100.0,
+            sqn: nan_if_zero_div((t.len() as f64).sqrt() * mean(pl), variance(pl).sqrt()),
             kelly: win_rate - (1.0 - win_rate) / (avg_win / -avg_loss),
             commissions: input.commissions,
             periods_per_year: per_year,
@@ -293,7 +292,7 @@ mod tests {
             final_equity: money(equity[equity.len() - 1]),
             peak_equity: money(summary.peak),
             commissions: Amount::ZERO,
-            trades: &[],
+            trades: &super::super::TradeFigures::default(),
             open_trades: 0,
             buy_hold: (100.0, 100.0),
         };

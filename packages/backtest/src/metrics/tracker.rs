@@ -26,6 +26,8 @@ pub struct CurvePoint {
 
 /// Chart points kept at most; the curve thins itself by half when it fills.
 const CURVE_POINTS: usize = 2_048;
+/// Bars of a holding stretch looked at together ([`EquityTracker::held`]).
+const HELD: usize = 8;
 /// Timestamps kept to find the data's period, as backtesting.py does with the last 100.
 pub const RECENT: usize = 100;
 /// The ring that keeps them: the next power of two.
@@ -92,8 +94,9 @@ impl Default for EquityTracker {
 
 impl EquityTracker {
     /// Records the equity at the end of a bar that opened at `time`; `exposed` when a position
-    /// was held at any moment of the bar.
-    #[inline]
+    /// was held at any moment of the bar. (Always inlined: the runner's per-bar loop is where it
+    /// belongs, and the compiler left it out of line once `push_run` grew.)
+    #[inline(always)]
     pub fn push(&mut self, time: i64, equity: f64, exposed: bool) {
         self.drawdown(time, equity);
         if time >= self.day_end {
@@ -165,17 +168,10 @@ impl EquityTracker {
             }
             if stop > k {
                 if holding {
-                    for (j, (&time, &close)) in times[k..stop].iter().zip(&closes[k..stop]).enumerate() {
-                        let e = cash + qty * close;
-                        if e >= self.peak {
-                            if e > self.peak {
-                                new_max = Some(k + j);
-                            }
-                            self.bars = base + (k + j) as u64;
-                            self.drawdown(time, e);
-                        } else if e < self.period_low {
-                            self.period_low = e;
-                        }
+                    if let Some(j) =
+                        self.held(base + k as u64, &times[k..stop], &closes[k..stop], (cash, qty))
+                    {
+                        new_max = Some(k + j);
                     }
                 } else {
                     // The same equity on every bar: the first bar decides; the others change
@@ -211,6 +207,55 @@ impl EquityTracker {
         let from = n.saturating_sub(RING);
         for (k, &time) in times[..n].iter().enumerate().skip(from) {
             self.recent[(base as usize + k) & (RING - 1)] = time;
+        }
+        new_max
+    }
+
+    /// The drawdown bookkeeping of a holding stretch's bars (bar `k` is bar `first + k` of the
+    /// test, its equity `cash + qty × closes[k]`), nothing else; returns the last bar whose
+    /// equity rose strictly above every earlier one, if any. [`HELD`] bars at a time in long
+    /// stretches: where none of them reaches the peak (the usual case), all they can change is
+    /// the period's lowest equity, which is their lowest (a minimum is exact in any order); the
+    /// others are taken one by one.
+    #[inline]
+    fn held(&mut self, first: u64, times: &[i64], closes: &[f64], (cash, qty): (f64, f64)) -> Option<usize> {
+        let mut new_max = None;
+        let mut one_by_one = |t: &mut Self, k: usize, time: i64, close: f64| {
+            let e = cash + qty * close;
+            if e >= t.peak {
+                if e > t.peak {
+                    new_max = Some(k);
+                }
+                t.bars = first + k as u64;
+                t.drawdown(time, e);
+            } else if e < t.period_low {
+                t.period_low = e;
+            }
+        };
+        // Short stretches (a fast average crossing every few bars) one by one: the chunks' own
+        // work would cost more than it saves there.
+        let chunks = if closes.len() >= 4 * HELD { closes.as_chunks::<HELD>().0 } else { &[] };
+        let mut k = 0;
+        for chunk in chunks {
+            let e = chunk.map(|close| cash + qty * close);
+            let (mut high, mut low) = (e[0], e[0]);
+            for &x in &e[1..] {
+                high = if x > high { x } else { high };
+                low = if x < low { x } else { low };
+            }
+            if high < self.peak {
+                if low < self.period_low {
+                    self.period_low = low;
+                }
+            } else {
+                for (j, &close) in chunk.iter().enumerate() {
+                    one_by_one(self, k + j, times[k + j], close);
+                }
+            }
+            k += HELD;
+        }
+        for (j, &close) in closes[k..].iter().enumerate() {
+            one_by_one(self, k + j, times[k + j], close);
         }
         new_max
     }

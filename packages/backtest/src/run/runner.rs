@@ -27,13 +27,13 @@ use mirai_engine::{
 use mirai_paper::{MarketIndex, PaperConfig, PaperExchange};
 
 use super::advice::{Asking, EntryAdvice, RulesOnly};
-use super::trades::TradeBook;
+use super::trades::{OpenTrade, TradeBook};
 use super::{BacktestReport, Counts, ModelRun};
 use crate::config::{BacktestConfig, FillAt, UnitSizing};
 use crate::data::Bars;
 use crate::error::{BacktestError, Result};
 use crate::float::{decimal_to_f64, price_to_f64};
-use crate::metrics::{EquityTracker, Stats, StatsInput};
+use crate::metrics::{CurvePoint, EquityTracker, Stats, StatsInput};
 
 /// A backtest in progress: call [`Backtest::step`] for each bar in time order, then
 /// [`Backtest::finish`]. `A` says who decides entries: the rule-based advisor (the default), or
@@ -483,6 +483,32 @@ impl<A: EntryAdvice> Backtest<A> {
 
     /// Ends the test: open positions stay open and are valued at the last close.
     pub fn finish(mut self) -> Result<BacktestReport> {
+        let (stats, open_trade_list, curve) = self.conclude()?;
+        Ok(BacktestReport {
+            model: self.advice.model_note(stats.start, stats.end),
+            config: self.config,
+            stats,
+            counts: self.counts,
+            trade_list: self.book.take_closed(),
+            open_trade_list,
+            curve,
+            fills: self.book.take_fills(),
+        })
+    }
+
+    /// Only the statistics of [`Backtest::finish`]'s report, for a sweep (which needs no more).
+    pub(crate) fn finish_stats(mut self) -> Result<Stats> {
+        self.conclude().map(|(stats, _, _)| stats)
+    }
+
+    /// From now on closed trades are not kept, only what the statistics read of them: for a
+    /// caller that takes only [`Backtest::finish_stats`]. Call before the first bar.
+    pub(crate) fn statistics_only(&mut self) {
+        self.book.figures_only();
+    }
+
+    /// The statistics, the open trade and the chart's curve.
+    fn conclude(&mut self) -> Result<(Stats, Vec<OpenTrade>, Vec<CurvePoint>)> {
         if let Some(why) = self.advice.failure() {
             return Err(BacktestError::Advice(why.to_owned()));
         }
@@ -495,9 +521,8 @@ impl<A: EntryAdvice> Backtest<A> {
         // The engine marks the symbol at each bar's close: its last mark is the last close.
         let last_close = self.engine.portfolio().mark_of(self.config.symbol).unwrap_or(Price::ZERO);
         let open_trade_list: Vec<_> = self.book.open_trade(last_close).into_iter().collect();
-        let summary = self.tracker.finish();
+        let summary = std::mem::take(&mut self.tracker).finish();
         let end = summary.recent.last().copied().unwrap_or(summary.first_time);
-        let trade_list = self.book.closed().to_vec();
         let stats = Stats::compute(
             &StatsInput {
                 start: summary.first_time,
@@ -506,22 +531,13 @@ impl<A: EntryAdvice> Backtest<A> {
                 final_equity,
                 peak_equity,
                 commissions: self.book.commissions(),
-                trades: &trade_list,
+                trades: &self.book.figures(),
                 open_trades: open_trade_list.len() as u64,
                 buy_hold: (self.buy_hold_from, price_to_f64(last_close)),
             },
             &summary,
         );
-        Ok(BacktestReport {
-            model: self.advice.model_note(stats.start, stats.end),
-            config: self.config,
-            stats,
-            counts: self.counts,
-            trade_list,
-            open_trade_list,
-            curve: summary.curve,
-            fills: self.book.take_fills(),
-        })
+        Ok((stats, open_trade_list, summary.curve))
     }
 }
 

@@ -1,10 +1,13 @@
 //! `TradeBook`: turns fills into round trips ("trades" as backtesting.py and freqtrade list them),
 //! with exact prices, P&L and commissions.
 
+use std::borrow::Cow;
+
 use mirai_core::{Amount, Fill, Price, Qty, Side, Timestamp};
 use serde::Serialize;
 
 use crate::float::decimal_to_f64;
+use crate::metrics::TradeFigures;
 
 /// A closed round trip.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -53,6 +56,11 @@ struct Open {
 pub struct TradeBook {
     open: Option<Open>,
     closed: Vec<Trade>,
+    /// What the statistics read of each closed trade, kept as they close when the trades are not
+    /// ([`TradeBook::figures_only`]).
+    figures: TradeFigures,
+    /// Only the figures are kept, not the trades ([`TradeBook::figures_only`]).
+    figures_only: bool,
     commissions: Amount,
     /// Every fill as booked, when asked for ([`TradeBook::keep_fills`]).
     kept: Option<Vec<Fill>>,
@@ -62,6 +70,13 @@ impl TradeBook {
     /// From now on every fill is kept as well, for [`TradeBook::take_fills`].
     pub fn keep_fills(&mut self) {
         self.kept.get_or_insert_with(Vec::new);
+    }
+
+    /// From now on closed trades are not kept, only their figures for the statistics: a sweep
+    /// reports only statistics, and building each trade (its average entry price is a decimal
+    /// division) and keeping it (120 bytes) is much of a round trip's cost there.
+    pub fn figures_only(&mut self) {
+        self.figures_only = true;
     }
 
     /// The fills kept so far (none unless [`TradeBook::keep_fills`] was called).
@@ -101,18 +116,23 @@ impl TradeBook {
                     (o.cost.scale(share), o.fees.scale(share))
                 };
                 let pnl = fill.price * q - cost - fees - fill.fee;
-                self.closed.push(Trade {
-                    entry_bar: o.bar,
-                    exit_bar: bar,
-                    entry_time: o.time,
-                    exit_time: bar_time,
-                    qty: q,
-                    entry_price: avg_price(cost, q),
-                    exit_price: fill.price,
-                    pnl,
-                    commission: fees + fill.fee,
-                    return_frac: ratio(pnl, cost),
-                });
+                let return_frac = ratio(pnl, cost);
+                if self.figures_only {
+                    self.figures.push(pnl, return_frac, o.time, bar_time);
+                } else {
+                    self.closed.push(Trade {
+                        entry_bar: o.bar,
+                        exit_bar: bar,
+                        entry_time: o.time,
+                        exit_time: bar_time,
+                        qty: q,
+                        entry_price: avg_price(cost, q),
+                        exit_price: fill.price,
+                        pnl,
+                        commission: fees + fill.fee,
+                        return_frac,
+                    });
+                }
                 o.qty = o.qty.saturating_sub(q);
                 o.cost -= cost;
                 o.fees -= fees;
@@ -123,8 +143,25 @@ impl TradeBook {
         }
     }
 
+    /// The closed trades (none with [`TradeBook::figures_only`]).
+    #[cfg(test)]
     pub fn closed(&self) -> &[Trade] {
         &self.closed
+    }
+
+    /// The closed trades, taken out of the book.
+    pub fn take_closed(&mut self) -> Vec<Trade> {
+        std::mem::take(&mut self.closed)
+    }
+
+    /// The closed trades' figures, for the statistics: kept as they closed with
+    /// [`TradeBook::figures_only`], else read off the trades.
+    pub fn figures(&self) -> Cow<'_, TradeFigures> {
+        if self.figures_only {
+            Cow::Borrowed(&self.figures)
+        } else {
+            Cow::Owned(TradeFigures::of(&self.closed))
+        }
     }
 
     /// Every commission paid, the open trade's entry included.

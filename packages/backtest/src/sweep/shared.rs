@@ -27,7 +27,10 @@ use crate::config::{BacktestConfig, FillAt};
 use crate::data::Bars;
 use crate::error::Result;
 use crate::float::price_to_f64;
-use crate::run::{Backtest, BacktestReport};
+use crate::metrics::Stats;
+use crate::run::Backtest;
+#[cfg(test)]
+use crate::run::BacktestReport;
 
 /// The columns every combination reads, built once per sweep.
 #[derive(Debug)]
@@ -103,7 +106,9 @@ impl Plan {
         for i in range.clone() {
             let c = bars.close(i);
             let d = c.get();
-            let m = d.mantissa().checked_mul(unit / 10i128.pow(d.scale()))?;
+            // `10^(scale − its scale)`: the same factor as `unit / 10^its scale`, without an `i128`
+            // division a bar.
+            let m = d.mantissa().checked_mul(10i128.pow(scale - d.scale()))?;
             let m = u64::try_from(m).ok().filter(|&m| m < bound)? as i64;
             sum = sum.wrapping_add(m);
             sums.push(sum);
@@ -114,7 +119,7 @@ impl Plan {
             opens.reserve_exact(range.len());
             for i in range.clone() {
                 let d = bars.open(i).get();
-                opens.push(i64::try_from(d.mantissa().checked_mul(unit / 10i128.pow(d.scale()))?).ok()?);
+                opens.push(i64::try_from(d.mantissa().checked_mul(10i128.pow(scale - d.scale()))?).ok()?);
             }
         }
         let unit_f64 = 1.0 / unit as f64;
@@ -126,15 +131,40 @@ impl Plan {
     /// for all of them. A job is `None` if one of its signals could not be built from the
     /// shared sums (which the checks in [`Plan::new`] rule out), for the caller to run it
     /// unshared.
+    #[cfg(test)]
     pub(super) fn run_group(
         &self,
         bars: &Bars,
         jobs: &[(&BacktestConfig, Windows)],
     ) -> Vec<Option<Result<BacktestReport>>> {
+        self.run_group_with(bars, jobs, false, Backtest::finish)
+    }
+
+    /// As [`Plan::run_group`], giving only each job's statistics: the trades are not kept.
+    pub(super) fn run_group_stats(
+        &self,
+        bars: &Bars,
+        jobs: &[(&BacktestConfig, Windows)],
+    ) -> Vec<Option<Result<Stats>>> {
+        self.run_group_with(bars, jobs, true, Backtest::finish_stats)
+    }
+
+    fn run_group_with<T>(
+        &self,
+        bars: &Bars,
+        jobs: &[(&BacktestConfig, Windows)],
+        statistics_only: bool,
+        finish: fn(Backtest) -> Result<T>,
+    ) -> Vec<Option<Result<T>>> {
         let mut runs: Vec<std::result::Result<Run, Option<crate::BacktestError>>> = jobs
             .iter()
             .map(|(config, w)| match Backtest::new(config) {
-                Ok(bt) => Ok(Run::new(bt, *w, bars.candle(self.range.start, config.symbol))),
+                Ok(mut bt) => {
+                    if statistics_only {
+                        bt.statistics_only();
+                    }
+                    Ok(Run::new(bt, *w, bars.candle(self.range.start, config.symbol)))
+                }
                 Err(e) => Err(Some(e)),
             })
             .collect();
@@ -152,7 +182,7 @@ impl Plan {
         }
         runs.into_iter()
             .map(|run| match run {
-                Ok(r) => Some(r.finish()),
+                Ok(r) => Some(r.finish(finish)),
                 Err(Some(e)) => Some(Err(e)),
                 Err(None) => None,
             })
@@ -197,9 +227,9 @@ impl Run {
         Self { bt, w, prev: 0, i: 0, event: MarketEvent::Candle(first), refused: 0, refused_at: None }
     }
 
-    fn finish(mut self) -> Result<BacktestReport> {
+    fn finish<T>(mut self, finish: fn(Backtest) -> Result<T>) -> Result<T> {
         self.bt.count_refused_buys(self.refused);
-        self.bt.finish()
+        finish(self.bt)
     }
 
     /// Takes the bars up to `end` (of the range); false if a signal could not be built.
@@ -417,7 +447,8 @@ mod tests {
     }
 
     /// Every combination's whole report from the shared path equals `run_bars`' (stats, trades,
-    /// counts, curve), to the bit.
+    /// counts, curve), to the bit; and so do the statistics alone, as a sweep takes them (without
+    /// keeping the trades).
     fn same_reports(bars: &Bars, range: Range<usize>, base: &BacktestConfig, slows: Range<usize>) -> usize {
         let configs: Vec<BacktestConfig> = slows
             .clone()
@@ -430,10 +461,14 @@ mod tests {
             .collect();
         let plan = Plan::new(bars, range.clone(), slows.end, base.fill).unwrap_or_else(|| panic!("plan"));
         let shared = plan.run_group(bars, &jobs);
+        let stats = plan.run_group_stats(bars, &jobs);
         let mut trades = 0;
-        for ((c, _), got) in jobs.iter().zip(shared) {
+        for (((c, _), got), got_stats) in jobs.iter().zip(shared).zip(stats) {
             let got = got.unwrap_or_else(|| panic!("{} fell back", c.describe()));
+            let got_stats = got_stats.unwrap_or_else(|| panic!("{} fell back", c.describe()));
             let want = run_bars(c, bars, range.clone());
+            let want_stats = want.as_ref().map(|r| &r.stats);
+            assert_eq!(format!("{got_stats:?}"), format!("{want_stats:?}"), "{}", c.describe());
             match (got, want) {
                 (Ok(got), Ok(want)) => {
                     assert_eq!(format!("{got:?}"), format!("{want:?}"), "{}", c.describe());
