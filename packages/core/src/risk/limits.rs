@@ -12,22 +12,29 @@ use crate::Confidence;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RiskLimits {
     /// The largest notional a single order may have, in the quote currency.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, pattern = r"^(0*[1-9][0-9]{0,14}(\.[0-9]{1,18})?|0+\.0{0,17}[1-9][0-9]{0,17})$")
+    )]
     pub max_order_notional: Amount,
     /// The largest holding in one symbol, as a fraction of equity (0.10 = 10 %).
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^(0\.0{0,17}[1-9][0-9]{0,17}|1(\.0{1,18})?)$"))]
     pub max_position_pct: Decimal,
     /// The largest sum of all holdings, as a fraction of equity.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^(0\.0{0,17}[1-9][0-9]{0,17}|1(\.0{1,18})?)$"))]
     pub max_total_exposure_pct: Decimal,
     /// New buys stop once today's loss reaches this fraction of the day's starting equity.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^(0\.0{0,17}[1-9][0-9]{0,17}|1(\.0{1,18})?)$"))]
     pub max_daily_loss_pct: Decimal,
     pub max_trades_per_day: u32,
     /// After this many losing round trips in a row, buying pauses for `cooldown_ms`.
     pub max_consecutive_losses: u32,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 604_800_000))]
     pub cooldown_ms: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^(0(\.[0-9]{1,18})?|1(\.0{1,18})?)$"))]
     pub min_confidence: Confidence,
     /// No new entry in a symbol for this long after news about it; 0 turns the gate off.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 86_400_000))]
     pub news_embargo_ms: i64,
 }
 

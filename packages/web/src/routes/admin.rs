@@ -58,7 +58,7 @@ pub(crate) struct AuditParams {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
     /// The `next` of the previous page: the entries older than it.
-    #[param(pattern = r"^[0-9]{1,19}$")]
+    #[param(pattern = r"^([2-9]|[1-9][0-9]{1,17})?$")]
     cursor: Option<String>,
 }
 
@@ -104,14 +104,15 @@ pub(crate) async fn live(backend: &dyn Backend) -> ApiResult<Response<Bytes>> {
 pub(crate) struct ApproveBody {
     /// The approving admin's password, again.
     #[serde(default)]
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, required = true, format = Password, min_length = 1, max_length = 1024)]
     password: Option<String>,
     /// Typed by the person approving: `APPROVE LIVE TRADING`.
     #[serde(default)]
-    #[schema(value_type = String, example = "APPROVE LIVE TRADING")]
+    #[schema(value_type = String, required = true, pattern = "^APPROVE LIVE TRADING$")]
     confirm: Option<String>,
-    /// Why the pre-flight checks are overridden, when they fail (at most 500 characters).
+    /// Why the pre-flight checks are overridden, when they fail.
     #[serde(default, rename = "override")]
+    #[schema(min_length = 1, max_length = 500)]
     override_reason: Option<String>,
 }
 

@@ -84,7 +84,11 @@ fn decimal(v: &Value) -> Option<Decimal> {
 
 fn whole(v: &Value) -> Option<i128> {
     match v {
-        Value::Number(n) => n.as_u64().map(i128::from).or_else(|| n.as_i64().map(i128::from)),
+        // `7.0` is the whole number 7 in JSON (and JSON Schema's `integer`); the bound keeps the
+        // float exact.
+        Value::Number(n) => n.as_u64().map(i128::from).or_else(|| n.as_i64().map(i128::from)).or_else(|| {
+            n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).map(|f| f as i128)
+        }),
         Value::String(s) => {
             let s = s.trim();
             (!s.is_empty() && s.len() <= 20).then(|| s.parse::<i128>().ok()).flatten()
@@ -344,10 +348,11 @@ pub struct UserView {
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// 1 to 64 characters, no spaces or control characters.
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[^\s\x00-\x1f\x7f-\x9f]+$")]
     pub name: String,
     pub role: Role,
     /// 8 to 1024 characters.
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 8, max_length = 1024)]
     pub password: String,
 }
 
@@ -364,12 +369,14 @@ impl fmt::Debug for NewUser {
 /// A change to a user: a new role, a new password, or both. No `Debug` of the password.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct UserUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub role: Option<Role>,
     /// 8 to 1024 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(format = Password)]
+    #[schema(nullable = false, format = Password, min_length = 8, max_length = 1024)]
     pub password: Option<String>,
 }
 
@@ -419,11 +426,13 @@ mod tests {
         numbers["max_order_notional"] = json!(250.5);
         numbers["max_position_pct"] = json!(0.2);
         numbers["max_trades_per_day"] = json!("7");
+        numbers["cooldown_ms"] = json!(60_000.0);
         numbers["min_confidence"] = json!(1);
         let parsed = parse_risk_limits(&body(numbers)).unwrap_or_default();
         assert_eq!(parsed.max_order_notional, Amount::new(Decimal::new(2505, 1)));
         assert_eq!(parsed.max_position_pct, Decimal::new(2, 1));
         assert_eq!(parsed.max_trades_per_day, 7);
+        assert_eq!(parsed.cooldown_ms, 60_000, "a whole number written as a float");
         assert_eq!(parsed.min_confidence, Confidence::ONE);
     }
 
@@ -433,6 +442,7 @@ mod tests {
         bad["max_order_notional"] = json!("0");
         bad["max_position_pct"] = json!("1.5");
         bad["max_trades_per_day"] = json!(-1);
+        bad["max_consecutive_losses"] = json!(2.5);
         bad["cooldown_ms"] = json!(1e12);
         bad["min_confidence"] = json!(true);
         bad["extra"] = json!(1);
@@ -442,6 +452,7 @@ mod tests {
         let want = [
             ("limits.cooldown_ms", "type"),
             ("limits.extra", "unknown"),
+            ("limits.max_consecutive_losses", "type"),
             ("limits.max_order_notional", "range"),
             ("limits.max_position_pct", "range"),
             ("limits.max_trades_per_day", "type"),

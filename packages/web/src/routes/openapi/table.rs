@@ -5,7 +5,7 @@
 use mirai_core::RiskLimits;
 use utoipa::IntoParams;
 use utoipa::openapi::path::{Parameter, ParameterIn};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Schema};
 
 use super::super::{
@@ -224,7 +224,11 @@ pub(super) fn doc_of(method: &str, template: &str, s: &mut Schemas) -> Option<Do
             vec![],
             Some({
                 let limits = s.of::<RiskLimits>();
-                ObjectBuilder::new().property("limits", limits).required("limits").into()
+                ObjectBuilder::new()
+                    .property("limits", limits)
+                    .required("limits")
+                    .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+                    .into()
             }),
             json_ok(s.of::<RiskLimitsView>()),
         ),
