@@ -45,8 +45,9 @@ async def main():
 
     kline_stream = await connection.kline(symbol="btcusdt", interval=KlineIntervalEnum["INTERVAL_1m"].value)
     kline_stream.on("message", on_kline)
-    # The SUBSCRIBE has been sent; the venue's time is read just after it (so the first open
-    # candle is at most one update later in market time, if the venue pushes the next update).
+    # The SUBSCRIBE has been sent (not yet acknowledged); the venue's time is read just after it,
+    # so the first open candle is one update later in market time, or two if the venue registers
+    # the subscription only after its next update.
     subscribed = time.monotonic()
     market_at_subscribe = rest.ticker24hr(symbol="BTCUSDT").data().actual_instance.close_time
     trade_stream = await connection.trade(symbol="btcusdt")

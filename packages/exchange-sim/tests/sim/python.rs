@@ -72,8 +72,12 @@ async fn binance_official_python_sdk_sees_the_open_candle_every_two_seconds_of_m
     let summary: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
     eprintln!("{summary} ({speed}x)");
     let first = summary["first_open_candle_market_ms_after_subscribing"].as_i64().unwrap();
+    // The SDK returns once SUBSCRIBE is sent, not acknowledged, and the venue's time is read just
+    // after: on a loaded machine the venue may register the subscription after the next update
+    // (at 20× an update is 100 ms of wall time), so the first open candle is one or two updates
+    // from that reading. Before the simulator pushed the open candle it was up to a minute.
     assert!(
-        first <= update_ms,
+        first <= 2 * update_ms,
         "the first open candle {first} ms of market time after subscribing: {summary}"
     );
     assert_eq!(
