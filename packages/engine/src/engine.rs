@@ -115,10 +115,21 @@ pub struct Engine<A, C> {
     timing: OrderTiming,
     /// `1 + fee_rate`: what a unit of price costs a buyer, worked out once.
     cost_factor: Decimal,
+    /// The most a buy may spend under the per-order limit, fee included
+    /// (`max_order_notional × cost_factor`), or `None` when that overflows (no limit): worked out
+    /// whenever the limits change instead of on every buy, where the overflowing multiplication of
+    /// the unlimited `Decimal::MAX` cost a sweep some 1 % of its instructions.
+    order_cap: Option<Amount>,
     /// Entries wait for an external advisor (a model) instead of the rule-based advisor.
     consult: bool,
     /// The request for the entry now waiting, until the caller takes it.
     asked: Option<AdviceRequest>,
+}
+
+/// What [`Engine::rules_buy_qty`] lets a buy spend at most under `limits`: the per-order limit
+/// with the fee on top, `None` when that overflows (`Decimal::MAX`, no limit).
+fn order_cap(limits: &RiskLimits, cost_factor: Decimal) -> Option<Amount> {
+    limits.max_order_notional.get().checked_mul(cost_factor).map(Amount::new)
 }
 
 /// The strategy name on a decision to sell because the close crossed the position's stop-loss.
@@ -130,6 +141,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         let portfolio = Portfolio::new(config.starting_cash);
         let risk = RiskGate::new(config.limits.clone(), RiskState::default());
         let cost_factor = Decimal::ONE + config.fee_rate;
+        let order_cap = order_cap(&config.limits, cost_factor);
         Self {
             config,
             slots: Vec::new(),
@@ -139,6 +151,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             clock,
             timing: OrderTiming::OnClose,
             cost_factor,
+            order_cap,
             consult: false,
             asked: None,
         }
@@ -184,6 +197,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
             self.portfolio.restore_position(p);
         }
         self.risk = RiskGate::new(self.config.limits.clone(), risk);
+        self.order_cap = order_cap(self.risk.limits(), self.cost_factor);
     }
 
     pub fn restore_stops(&mut self, symbol: Symbol, stop_loss: Option<Price>, take_profit: Option<Price>) {
@@ -473,8 +487,8 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
         // `max_order_notional`): the gate refuses a larger order rather than shrinking
         // it, so without this a profitable account whose fraction of equity outgrew the
         // limit would never buy again. No limit (`Decimal::MAX`) overflows: no cap.
-        let spendable = match self.risk.limits().max_order_notional.get().checked_mul(self.cost_factor) {
-            Some(cap) => self.portfolio.cash().min(Amount::new(cap)),
+        let spendable = match self.order_cap {
+            Some(cap) => self.portfolio.cash().min(cap),
             None => self.portfolio.cash(),
         };
         self.config.sizing.buy_qty_at_cost(spendable, equity, price, self.cost_factor, rules)
@@ -584,6 +598,7 @@ impl<A: Advisor, C: Clock> Engine<A, C> {
     /// from the dashboard). The risk state (today's trades, losses, the switches) is kept.
     pub fn set_limits(&mut self, limits: RiskLimits) {
         self.risk.set_limits(limits);
+        self.order_cap = order_cap(self.risk.limits(), self.cost_factor);
     }
 
     pub fn portfolio(&self) -> &Portfolio {

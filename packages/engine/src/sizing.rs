@@ -66,6 +66,11 @@ impl Sizing {
         if whole && below_cost(budget.get(), price.get(), cost_factor) == Some(true) {
             return Qty::ZERO;
         }
+        // The common whole-unit buy in integers: `rust_decimal`'s division is the costliest step
+        // of a decision, and its floored quotient is known exactly whenever the fast path answers.
+        if whole && let Some(units) = whole_units(budget.get(), price.get(), cost_factor) {
+            return Qty::new(Decimal::from(units));
+        }
         let per_unit = price.get() * cost_factor;
         if whole && budget.get() < per_unit {
             return Qty::ZERO;
@@ -100,6 +105,39 @@ fn below_cost(budget: Decimal, price: Decimal, factor: Decimal) -> Option<bool> 
     })
 }
 
+/// `floor(budget / (price × factor))` as `(budget / (price * factor)).floor()` gives it in
+/// `Decimal`, computed in `i128`; `None` (use `Decimal`) when an input is negative, when the
+/// product is not exactly what `Decimal` multiplication gives, on any overflow, or when the
+/// quotient is so close below a whole number that `Decimal`'s division, which keeps 28 digits
+/// and rounds the last, could round it up to that number.
+#[inline]
+fn whole_units(budget: Decimal, price: Decimal, factor: Decimal) -> Option<u64> {
+    if budget.is_sign_negative() || price.is_sign_negative() || factor.is_sign_negative() {
+        return None;
+    }
+    let cost = price.mantissa().checked_mul(factor.mantissa())?;
+    let cost_scale = price.scale() + factor.scale();
+    if cost == 0 || cost >= 1i128 << 96 || cost_scale > 28 {
+        return None;
+    }
+    // budget / cost-per-unit = (b × 10^-bs) / (cost × 10^-cs) = (b × 10^cs) / (cost × 10^bs).
+    let (b, b_scale) = (budget.mantissa(), budget.scale());
+    let (n, d) = if b_scale <= cost_scale {
+        (b.checked_mul(pow10(cost_scale - b_scale)?)?, cost)
+    } else {
+        (b, cost.checked_mul(pow10(b_scale - cost_scale)?)?)
+    };
+    let (q, r) = (n / d, n % d);
+    // Below 10^18 the decimal quotient keeps at least ten decimals (10^28 < 2^96), so it is
+    // rounded by at most 10^-10; a fraction at most 1 - 10^-9 (ten times that step, a margin
+    // that costs nothing: such budgets are rare) cannot round up to the next whole number, so
+    // the floors agree. Anything closer is left to `Decimal`.
+    if q >= 1_000_000_000_000_000_000 || (r != 0 && (d - r).checked_mul(1_000_000_000)? < d) {
+        return None;
+    }
+    u64::try_from(q).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +164,99 @@ mod tests {
             if let Some(below) = below_cost(budget, price, factor) {
                 proptest::prop_assert_eq!(below, budget < price * factor);
             }
+        }
+    }
+
+    /// The sizing's whole-unit answer by the `Decimal` path alone, as it was before the integer
+    /// fast path.
+    fn whole_units_by_decimal(budget: Decimal, price: Decimal, factor: Decimal) -> Decimal {
+        let per_unit = price * factor;
+        if budget < per_unit {
+            return Decimal::ZERO;
+        }
+        (budget / per_unit).max(Decimal::ZERO).floor()
+    }
+
+    /// Wherever the integer path answers, its quantity is the `Decimal` path's, byte for byte
+    /// (value and scale).
+    fn check_whole_units(
+        budget: Decimal,
+        price: Decimal,
+        factor: Decimal,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        if let Some(units) = whole_units(budget, price, factor) {
+            let fast = Decimal::from(units);
+            let slow = whole_units_by_decimal(budget, price, factor);
+            proptest::prop_assert_eq!(
+                fast.serialize(),
+                slow.serialize(),
+                "{} / ({} * {}): {} against {}",
+                budget,
+                price,
+                factor,
+                fast,
+                slow
+            );
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        /// Wide ranges of mantissas and scales.
+        #[test]
+        fn whole_units_agree_with_decimal(b in 0i64..=i64::MAX, bs in 0u32..=28, p in 1i64..=i64::MAX, ps in 0u32..=28, f in 1i64..=i64::MAX, fs in 0u32..=28) {
+            check_whole_units(Decimal::new(b, bs), Decimal::new(p, ps), Decimal::new(f, fs))?;
+        }
+
+        /// Trading-like inputs: cash in cents to 1e12 at scales 0 to 12, prices with up to 8
+        /// decimals, a fee factor just above one.
+        #[test]
+        fn whole_units_agree_with_decimal_near_trading(b in 1i64..=1_000_000_000_000_000, bs in 0u32..=12, p in 1i64..=10_000_000_000_000, ps in 0u32..=8, f in 0i64..=100_000, fs in 3u32..=8) {
+            let factor = Decimal::ONE + Decimal::new(f, fs);
+            check_whole_units(Decimal::new(b, bs), Decimal::new(p, ps), factor)?;
+        }
+
+        /// Budgets a hair either side of a whole number of units (and exactly on one), where a
+        /// rounded quotient could land on the next unit.
+        #[test]
+        fn whole_units_agree_with_decimal_at_whole_numbers(k in 1i64..=1_000_000_000_000, p in 1i64..=10_000_000_000, ps in 0u32..=8, f in 0i64..=100_000, fs in 3u32..=8, extra in 0u32..=28, delta in -3i64..=3) {
+            let factor = Decimal::ONE + Decimal::new(f, fs);
+            let price = Decimal::new(p, ps);
+            let Some(exact) = Decimal::from(k).checked_mul(price * factor) else { return Ok(()) };
+            let Some(tiny) = Decimal::try_new(delta, extra).ok() else { return Ok(()) };
+            let Some(budget) = exact.checked_add(tiny) else { return Ok(()) };
+            check_whole_units(budget, price, factor)?;
+        }
+    }
+
+    #[test]
+    fn whole_units_edges() {
+        let one = Decimal::ONE;
+        // Exactly whole, a hair below (left to `Decimal`), and the 96-bit and scale limits.
+        assert_eq!(whole_units(dec!(100.6005), dec!(100.5), dec!(1.001)), Some(1));
+        assert_eq!(whole_units(dec!(100.6004999999999999999), dec!(100.5), dec!(1.001)), None);
+        assert_eq!(whole_units(dec!(100.60049), dec!(100.5), dec!(1.001)), Some(0));
+        assert_eq!(whole_units(dec!(10000), dec!(300), dec!(1.001)), Some(33));
+        assert_eq!(whole_units(Decimal::MAX, one, one), None, "quotient of 10^18 and more");
+        assert_eq!(whole_units(Decimal::MAX, Decimal::MAX, one), Some(1));
+        assert_eq!(whole_units(Decimal::MAX, Decimal::MAX, dec!(1.1)), None, "product wider than 96 bits");
+        // 1.99999999999999999999999999996…: `Decimal` rounds the quotient to 2, so its floor is
+        // 2 where the exact one is 1; the fast path leaves it alone.
+        let (b, p) = (dec!(5.9999999999999999999999999999), dec!(3));
+        assert_eq!(whole_units_by_decimal(b, p, one), dec!(2));
+        assert_eq!(whole_units(b, p, one), None);
+        assert_eq!(whole_units(dec!(-1), one, one), None);
+        assert_eq!(whole_units(one, Decimal::new(1, 28), Decimal::new(1, 1)), None, "scale 29");
+        for (b, p, f) in [
+            (dec!(100.6005), dec!(100.5), dec!(1.001)),
+            (Decimal::MAX, Decimal::MAX, one),
+            (Decimal::new(1, 28), Decimal::new(3, 28), one),
+            (dec!(999999999999999999.9999999999), one, one),
+            (dec!(0.0000000000000000000000000001), Decimal::new(1, 28), one),
+        ] {
+            check_whole_units(b, p, f).unwrap_or_else(|e| panic!("{e}"));
         }
     }
 

@@ -65,6 +65,25 @@ fn a_buy_is_sized_within_the_per_order_limit() {
     assert!(order.qty.get() * dec!(110) <= dec!(1000));
 }
 
+/// The per-order cap the sizing reads is worked out when the limits change, not on every buy:
+/// it follows `set_limits` (to no limit and back) and `restore`, which brings back the config's.
+#[test]
+fn the_sizing_cap_follows_the_limits() {
+    let config = EngineConfig { starting_cash: Amount::new(dec!(30000)), ..EngineConfig::default() };
+    let mut e = Engine::new(config, RuleBasedAdvisor::default(), ManualClock::default());
+    e.add_symbol(btc(), AnyStrategy::from_spec("sma-cross", &[("fast", "2"), ("slow", "4")]).unwrap(), None);
+    let price = Price::new(dec!(110));
+    // 10 % of 30,000 is 3,000; the default 1,000 per order with its fee: 1001 / 110.11.
+    assert_eq!(e.buy_qty_at(SlotIndex(0), price).get(), dec!(9.09090909));
+    e.set_limits(RiskLimits { max_order_notional: Amount::new(Decimal::MAX), ..RiskLimits::default() });
+    // No cap: 3,000 / 110.11.
+    assert_eq!(e.buy_qty_at(SlotIndex(0), price).get(), dec!(27.24548179));
+    e.set_limits(RiskLimits { max_order_notional: Amount::new(dec!(500)), ..RiskLimits::default() });
+    assert_eq!(e.buy_qty_at(SlotIndex(0), price).get(), dec!(4.54545454));
+    e.restore(Amount::new(dec!(30000)), Vec::new(), RiskState::default());
+    assert_eq!(e.buy_qty_at(SlotIndex(0), price).get(), dec!(9.09090909));
+}
+
 #[test]
 fn the_same_events_give_the_same_decisions() {
     let run = || {
