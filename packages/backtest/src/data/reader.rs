@@ -47,24 +47,8 @@ pub struct CsvReader<R> {
 impl<R: Read> CsvReader<R> {
     /// Reads the header (or the first bar) to learn the layout.
     pub fn new(src: R) -> Result<Self, DataError> {
-        let mut r = Self {
-            src,
-            buf: vec![0; CHUNK],
-            pos: 0,
-            len: 0,
-            eof: false,
-            line: 0,
-            consumed: 0,
-            layout: Layout::detect(b"timestamp,open,high,low,close,volume")?,
-            wanted: 6,
-            prev: None,
-            queue: VecDeque::new(),
-            emitted_line: 0,
-            interval: None,
-            failed: None,
-            finished: false,
-            continuing: false,
-        };
+        let mut r =
+            Self::at_line_start(src, Layout::detect(b"timestamp,open,high,low,close,volume")?, None, false);
         let Some((start, end)) = r.next_line()? else {
             return Err(DataError::File("the file is empty: expected a header and bars".into()));
         };
@@ -92,6 +76,11 @@ impl<R: Read> CsvReader<R> {
     /// first bar's time is not compared with the bar before it, and its close time is the bar's
     /// own: the caller, who has the bars before, checks and joins the two.
     pub(crate) fn continuing(src: R, layout: Layout, interval: i64) -> Self {
+        Self::at_line_start(src, layout, Some(interval), true)
+    }
+
+    /// A reader at the start of `src`, nothing read yet.
+    fn at_line_start(src: R, layout: Layout, interval: Option<i64>, continuing: bool) -> Self {
         Self {
             src,
             buf: vec![0; CHUNK],
@@ -105,10 +94,10 @@ impl<R: Read> CsvReader<R> {
             prev: None,
             queue: VecDeque::new(),
             emitted_line: 0,
-            interval: Some(interval),
+            interval,
             failed: None,
             finished: false,
-            continuing: true,
+            continuing,
         }
     }
 
