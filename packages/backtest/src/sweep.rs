@@ -12,6 +12,7 @@ use mirai_core::Decimal;
 use rayon::prelude::*;
 use serde::Serialize;
 
+mod cross;
 mod shared;
 
 use shared::{Plan, Windows};

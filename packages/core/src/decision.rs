@@ -49,7 +49,34 @@ impl Confidence {
     }
 
     /// Clamps any value into [0, 1]; for confidences computed by our own rules.
+    ///
+    /// Exactly `value.clamp(0, 1)` (the value itself, mantissa and scale, when inside), decided
+    /// in integers for a value of at most 19 places and 64 bits of mantissa (every strategy's
+    /// strength): `clamp` made three decimal comparisons, its own check of the bounds included,
+    /// and every signal is clamped.
+    #[inline]
     pub fn clamped(value: Decimal) -> Self {
+        if value.is_sign_negative() {
+            // −0 is not below 0: `clamp` keeps it as it is.
+            return if value.is_zero() { Self(value) } else { Self::ZERO };
+        }
+        let scale = value.scale();
+        match (u64::try_from(value.mantissa()), crate::pow10::POW10_U64.get(scale as usize)) {
+            (Ok(m), Some(&one)) => {
+                if m > one {
+                    Self::ONE
+                } else {
+                    Self(value)
+                }
+            }
+            _ => Self::clamped_in_decimal(value),
+        }
+    }
+
+    /// [`Confidence::clamped`] by decimal comparisons: the reference, and the answer for values
+    /// beyond the integer test.
+    #[cold]
+    fn clamped_in_decimal(value: Decimal) -> Self {
         Self(value.clamp(Decimal::ZERO, Decimal::ONE))
     }
 
@@ -71,6 +98,7 @@ impl Confidence {
         Self::new_checked(d)
     }
 
+    #[inline]
     pub fn get(self) -> Decimal {
         self.0
     }
@@ -150,5 +178,39 @@ mod tests {
             "beyond 32 bits"
         );
         assert_eq!(Confidence::from_scaled(1, 20), None, "10^20 does not fit");
+    }
+
+    /// Mantissa and scale alike, not just the value: a confidence is stored and shown.
+    fn same(a: Confidence, b: Confidence) -> bool {
+        a.get().mantissa() == b.get().mantissa()
+            && a.get().scale() == b.get().scale()
+            && a.get().is_sign_negative() == b.get().is_sign_negative()
+    }
+
+    #[test]
+    fn clamping_keeps_the_bounds_and_negative_zero_as_clamp_does() {
+        let minus_zero = Decimal::from_parts(0, 0, 0, true, 3);
+        for v in [minus_zero, Decimal::ZERO, Decimal::ONE, Decimal::new(-1, 9), Decimal::new(10_001, 4)] {
+            assert!(same(Confidence::clamped(v), Confidence::clamped_in_decimal(v)), "{v:?}");
+        }
+        assert!(same(Confidence::clamped(Decimal::MAX), Confidence::ONE));
+        assert!(same(Confidence::clamped(Decimal::MIN), Confidence::ZERO));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn clamping_in_integers_is_clamp(
+            lo in proptest::prelude::any::<u32>(),
+            mid in proptest::prelude::any::<u32>(),
+            hi in proptest::prelude::prop_oneof![proptest::prelude::Just(0u32), proptest::prelude::any::<u32>()],
+            negative in proptest::prelude::any::<bool>(),
+            scale in 0u32..=28,
+            small in proptest::prelude::any::<bool>(),
+        ) {
+            // Half the cases near one (a strategy's strengths), half anywhere in the range.
+            let (lo, mid) = if small { (lo % 3_000_000, 0) } else { (lo, mid) };
+            let v = Decimal::from_parts(lo, mid, if small { 0 } else { hi }, negative, if small { scale % 7 } else { scale });
+            proptest::prop_assert!(same(Confidence::clamped(v), Confidence::clamped_in_decimal(v)), "{:?}", v);
+        }
     }
 }

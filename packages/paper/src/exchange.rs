@@ -19,6 +19,8 @@ use crate::pricing::{self, Charge};
 #[derive(Clone, Debug)]
 pub struct PaperExchange {
     pub(crate) fee_rate: Decimal,
+    /// `1 + fee_rate`, for the range check of every order: the rate never changes.
+    pub(crate) cost_factor: Decimal,
     pub(crate) slippage_bps: Decimal,
     pub(crate) rules: BTreeMap<Symbol, SymbolRules>,
     pub(crate) wallet: Wallet,
@@ -35,6 +37,7 @@ impl PaperExchange {
         }
         Ok(Self {
             fee_rate: config.fee_rate,
+            cost_factor: Decimal::ONE + config.fee_rate,
             slippage_bps: config.slippage_bps,
             rules: config.rules.into_iter().map(|r| (r.symbol, r)).collect(),
             wallet,

@@ -2,8 +2,8 @@
 //! a resting order with its funds locked, or an expiry.
 
 use mirai_core::{
-    Asset, ClientOrderId, Decimal, ExchangeError, ExecutionReport, OrderKind, OrderRequest, OrderStatus,
-    Price, Qty, Side, Symbol, TimeInForce, Timestamp,
+    Asset, ClientOrderId, ExchangeError, ExecutionReport, OrderKind, OrderRequest, OrderStatus, Price, Qty,
+    Side, Symbol, TimeInForce, Timestamp,
 };
 
 use crate::exchange::PaperExchange;
@@ -128,7 +128,7 @@ impl PaperExchange {
         price
             .get()
             .checked_mul(qty.get())
-            .and_then(|n| n.checked_mul(Decimal::ONE + self.fee_rate))
+            .and_then(|n| n.checked_mul(self.cost_factor))
             .map(|_| ())
             .ok_or(PaperReject::OutOfRange)
     }

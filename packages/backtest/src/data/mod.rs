@@ -4,11 +4,14 @@
 mod bar;
 mod datasets;
 mod error;
+mod fast_line;
 mod layout;
+mod line;
 mod number;
 mod reader;
 mod series;
 mod split;
+mod swar;
 pub mod time;
 
 pub use bar::Bar;

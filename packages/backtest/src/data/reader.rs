@@ -8,8 +8,11 @@
 use std::collections::VecDeque;
 use std::io::Read;
 
-use super::time::{iso, parse_timestamp};
-use super::{Bar, DataError, Fixed, Layout, NumberError};
+use super::fast_line::{self, DateCache, Plan};
+use super::line::{MAX_FIELDS, parse_line};
+use super::swar::find;
+use super::time::iso;
+use super::{Bar, DataError, Layout};
 
 /// Bytes read from the source at a time.
 const CHUNK: usize = 256 * 1024;
@@ -18,8 +21,6 @@ const CHUNK: usize = 256 * 1024;
 const MAX_LINE: usize = 64 * 1024;
 /// Bars looked at to find the interval of files without close times.
 const INTERVAL_SAMPLE: usize = 64;
-/// Fields read from a line at most (Binance's kline rows have 12).
-const MAX_FIELDS: usize = 16;
 
 #[derive(Debug)]
 pub struct CsvReader<R> {
@@ -33,6 +34,9 @@ pub struct CsvReader<R> {
     layout: Layout,
     /// `layout.min_fields()`, kept: the line parser needs it for every line.
     wanted: usize,
+    /// The layout as the fast line parser reads it.
+    plan: Plan,
+    dates: DateCache,
     prev: Option<(i64, u64)>,
     queue: VecDeque<(Bar, u64)>,
     emitted_line: u64,
@@ -58,6 +62,7 @@ impl<R: Read> CsvReader<R> {
         }
         r.layout = Layout::detect(first)?;
         r.wanted = r.layout.min_fields().min(MAX_FIELDS);
+        r.plan = Plan::new(&r.layout, r.wanted);
         if !r.layout.has_header {
             // The first line was a bar: read it again as one.
             r.consumed -= (r.pos - start) as u64;
@@ -91,6 +96,8 @@ impl<R: Read> CsvReader<R> {
             consumed: 0,
             layout,
             wanted: layout.min_fields().min(MAX_FIELDS),
+            plan: Plan::new(&layout, layout.min_fields().min(MAX_FIELDS)),
+            dates: DateCache::default(),
             prev: None,
             queue: VecDeque::new(),
             emitted_line: 0,
@@ -177,7 +184,13 @@ impl<R: Read> CsvReader<R> {
     fn read_bar(&mut self) -> Result<Option<Bar>, DataError> {
         let Some((start, end)) = self.next_line()? else { return Ok(None) };
         let line = self.line;
-        let bar = parse_line(&self.buf[start..end], &self.layout, self.wanted, line)?;
+        // The fast path sees the buffer past the line (it loads eight bytes at a time, and the
+        // line's last field is usually within eight of its end) but reads no field past `end`.
+        let fast = fast_line::parse(&self.buf[start..self.len], end - start, &self.plan, &mut self.dates);
+        let bar = match fast {
+            Some(bar) => bar,
+            None => parse_line(&self.buf[start..end], &self.layout, self.wanted, line)?,
+        };
         if let Some((prev, prev_line)) = self.prev {
             if bar.open_time == prev {
                 return Err(DataError::at(
@@ -254,141 +267,6 @@ impl<R: Read> Iterator for CsvReader<R> {
 
 fn smallest_gap(bars: &VecDeque<(Bar, u64)>) -> Option<i64> {
     bars.iter().zip(bars.iter().skip(1)).map(|((a, _), (b, _))| b.open_time - a.open_time).min()
-}
-
-/// One line to a bar, with every check that needs only the line itself.
-fn parse_line(text: &[u8], layout: &Layout, wanted: usize, line: u64) -> Result<Bar, DataError> {
-    let mut fields = [(0u32, 0u32); MAX_FIELDS];
-    let mut n = 0;
-    let mut start = 0;
-    // Only as many fields as the layout reads; the rest of the line is not scanned.
-    while n < wanted {
-        match find(&text[start..], b',') {
-            Some(i) => {
-                fields[n] = (start as u32, (start + i) as u32);
-                start += i + 1;
-                n += 1;
-            }
-            None => {
-                fields[n] = (start as u32, text.len() as u32);
-                n += 1;
-                break;
-            }
-        }
-    }
-    if n < wanted {
-        return Err(DataError::at(line, format!("expected at least {wanted} fields, found {n}")));
-    }
-    let field = |i: usize| {
-        let (s, e) = fields[i];
-        trim(&text[s as usize..e as usize])
-    };
-    let time = |i: usize| -> Result<i64, DataError> {
-        parse_timestamp(field(i)).map_err(|want| {
-            DataError::at(
-                line,
-                format!("{} {:?} is not {want}", layout.name_of(i), String::from_utf8_lossy(field(i))),
-            )
-        })
-    };
-    let open_time = time(layout.timestamp)?;
-    let close_time = match layout.close_time {
-        Some(i) => {
-            let t = time(i)?;
-            if t < open_time {
-                return Err(DataError::at(
-                    line,
-                    format!("close time {} is before the open time {}", iso(t), iso(open_time)),
-                ));
-            }
-            t
-        }
-        None => open_time,
-    };
-    // Five plain parses, then one check: the error is built out of line, and only when there
-    // is one (carrying a `DataError` through each number's `Result` cost more than the parse).
-    let columns = [Some(layout.open), Some(layout.high), Some(layout.low), Some(layout.close), layout.volume];
-    let mut values = [Fixed::ZERO; 5];
-    for (slot, column) in values.iter_mut().zip(columns) {
-        if let Some(i) = column {
-            match Fixed::parse(field(i)) {
-                Ok(v) => *slot = v,
-                Err(e) => return Err(number_error(layout, i, field(i), e, line)),
-            }
-        }
-    }
-    let [open, high, low, close, volume] = values;
-    let bar = Bar { open_time, close_time, open, high, low, close, volume };
-    check_bar(&bar, line)?;
-    Ok(bar)
-}
-
-#[cold]
-#[inline(never)]
-fn number_error(layout: &Layout, column: usize, text: &[u8], e: NumberError, line: u64) -> DataError {
-    let why = match e {
-        NumberError::NotANumber => "is not a number",
-        NumberError::TooPrecise => "has more digits than can be held exactly (18 significant, 28 decimals)",
-    };
-    DataError::at(line, format!("{} {:?} {why}", layout.name_of(column), String::from_utf8_lossy(text)))
-}
-
-fn check_bar(b: &Bar, line: u64) -> Result<(), DataError> {
-    for (name, v) in [("open", b.open), ("high", b.high), ("low", b.low), ("close", b.close)] {
-        if !v.is_positive() {
-            return Err(DataError::at(line, format!("{name} {v} is not a positive price")));
-        }
-    }
-    if b.volume.is_negative() {
-        return Err(DataError::at(line, format!("volume {} is negative", b.volume)));
-    }
-    if b.high.cmp_value(b.low).is_lt() {
-        return Err(DataError::at(line, format!("high {} is below low {}", b.high, b.low)));
-    }
-    for (name, v) in [("open", b.open), ("close", b.close)] {
-        if v.cmp_value(b.high).is_gt() || v.cmp_value(b.low).is_lt() {
-            return Err(DataError::at(
-                line,
-                format!("{name} {v} is outside the bar's range (low {}, high {})", b.low, b.high),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The first `needle` in `hay`, eight bytes at a time (a line is scanned twice, for its end and
-/// its commas, and a byte loop was a fifth of the parse).
-#[inline]
-fn find(hay: &[u8], needle: u8) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let pattern = LO * u64::from(needle);
-    let mut chunks = hay.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in chunks.by_ref() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word) ^ pattern;
-        // A zero byte in x is a match; this sets its top bit (and no lower byte's falsely).
-        let found = x.wrapping_sub(LO) & !x & HI;
-        if found != 0 {
-            return Some(offset + (found.trailing_zeros() / 8) as usize);
-        }
-        offset += 8;
-    }
-    chunks.remainder().iter().position(|&b| b == needle).map(|i| offset + i)
-}
-
-#[inline]
-fn trim(f: &[u8]) -> &[u8] {
-    // Most fields need nothing: look at the ends before trimming.
-    match (f.first(), f.last()) {
-        (Some(a), Some(b)) if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() => f,
-        _ => {
-            let f = f.trim_ascii();
-            f.strip_prefix(b"\"").and_then(|f| f.strip_suffix(b"\"")).unwrap_or(f)
-        }
-    }
 }
 
 #[cfg(test)]

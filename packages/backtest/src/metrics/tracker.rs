@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::extremes::{BLOCK, ExtremesAt};
 use crate::data::time::MS_PER_DAY;
 
 /// One calendar day (UTC) with bars: its last equity and how many bars it had.
@@ -144,7 +145,8 @@ impl EquityTracker {
     /// state afterwards is what pushing the bars one by one leaves, but only the drawdown is
     /// followed bar by bar, and only while holding: a flat stretch costs its days and chart
     /// samples. Returns the stretch's last bar whose equity rose strictly above every earlier
-    /// one, if any (where the runner keeps its exact peak).
+    /// one, if any (where the runner keeps its exact peak). `extremes`, where given, are those of
+    /// the closes' blocks from the stretch's first bar on (a sweep's shared table).
     pub fn push_run(
         &mut self,
         times: &[i64],
@@ -152,6 +154,7 @@ impl EquityTracker {
         (cash, qty): (f64, f64),
         holding: bool,
         exposed: bool,
+        extremes: Option<ExtremesAt<'_>>,
     ) -> Option<usize> {
         let n = times.len().min(closes.len());
         let equity = |k: usize| if holding { cash + qty * closes[k] } else { cash };
@@ -168,9 +171,8 @@ impl EquityTracker {
             }
             if stop > k {
                 if holding {
-                    if let Some(j) =
-                        self.held(base + k as u64, &times[k..stop], &closes[k..stop], (cash, qty))
-                    {
+                    let held = (&times[k..stop], &closes[k..stop], (cash, qty));
+                    if let Some(j) = self.held(base + k as u64, held, extremes.map(|x| x.skip(k))) {
                         new_max = Some(k + j);
                     }
                 } else {
@@ -203,22 +205,35 @@ impl EquityTracker {
             self.push(times[stop], e, exposed);
             k = stop + 1;
         }
-        // The ring of recent times: only the stretch's last `RING` bars can still be in it.
-        let from = n.saturating_sub(RING);
-        for (k, &time) in times[..n].iter().enumerate().skip(from) {
-            self.recent[(base as usize + k) & (RING - 1)] = time;
+        // The ring of recent times: only the last `RECENT` are ever read, so only the stretch's
+        // last `RECENT` bars matter; copied in at most two pieces (the ring wraps), as a stretch
+        // ends at every order and a bar-by-bar loop here cost more than the stretch's drawdown.
+        let from = n.saturating_sub(RECENT);
+        let mut at = (base as usize + from) & (RING - 1);
+        let mut rest = &times[from..n];
+        while !rest.is_empty() {
+            let take = rest.len().min(RING - at);
+            self.recent[at..at + take].copy_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            at = 0;
         }
         new_max
     }
 
     /// The drawdown bookkeeping of a holding stretch's bars (bar `k` is bar `first + k` of the
     /// test, its equity `cash + qty × closes[k]`), nothing else; returns the last bar whose
-    /// equity rose strictly above every earlier one, if any. [`HELD`] bars at a time in long
-    /// stretches: where none of them reaches the peak (the usual case), all they can change is
-    /// the period's lowest equity, which is their lowest (a minimum is exact in any order); the
-    /// others are taken one by one.
+    /// equity rose strictly above every earlier one, if any. A block of bars at a time: where
+    /// none of them reaches the peak (the usual case), all they can change is the period's
+    /// lowest equity, which is their lowest (a minimum is exact in any order); the others are
+    /// taken one by one. The blocks' extremes come from `extremes` where given (whole aligned
+    /// blocks of [`BLOCK`]), else from the bars' equities, [`HELD`] at a time in long stretches.
     #[inline]
-    fn held(&mut self, first: u64, times: &[i64], closes: &[f64], (cash, qty): (f64, f64)) -> Option<usize> {
+    fn held(
+        &mut self,
+        first: u64,
+        (times, closes, (cash, qty)): (&[i64], &[f64], (f64, f64)),
+        extremes: Option<ExtremesAt<'_>>,
+    ) -> Option<usize> {
         let mut new_max = None;
         let mut one_by_one = |t: &mut Self, k: usize, time: i64, close: f64| {
             let e = cash + qty * close;
@@ -232,6 +247,32 @@ impl EquityTracker {
                 t.period_low = e;
             }
         };
+        let n = closes.len();
+        // The equity follows the close only for a long position ([`CloseExtremes`]).
+        if let Some(x) = extremes.filter(|_| qty > 0.0 && qty.is_finite() && cash.is_finite()) {
+            let mut k = x.lead().min(n);
+            for j in 0..k {
+                one_by_one(self, j, times[j], closes[j]);
+            }
+            while k + BLOCK <= n {
+                let Some((high, low)) = x.block(k) else { break };
+                if cash + qty * high < self.peak {
+                    let low = cash + qty * low;
+                    if low < self.period_low {
+                        self.period_low = low;
+                    }
+                } else {
+                    for j in k..k + BLOCK {
+                        one_by_one(self, j, times[j], closes[j]);
+                    }
+                }
+                k += BLOCK;
+            }
+            for j in k..n {
+                one_by_one(self, j, times[j], closes[j]);
+            }
+            return new_max;
+        }
         // Short stretches (a fast average crossing every few bars) one by one: the chunks' own
         // work would cost more than it saves there.
         let chunks = if closes.len() >= 4 * HELD { closes.as_chunks::<HELD>().0 } else { &[] };
@@ -464,6 +505,9 @@ mod tests {
             seed in 0u64..1_000,
         ) {
             let (mut one, mut run) = (EquityTracker::default(), EquityTracker::default());
+            // A third through the shared table of block extremes, its stretches starting
+            // anywhere in a block.
+            let mut shared = EquityTracker::default();
             let (mut time, mut x, mut peak) = (0i64, seed, f64::NEG_INFINITY);
             for (len, holding, qty, cash, gaps) in stretches {
                 // Few distinct values, so that stretches often start at, or stay on, the peak.
@@ -487,10 +531,17 @@ mod tests {
                     }
                     one.push(t, e, holding);
                 }
-                let got = run.push_run(&times, &closes, (cash, qty), holding, holding);
+                let got = run.push_run(&times, &closes, (cash, qty), holding, holding, None);
+                proptest::prop_assert_eq!(got, want);
+                let lead = (x >> 20) as usize % BLOCK;
+                let padded: Vec<f64> = std::iter::repeat_n(1e9, lead).chain(closes.iter().copied()).collect();
+                let table = super::super::CloseExtremes::new(&padded);
+                let got = shared.push_run(&times, &closes, (cash, qty), holding, holding, Some(table.at(lead)));
                 proptest::prop_assert_eq!(got, want);
             }
-            proptest::prop_assert_eq!(format!("{:?}", run.finish()), format!("{:?}", one.finish()));
+            let one = format!("{:?}", one.finish());
+            proptest::prop_assert_eq!(format!("{:?}", run.finish()), one.clone());
+            proptest::prop_assert_eq!(format!("{:?}", shared.finish()), one);
         }
     }
 

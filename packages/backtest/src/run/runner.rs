@@ -33,7 +33,7 @@ use crate::config::{BacktestConfig, FillAt, UnitSizing};
 use crate::data::Bars;
 use crate::error::{BacktestError, Result};
 use crate::float::{decimal_to_f64, price_to_f64};
-use crate::metrics::{CurvePoint, EquityTracker, Stats, StatsInput};
+use crate::metrics::{CloseExtremes, CurvePoint, EquityTracker, Stats, StatsInput};
 
 /// A backtest in progress: call [`Backtest::step`] for each bar in time order, then
 /// [`Backtest::finish`]. `A` says who decides entries: the rule-based advisor (the default), or
@@ -248,11 +248,11 @@ impl<A: EntryAdvice> Backtest<A> {
     /// (`times` and `closes` hold each bar's open time and its close as `price_to_f64` gives
     /// it, from bar `first` of `bars` on; `range` counts from there); the engine and the
     /// exchange are not shown them, so their marks are the last bar they were shown until the
-    /// next one.
+    /// next one. `extremes`, where given, are the block extremes of `closes`.
     pub(crate) fn pass_quiet(
         &mut self,
         bars: &Bars,
-        (first, times, closes): (usize, &[i64], &[f64]),
+        (first, times, closes, extremes): (usize, &[i64], &[f64], Option<&CloseExtremes>),
         range: Range<usize>,
     ) {
         if range.is_empty() {
@@ -260,7 +260,8 @@ impl<A: EntryAdvice> Backtest<A> {
         }
         let (times, closes) = (&times[range.clone()], &closes[range.clone()]);
         let parts = (self.cash_f, self.qty_f);
-        if let Some(k) = self.tracker.push_run(times, closes, parts, self.holding, self.holding) {
+        let extremes = extremes.map(|x| x.at(range.start));
+        if let Some(k) = self.tracker.push_run(times, closes, parts, self.holding, self.holding, extremes) {
             let close = closes[k];
             let equity = if self.holding { self.cash_f + self.qty_f * close } else { self.cash_f };
             self.peak = (equity, self.cash, self.qty, bars.close(first + range.start + k));

@@ -23,11 +23,12 @@ use std::ops::Range;
 use mirai_core::{Action, Candle, MarketEvent, Signal};
 use mirai_engine::{SmaCross, StrategySpec};
 
+use super::cross::{self, Search};
 use crate::config::{BacktestConfig, FillAt};
 use crate::data::Bars;
 use crate::error::Result;
 use crate::float::price_to_f64;
-use crate::metrics::Stats;
+use crate::metrics::{CloseExtremes, Stats};
 use crate::run::Backtest;
 #[cfg(test)]
 use crate::run::BacktestReport;
@@ -40,9 +41,13 @@ pub(super) struct Plan {
     /// `scale`, wrapping: the sum over a window is `sums[b] - sums[a]` (wrapping), exact because
     /// every window's true sum fits an `i64`.
     sums: Vec<i64>,
+    /// `sums` as `f64`, where each is exact ([`cross::exact_in_f64`]): the search's fast path.
+    sums_f: Option<Vec<f64>>,
     scale: u32,
     /// Each bar's close as the runner turns it into `f64` for the equity.
     closes: Vec<f64>,
+    /// Their blocks' extremes, for the equity of every combination's holding stretches.
+    extremes: CloseExtremes,
     /// Each bar's open as a mantissa at `scale` (with next-open fills; empty otherwise).
     opens: Vec<i64>,
     next_open: bool,
@@ -102,6 +107,7 @@ impl Plan {
         let mut sums = Vec::with_capacity(range.len() + 1);
         let mut closes = Vec::with_capacity(range.len());
         let mut sum = 0i64;
+        let mut largest = 0u64;
         sums.push(sum);
         for i in range.clone() {
             let c = bars.close(i);
@@ -109,8 +115,9 @@ impl Plan {
             // `10^(scale − its scale)`: the same factor as `unit / 10^its scale`, without an `i128`
             // division a bar.
             let m = d.mantissa().checked_mul(10i128.pow(scale - d.scale()))?;
-            let m = u64::try_from(m).ok().filter(|&m| m < bound)? as i64;
-            sum = sum.wrapping_add(m);
+            let m = u64::try_from(m).ok().filter(|&m| m < bound)?;
+            largest = largest.max(m);
+            sum = sum.wrapping_add(m as i64);
             sums.push(sum);
             closes.push(price_to_f64(c));
         }
@@ -123,7 +130,22 @@ impl Plan {
             }
         }
         let unit_f64 = 1.0 / unit as f64;
-        Some(Self { range, sums, scale, closes, opens, next_open: fill == FillAt::NextOpen, unit_f64 })
+        // The prefix sums only grow (the closes are positive), so below 2^53 at the end they
+        // never wrapped and the last is the largest.
+        let total = u64::try_from(sum).unwrap_or(u64::MAX);
+        let sums_f =
+            cross::exact_in_f64(total, largest, longest).then(|| sums.iter().map(|&s| s as f64).collect());
+        Some(Self {
+            range,
+            sums,
+            sums_f,
+            scale,
+            extremes: CloseExtremes::new(&closes),
+            closes,
+            opens,
+            next_open: fill == FillAt::NextOpen,
+            unit_f64,
+        })
     }
 
     /// Backtests each of `jobs` (a configuration and its windows), as [`crate::run_bars`] would,
@@ -295,7 +317,7 @@ impl Run {
                 self.refused += 1;
                 from = j + 1;
             };
-            self.bt.pass_quiet(bars, (start, times, &plan.closes), i..j);
+            self.bt.pass_quiet(bars, (start, times, &plan.closes, Some(&plan.extremes)), i..j);
             self.i = j;
             if j == stop {
                 // The end of the block, or the last bar (shown to the engine next).
@@ -361,35 +383,19 @@ impl Run {
     /// the bars before it are stepped over (the one found is not).
     #[inline]
     fn find(&mut self, plan: &Plan, from: usize, stop: usize, wanted: Action) -> usize {
-        // fast mean − slow mean, cross-multiplied, times `dir`: a wanted cross is a bar where it
-        // is above zero after a bar where it was below.
-        let dir = match wanted {
-            Action::Buy => 1,
-            Action::Sell => -1,
+        let up = match wanted {
+            Action::Buy => true,
+            Action::Sell => false,
             Action::Hold => return stop,
         };
-        let (fast, slow) = (self.w.fast, self.w.slow);
-        let first = from.max(slow - 1);
+        let first = from.max(self.w.slow - 1);
         if first >= stop {
             return stop;
         }
-        // Bars `first..stop`: their sums end at `k + 1` and start `fast` and `slow` bars earlier.
-        let sums = &plan.sums;
-        let top = &sums[first + 1..stop + 1];
-        let fast_from = &sums[first + 1 - fast..stop + 1 - fast];
-        let slow_from = &sums[first + 1 - slow..stop + 1 - slow];
-        let (f, s) = (fast as i64, slow as i64);
-        let mut armed = self.prev == -dir as i8;
-        let mut found = stop;
-        for (k, ((&t, &a), &b)) in top.iter().zip(fast_from).zip(slow_from).enumerate() {
-            // Both products are positive (the closes are) and fit, so their difference does.
-            let d = (t.wrapping_sub(a) * s - t.wrapping_sub(b) * f) * dir;
-            if armed && d > 0 {
-                found = first + k;
-                break;
-            }
-            armed = d < 0;
-        }
+        // Armed: the bar before `first` had fast mean − slow mean on the far side of zero.
+        let armed = self.prev == if up { -1 } else { 1 };
+        let search = Search { fast: self.w.fast, slow: self.w.slow, up, armed };
+        let found = search.find(&plan.sums, plan.sums_f.as_deref(), first, stop);
         // The sign on the bar before `found`, as stepping would have left it.
         if found > first {
             self.prev = self.sign(plan, found - 1);

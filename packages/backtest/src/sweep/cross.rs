@@ -1,0 +1,235 @@
+//! The search at the heart of a shared sweep: the first bar of a stretch where an `sma-cross`
+//! combination's fast average crosses its slow one in the wanted direction. Every combination
+//! runs it over nearly every bar, so it is most of a sweep's time after the orders.
+//!
+//! With the sums' column held as `f64` too (where that is exact, [`exact_in_f64`]) the search
+//! first asks of sixteen bars at a time whether any may hold a cross, with vector instructions;
+//! the exact `i64` sums find the bar in the chunks that may, and do everything where `f64`
+//! would not be exact.
+
+/// The most a sum or product of the search may reach for `f64` to hold it exactly: 2^53.
+const EXACT: u64 = 1 << 53;
+
+/// Bars looked at together by the `f64` test.
+const CHUNK: usize = 16;
+
+/// Whether the search may run on the sums as `f64`: every prefix sum (`total`, the last and
+/// largest, as the closes are positive) and every product of a window's sum and a period
+/// (below `largest close × longest²`) are integers below 2^53, so each is held exactly and the
+/// difference of two products, the one thing whose sign is read, is the integer one.
+pub(super) fn exact_in_f64(total: u64, largest: u64, longest: usize) -> bool {
+    let longest = longest as u128;
+    u128::from(total) < u128::from(EXACT) && u128::from(largest) * longest * longest < u128::from(EXACT)
+}
+
+/// One combination's search: its windows and which way the wanted cross goes.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Search {
+    pub fast: usize,
+    pub slow: usize,
+    /// True for a buy (fast rising above slow), false for a sell.
+    pub up: bool,
+    /// The bar before the first searched one was on the far side (a cross may come at once).
+    pub armed: bool,
+}
+
+impl Search {
+    /// The first bar `k` in `first..stop` where `fast mean − slow mean` is on the wanted side of
+    /// zero after a bar on the other side, or `stop`. Bar `k`'s windows end at `sums[k + 1]`;
+    /// `first ≥ slow − 1`, so every window is full. `sums_f`, where given, is `sums` as `f64`
+    /// ([`exact_in_f64`] holds).
+    #[inline(always)]
+    pub(super) fn find(self, sums: &[i64], sums_f: Option<&[f64]>, first: usize, stop: usize) -> usize {
+        match sums_f {
+            // Short stretches (a fast average crossing every few bars, most of a large grid's
+            // orders) a bar at a time, in line: the chunks would cost them more than they save.
+            Some(sums_f) if stop.saturating_sub(first) >= 2 * CHUNK => {
+                self.find_chunked(sums, sums_f, first, stop)
+            }
+            _ => self.find_i64(sums, first, stop).0.unwrap_or(stop),
+        }
+    }
+
+    /// [`Search::find`] a chunk at a time.
+    #[inline(never)]
+    fn find_chunked(self, sums: &[i64], sums_f: &[f64], first: usize, stop: usize) -> usize {
+        let mut search = self;
+        let mut k = first;
+        while k + CHUNK <= stop {
+            // Most chunks hold no cross (one comes in hundreds of bars): those only say whether
+            // their last bar leaves the search armed. The others are searched a bar at a time.
+            search.armed = match search.chunk(sums_f, k) {
+                Some(armed) => armed,
+                None => match search.find_i64(sums, k, k + CHUNK) {
+                    (Some(found), _) => return found,
+                    (None, armed) => armed,
+                },
+            };
+            k += CHUNK;
+        }
+        search.find_i64(sums, k, stop).0.unwrap_or(stop)
+    }
+
+    /// Bars `k..k + CHUNK`: `None` if they may hold the wanted cross, else whether the last one
+    /// leaves the search armed. One pass with no branch, which the compiler turns into vector
+    /// instructions (two lanes even on the oldest x86-64): each bar's difference, oriented so
+    /// the far side is negative, its sign bit ANDed and ORed over the chunk. A chunk wholly on
+    /// the far side only arms the search; one wholly off it, entered unarmed, leaves it
+    /// unarmed; any other (a cross, or the differences changing side) is searched exactly.
+    /// Exact: every sum, difference and product here is an integer below 2^53
+    /// ([`exact_in_f64`]), and a zero comes out as +0.0 (a difference of equal numbers), off the
+    /// far side as it should be.
+    #[inline]
+    fn chunk(self, sums: &[f64], k: usize) -> Option<bool> {
+        if self.up { self.chunk_toward::<true>(sums, k) } else { self.chunk_toward::<false>(sums, k) }
+    }
+
+    /// [`Search::chunk`] for one direction. A constant rather than a pair of signed factors: with
+    /// the factors, the compiler pairs each bar's two products in one register instead of two
+    /// bars' like products, and the vector code is twice as long.
+    #[inline(always)]
+    fn chunk_toward<const UP: bool>(self, sums: &[f64], k: usize) -> Option<bool> {
+        let (f, s) = (self.fast as f64, self.slow as f64);
+        let top: &[f64; CHUNK] = sums.get(k + 1..)?.first_chunk()?;
+        let fast_from: &[f64; CHUNK] = sums.get(k + 1 - self.fast..)?.first_chunk()?;
+        let slow_from: &[f64; CHUNK] = sums.get(k + 1 - self.slow..)?.first_chunk()?;
+        let (mut all, mut any) = (u64::MAX, 0u64);
+        for j in 0..CHUNK {
+            // fast_sum × slow and slow_sum × fast; up, the first minus the second is below zero
+            // before the cross.
+            let (x, y) = ((top[j] - fast_from[j]) * s, (top[j] - slow_from[j]) * f);
+            let d = if UP { x - y } else { y - x }.to_bits();
+            all &= d;
+            any |= d;
+        }
+        if all >> 63 == 1 {
+            Some(true)
+        } else if any >> 63 == 0 && !self.armed {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// The search a bar at a time on the exact integer sums (wrapping: each window's sum is
+    /// exact, see `Plan::new`): the bar found, if any, and whether the last bar left the search
+    /// armed.
+    #[inline(always)]
+    fn find_i64(self, sums: &[i64], first: usize, stop: usize) -> (Option<usize>, bool) {
+        if first >= stop {
+            return (None, self.armed);
+        }
+        let top = &sums[first + 1..stop + 1];
+        let fast_from = &sums[first + 1 - self.fast..stop + 1 - self.fast];
+        let slow_from = &sums[first + 1 - self.slow..stop + 1 - self.slow];
+        let (f, s) = (self.fast as i64, self.slow as i64);
+        let dir = if self.up { 1 } else { -1 };
+        let mut armed = self.armed;
+        for (k, ((&t, &a), &b)) in top.iter().zip(fast_from).zip(slow_from).enumerate() {
+            // Both products are positive (the closes are) and fit, so their difference does.
+            let d = (t.wrapping_sub(a) * s - t.wrapping_sub(b) * f) * dir;
+            if armed && d > 0 {
+                return (Some(first + k), false);
+            }
+            armed = d < 0;
+        }
+        (None, armed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Prefix sums of `closes`, as the plan keeps them.
+    fn sums(closes: &[i64]) -> Vec<i64> {
+        std::iter::once(0)
+            .chain(closes.iter().scan(0i64, |s, c| {
+                *s += c;
+                Some(*s)
+            }))
+            .collect()
+    }
+
+    proptest! {
+        /// The `f64` search finds the bar the integer one finds, from any start, either way,
+        /// armed or not, on closes that tie often (equal means are no cross).
+        #[test]
+        fn both_searches_find_the_same_bar(
+            closes in proptest::collection::vec(1i64..6, 40..300),
+            fast in 1usize..8,
+            extra in 1usize..12,
+            start in 0usize..200,
+            up: bool,
+            armed: bool,
+        ) {
+            let slow = fast + extra;
+            let sums = sums(&closes);
+            let sums_f: Vec<f64> = sums.iter().map(|&s| s as f64).collect();
+            let stop = closes.len();
+            let first = (slow - 1 + start).min(stop);
+            let search = Search { fast, slow, up, armed };
+            prop_assert_eq!(
+                search.find(&sums, Some(&sums_f), first, stop),
+                search.find_i64(&sums, first, stop).0.unwrap_or(stop)
+            );
+        }
+    }
+
+    proptest! {
+        /// The same on trending closes, where whole chunks lie on one side and the vector test
+        /// decides most of them.
+        #[test]
+        fn both_searches_agree_on_trends(
+            legs in proptest::collection::vec((5usize..80, -3i64..=3), 2..12),
+            fast in 1usize..10,
+            extra in 1usize..30,
+            up: bool,
+            armed: bool,
+        ) {
+            let mut price = 10_000i64;
+            let mut closes = Vec::new();
+            for (n, step) in legs {
+                for i in 0..n {
+                    // A wobble of one around the leg's trend.
+                    price += step + (i % 3) as i64 - 1;
+                    closes.push(price.max(1));
+                }
+            }
+            let slow = fast + extra;
+            prop_assume!(closes.len() > slow);
+            let sums = sums(&closes);
+            let sums_f: Vec<f64> = sums.iter().map(|&s| s as f64).collect();
+            let search = Search { fast, slow, up, armed };
+            let (first, stop) = (slow - 1, closes.len());
+            prop_assert_eq!(
+                search.find(&sums, Some(&sums_f), first, stop),
+                search.find_i64(&sums, first, stop).0.unwrap_or(stop)
+            );
+        }
+    }
+
+    #[test]
+    fn a_cross_is_found_in_a_chunk_at_a_chunks_edge_and_in_the_tail() {
+        // Falling closes (fast(2) below slow(4) on every bar), then a jump at `at`: the one cross.
+        for at in [12usize, 15, 16, 19, 23, 35, 37, 43] {
+            let closes: Vec<i64> = (0..45).map(|i| if i < at { 100 - i as i64 } else { 1_000 }).collect();
+            let sums = sums(&closes);
+            let sums_f: Vec<f64> = sums.iter().map(|&s| s as f64).collect();
+            let search = Search { fast: 2, slow: 4, up: true, armed: false };
+            let found = search.find(&sums, Some(&sums_f), 3, closes.len());
+            assert_eq!(found, at, "rising at {at}");
+            assert_eq!(found, search.find_i64(&sums, 3, closes.len()).0.unwrap_or(closes.len()));
+        }
+    }
+
+    #[test]
+    fn f64_only_where_exact() {
+        assert!(exact_in_f64(1 << 52, 1_000_000, 100));
+        assert!(!exact_in_f64(1 << 53, 1, 2), "a prefix sum past 2^53");
+        assert!(!exact_in_f64(1_000, 1 << 40, 1 << 7), "a product past 2^53");
+        assert!(exact_in_f64(1_000, (1 << 39) - 1, 1 << 7));
+    }
+}
