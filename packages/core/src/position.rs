@@ -65,7 +65,6 @@ impl Position {
     }
 
     /// Applies a fill and returns the P&L it realised (net of its fee).
-    #[inline]
     pub fn apply(&mut self, fill: &Fill) -> Result<Amount, PositionError> {
         if fill.symbol != self.symbol {
             return Err(PositionError::WrongSymbol { expected: self.symbol, got: fill.symbol });

@@ -13,6 +13,9 @@ const EXACT: u64 = 1 << 53;
 /// Bars looked at together by the `f64` test.
 const CHUNK: usize = 16;
 
+/// Bars a search takes one at a time before it goes by chunks.
+const HEAD: usize = 48;
+
 /// Whether the search may run on the sums as `f64`: every prefix sum (`total`, the last and
 /// largest, as the closes are positive) and every product of a window's sum and a period
 /// (below `largest close × longest²`) are integers below 2^53, so each is held exactly and the
@@ -40,13 +43,18 @@ impl Search {
     /// ([`exact_in_f64`] holds).
     #[inline(always)]
     pub(super) fn find(self, sums: &[i64], sums_f: Option<&[f64]>, first: usize, stop: usize) -> usize {
+        // The first bars a bar at a time, in line: a cross that comes soon (a fast average
+        // crossing every few bars, or the next cross after a refused buy, most of a large grid's
+        // searches) costs no chunk, where a chunk holding a cross costs its test and its bars.
+        let head = first.saturating_add(HEAD).min(stop);
+        let armed = match self.find_i64(sums, first, head) {
+            (Some(found), _) => return found,
+            (None, armed) => armed,
+        };
+        let rest = Self { armed, ..self };
         match sums_f {
-            // Short stretches (a fast average crossing every few bars, most of a large grid's
-            // orders) a bar at a time, in line: the chunks would cost them more than they save.
-            Some(sums_f) if stop.saturating_sub(first) >= 2 * CHUNK => {
-                self.find_chunked(sums, sums_f, first, stop)
-            }
-            _ => self.find_i64(sums, first, stop).0.unwrap_or(stop),
+            Some(sums_f) if stop - head >= CHUNK => rest.find_chunked(sums, sums_f, head, stop),
+            _ => rest.find_i64(sums, head, stop).0.unwrap_or(stop),
         }
     }
 
@@ -214,8 +222,9 @@ mod tests {
     #[test]
     fn a_cross_is_found_in_a_chunk_at_a_chunks_edge_and_in_the_tail() {
         // Falling closes (fast(2) below slow(4) on every bar), then a jump at `at`: the one cross.
-        for at in [12usize, 15, 16, 19, 23, 35, 37, 43] {
-            let closes: Vec<i64> = (0..45).map(|i| if i < at { 100 - i as i64 } else { 1_000 }).collect();
+        // From bar 3: the head to bar 51, chunks from there (51, 67, 83, 99), the tail from 115.
+        for at in [12usize, 50, 51, 52, 66, 67, 70, 98, 99, 114, 115, 118] {
+            let closes: Vec<i64> = (0..120).map(|i| if i < at { 200 - i as i64 } else { 1_000 }).collect();
             let sums = sums(&closes);
             let sums_f: Vec<f64> = sums.iter().map(|&s| s as f64).collect();
             let search = Search { fast: 2, slow: 4, up: true, armed: false };
