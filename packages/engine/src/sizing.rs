@@ -60,16 +60,12 @@ impl Sizing {
             Sizing::AllCash { .. } => cash,
         };
         let whole = *self == (Sizing::AllCash { whole_units: true });
-        // Not one whole unit affordable: answered by a comparison, not a division, and in
-        // integers when they are exact (a drained account meets this on every buy signal for the
-        // rest of a backtest).
-        if whole && below_cost(budget.get(), price.get(), cost_factor) == Some(true) {
-            return Qty::ZERO;
-        }
         // The common whole-unit buy in integers: `rust_decimal`'s division is the costliest step
-        // of a decision, and its floored quotient is known exactly whenever the fast path answers.
+        // of a decision, and its floored quotient is known exactly whenever the fast path answers
+        // (not one unit affordable, as a drained account meets on every buy signal for the rest
+        // of a backtest, by a comparison of the same integers).
         if whole && let Some(units) = whole_units(budget.get(), price.get(), cost_factor) {
-            return Qty::new(Decimal::from(units));
+            return if units == 0 { Qty::ZERO } else { Qty::new(Decimal::from(units)) };
         }
         let per_unit = price.get() * cost_factor;
         if whole && budget.get() < per_unit {
@@ -85,31 +81,12 @@ impl Sizing {
     }
 }
 
-/// Whether `budget < price × factor`, decided in integers when that product is exactly what
-/// `Decimal` multiplication gives (it fits 96 bits at a scale of at most 28); `None` otherwise.
-#[inline]
-fn below_cost(budget: Decimal, price: Decimal, factor: Decimal) -> Option<bool> {
-    if budget.is_sign_negative() || price.is_sign_negative() || factor.is_sign_negative() {
-        return None;
-    }
-    let cost = price.mantissa().checked_mul(factor.mantissa())?;
-    let cost_scale = price.scale() + factor.scale();
-    if cost >= 1i128 << 96 || cost_scale > 28 {
-        return None;
-    }
-    let (b, b_scale) = (budget.mantissa(), budget.scale());
-    Some(if b_scale <= cost_scale {
-        b.checked_mul(pow10(cost_scale - b_scale)?)? < cost
-    } else {
-        b < cost.checked_mul(pow10(b_scale - cost_scale)?)?
-    })
-}
-
 /// `floor(budget / (price × factor))` as `(budget / (price * factor)).floor()` gives it in
 /// `Decimal`, computed in `i128`; `None` (use `Decimal`) when an input is negative, when the
 /// product is not exactly what `Decimal` multiplication gives, on any overflow, or when the
-/// quotient is so close below a whole number that `Decimal`'s division, which keeps 28 digits
-/// and rounds the last, could round it up to that number.
+/// quotient is so close below a whole number (one and more) that `Decimal`'s division, which
+/// keeps 28 digits and rounds the last, could round it up to that number. Below one unit the
+/// answer is zero by the comparison alone, as the `Decimal` path's own `budget < per_unit`.
 #[inline]
 fn whole_units(budget: Decimal, price: Decimal, factor: Decimal) -> Option<u64> {
     if budget.is_sign_negative() || price.is_sign_negative() || factor.is_sign_negative() {
@@ -127,6 +104,10 @@ fn whole_units(budget: Decimal, price: Decimal, factor: Decimal) -> Option<u64> 
     } else {
         (b, cost.checked_mul(pow10(b_scale - cost_scale)?)?)
     };
+    // Not one unit: exact by the comparison alone, however near the next unit the quotient is.
+    if n < d {
+        return Some(0);
+    }
     let (q, r) = (n / d, n % d);
     // Below 10^18 the decimal quotient keeps at least ten decimals (10^28 < 2^96), so it is
     // rounded by at most 10^-10; a fraction at most 1 - 10^-9 (ten times that step, a margin
@@ -157,12 +138,12 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The integer comparison agrees with the decimal one wherever it answers.
+        /// "Not one unit" in integers agrees with the decimal comparison wherever it answers.
         #[test]
         fn below_cost_agrees_with_decimal(b in 0i64..=i64::MAX, bs in 0u32..=28, p in 0i64..=i64::MAX, ps in 0u32..=20, f in 0i64..=10_000_000, fs in 0u32..=10) {
             let (budget, price, factor) = (Decimal::new(b, bs), Decimal::new(p, ps), Decimal::new(f, fs));
-            if let Some(below) = below_cost(budget, price, factor) {
-                proptest::prop_assert_eq!(below, budget < price * factor);
+            if let Some(units) = whole_units(budget, price, factor) {
+                proptest::prop_assert_eq!(units == 0, budget < price * factor);
             }
         }
     }
@@ -234,9 +215,12 @@ mod tests {
     #[test]
     fn whole_units_edges() {
         let one = Decimal::ONE;
-        // Exactly whole, a hair below (left to `Decimal`), and the 96-bit and scale limits.
+        // Exactly whole, a hair below (not one unit: zero by the comparison, however near), and
+        // the 96-bit and scale limits.
         assert_eq!(whole_units(dec!(100.6005), dec!(100.5), dec!(1.001)), Some(1));
-        assert_eq!(whole_units(dec!(100.6004999999999999999), dec!(100.5), dec!(1.001)), None);
+        assert_eq!(whole_units(dec!(100.6004999999999999999), dec!(100.5), dec!(1.001)), Some(0));
+        // A hair below two units is still left to `Decimal`.
+        assert_eq!(whole_units(dec!(201.2009999999999999999), dec!(100.5), dec!(1.001)), None);
         assert_eq!(whole_units(dec!(100.60049), dec!(100.5), dec!(1.001)), Some(0));
         assert_eq!(whole_units(dec!(10000), dec!(300), dec!(1.001)), Some(33));
         assert_eq!(whole_units(Decimal::MAX, one, one), None, "quotient of 10^18 and more");
@@ -251,6 +235,7 @@ mod tests {
         assert_eq!(whole_units(one, Decimal::new(1, 28), Decimal::new(1, 1)), None, "scale 29");
         for (b, p, f) in [
             (dec!(100.6005), dec!(100.5), dec!(1.001)),
+            (dec!(100.6004999999999999999), dec!(100.5), dec!(1.001)),
             (Decimal::MAX, Decimal::MAX, one),
             (Decimal::new(1, 28), Decimal::new(3, 28), one),
             (dec!(999999999999999999.9999999999), one, one),
@@ -262,10 +247,11 @@ mod tests {
 
     #[test]
     fn below_cost_answers_the_common_case_and_ties() {
-        assert_eq!(below_cost(dec!(27.51539), dec!(100.5), dec!(1.001)), Some(true));
-        assert_eq!(below_cost(dec!(100.6005), dec!(100.5), dec!(1.001)), Some(false), "equal is not below");
-        assert_eq!(below_cost(dec!(100.600499999), dec!(100.5), dec!(1.001)), Some(true));
-        assert_eq!(below_cost(dec!(-1), dec!(100.5), dec!(1.001)), None);
+        assert_eq!(whole_units(dec!(27.51539), dec!(100.5), dec!(1.001)), Some(0));
+        assert_eq!(whole_units(dec!(100.6005), dec!(100.5), dec!(1.001)), Some(1), "equal is not below");
+        // A hair below one unit: zero, answered in integers however near the quotient is to one.
+        assert_eq!(whole_units(dec!(100.600499999), dec!(100.5), dec!(1.001)), Some(0));
+        assert_eq!(whole_units(dec!(-1), dec!(100.5), dec!(1.001)), None);
     }
 
     #[test]

@@ -133,7 +133,8 @@ pub(super) fn parse(text: &[u8], end: usize, plan: &Plan, dates: &mut DateCache)
 
 /// `check_bar` without its messages. The four prices are put on one scale first, so that each
 /// comparison is one of integers (`cmp_value` widens to `i128` whenever scales differ, as "100"
-/// and "100.11" do); all prices are at least the low, so the low alone need be positive.
+/// and "100.11" do); all prices are at least the low, so the low alone need be positive. Prices
+/// too precise for one `i64` scale are left to the general parser, which checks them anyway.
 #[inline(always)]
 fn plausible(b: &Bar) -> bool {
     if b.close_time < b.open_time || b.volume.is_negative() {
@@ -144,11 +145,7 @@ fn plausible(b: &Bar) -> bool {
         [Some(o), Some(h), Some(l), Some(c)] => {
             0 < l && l <= h && (l..=h).contains(&o) && (l..=h).contains(&c)
         }
-        _ => {
-            [b.open, b.high, b.low, b.close].iter().all(|v| v.is_positive())
-                && b.high.cmp_value(b.low).is_ge()
-                && [b.open, b.close].iter().all(|v| v.cmp_value(b.high).is_le() && v.cmp_value(b.low).is_ge())
-        }
+        _ => false,
     }
 }
 

@@ -7,11 +7,11 @@ use std::ops::Range;
 
 use mirai_core::{Action, MarketEvent, Price, RefusalReason};
 
-use super::super::advice::EntryAdvice;
 use super::Backtest;
 use crate::data::Bars;
 use crate::error::Result;
 use crate::metrics::{CloseExtremes, Stats};
+use crate::run::advice::EntryAdvice;
 
 impl<A: EntryAdvice> Backtest<A> {
     /// As `on_bar`, with the strategy's signal on the bar given instead of worked out by the
