@@ -12,6 +12,7 @@ use mirai_core::Decimal;
 use rayon::prelude::*;
 use serde::Serialize;
 
+mod columns;
 mod cross;
 mod shared;
 

@@ -16,7 +16,11 @@ use super::{Bar, CsvReader, DataError};
 #[derive(Clone, Debug, Default)]
 pub struct Bars {
     open_time: Vec<i64>,
-    rows: Vec<Row>,
+    /// The rows in one piece or two, the second's after the first's: a file loaded on two
+    /// threads keeps each half's rows where its thread wrote them (joining them into one was a
+    /// serial 44 MB copy, a quarter of loading a million bars). New rows go to the last piece
+    /// that has any.
+    rows: [Vec<Row>; 2],
 }
 
 /// Everything of a bar but its open time, which has its own column.
@@ -65,7 +69,7 @@ impl Bars {
     /// Appends a candle (which the caller keeps in time order).
     pub fn push(&mut self, c: &Candle) {
         self.open_time.push(c.open_time.millis());
-        self.rows.push(Row {
+        self.last_rows().push(Row {
             close_time: c.close_time.millis(),
             open: c.open,
             high: c.high,
@@ -84,13 +88,52 @@ impl Bars {
             if next <= last {
                 return false;
             }
-            if let Some(row) = self.rows.last_mut().filter(|_| cut_close) {
+            if let Some(row) = self.last_rows().last_mut().filter(|_| cut_close) {
                 row.close_time = row.close_time.min(next - 1);
             }
         }
         self.open_time.extend_from_slice(&rest.open_time);
-        self.rows.extend_from_slice(&rest.rows);
+        for piece in rest.rows {
+            let [first, second] = &mut self.rows;
+            if piece.is_empty() {
+                continue;
+            } else if first.is_empty() {
+                *first = piece;
+            } else if second.is_empty() {
+                *second = piece;
+            } else {
+                second.extend_from_slice(&piece);
+            }
+        }
         true
+    }
+
+    /// The piece new rows go to.
+    #[inline(always)]
+    fn last_rows(&mut self) -> &mut Vec<Row> {
+        let [first, second] = &mut self.rows;
+        if second.is_empty() { first } else { second }
+    }
+
+    /// Bar `i`'s row. The first piece's bounds check is the one a single piece needs, so a row
+    /// there costs what it did before the rows came in pieces.
+    #[inline(always)]
+    fn row(&self, i: usize) -> &Row {
+        let [first, second] = &self.rows;
+        match first.get(i) {
+            Some(r) => r,
+            None => &second[i - first.len()],
+        }
+    }
+
+    /// The rows of `range`, as the parts in the first piece and in the second.
+    fn row_parts(&self, range: Range<usize>) -> (&[Row], &[Row]) {
+        let [first, second] = &self.rows;
+        let n = first.len();
+        (
+            &first[range.start.min(n)..range.end.min(n)],
+            &second[range.start.saturating_sub(n)..range.end.saturating_sub(n)],
+        )
     }
 
     /// Appends a bar read from a file: the row its candle would give (`Bar::candle`), without
@@ -98,7 +141,7 @@ impl Bars {
     #[inline]
     pub fn push_bar(&mut self, bar: &Bar) {
         self.open_time.push(bar.open_time);
-        self.rows.push(Row {
+        self.last_rows().push(Row {
             close_time: bar.close_time,
             open: Bar::price(bar.open),
             high: Bar::price(bar.high),
@@ -119,7 +162,7 @@ impl Bars {
     /// Bar `i` as a closed candle of `symbol`.
     #[inline]
     pub fn candle(&self, i: usize, symbol: Symbol) -> Candle {
-        let (r, open_time) = (&self.rows[i], self.open_time[i]);
+        let (r, open_time) = (self.row(i), self.open_time[i]);
         Candle {
             symbol,
             open_time: Timestamp::from_millis(open_time),
@@ -142,31 +185,22 @@ impl Bars {
         if !matches!(event, MarketEvent::Candle(_)) {
             return;
         }
-        let (rows, times) = (&self.rows[range.clone()], &self.open_time[range]);
-        for (r, &open_time) in rows.iter().zip(times) {
-            if let MarketEvent::Candle(c) = event {
-                c.open_time = Timestamp::from_millis(open_time);
-                c.close_time = Timestamp::from_millis(r.close_time);
-                c.open = r.open;
-                c.high = r.high;
-                c.low = r.low;
-                c.close = r.close;
-                c.volume = r.volume;
-            }
-            f(event);
-        }
+        let (first, second) = self.row_parts(range.clone());
+        let (times_first, times_second) = self.open_time[range].split_at(first.len());
+        replay_rows(first, times_first, event, &mut f);
+        replay_rows(second, times_second, event, &mut f);
     }
 
     /// Bar `i`'s open.
     #[inline]
     pub fn open(&self, i: usize) -> Price {
-        self.rows[i].open
+        self.row(i).open
     }
 
     /// Bar `i`'s close.
     #[inline]
     pub fn close(&self, i: usize) -> Price {
-        self.rows[i].close
+        self.row(i).close
     }
 
     /// The bars in `range` as closed candles of `symbol`.
@@ -180,7 +214,25 @@ impl Bars {
 
     /// Memory held by the columns, in bytes.
     pub fn heap_bytes(&self) -> usize {
-        self.open_time.capacity() * 8 + self.rows.capacity() * std::mem::size_of::<Row>()
+        let rows: usize = self.rows.iter().map(Vec::capacity).sum();
+        self.open_time.capacity() * 8 + rows * std::mem::size_of::<Row>()
+    }
+}
+
+/// [`Bars::replay`] over one piece's rows.
+#[inline(always)]
+fn replay_rows(rows: &[Row], times: &[i64], event: &mut MarketEvent, f: &mut impl FnMut(&MarketEvent)) {
+    for (r, &open_time) in rows.iter().zip(times) {
+        if let MarketEvent::Candle(c) = event {
+            c.open_time = Timestamp::from_millis(open_time);
+            c.close_time = Timestamp::from_millis(r.close_time);
+            c.open = r.open;
+            c.high = r.high;
+            c.low = r.low;
+            c.close = r.close;
+            c.volume = r.volume;
+        }
+        f(event);
     }
 }
 
@@ -200,6 +252,44 @@ mod tests {
         assert_eq!(bars.candle(1, c.symbol).low.to_string(), "100.125");
         assert_eq!(c.close_time.since(c.open_time), 59_999);
         assert!(Bars::from_candles([c, c]).is_err());
+    }
+
+    #[test]
+    fn a_series_joined_from_two_gives_the_bars_of_one() {
+        let symbol = Symbol::new("BTCUSDT");
+        let walk = mirai_core::synthetic::RandomWalk::new(
+            symbol,
+            Price::new(rust_decimal::Decimal::from(100)),
+            Timestamp::from_millis(0),
+            60_000,
+            11,
+        );
+        let candles: Vec<Candle> = walk.take(60).collect();
+        let whole = Bars::from_candles(candles.iter().copied()).unwrap();
+        let mut joined = Bars::from_candles(candles[..20].iter().copied()).unwrap();
+        assert!(joined.append(Bars::from_candles(candles[20..50].iter().copied()).unwrap(), false));
+        // Bars pushed after the join, and a third series appended, follow on.
+        for c in &candles[50..55] {
+            joined.push(c);
+        }
+        assert!(joined.append(Bars::from_candles(candles[55..].iter().copied()).unwrap(), false));
+        assert_eq!(joined.rows.iter().map(Vec::len).collect::<Vec<_>>(), [20, 40]);
+        assert_eq!(joined.len(), whole.len());
+        assert_eq!(joined.candles(symbol, 0..60).collect::<Vec<_>>(), candles);
+        for i in [0, 19, 20, 21, 59] {
+            assert_eq!((joined.open(i), joined.close(i)), (whole.open(i), whole.close(i)), "bar {i}");
+        }
+        for range in [0..60, 10..40, 0..20, 20..60, 19..21, 30..30] {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let mut event = MarketEvent::Candle(candles[0]);
+            joined.replay(range.clone(), &mut event, |e| a.push(*e));
+            whole.replay(range.clone(), &mut event, |e| b.push(*e));
+            assert_eq!(a, b, "{range:?}");
+            assert_eq!(a.len(), range.len());
+        }
+        // Out of order: refused, nothing changed.
+        assert!(!joined.append(Bars::from_candles(candles[..1].iter().copied()).unwrap(), false));
+        assert_eq!(joined.len(), 60);
     }
 
     #[test]

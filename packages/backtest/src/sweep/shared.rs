@@ -23,11 +23,11 @@ use std::ops::Range;
 use mirai_core::{Action, Candle, MarketEvent, Signal};
 use mirai_engine::{SmaCross, StrategySpec};
 
+use super::columns::Columns;
 use super::cross::{self, Search};
 use crate::config::{BacktestConfig, FillAt};
 use crate::data::Bars;
 use crate::error::Result;
-use crate::float::price_to_f64;
 use crate::metrics::{CloseExtremes, Stats};
 use crate::run::Backtest;
 #[cfg(test)]
@@ -91,43 +91,22 @@ impl Plan {
         if times.windows(2).any(|w| w[0] >= w[1]) {
             return None;
         }
-        let mut scale = 0;
-        for i in range.clone() {
-            let c = bars.close(i).get();
-            if c.is_sign_negative() || c.is_zero() {
-                return None;
-            }
-            scale = scale.max(c.scale());
-            if fill == FillAt::NextOpen {
-                scale = scale.max(bars.open(i).get().scale());
-            }
-        }
+        let next_open = fill == FillAt::NextOpen;
+        let Columns { scale, closes: mantissas, closes_f64: closes, opens } =
+            Columns::of(bars, range.clone(), next_open)?;
         let bound = (i64::MAX as u128 / (longest as u128 * longest as u128)) as u64;
         let unit = 10i128.checked_pow(scale)?;
         let mut sums = Vec::with_capacity(range.len() + 1);
-        let mut closes = Vec::with_capacity(range.len());
         let mut sum = 0i64;
         let mut largest = 0u64;
         sums.push(sum);
-        for i in range.clone() {
-            let c = bars.close(i);
-            let d = c.get();
-            // `10^(scale − its scale)`: the same factor as `unit / 10^its scale`, without an `i128`
-            // division a bar.
-            let m = d.mantissa().checked_mul(10i128.pow(scale - d.scale()))?;
-            let m = u64::try_from(m).ok().filter(|&m| m < bound)?;
+        for &m in &mantissas {
+            if m >= bound {
+                return None;
+            }
             largest = largest.max(m);
             sum = sum.wrapping_add(m as i64);
             sums.push(sum);
-            closes.push(price_to_f64(c));
-        }
-        let mut opens = Vec::new();
-        if fill == FillAt::NextOpen {
-            opens.reserve_exact(range.len());
-            for i in range.clone() {
-                let d = bars.open(i).get();
-                opens.push(i64::try_from(d.mantissa().checked_mul(10i128.pow(scale - d.scale()))?).ok()?);
-            }
         }
         let unit_f64 = 1.0 / unit as f64;
         // The prefix sums only grow (the closes are positive), so below 2^53 at the end they
@@ -143,7 +122,7 @@ impl Plan {
             extremes: CloseExtremes::new(&closes),
             closes,
             opens,
-            next_open: fill == FillAt::NextOpen,
+            next_open,
             unit_f64,
         })
     }
