@@ -28,7 +28,8 @@ const NO_OPEN: i64 = -1;
 pub(super) struct Columns {
     /// The finest scale of the closes (and opens) in the range.
     pub scale: u32,
-    /// Each close's mantissa at `scale`; [`TOO_LARGE`] where it does not fit a `u64`.
+    /// A zero, then each close's mantissa at `scale` ([`TOO_LARGE`] where it does not fit a
+    /// `u64`): the caller turns it into the closes' prefix sums in place.
     pub closes: Vec<u64>,
     /// Each close as [`price_to_f64`] gives it.
     pub closes_f64: Vec<f64>,
@@ -56,8 +57,8 @@ impl Columns {
             })
             .try_reduce(|| 0, |a, b| Some(a.max(b)))?;
         let n = range.len();
-        let (mut closes, mut closes_f64) = (vec![0u64; n], vec![0f64; n]);
-        closes.par_chunks_mut(CHUNK).zip(closes_f64.par_chunks_mut(CHUNK)).enumerate().for_each(
+        let (mut closes, mut closes_f64) = (vec![0u64; n + 1], vec![0f64; n]);
+        closes[1..].par_chunks_mut(CHUNK).zip(closes_f64.par_chunks_mut(CHUNK)).enumerate().for_each(
             |(k, (m, f))| {
                 let first = range.start + k * CHUNK;
                 for (j, (m, f)) in m.iter_mut().zip(f.iter_mut()).enumerate() {

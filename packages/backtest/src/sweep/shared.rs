@@ -92,26 +92,28 @@ impl Plan {
             return None;
         }
         let next_open = fill == FillAt::NextOpen;
-        let Columns { scale, closes: mantissas, closes_f64: closes, opens } =
+        let Columns { scale, closes: mut sums, closes_f64: closes, opens } =
             Columns::of(bars, range.clone(), next_open)?;
         let bound = (i64::MAX as u128 / (longest as u128 * longest as u128)) as u64;
         let unit = 10i128.checked_pow(scale)?;
-        let mut sums = Vec::with_capacity(range.len() + 1);
-        let mut sum = 0i64;
+        // The mantissas after their leading zero become the prefix sums where they are.
+        let mut sum = 0u64;
         let mut largest = 0u64;
-        sums.push(sum);
-        for &m in &mantissas {
+        for s in &mut sums[1..] {
+            let m = *s;
             if m >= bound {
                 return None;
             }
             largest = largest.max(m);
-            sum = sum.wrapping_add(m as i64);
-            sums.push(sum);
+            sum = sum.wrapping_add(m);
+            *s = sum;
         }
+        // The same bits as `i64`s, in the same allocation.
+        let sums: Vec<i64> = sums.into_iter().map(|s| s as i64).collect();
         let unit_f64 = 1.0 / unit as f64;
         // The prefix sums only grow (the closes are positive), so below 2^53 at the end they
         // never wrapped and the last is the largest.
-        let total = u64::try_from(sum).unwrap_or(u64::MAX);
+        let total = if sum > i64::MAX as u64 { u64::MAX } else { sum };
         let sums_f =
             cross::exact_in_f64(total, largest, longest).then(|| sums.iter().map(|&s| s as f64).collect());
         Some(Self {
