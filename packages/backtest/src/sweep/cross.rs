@@ -41,26 +41,52 @@ impl Search {
     /// zero after a bar on the other side, or `stop`. Bar `k`'s windows end at `sums[k + 1]`;
     /// `first ≥ slow − 1`, so every window is full. `sums_f`, where given, is `sums` as `f64`
     /// ([`exact_in_f64`] holds).
-    #[inline(always)]
+    #[cfg(test)]
     pub(super) fn find(self, sums: &[i64], sums_f: Option<&[f64]>, first: usize, stop: usize) -> usize {
+        self.find_where(sums, sums_f, (first, stop), &mut Every).0
+    }
+
+    /// As [`Search::find`], taking only a cross at a bar `accept` takes: the others are passed
+    /// over (the search goes on unarmed after each, as after any cross) and counted. A sweep
+    /// passes over the buys a drained account would be refused this way, a million-bar search
+    /// at a time instead of one search per refusal.
+    #[inline(always)]
+    pub(super) fn find_where(
+        self,
+        sums: &[i64],
+        sums_f: Option<&[f64]>,
+        (first, stop): (usize, usize),
+        accept: &mut impl Accept,
+    ) -> (usize, u64) {
+        let mut passed = 0;
         // The first bars a bar at a time, in line: a cross that comes soon (a fast average
         // crossing every few bars, or the next cross after a refused buy, most of a large grid's
         // searches) costs no chunk, where a chunk holding a cross costs its test and its bars.
         let head = first.saturating_add(HEAD).min(stop);
-        let armed = match self.find_i64(sums, first, head) {
-            (Some(found), _) => return found,
+        let armed = match self.find_i64(sums, first, head, accept, &mut passed) {
+            (Some(found), _) => return (found, passed),
             (None, armed) => armed,
         };
         let rest = Self { armed, ..self };
-        match sums_f {
-            Some(sums_f) if stop - head >= CHUNK => rest.find_chunked(sums, sums_f, head, stop),
-            _ => rest.find_i64(sums, head, stop).0.unwrap_or(stop),
-        }
+        let found = match sums_f {
+            Some(sums_f) if stop - head >= CHUNK => {
+                rest.find_chunked(sums, sums_f, (head, stop), accept, &mut passed)
+            }
+            _ => rest.find_i64(sums, head, stop, accept, &mut passed).0.unwrap_or(stop),
+        };
+        (found, passed)
     }
 
-    /// [`Search::find`] a chunk at a time.
+    /// [`Search::find_where`] a chunk at a time.
     #[inline(never)]
-    fn find_chunked(self, sums: &[i64], sums_f: &[f64], first: usize, stop: usize) -> usize {
+    fn find_chunked(
+        self,
+        sums: &[i64],
+        sums_f: &[f64],
+        (first, stop): (usize, usize),
+        accept: &mut impl Accept,
+        passed: &mut u64,
+    ) -> usize {
         let mut search = self;
         let mut k = first;
         while k + CHUNK <= stop {
@@ -68,14 +94,14 @@ impl Search {
             // their last bar leaves the search armed. The others are searched a bar at a time.
             search.armed = match search.chunk(sums_f, k) {
                 Some(armed) => armed,
-                None => match search.find_i64(sums, k, k + CHUNK) {
+                None => match search.find_i64(sums, k, k + CHUNK, accept, passed) {
                     (Some(found), _) => return found,
                     (None, armed) => armed,
                 },
             };
             k += CHUNK;
         }
-        search.find_i64(sums, k, stop).0.unwrap_or(stop)
+        search.find_i64(sums, k, stop, accept, passed).0.unwrap_or(stop)
     }
 
     /// Bars `k..k + CHUNK`: `None` if they may hold the wanted cross, else whether the last one
@@ -121,9 +147,16 @@ impl Search {
 
     /// The search a bar at a time on the exact integer sums (wrapping: each window's sum is
     /// exact, see `Plan::new`): the bar found, if any, and whether the last bar left the search
-    /// armed.
+    /// armed; crosses `accept` does not take are added to `passed`.
     #[inline(always)]
-    fn find_i64(self, sums: &[i64], first: usize, stop: usize) -> (Option<usize>, bool) {
+    fn find_i64(
+        self,
+        sums: &[i64],
+        first: usize,
+        stop: usize,
+        accept: &mut impl Accept,
+        passed: &mut u64,
+    ) -> (Option<usize>, bool) {
         if first >= stop {
             return (None, self.armed);
         }
@@ -137,11 +170,44 @@ impl Search {
             // Both products are positive (the closes are) and fit, so their difference does.
             let d = (t.wrapping_sub(a) * s - t.wrapping_sub(b) * f) * dir;
             if armed && d > 0 {
-                return (Some(first + k), false);
+                if accept.accept(first + k) {
+                    return (Some(first + k), false);
+                }
+                *passed += 1;
             }
             armed = d < 0;
         }
         (None, armed)
+    }
+}
+
+/// Which crosses a search takes ([`Search::find_where`]).
+pub(super) trait Accept {
+    /// Whether the cross on bar `k` ends the search.
+    fn accept(&mut self, k: usize) -> bool;
+}
+
+/// Every cross: [`Search::find`].
+pub(super) struct Every;
+
+impl Accept for Every {
+    #[inline(always)]
+    fn accept(&mut self, _: usize) -> bool {
+        true
+    }
+}
+
+/// A cross at a bar whose price (`prices(k)`, a mantissa) is below `low`: the others are buys a
+/// drained account is refused (see `shared`).
+pub(super) struct PricedBelow<F> {
+    pub prices: F,
+    pub low: i64,
+}
+
+impl<F: Fn(usize) -> i64> Accept for PricedBelow<F> {
+    #[inline(always)]
+    fn accept(&mut self, k: usize) -> bool {
+        (self.prices)(k) < self.low
     }
 }
 
@@ -181,7 +247,7 @@ mod tests {
             let search = Search { fast, slow, up, armed };
             prop_assert_eq!(
                 search.find(&sums, Some(&sums_f), first, stop),
-                search.find_i64(&sums, first, stop).0.unwrap_or(stop)
+                search.find_i64(&sums, first, stop, &mut Every, &mut 0).0.unwrap_or(stop)
             );
         }
     }
@@ -214,7 +280,7 @@ mod tests {
             let (first, stop) = (slow - 1, closes.len());
             prop_assert_eq!(
                 search.find(&sums, Some(&sums_f), first, stop),
-                search.find_i64(&sums, first, stop).0.unwrap_or(stop)
+                search.find_i64(&sums, first, stop, &mut Every, &mut 0).0.unwrap_or(stop)
             );
         }
     }
@@ -230,7 +296,10 @@ mod tests {
             let search = Search { fast: 2, slow: 4, up: true, armed: false };
             let found = search.find(&sums, Some(&sums_f), 3, closes.len());
             assert_eq!(found, at, "rising at {at}");
-            assert_eq!(found, search.find_i64(&sums, 3, closes.len()).0.unwrap_or(closes.len()));
+            assert_eq!(
+                found,
+                search.find_i64(&sums, 3, closes.len(), &mut Every, &mut 0).0.unwrap_or(closes.len())
+            );
         }
     }
 

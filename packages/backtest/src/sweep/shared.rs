@@ -24,7 +24,7 @@ use mirai_core::{Action, Candle, MarketEvent, Signal};
 use mirai_engine::{SmaCross, StrategySpec};
 
 use super::columns::Columns;
-use super::cross::{self, Search};
+use super::cross::{self, Accept, Every, PricedBelow, Search};
 use crate::config::{BacktestConfig, FillAt};
 use crate::data::Bars;
 use crate::error::Result;
@@ -192,6 +192,13 @@ impl Plan {
             .collect()
     }
 
+    /// The price a signal on bar `k` of the range is decided at (the next bar's open, or this
+    /// bar's close), as a mantissa at `scale`.
+    #[inline(always)]
+    fn price_at(&self, k: usize) -> i64 {
+        if self.next_open { self.opens[k + 1] } else { self.sums[k + 1].wrapping_sub(self.sums[k]) }
+    }
+
     /// The strategy's signal for a cross in `action`'s direction on bar `k` of the range, `c`.
     fn signal(&self, w: Windows, k: usize, c: Candle, action: Action) -> Option<Signal> {
         let slow_sum = i128::from(self.sums[k + 1].wrapping_sub(self.sums[k + 1 - w.slow]));
@@ -266,15 +273,21 @@ impl Run {
             // a buy it would refuse for its size, or the end of the block.
             let mut from = i;
             let j = loop {
-                let j = self.find(plan, from, stop, wanted);
+                let j = match self.refused_at.filter(|_| wanted == Action::Buy) {
+                    // Every buy at `low` or above is refused as the one there was: the search
+                    // passes over them and counts them.
+                    Some(low) => {
+                        let below = &mut PricedBelow { prices: |k| plan.price_at(k), low };
+                        let (j, passed) = self.find(plan, (from, stop), wanted, below);
+                        self.refused += passed;
+                        j
+                    }
+                    None => self.find(plan, (from, stop), wanted, &mut Every).0,
+                };
                 if j == stop || wanted != Action::Buy {
                     break j;
                 }
-                let at = if plan.next_open {
-                    plan.opens[j + 1]
-                } else {
-                    plan.sums[j + 1].wrapping_sub(plan.sums[j])
-                };
+                let at = plan.price_at(j);
                 let refuses = match self.refused_at {
                     Some(low) if at >= low => true,
                     // Cash for two units and more: no sizing refuses that (the costs are below
@@ -360,28 +373,35 @@ impl Run {
         }
     }
 
-    /// The first bar from `from` before `stop` with a cross in `wanted`'s direction, or `stop`;
-    /// the bars before it are stepped over (the one found is not).
+    /// The first bar from `from` before `stop` with a cross in `wanted`'s direction that
+    /// `accept` takes, or `stop`, and how many crosses it passed over; the bars before it are
+    /// stepped over (the one found is not).
     #[inline]
-    fn find(&mut self, plan: &Plan, from: usize, stop: usize, wanted: Action) -> usize {
+    fn find(
+        &mut self,
+        plan: &Plan,
+        (from, stop): (usize, usize),
+        wanted: Action,
+        accept: &mut impl Accept,
+    ) -> (usize, u64) {
         let up = match wanted {
             Action::Buy => true,
             Action::Sell => false,
-            Action::Hold => return stop,
+            Action::Hold => return (stop, 0),
         };
         let first = from.max(self.w.slow - 1);
         if first >= stop {
-            return stop;
+            return (stop, 0);
         }
         // Armed: the bar before `first` had fast mean − slow mean on the far side of zero.
         let armed = self.prev == if up { -1 } else { 1 };
         let search = Search { fast: self.w.fast, slow: self.w.slow, up, armed };
-        let found = search.find(&plan.sums, plan.sums_f.as_deref(), first, stop);
+        let (found, passed) = search.find_where(&plan.sums, plan.sums_f.as_deref(), (first, stop), accept);
         // The sign on the bar before `found`, as stepping would have left it.
         if found > first {
             self.prev = self.sign(plan, found - 1);
         }
-        found
+        (found, passed)
     }
 }
 
