@@ -19,9 +19,6 @@ const CHUNK: usize = 1 << 15;
 
 /// A mantissa that is no mantissa: a close not representable at the scale (see [`Columns::of`]).
 const TOO_LARGE: u64 = u64::MAX;
-/// An open not representable as an `i64` mantissa at the scale; no real one is this (prices are
-/// never negative).
-const NO_OPEN: i64 = -1;
 
 /// Each bar's close (and open, when asked for) at one scale, and each close as `f64`.
 #[derive(Debug)]
@@ -57,31 +54,35 @@ impl Columns {
             })
             .try_reduce(|| 0, |a, b| Some(a.max(b)))?;
         let n = range.len();
-        let (mut closes, mut closes_f64) = (vec![0u64; n + 1], vec![0f64; n]);
-        closes[1..].par_chunks_mut(CHUNK).zip(closes_f64.par_chunks_mut(CHUNK)).enumerate().for_each(
-            |(k, (m, f))| {
+        // The opens' column is filled in the same pass as the closes' (a row is read once);
+        // without them it is never written, so its pages are never touched, and it is dropped.
+        let (mut closes, mut closes_f64, mut opens) = (vec![0u64; n + 1], vec![0f64; n], vec![0i64; n]);
+        let bad_open = closes[1..]
+            .par_chunks_mut(CHUNK)
+            .zip(closes_f64.par_chunks_mut(CHUNK))
+            .zip(opens.par_chunks_mut(CHUNK))
+            .enumerate()
+            .map(|(k, ((m, f), o))| {
                 let first = range.start + k * CHUNK;
+                let mut bad_open = false;
                 for (j, (m, f)) in m.iter_mut().zip(f.iter_mut()).enumerate() {
                     let c = bars.close(first + j);
                     *m = at_scale(c, scale).unwrap_or(TOO_LARGE);
                     *f = price_to_f64(c);
+                    if with_opens {
+                        let open = at_scale(bars.open(first + j), scale).and_then(|m| i64::try_from(m).ok());
+                        o[j] = open.unwrap_or(0);
+                        bad_open |= open.is_none();
+                    }
                 }
-            },
-        );
-        let mut opens = Vec::new();
-        if with_opens {
-            opens = vec![0i64; n];
-            opens.par_chunks_mut(CHUNK).enumerate().for_each(|(k, o)| {
-                let first = range.start + k * CHUNK;
-                for (j, o) in o.iter_mut().enumerate() {
-                    *o = at_scale(bars.open(first + j), scale)
-                        .and_then(|m| i64::try_from(m).ok())
-                        .unwrap_or(NO_OPEN);
-                }
-            });
-            if opens.par_iter().any(|&o| o == NO_OPEN) {
-                return None;
-            }
+                bad_open
+            })
+            .reduce(|| false, |a, b| a || b);
+        if bad_open {
+            return None;
+        }
+        if !with_opens {
+            opens = Vec::new();
         }
         Some(Self { scale, closes, closes_f64, opens })
     }
