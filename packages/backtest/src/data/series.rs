@@ -254,17 +254,22 @@ mod tests {
         assert!(Bars::from_candles([c, c]).is_err());
     }
 
-    #[test]
-    fn a_series_joined_from_two_gives_the_bars_of_one() {
+    /// `n` one-minute candles of a random walk from 100.
+    fn walk(seed: u64, n: usize) -> (Symbol, Vec<Candle>) {
         let symbol = Symbol::new("BTCUSDT");
         let walk = mirai_core::synthetic::RandomWalk::new(
             symbol,
             Price::new(rust_decimal::Decimal::from(100)),
             Timestamp::from_millis(0),
             60_000,
-            11,
+            seed,
         );
-        let candles: Vec<Candle> = walk.take(60).collect();
+        (symbol, walk.take(n).collect())
+    }
+
+    #[test]
+    fn a_series_joined_from_two_gives_the_bars_of_one() {
+        let (symbol, candles) = walk(11, 60);
         let whole = Bars::from_candles(candles.iter().copied()).unwrap();
         let mut joined = Bars::from_candles(candles[..20].iter().copied()).unwrap();
         assert!(joined.append(Bars::from_candles(candles[20..50].iter().copied()).unwrap(), false));
@@ -294,15 +299,8 @@ mod tests {
 
     #[test]
     fn a_replay_shows_each_bar_of_the_range_as_its_candle() {
-        let symbol = Symbol::new("BTCUSDT");
-        let walk = mirai_core::synthetic::RandomWalk::new(
-            symbol,
-            Price::new(rust_decimal::Decimal::from(100)),
-            Timestamp::from_millis(0),
-            60_000,
-            7,
-        );
-        let bars = Bars::from_candles(walk.take(50)).unwrap();
+        let (symbol, candles) = walk(7, 50);
+        let bars = Bars::from_candles(candles).unwrap();
         let mut event = MarketEvent::Candle(bars.candle(0, symbol));
         let mut seen = Vec::new();
         bars.replay(10..40, &mut event, |e| {
