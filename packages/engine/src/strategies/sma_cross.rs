@@ -6,6 +6,7 @@
 //! (pandas' means of two-decimal prices often come out exactly equal) and the rest as a hair
 //! above or below (docs/backtesting.md counts how often that changes a trade).
 
+use mirai_core::perf::POW10_I128;
 use mirai_core::{Action, Candle, Confidence, Decimal, Signal};
 
 use super::{MAX_WINDOW, Strategy, StrategyError};
@@ -213,10 +214,16 @@ fn gap(close: i128, slow: i128, slow_sum: i128) -> i128 {
 /// 8-decimal truncation never crosses.
 fn strength_of_gap(gap: i128, slow_sum: i128) -> Decimal {
     match gap.checked_mul(200) {
-        Some(g) if g < slow_sum => g
-            .checked_mul(100_000_000)
-            .and_then(|n| Decimal::try_from_i128_with_scale(n / slow_sum, 8).ok())
-            .unwrap_or(Decimal::ONE),
+        Some(g) if g < slow_sum => {
+            let Some(n) = g.checked_mul(100_000_000) else { return Decimal::ONE };
+            // Both are at least zero: where both fit a `u64` (prices at sensible scales), the
+            // same quotient without `i128` division, a library call, on every signal.
+            let q = match (u64::try_from(n), u64::try_from(slow_sum)) {
+                (Ok(n), Ok(d)) => i128::from(n / d),
+                _ => n / slow_sum,
+            };
+            Decimal::try_from_i128_with_scale(q, 8).unwrap_or(Decimal::ONE)
+        }
         _ => Decimal::ONE,
     }
 }
@@ -224,7 +231,7 @@ fn strength_of_gap(gap: i128, slow_sum: i128) -> Decimal {
 /// The close as a mantissa at the averages' scale, if it has one.
 fn fixed_close(c: &Candle, scale: u32) -> Option<i128> {
     let d = c.close.get();
-    d.mantissa().checked_mul(10i128.checked_pow(scale.checked_sub(d.scale())?)?)
+    d.mantissa().checked_mul(*POW10_I128.get(scale.checked_sub(d.scale())? as usize)?)
 }
 
 #[cfg(test)]
@@ -272,5 +279,22 @@ mod tests {
         // Without the tie, the same move is a cross.
         let s = signals(&[dec!(11), dec!(10), dec!(9), dec!(9), dec!(10.5), dec!(12)]);
         assert_eq!(s.iter().map(|s| s.action).collect::<Vec<_>>(), [Action::Buy]);
+    }
+
+    proptest::proptest! {
+        /// The strength is the `i128` quotient's, truncated to eight decimals, whether the
+        /// numbers fit a `u64` or not.
+        #[test]
+        fn strength_is_the_wide_quotient(gap in 0i128..1 << 70, sum in 1i128..1 << 90, narrow: bool) {
+            let (gap, sum) = if narrow { (gap >> 40, (sum >> 50).max(1)) } else { (gap, sum) };
+            let want = match gap.checked_mul(200) {
+                Some(g) if g < sum => g
+                    .checked_mul(100_000_000)
+                    .and_then(|n| Decimal::try_from_i128_with_scale(n / sum, 8).ok())
+                    .unwrap_or(Decimal::ONE),
+                _ => Decimal::ONE,
+            };
+            proptest::prop_assert_eq!(strength_of_gap(gap, sum), want);
+        }
     }
 }
