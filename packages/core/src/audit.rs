@@ -280,7 +280,7 @@ mod tests {
     #[test]
     fn payloads_keep_the_logs_field_names_and_actors_name_who_acted() {
         let fill = Fill {
-            trade_id: TradeId("paper-7".into()),
+            trade_id: TradeId::new("paper-7"),
             client_order_id: ClientOrderId::new_checked("mi-1").unwrap(),
             symbol: Symbol::new("BTCUSDT"),
             side: Side::Buy,

@@ -2,6 +2,7 @@
 //! quote currency). They wrap `rust_decimal::Decimal`, so 0.1 + 0.2 is exactly 0.3 and venue
 //! strings such as "0.00100000" round-trip without loss. They serialise as JSON strings.
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Mul, Neg, Sub, SubAssign};
@@ -12,12 +13,29 @@ use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
 
+pub(crate) mod ops;
+
 macro_rules! non_negative_decimal {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
         #[serde(transparent)]
         pub struct $name(Decimal);
+
+        /// The values' order, as `Decimal`'s, its common case inline ([`ops::cmp`]).
+        impl Ord for $name {
+            #[inline]
+            fn cmp(&self, other: &Self) -> Ordering {
+                ops::cmp(self.0, other.0)
+            }
+        }
+
+        impl PartialOrd for $name {
+            #[inline]
+            fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+                Some(self.cmp(other))
+            }
+        }
 
         impl $name {
             pub const ZERO: Self = Self(Decimal::ZERO);
@@ -64,13 +82,13 @@ macro_rules! non_negative_decimal {
             /// The smaller of two values.
             #[inline]
             pub fn min(self, other: Self) -> Self {
-                if other.0 < self.0 { other } else { self }
+                if other < self { other } else { self }
             }
 
             /// `self - other`, floored at zero.
             #[inline]
             pub fn saturating_sub(self, other: Self) -> Self {
-                if other.0 >= self.0 { Self::ZERO } else { Self(self.0 - other.0) }
+                if other >= self { Self::ZERO } else { Self(self.0 - other.0) }
             }
         }
 
@@ -123,9 +141,24 @@ non_negative_decimal!(
 );
 
 /// A signed amount of the quote currency: cash, notional, fees, profit and loss.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Amount(Decimal);
+
+/// The values' order, as `Decimal`'s, its common case inline ([`ops::cmp`]).
+impl Ord for Amount {
+    #[inline]
+    fn cmp(&self, other: &Self) -> Ordering {
+        ops::cmp(self.0, other.0)
+    }
+}
+
+impl PartialOrd for Amount {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Amount {
     pub const ZERO: Self = Self(Decimal::ZERO);
@@ -166,6 +199,16 @@ impl Amount {
     /// smallest) amount instead of panicking: what "no limit" percentages (`Decimal::MAX`) need.
     #[inline]
     pub fn saturating_scale(self, ratio: Decimal) -> Self {
+        match mul_inline(self.0, ratio) {
+            Some(v) => Self(v),
+            None => self.saturating_scale_otherwise(ratio),
+        }
+    }
+
+    /// [`Amount::saturating_scale`] beyond [`mul`]'s inline cases, out of line: the risk gate
+    /// scales every buy's equity, and the checked product inlined there cost more than the rest.
+    #[inline(never)]
+    fn saturating_scale_otherwise(self, ratio: Decimal) -> Self {
         match self.0.checked_mul(ratio) {
             Some(v) => Self(v),
             None if self.0.is_sign_negative() != ratio.is_sign_negative() => Self(Decimal::MIN),
@@ -264,8 +307,14 @@ impl Mul<Price> for Qty {
 /// the multiplication.
 #[inline]
 pub(crate) fn mul(a: Decimal, b: Decimal) -> Decimal {
+    mul_inline(a, b).unwrap_or_else(|| a * b)
+}
+
+/// [`mul`]'s inline cases; `None` for the rest (which may overflow).
+#[inline]
+fn mul_inline(a: Decimal, b: Decimal) -> Option<Decimal> {
     if a.is_zero() || b.is_zero() {
-        return Decimal::ZERO;
+        return Some(Decimal::ZERO);
     }
     let scale = a.scale() + b.scale();
     if scale <= Decimal::MAX_SCALE
@@ -275,10 +324,10 @@ pub(crate) fn mul(a: Decimal, b: Decimal) -> Decimal {
         let p = u128::from(x) * u128::from(y);
         if p >> 96 == 0 {
             let negative = a.is_sign_negative() != b.is_sign_negative();
-            return Decimal::from_parts(p as u32, (p >> 32) as u32, (p >> 64) as u32, negative, scale);
+            return Some(Decimal::from_parts(p as u32, (p >> 32) as u32, (p >> 64) as u32, negative, scale));
         }
     }
-    a * b
+    None
 }
 
 /// The error for a negative price or quantity, kept out of the callers' inlined fast path.

@@ -29,9 +29,25 @@ impl Action {
 
 /// How sure the advisor is, from 0 to 1. A decimal so that the risk gate's comparison with the
 /// minimum (0.7 by default) is exact.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Confidence(Decimal);
+
+/// The values' order, as `Decimal`'s, in integers in the common case: the risk gate compares
+/// every buy's confidence with the minimum.
+impl Ord for Confidence {
+    #[inline]
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        crate::decimal::ops::cmp(self.0, other.0)
+    }
+}
+
+impl PartialOrd for Confidence {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Confidence {
     pub const ZERO: Self = Self(Decimal::ZERO);

@@ -19,12 +19,14 @@ pub struct Fill {
 }
 
 impl Fill {
+    #[inline]
     pub fn notional(&self) -> Amount {
         self.price * self.qty
     }
 
     /// The change in quote cash this fill causes: buyers pay notional plus fee, sellers receive
     /// notional minus fee.
+    #[inline]
     pub fn cash_delta(&self) -> Amount {
         match self.side {
             crate::Side::Buy => -(self.notional() + self.fee),

@@ -78,11 +78,13 @@ pub use vectors::{
     Collection, Embedder, EmbeddingModel, VectorDoc, VectorError, VectorHit, VectorQuery, VectorStore,
 };
 
-/// Speed helpers the engine, the paper exchange and the backtest share: powers of ten and a
-/// per-(strategy, symbol) decision-id prefix. Not domain API: each is a measured fast
-/// path (docs/benchmarks.md) pinned by tests to the plain computation it replaces.
+/// Speed helpers the engine, the paper exchange and the backtest share: powers of ten, decimal
+/// comparison with its common case inline, and a per-(strategy, symbol) decision-id prefix. Not
+/// domain API: each is a measured fast path (docs/benchmarks.md) pinned by tests to the plain
+/// computation it replaces.
 #[doc(hidden)]
 pub mod perf {
+    pub use crate::decimal::ops::cmp as decimal_cmp;
     pub use crate::ids::DecisionIdPrefix;
     pub use crate::pow10::{POW10_I64, POW10_I128, POW10_U64};
 }

@@ -43,7 +43,7 @@ pub fn btcusdt_rules() -> SymbolRules {
 /// A fill of order `c` (trade `t`) in `symbol` at time `ts`.
 pub fn fill(symbol: &str, side: Side, qty: Decimal, price: Decimal, fee: Decimal, ts: i64) -> Fill {
     Fill {
-        trade_id: TradeId("t".into()),
+        trade_id: TradeId::new("t"),
         client_order_id: ClientOrderId::new_checked("c").expect("a valid client order id"),
         symbol: Symbol::new(symbol),
         side,

@@ -37,7 +37,7 @@ pub trait Ledger {
 #[derive(Debug, Error)]
 pub enum BookingError<E> {
     /// The portfolio refused this fill; trading is halted.
-    #[error("fill {} of order {} does not fit the ledger ({error}); trading halted", .fill.trade_id.0, .fill.client_order_id)]
+    #[error("fill {} of order {} does not fit the ledger ({error}); trading halted", .fill.trade_id, .fill.client_order_id)]
     FillRefused { fill: Box<Fill>, error: PositionError },
     /// The ledger could not record what the engine booked.
     #[error("ledger: {0}")]

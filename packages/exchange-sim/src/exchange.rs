@@ -384,13 +384,13 @@ impl SimExchange {
         if self.paper.set_balance(meta.quote_asset, quote_free).is_ok()
             && self.paper.set_balance(base, base_free).is_ok()
         {
-            self.base_commissions.insert(f.trade_id.0.clone(), (commission, base));
+            self.base_commissions.insert(f.trade_id.as_str().to_owned(), (commission, base));
         }
     }
 
     /// A fill's commission as Binance reports it: amount and asset.
     fn commission(&self, meta: &OrderMeta, f: &Fill) -> (Decimal, String) {
-        match self.base_commissions.get(&f.trade_id.0) {
+        match self.base_commissions.get(f.trade_id.as_str()) {
             Some((amount, asset)) => (*amount, asset.as_str().to_owned()),
             None => (f.fee.get(), meta.quote_asset.as_str().to_owned()),
         }
@@ -398,7 +398,7 @@ impl SimExchange {
 
     fn record_trade(&mut self, meta: &OrderMeta, f: &Fill, maker: bool, wall_ms: i64) {
         // The paper engine numbers trades "paper-N"; Binance ids are integers.
-        let id = trade_number(&f.trade_id.0).unwrap_or(self.trades.len() as i64 + 1);
+        let id = trade_number(f.trade_id.as_str()).unwrap_or(self.trades.len() as i64 + 1);
         let (commission, commission_asset) = self.commission(meta, f);
         self.trades.push(TradeRow {
             id,
@@ -417,7 +417,7 @@ impl SimExchange {
     fn push_event(&mut self, meta: &OrderMeta, e: Exec<'_>, wall_ms: i64) {
         let fill = e.fill;
         let commission = fill.map(|f| self.commission(meta, f));
-        let trade_id = fill.and_then(|f| trade_number(&f.trade_id.0)).unwrap_or(-1);
+        let trade_id = fill.and_then(|f| trade_number(f.trade_id.as_str())).unwrap_or(-1);
         self.outbox.push(json!({
             "e": "executionReport",
             "E": wall_ms,

@@ -56,7 +56,7 @@ pub(crate) fn order_json(s: &OrderState, resp: RespType, transact_time: i64) -> 
                         "qty": d8(f.qty.get()),
                         "commission": d8(*commission),
                         "commissionAsset": asset,
-                        "tradeId": f.trade_id.0.rsplit('-').next().and_then(|n| n.parse::<i64>().ok()).unwrap_or(-1),
+                        "tradeId": f.trade_id.as_str().rsplit('-').next().and_then(|n| n.parse::<i64>().ok()).unwrap_or(-1),
                     })
                 })
                 .collect();

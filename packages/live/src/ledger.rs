@@ -42,7 +42,7 @@ impl Ledger for StoreLedger<'_> {
     fn contains(&mut self, fill: &Fill) -> Result<bool, StoreError> {
         let seen = self.booked.get(self.store)?.contains(&(fill.symbol, fill.trade_id.clone()));
         if seen {
-            tracing::debug!(trade = %fill.trade_id.0, "fill already booked");
+            tracing::debug!(trade = %fill.trade_id.as_str(), "fill already booked");
         }
         Ok(seen)
     }

@@ -507,7 +507,7 @@ impl<E: Executor> Trader<E> {
                     let booked = self.engine.on_reported_fill(&fill, &mut ledger);
                     self.settle(booked, now)?;
                 } else {
-                    tracing::warn!(id = %fill.client_order_id, trade = %fill.trade_id.0, "a fill of an order Mirai did not place; not booked (restart reconciliation will flag the difference)");
+                    tracing::warn!(id = %fill.client_order_id, trade = %fill.trade_id.as_str(), "a fill of an order Mirai did not place; not booked (restart reconciliation will flag the difference)");
                 }
             }
             VenueUpdate::Closed(report) => {

@@ -20,7 +20,7 @@ fn fills(store: &LocalStore, from: usize, n: usize) {
     let mut position = Position::flat(symbol);
     for i in from..from + n {
         let fill = Fill {
-            trade_id: TradeId(format!("paper-{i}")),
+            trade_id: TradeId::new(format!("paper-{i}")),
             client_order_id: ClientOrderId::new_checked(&format!("mi-{i:016x}-b"))
                 .unwrap_or_else(|e| panic!("{e}")),
             symbol,

@@ -1,6 +1,7 @@
 //! Account balances: free and locked per asset. Every debit is checked before anything changes,
 //! so a refused order leaves the account exactly as it was.
 
+use mirai_core::perf::decimal_cmp;
 use mirai_core::{Asset, Decimal};
 use thiserror::Error;
 
@@ -101,9 +102,10 @@ impl Wallet {
     }
 
     pub(crate) fn debit(&mut self, asset: Asset, amount: Decimal) -> Result<(), Insufficient> {
-        // One search when the asset is held (every fill's case), instead of a check and an entry.
+        // One search when the asset is held (every fill's case), instead of a check and an entry;
+        // the comparison inline (`decimal_cmp`: `>=` exactly).
         match self.get_mut(asset) {
-            Some(h) if h.free >= amount => h.free -= amount,
+            Some(h) if decimal_cmp(h.free, amount).is_ge() => h.free -= amount,
             Some(_) => return Err(Insufficient),
             None => {
                 self.ensure_free(asset, amount)?;

@@ -14,7 +14,7 @@ const DAY: i64 = 86_400_000;
 
 fn fill(n: usize, side: Side, qty: Decimal, price: Decimal, fee: Decimal, at: i64) -> Fill {
     Fill {
-        trade_id: TradeId(n.to_string()),
+        trade_id: TradeId::new(n.to_string()),
         client_order_id: ClientOrderId::new_checked(&format!("c-{n}")).unwrap_or_else(|e| panic!("{e}")),
         symbol: Symbol::new("BTCUSDT"),
         side,

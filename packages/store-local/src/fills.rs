@@ -107,7 +107,7 @@ pub(crate) fn record_fill(
              ON CONFLICT (symbol, trade_id) DO NOTHING"
         ))?
         .execute(params![
-            fill.trade_id.0,
+            fill.trade_id.as_str(),
             fill.client_order_id.as_str(),
             fill.symbol.as_str(),
             fill.side.as_str(),
@@ -171,7 +171,7 @@ fn warn_if_different(conn: &rusqlite::Connection, fill: &Fill) -> Result<()> {
     let stored = rows::first(
         conn,
         concat!("SELECT ", columns!(), " FROM fills WHERE symbol = ?1 AND trade_id = ?2"),
-        params![fill.symbol.as_str(), fill.trade_id.0],
+        params![fill.symbol.as_str(), fill.trade_id.as_str()],
         decode,
     )?;
     if stored.as_ref() != Some(fill) {
@@ -186,7 +186,7 @@ fn warn_if_different(conn: &rusqlite::Connection, fill: &Fill) -> Result<()> {
 
 pub(crate) fn decode(row: &Row<'_>) -> Result<Fill> {
     Ok(Fill {
-        trade_id: TradeId(text(row, 0)?),
+        trade_id: TradeId::new(text(row, 0)?),
         client_order_id: parse(row, 1, ClientOrderId::new_checked)?,
         symbol: parse(row, 2, Symbol::new_checked)?,
         side: parse(row, 3, side_from)?,

@@ -217,7 +217,7 @@ impl History {
         let seq = self.inputs.fills.len() as u64 + 1;
         let notional = qty * price;
         let f = Fill {
-            trade_id: TradeId(format!("sim-{seq}")),
+            trade_id: TradeId::new(format!("sim-{seq}")),
             client_order_id: cid.clone(),
             symbol: position.symbol,
             side,

@@ -192,7 +192,7 @@ fn fill(r: &FillRecord) -> Result<Vec<Literal>, LiteralError> {
     let ledger = r.ledger.as_ref();
     Ok(vec![
         text(f.symbol.as_str())?,
-        text(&f.trade_id.0)?,
+        text(f.trade_id.as_str())?,
         text(f.client_order_id.as_str())?,
         text(f.side.as_str())?,
         decimal(f.qty.get())?,

@@ -165,7 +165,7 @@ fn idle_feed(tx: mpsc::Sender<MarketEvent>) -> JoinHandle<()> {
 fn next_paper_ids(store: &LocalStore, fills: &[Fill]) -> anyhow::Result<(u64, u64)> {
     let max_trade = fills
         .iter()
-        .filter_map(|f| f.trade_id.0.strip_prefix("paper-").and_then(|n| n.parse::<u64>().ok()))
+        .filter_map(|f| f.trade_id.as_str().strip_prefix("paper-").and_then(|n| n.parse::<u64>().ok()))
         .max()
         .unwrap_or(0);
     let max_order =

@@ -232,7 +232,7 @@ async fn paper_trades_on_binance_market_data_and_never_touches_the_account() {
             "{f:?}: a whole number of {step} lots"
         );
         assert!(f.notional().get() >= dec!(10), "{f:?}: at least the 10 USDT minimum");
-        assert!(f.trade_id.0.starts_with("paper-"), "{f:?}: a paper trade");
+        assert!(f.trade_id.as_str().starts_with("paper-"), "{f:?}: a paper trade");
     }
     assert_eq!(sim.order_count(), 0, "no order reached the simulator");
     assert!(sim.client_order_ids().is_empty() && sim.trade_ids().is_empty());

@@ -25,7 +25,7 @@ async fn restart_continues_with_the_same_trades_and_positions() {
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len(), "a trade is listed twice");
     assert_eq!(ids.len(), stored_fills.len(), "every stored fill is listed, once");
     for f in &stored_fills {
-        assert!(ids.contains(&f.trade_id.0), "{} missing after restart", f.trade_id);
+        assert!(ids.iter().any(|id| id == f.trade_id.as_str()), "{} missing after restart", f.trade_id);
     }
     let positions = app.get("/api/positions").await["positions"].clone();
     for p in stored_positions.iter().filter(|p| !p.is_flat()) {
@@ -39,7 +39,8 @@ async fn restart_continues_with_the_same_trades_and_positions() {
     app.control("pause").await;
     let all = trade_ids(&app.trades().await);
     assert_eq!(all.iter().collect::<HashSet<_>>().len(), all.len(), "a trade id was reused");
-    let ledger: Vec<String> = store.all_fills().unwrap().iter().map(|f| f.trade_id.0.clone()).collect();
+    let ledger: Vec<String> =
+        store.all_fills().unwrap().iter().map(|f| f.trade_id.as_str().to_owned()).collect();
     assert_eq!(ledger.iter().collect::<HashSet<_>>().len(), ledger.len(), "a fill is stored twice");
     for id in &all {
         assert!(ledger.contains(id), "{id} shown but not stored");

@@ -344,8 +344,16 @@ impl<A: EntryAdvice> Backtest<A> {
             Some(Ok(approved)) => {
                 self.counts.orders += 1;
                 let order = approved.inner();
-                match self.exchange.submit(order, now) {
-                    Ok(report) => {
+                // The fill on arrival comes apart from the report (no vector built for it) and
+                // is booked first, as `on_report` would book it.
+                match self.exchange.submit_apart(order, now) {
+                    Ok((report, fill)) => {
+                        if let Some(fill) = &fill {
+                            let mut ledger =
+                                BookLedger::at(&mut self.book, &mut self.counts, self.bar, self.bar_time);
+                            let booked = self.engine.on_reported_fill(fill, &mut ledger);
+                            self.settle(booked);
+                        }
                         let mut ledger =
                             BookLedger::at(&mut self.book, &mut self.counts, self.bar, self.bar_time);
                         let booked = self.engine.on_report(&report, &mut ledger);

@@ -109,7 +109,8 @@ impl TradeBook {
                     return;
                 }
                 // A partial exit closes its share of the entry; the rest stays open.
-                let (cost, fees) = if q == o.qty {
+                let whole = q == o.qty;
+                let (cost, fees) = if whole {
                     (o.cost, o.fees)
                 } else {
                     let share = q.get() / o.qty.get();
@@ -133,11 +134,13 @@ impl TradeBook {
                         return_frac,
                     });
                 }
-                o.qty = o.qty.saturating_sub(q);
-                o.cost -= cost;
-                o.fees -= fees;
-                if o.qty.is_zero() {
+                // A whole exit leaves nothing open: no need to take its share off first.
+                if whole {
                     self.open = None;
+                } else {
+                    o.qty = o.qty.saturating_sub(q);
+                    o.cost -= cost;
+                    o.fees -= fees;
                 }
             }
         }

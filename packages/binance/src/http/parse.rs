@@ -250,7 +250,7 @@ pub fn execution_report(order: &Order, assets: (Asset, Asset)) -> Result<Executi
         let p = price(f.price, "fill price")?;
         let (booked, fee) = booked_qty_and_fee(side, f.qty, p, f.commission, &f.commission_asset, assets);
         fills.push(Fill {
-            trade_id: TradeId(f.trade_id.to_string()),
+            trade_id: TradeId::new(f.trade_id.to_string()),
             client_order_id: cid.clone(),
             symbol: sym,
             side,
@@ -275,7 +275,7 @@ pub fn trade_fill(t: &MyTrade, client_order_id: &ClientOrderId, assets: (Asset, 
     let side = if t.is_buyer { Side::Buy } else { Side::Sell };
     let (booked, fee) = booked_qty_and_fee(side, t.qty, p, t.commission, &t.commission_asset, assets);
     Ok(Fill {
-        trade_id: TradeId(t.id.to_string()),
+        trade_id: TradeId::new(t.id.to_string()),
         client_order_id: client_order_id.clone(),
         symbol: symbol(&t.symbol)?,
         side,

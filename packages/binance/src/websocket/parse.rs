@@ -124,7 +124,7 @@ pub fn order_update(e: &ExecutionReportEvent, assets: (Asset, Asset)) -> Result<
             assets,
         );
         Some(Fill {
-            trade_id: TradeId(e.trade_id.to_string()),
+            trade_id: TradeId::new(e.trade_id.to_string()),
             client_order_id: client_order_id.clone(),
             symbol,
             side,

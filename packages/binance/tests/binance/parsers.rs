@@ -88,7 +88,7 @@ fn book_ticker_account_and_trades() {
     // and pays 12 × price in the quote asset. The ledger books exactly that: 1.9 received, the
     // commission valued at the fill price as the quote fee, so cash moves by 12 × price.
     assert_eq!(
-        (f.trade_id.0.as_str(), f.side, f.qty.get(), f.price.get()),
+        (f.trade_id.as_str(), f.side, f.qty.get(), f.price.get()),
         ("28457", Side::Buy, dec!(1.9), dec!(4.000001))
     );
     assert_eq!(f.fee.get(), dec!(10.1) * dec!(4.000001));
@@ -111,7 +111,7 @@ fn order_responses_of_every_type_become_reports() {
     assert_eq!(r.fills.len(), 5);
     assert_eq!(r.fills.iter().map(|f| f.qty.get()).sum::<rust_decimal::Decimal>(), dec!(10));
     assert_eq!(
-        (r.fills[1].trade_id.0.as_str(), r.fills[1].price.get(), r.fills[1].fee.get()),
+        (r.fills[1].trade_id.as_str(), r.fills[1].price.get(), r.fills[1].fee.get()),
         ("57", dec!(3999), dec!(19.995))
     );
     assert_eq!((r.fills[0].side, r.fills[0].ts.millis()), (Side::Sell, 1_507_725_176_595));
@@ -189,7 +189,7 @@ fn execution_reports_become_order_updates_with_fills() {
     let u = ws_parse::order_update(&trade, pair).unwrap();
     let f = u.fill.clone().unwrap();
     assert_eq!(
-        (f.trade_id.0.as_str(), f.qty.get(), f.price.get(), f.fee.get(), f.side),
+        (f.trade_id.as_str(), f.qty.get(), f.price.get(), f.fee.get(), f.side),
         ("77", dec!(1), dec!(0.1026441), dec!(0.00010264), Side::Buy)
     );
     assert_eq!((u.status, u.report().filled_qty.get()), (OrderStatus::Filled, dec!(1)));

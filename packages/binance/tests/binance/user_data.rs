@@ -33,7 +33,7 @@ async fn execution_reports_arrive_with_their_fills() {
     let UserDataEvent::Order(trade) = next(&mut s).await else { panic!("order event") };
     let fill = trade.fill.clone().expect("a TRADE carries its fill");
     assert_eq!((trade.status, fill.qty.get(), fill.side), (OrderStatus::Filled, dec!(0.003), Side::Buy));
-    assert_eq!(fill.trade_id.0, placed.fills[0].trade_id.to_string());
+    assert_eq!(fill.trade_id.as_str(), placed.fills[0].trade_id.to_string());
     assert_eq!(fill.fee.get(), placed.fills[0].commission, "USDT commission, already in the quote asset");
     s.stop().await;
     sim.stop().await;

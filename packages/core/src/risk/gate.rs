@@ -6,7 +6,6 @@
 
 use super::{Exposure, RefusalReason, RiskApproved, RiskLimits, RiskRefused, RiskState};
 use crate::{Amount, Confidence, OrderRequest, RiskBudget, Side, Symbol, Timestamp};
-use rust_decimal::Decimal;
 
 #[derive(Clone, Debug, Default)]
 pub struct RiskGate {
@@ -111,7 +110,12 @@ impl RiskGate {
         if notional > l.max_order_notional {
             return Some(RefusalReason::MaxOrderNotional { notional, max: l.max_order_notional });
         }
-        let equity = exposure.equity.max(Amount::ZERO);
+        // `max(Amount::ZERO)` without the comparison: a zero or negative equity counts as zero.
+        let equity = if exposure.equity.get().is_zero() || exposure.equity.get().is_sign_negative() {
+            Amount::ZERO
+        } else {
+            exposure.equity
+        };
         let max_position = equity.saturating_scale(l.max_position_pct);
         let after = exposure.symbol_value + notional;
         if after > max_position {
@@ -122,10 +126,13 @@ impl RiskGate {
         if after_total > max_total {
             return Some(RefusalReason::MaxTotalExposure { after: after_total, max: max_total });
         }
+        // The limit is worked out only for a loss (the gate's first condition).
         let loss = s.day_start_equity - exposure.equity;
-        let max_loss = s.day_start_equity.saturating_scale(l.max_daily_loss_pct);
-        if loss.get() > Decimal::ZERO && loss >= max_loss {
-            return Some(RefusalReason::MaxDailyLoss { loss, max: max_loss });
+        if !loss.get().is_zero() && !loss.get().is_sign_negative() {
+            let max_loss = s.day_start_equity.saturating_scale(l.max_daily_loss_pct);
+            if loss >= max_loss {
+                return Some(RefusalReason::MaxDailyLoss { loss, max: max_loss });
+            }
         }
         if s.trades_today >= l.max_trades_per_day {
             return Some(RefusalReason::MaxTradesPerDay {

@@ -267,7 +267,7 @@ fn dust_below_the_lot_step_counts_as_flat() {
                 Side::Sell => o.qty,
             };
             let f = Fill {
-                trade_id: mirai_core::TradeId(format!("t{fill_no}")),
+                trade_id: mirai_core::TradeId::new(format!("t{fill_no}")),
                 client_order_id: o.client_order_id.clone(),
                 symbol: o.symbol,
                 side: o.side,

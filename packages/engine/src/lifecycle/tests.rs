@@ -22,7 +22,7 @@ struct Book {
 impl Ledger for Book {
     type Error = String;
     fn contains(&mut self, fill: &Fill) -> Result<bool, String> {
-        Ok(self.seen.contains(&fill.trade_id.0))
+        Ok(self.seen.contains(fill.trade_id.as_str()))
     }
     fn record_fill(
         &mut self,
@@ -30,8 +30,8 @@ impl Ledger for Book {
         position: &Position,
         _trip: mirai_core::TripMark,
     ) -> Result<(), String> {
-        self.seen.insert(fill.trade_id.0.clone());
-        self.fills.push((fill.trade_id.0.clone(), position.qty));
+        self.seen.insert(fill.trade_id.as_str().to_owned());
+        self.fills.push((fill.trade_id.as_str().to_owned(), position.qty));
         Ok(())
     }
     fn record_report(&mut self, report: &ExecutionReport) -> Result<(), String> {
@@ -56,7 +56,7 @@ fn order_id(side: Side) -> ClientOrderId {
 
 fn fill(id: &str, side: Side, qty: &str) -> Fill {
     Fill {
-        trade_id: TradeId(id.into()),
+        trade_id: TradeId::new(id),
         client_order_id: order_id(side),
         symbol: btc(),
         side,
@@ -104,7 +104,7 @@ fn a_fill_the_portfolio_refuses_halts_trading_and_the_rest_is_still_booked() {
         vec![fill("s1", Side::Sell, "5"), fill("s2", Side::Sell, "0.5")],
     );
     match e.on_report(&sells, &mut book) {
-        Err(BookingError::FillRefused { fill, .. }) => assert_eq!(fill.trade_id.0, "s1"),
+        Err(BookingError::FillRefused { fill, .. }) => assert_eq!(fill.trade_id.as_str(), "s1"),
         other => panic!("the oversell was booked: {other:?}"),
     }
     assert!(e.risk_state().halted, "a refused fill halts trading");

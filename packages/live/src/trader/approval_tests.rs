@@ -32,7 +32,7 @@ impl Executor for Guarded {
         assert!(p.decided_by.is_some(), "approved by a person");
         self.sent.lock().unwrap().push(o.client_order_id.clone());
         let fill = Fill {
-            trade_id: mirai_core::TradeId(format!("t-{}", o.client_order_id)),
+            trade_id: mirai_core::TradeId::new(format!("t-{}", o.client_order_id)),
             client_order_id: o.client_order_id.clone(),
             symbol: o.symbol,
             side: o.side,

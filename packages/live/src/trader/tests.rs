@@ -108,7 +108,7 @@ fn outcome(n: i64) -> (Outcome, ClientOrderId) {
 
 fn fill(cid: &ClientOrderId, trade: &str, qty: Decimal) -> Fill {
     Fill {
-        trade_id: TradeId(trade.into()),
+        trade_id: TradeId::new(trade),
         client_order_id: cid.clone(),
         symbol: Symbol::new(SYM),
         side: Side::Buy,

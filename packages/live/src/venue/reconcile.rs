@@ -321,7 +321,7 @@ mod tests {
         venue.client.new_order(&stray).await.unwrap();
         // And the ledger believes it holds more BTC than the account does.
         let phantom = mirai_core::Fill {
-            trade_id: TradeId("old-1".into()),
+            trade_id: TradeId::new("old-1"),
             client_order_id: ClientOrderId::new_checked("old").unwrap(),
             symbol: Symbol::new("BTCUSDT"),
             side: Side::Buy,

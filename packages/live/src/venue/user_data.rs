@@ -88,7 +88,7 @@ mod tests {
             .unwrap();
         let VenueUpdate::Fill(fill) = next().await else { panic!("a fill first") };
         assert_eq!(
-            (fill.qty.get(), fill.side, fill.trade_id.0.clone()),
+            (fill.qty.get(), fill.side, fill.trade_id.as_str().to_owned()),
             (dec!(0.5), Side::Sell, placed.fills[0].trade_id.to_string())
         );
         let VenueUpdate::Closed(report) = next().await else { panic!("then the closure") };

@@ -57,7 +57,7 @@ pub fn trade(store: &LocalStore, i: i64) -> usize {
     };
     ok(store.insert_order(&order, OrderStatus::New));
     let fill = Fill {
-        trade_id: TradeId(format!("paper-{i}")),
+        trade_id: TradeId::new(format!("paper-{i}")),
         client_order_id: order.client_order_id.clone(),
         symbol,
         side: Side::Buy,
@@ -165,7 +165,10 @@ impl Sink for MemorySink {
                 return Err(SinkError::retryable("connection refused"));
             }
             Behaviour::RefuseTrade(id) => {
-                if records.iter().any(|r| matches!(r, AnalyticsRecord::Fill(f) if &f.fill.trade_id.0 == id)) {
+                if records
+                    .iter()
+                    .any(|r| matches!(r, AnalyticsRecord::Fill(f) if f.fill.trade_id.as_str() == id))
+                {
                     return Err(SinkError::refused(format!("bad value in trade {id}")));
                 }
             }

@@ -75,7 +75,9 @@ async fn a_refused_record_is_isolated_and_parked_while_the_rest_ships() {
     let delivered = sink.delivered();
     assert_eq!(delivered.len(), written - 1);
     assert!(
-        !delivered.iter().any(|r| matches!(r, AnalyticsRecord::Fill(f) if f.fill.trade_id.0 == "paper-5"))
+        !delivered
+            .iter()
+            .any(|r| matches!(r, AnalyticsRecord::Fill(f) if f.fill.trade_id.as_str() == "paper-5"))
     );
     // Splitting in halves finds it in about log2(n) rounds, not n.
     assert!(sink.calls() < 20, "{} deliveries", sink.calls());

@@ -58,7 +58,7 @@ pub async fn assert_same_as_local(snow: &SnowflakeStore, local: &LocalStore) {
     let mut remote =
         snow.trades(&TradeQuery { limit: 1000, ..TradeQuery::default() }).await.expect("read").trades;
     let mut fills = local.all_fills().expect("read");
-    let key = |f: &mirai_core::Fill| (f.ts, f.symbol, f.trade_id.0.clone());
+    let key = |f: &mirai_core::Fill| (f.ts, f.symbol, f.trade_id.as_str().to_owned());
     remote.sort_by_key(key);
     fills.sort_by_key(key);
     assert_eq!(remote, fills);

@@ -31,7 +31,7 @@ fn a_resting_buy_locks_notional_plus_fee_and_fills_when_the_low_reaches_it() {
     assert_eq!(fills[0].price, Price::new(dec!(59000)), "fills at its limit");
     assert_eq!(fills[0].fee.get(), dec!(5.9));
     assert_eq!(fills[0].ts, T0.plus_millis(120_000));
-    assert_eq!(fills[0].trade_id, TradeId("paper-1".to_owned()));
+    assert_eq!(fills[0].trade_id, TradeId::new("paper-1"));
     assert_eq!(balance(&ex, "USDT"), (dec!(4094.1), Decimal::ZERO));
     assert_eq!(balance(&ex, "BTC"), (dec!(1.1), Decimal::ZERO));
     assert!(ex.open_orders().is_empty());
@@ -93,7 +93,7 @@ fn resting_orders_fill_oldest_first() {
     let fills = ex.on_market(&flat(60_000, dec!(58000)));
     let order: Vec<_> = fills.iter().map(|f| f.client_order_id.as_str().to_owned()).collect();
     assert_eq!(order, ["first", "second", "third"]);
-    let trades: Vec<_> = fills.iter().map(|f| f.trade_id.0.clone()).collect();
+    let trades: Vec<_> = fills.iter().map(|f| f.trade_id.as_str().to_owned()).collect();
     assert_eq!(trades, ["paper-1", "paper-2", "paper-3"]);
 }
 
@@ -161,7 +161,7 @@ fn ids_continue_after_a_restart() {
     ex.resume_ids(42, 7);
     let report = ex.submit(&market("after-restart", Side::Buy, dec!(0.01)), T0).expect("funded");
     assert_eq!(report.exchange_order_id, 42);
-    assert_eq!(report.fills[0].trade_id, TradeId("paper-7".to_owned()));
+    assert_eq!(report.fills[0].trade_id, TradeId::new("paper-7"));
 }
 
 #[test]

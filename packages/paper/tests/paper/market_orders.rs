@@ -21,7 +21,7 @@ fn market_buy_then_sell_with_fee_and_slippage_exact() {
     // 60 000 × (1 + 5/10 000) = 60 030; notional 600.30; fee 0.1 % = 0.60030.
     assert_eq!(fill.price, Price::new(dec!(60030)));
     assert_eq!(fill.fee, Amount::new(dec!(0.6003)));
-    assert_eq!(fill.trade_id, TradeId("paper-1".to_owned()));
+    assert_eq!(fill.trade_id, TradeId::new("paper-1"));
     assert_eq!(fill.ts, T0);
     assert_eq!(balance(&ex, "USDT"), (dec!(9399.0997), Decimal::ZERO));
     assert_eq!(balance(&ex, "BTC"), (dec!(1.01), Decimal::ZERO));
@@ -34,7 +34,7 @@ fn market_buy_then_sell_with_fee_and_slippage_exact() {
     // 60 000 × (1 − 5/10 000) = 59 970; notional 599.70; fee 0.5997; receives 599.1003.
     assert_eq!(fill.price, Price::new(dec!(59970)));
     assert_eq!(fill.fee, Amount::new(dec!(0.5997)));
-    assert_eq!(fill.trade_id, TradeId("paper-2".to_owned()));
+    assert_eq!(fill.trade_id, TradeId::new("paper-2"));
     assert_eq!(balance(&ex, "USDT"), (dec!(9998.2000), Decimal::ZERO));
     assert_eq!(balance(&ex, "BTC"), (dec!(1), Decimal::ZERO));
 }
@@ -100,7 +100,7 @@ fn without_closed_order_history_reports_and_balances_are_the_same() {
     let mut forgetful = default_exchange().without_closed_order_history();
     let (a, b) = (run(&mut kept), run(&mut forgetful));
     assert_eq!(a, b);
-    assert_eq!(a.0[10].fills[0].trade_id, TradeId("paper-11".to_owned()));
+    assert_eq!(a.0[10].fills[0].trade_id, TradeId::new("paper-11"));
     assert!(kept.query(btcusdt(), &id("m-3")).is_some());
     assert!(forgetful.query(btcusdt(), &id("m-3")).is_none(), "closed on arrival: forgotten");
     assert_eq!(forgetful.query(btcusdt(), &id("rest-1")).map(|r| r.status), Some(OrderStatus::New));

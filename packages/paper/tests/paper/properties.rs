@@ -171,7 +171,7 @@ proptest! {
         ops in proptest::collection::vec(op(), 1..60),
     ) {
         let r = run(fee_rate, Decimal::from(bps), &ops);
-        let trade_ids: Vec<_> = r.fills.iter().map(|f| f.trade_id.0.clone()).collect();
+        let trade_ids: Vec<_> = r.fills.iter().map(|f| f.trade_id.as_str().to_owned()).collect();
         let expected: Vec<_> = (1..=r.fills.len()).map(|n| format!("paper-{n}")).collect();
         prop_assert_eq!(trade_ids, expected);
         prop_assert!(r.ex.balances().iter().all(|b| b.free >= Decimal::ZERO));

@@ -238,7 +238,7 @@ mod tests {
 
     fn fill(o: &OrderRequest, trade: &str) -> Fill {
         Fill {
-            trade_id: TradeId(trade.into()),
+            trade_id: TradeId::new(trade),
             client_order_id: o.client_order_id.clone(),
             symbol: o.symbol,
             side: Side::Buy,

@@ -117,7 +117,7 @@ pub fn order(id: &str, at: i64) -> OrderRequest {
 
 pub fn fill(trade: &str, symbol: &str, side: Side, q: &str, p: &str, at: i64) -> Fill {
     Fill {
-        trade_id: TradeId(trade.to_owned()),
+        trade_id: TradeId::new(trade),
         client_order_id: cid("mi-0000000000000001-b"),
         symbol: sym(symbol),
         side,

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::helpers::{TestResult, after, amount, decision, fill, order, sym, ts};
 
 fn trade_ids(fills: &[mirai_core::Fill]) -> Vec<&str> {
-    fills.iter().map(|f| f.trade_id.0.as_str()).collect()
+    fills.iter().map(|f| f.trade_id.as_str()).collect()
 }
 
 #[test]
@@ -41,8 +41,7 @@ fn fills_newest_first_ties_by_insertion_and_paged_by_time() -> TestResult {
         cursor = Some(last.ts);
         seen.extend(page.iter().map(|f| f.trade_id.clone()));
     }
-    let expected: Vec<TradeId> =
-        ["f", "c", "a", "d", "e", "b"].into_iter().map(|s| TradeId(s.to_owned())).collect();
+    let expected: Vec<TradeId> = ["f", "c", "a", "d", "e", "b"].into_iter().map(TradeId::new).collect();
     assert_eq!(seen, expected);
     Ok(())
 }

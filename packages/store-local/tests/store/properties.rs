@@ -38,17 +38,17 @@ proptest! {
             booked.side = Side::Buy;
             let pos = after(positions.get(&f.symbol).cloned(), &booked);
             let inserted = store.record_fill(&f, &pos).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let new = !first.contains_key(&f.trade_id.0);
+            let new = !first.contains_key(f.trade_id.as_str());
             prop_assert_eq!(inserted, new);
             if new {
-                first.insert(f.trade_id.0.clone(), f.clone());
+                first.insert(f.trade_id.as_str().to_owned(), f.clone());
                 positions.insert(f.symbol, pos);
             }
         }
         let stored = store.all_fills().map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(stored.len(), first.len());
         for f in &stored {
-            prop_assert_eq!(Some(f), first.get(&f.trade_id.0));
+            prop_assert_eq!(Some(f), first.get(f.trade_id.as_str()));
         }
         // Each position is the one stored with its symbol's last new fill, never a duplicate's.
         let mut stored_positions = store.positions().map_err(|e| TestCaseError::fail(e.to_string()))?;

@@ -47,7 +47,7 @@ pub struct TradeCursor {
 
 impl TradeCursor {
     fn after(f: &Fill) -> Self {
-        Self { ts: f.ts, symbol: f.symbol, trade_id: f.trade_id.0.clone() }
+        Self { ts: f.ts, symbol: f.symbol, trade_id: f.trade_id.as_str().to_owned() }
     }
 
     /// An opaque token for URLs: `ms.SYMBOL.hex(trade id)`.
@@ -77,7 +77,7 @@ pub(crate) fn decode_fill(row: &Row) -> Result<Fill> {
     Ok(Fill {
         ts: millis(row, 0, "TS")?,
         symbol: parse(row, 1, "SYMBOL", Symbol::new_checked)?,
-        trade_id: TradeId(req(row, 2, "TRADE_ID")?.to_owned()),
+        trade_id: TradeId::new(req(row, 2, "TRADE_ID")?),
         client_order_id: parse(row, 3, "CLIENT_ORDER_ID", ClientOrderId::new_checked)?,
         side: parse(row, 4, "SIDE", |s| match s {
             "BUY" => Ok(Side::Buy),

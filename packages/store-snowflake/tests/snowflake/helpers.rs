@@ -42,7 +42,7 @@ pub fn dec(s: &str) -> mirai_core::Decimal {
 
 pub fn fill(symbol: &str, trade: &str, side: Side, qty: &str, price: &str, fee: &str, at: i64) -> Fill {
     Fill {
-        trade_id: TradeId(trade.into()),
+        trade_id: TradeId::new(trade),
         client_order_id: ClientOrderId::new_checked(&format!("c-{trade}")).unwrap_or_else(|e| panic!("{e}")),
         symbol: Symbol::new(symbol),
         side,

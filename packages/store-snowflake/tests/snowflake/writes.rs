@@ -64,7 +64,7 @@ async fn a_batch_of_every_kind_reads_back_exactly() {
     // Fills, through the trades query: every field equal, newest first.
     let page = store.trades(&TradeQuery { limit: 10, ..TradeQuery::default() }).await.unwrap();
     let mut want = f.clone();
-    want.sort_by(|a, b| (b.ts, b.symbol, &b.trade_id.0).cmp(&(a.ts, a.symbol, &a.trade_id.0)));
+    want.sort_by(|a, b| (b.ts, b.symbol, b.trade_id.as_str()).cmp(&(a.ts, a.symbol, a.trade_id.as_str())));
     assert_eq!(page.trades, want);
     assert_eq!(page.next, None);
     // Digits as stored: the column's 18 places, nothing lost or invented.

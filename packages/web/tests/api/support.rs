@@ -282,7 +282,7 @@ pub fn fake_proposals() -> Vec<ProposalView> {
 
 pub fn trade(id: &str, ts: i64, side: Side) -> TradeView {
     TradeView {
-        trade_id: TradeId(id.to_owned()),
+        trade_id: TradeId::new(id),
         ts: Timestamp::from_millis(ts),
         symbol: Symbol::new("BTCUSDT"),
         side,

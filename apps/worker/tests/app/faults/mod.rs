@@ -269,7 +269,8 @@ fn compare(ledger: &LocalStore, sim: &SimHandle) -> Result<usize, String> {
         }
     }
     let fills = ledger.all_fills().map_err(|e| e.to_string())?;
-    let booked: Vec<(Symbol, String)> = fills.iter().map(|f| (f.symbol, f.trade_id.0.clone())).collect();
+    let booked: Vec<(Symbol, String)> =
+        fills.iter().map(|f| (f.symbol, f.trade_id.as_str().to_owned())).collect();
     let booked_set: BTreeSet<&(Symbol, String)> = booked.iter().collect();
     if booked_set.len() != booked.len() {
         return Err("a fill is booked twice".into());

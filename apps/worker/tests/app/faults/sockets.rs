@@ -74,7 +74,8 @@ async fn cut_market_and_user_data_sockets_lose_no_bar_and_no_fill() {
         ws_api.set_up(true);
         eventually(60, async || {
             let store = LocalStore::open(&data).map_err(|e| e.to_string())?;
-            let booked = store.all_fills().map_err(|e| e.to_string())?.iter().any(|f| f.trade_id.0 == trade);
+            let booked =
+                store.all_fills().map_err(|e| e.to_string())?.iter().any(|f| f.trade_id.as_str() == trade);
             let closed = store
                 .order(&ours.client_order_id)
                 .map_err(|e| e.to_string())?

@@ -30,7 +30,7 @@ fn a_fill_the_portfolio_refuses_halts_trading_as_live() {
     // A sale of far more than is held, as if the exchange had filled one.
     let id = DecisionId::new("test", config.symbol, Timestamp::from_millis(DEFAULT_START_MS));
     bt.fills.push(Fill {
-        trade_id: TradeId("bogus".into()),
+        trade_id: TradeId::new("bogus"),
         client_order_id: ClientOrderId::for_decision(&id, Side::Sell),
         symbol: config.symbol,
         side: Side::Sell,

@@ -3,6 +3,7 @@
 use super::*;
 use crate::{ClientOrderId, DecisionId, OrderKind, Price, Qty, Symbol};
 use proptest::prelude::*;
+use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 const T0: i64 = 1_700_000_000_000;
