@@ -96,30 +96,34 @@ impl Search {
         let mut k = first;
         while k + CHUNK <= stop {
             // Most chunks hold no cross (one comes in hundreds of bars): those only say whether
-            // their last bar leaves the search armed. The others are searched a bar at a time.
-            search.armed = match search.chunk(sums_f, k) {
-                Some(armed) => armed,
-                None => match search.find_i64(sums, k, k + CHUNK, accept, passed) {
-                    (Some(found), _) => return found,
-                    (None, armed) => armed,
-                },
+            // their last bar leaves the search armed. The others are searched a bar at a time,
+            // on the differences the test worked out.
+            let (found, armed) = match search.chunk(sums_f, k) {
+                Some(Ok(armed)) => (None, armed),
+                Some(Err(d)) => search.scan(&d, k, accept, passed),
+                None => search.find_i64(sums, k, k + CHUNK, accept, passed),
             };
+            if let Some(found) = found {
+                return found;
+            }
+            search.armed = armed;
             k += CHUNK;
         }
         search.find_i64(sums, k, stop, accept, passed).0.unwrap_or(stop)
     }
 
-    /// Bars `k..k + CHUNK`: `None` if they may hold the wanted cross, else whether the last one
-    /// leaves the search armed. One pass with no branch, which the compiler turns into vector
+    /// Bars `k..k + CHUNK`: whether the last one leaves the search armed, where no wanted cross
+    /// can be among them, else (`Err`) each bar's difference, for [`Search::scan`]; `None`
+    /// past the column's end. One pass with no branch, which the compiler turns into vector
     /// instructions (two lanes even on the oldest x86-64): each bar's difference, oriented so
     /// the far side is negative, its sign bit ANDed and ORed over the chunk. A chunk wholly on
     /// the far side only arms the search; one wholly off it, entered unarmed, leaves it
     /// unarmed; any other (a cross, or the differences changing side) is searched exactly.
     /// Exact: every sum, difference and product here is an integer below 2^53
-    /// ([`exact_in_f64`]), and a zero comes out as +0.0 (a difference of equal numbers), off the
-    /// far side as it should be.
+    /// ([`exact_in_f64`]), so each difference is the integer search's, and a zero comes out as
+    /// +0.0 (a difference of equal numbers), off the far side as it should be.
     #[inline]
-    fn chunk(self, sums: &[f64], k: usize) -> Option<bool> {
+    fn chunk(self, sums: &[f64], k: usize) -> Option<Result<bool, [f64; CHUNK]>> {
         if self.up { self.chunk_toward::<true>(sums, k) } else { self.chunk_toward::<false>(sums, k) }
     }
 
@@ -127,27 +131,51 @@ impl Search {
     /// the factors, the compiler pairs each bar's two products in one register instead of two
     /// bars' like products, and the vector code is twice as long.
     #[inline(always)]
-    fn chunk_toward<const UP: bool>(self, sums: &[f64], k: usize) -> Option<bool> {
+    fn chunk_toward<const UP: bool>(self, sums: &[f64], k: usize) -> Option<Result<bool, [f64; CHUNK]>> {
         let (f, s) = (self.fast as f64, self.slow as f64);
         let top: &[f64; CHUNK] = sums.get(k + 1..)?.first_chunk()?;
         let fast_from: &[f64; CHUNK] = sums.get(k + 1 - self.fast..)?.first_chunk()?;
         let slow_from: &[f64; CHUNK] = sums.get(k + 1 - self.slow..)?.first_chunk()?;
+        let mut d = [0f64; CHUNK];
         let (mut all, mut any) = (u64::MAX, 0u64);
         for j in 0..CHUNK {
             // fast_sum × slow and slow_sum × fast; up, the first minus the second is below zero
             // before the cross.
             let (x, y) = ((top[j] - fast_from[j]) * s, (top[j] - slow_from[j]) * f);
-            let d = if UP { x - y } else { y - x }.to_bits();
-            all &= d;
-            any |= d;
+            d[j] = if UP { x - y } else { y - x };
+            all &= d[j].to_bits();
+            any |= d[j].to_bits();
         }
-        if all >> 63 == 1 {
-            Some(true)
+        Some(if all >> 63 == 1 {
+            Ok(true)
         } else if any >> 63 == 0 && !self.armed {
-            Some(false)
+            Ok(false)
         } else {
-            None
+            Err(d)
+        })
+    }
+
+    /// [`Search::find_i64`] over a chunk's differences ([`Search::chunk`]), bar `k` the first:
+    /// the same comparisons on the same integers, held in `f64`, without working them out again.
+    #[inline(always)]
+    fn scan(
+        self,
+        d: &[f64; CHUNK],
+        k: usize,
+        accept: &mut impl Accept,
+        passed: &mut u64,
+    ) -> (Option<usize>, bool) {
+        let mut armed = self.armed;
+        for (j, &d) in d.iter().enumerate() {
+            if armed && d > 0.0 {
+                if accept.accept(k + j) {
+                    return (Some(k + j), false);
+                }
+                *passed += 1;
+            }
+            armed = d < 0.0;
         }
+        (None, armed)
     }
 
     /// The search a bar at a time on the exact integer sums (wrapping: each window's sum is
