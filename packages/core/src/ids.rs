@@ -10,6 +10,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::inline_text::{InlineText, hash_text};
 use crate::{DomainError, Side, Symbol, Timestamp};
 
+mod trade_id;
+pub use trade_id::TradeId;
+
 /// Room for `strategy:SYMBOL:millis` with a strategy name of up to 20 characters; longer ids
 /// (stored ones, or a long strategy name) go on the heap.
 const DECISION_ID_INLINE: usize = 62;
@@ -232,109 +235,6 @@ impl fmt::Display for ClientOrderId {
     }
 }
 
-/// Room for `paper-` and any `u64`, or any venue's numeric id; longer ids go on the heap.
-const TRADE_ID_INLINE: usize = 30;
-
-/// An exchange trade (execution) id, unique per venue. Kept inline when short (every id the paper
-/// exchange and Binance give), so a fill allocates nothing for it: a backtest makes one per
-/// order. Serialises, compares and hashes as its text, exactly as the `String` it used to be.
-#[derive(Clone)]
-pub struct TradeId(TradeText);
-
-#[derive(Clone)]
-enum TradeText {
-    Inline(InlineText<TRADE_ID_INLINE>),
-    Heap(Box<str>),
-}
-
-impl TradeId {
-    pub fn new(id: impl AsRef<str>) -> Self {
-        let id = id.as_ref();
-        match InlineText::join(&[id.as_bytes()]) {
-            Some(t) => Self(TradeText::Inline(t)),
-            None => Self(TradeText::Heap(id.into())),
-        }
-    }
-
-    /// `prefix` followed by `n` in decimal digits (`paper-12`), written straight into the id.
-    #[inline]
-    pub fn numbered(prefix: &str, n: u64) -> Self {
-        let mut digits = itoa::Buffer::new();
-        let digits = digits.format(n).as_bytes();
-        match InlineText::join(&[prefix.as_bytes(), digits]) {
-            Some(t) => Self(TradeText::Inline(t)),
-            None => Self::new(format!("{prefix}{n}")),
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        match &self.0 {
-            TradeText::Inline(t) => t.as_str(),
-            TradeText::Heap(s) => s,
-        }
-    }
-
-    /// The id's bytes (UTF-8), without the check `as_str` makes.
-    #[inline]
-    fn as_bytes(&self) -> &[u8] {
-        match &self.0 {
-            TradeText::Inline(t) => t.as_bytes(),
-            TradeText::Heap(s) => s.as_bytes(),
-        }
-    }
-}
-
-impl PartialEq for TradeId {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Eq for TradeId {}
-
-impl Ord for TradeId {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.as_bytes().cmp(other.as_bytes())
-    }
-}
-
-impl PartialOrd for TradeId {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Hash for TradeId {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_text(self.as_bytes(), state);
-    }
-}
-
-impl fmt::Debug for TradeId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("TradeId").field(&self.as_str()).finish()
-    }
-}
-
-impl fmt::Display for TradeId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for TradeId {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for TradeId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Self::new)
-    }
-}
-
 /// `h` as 16 lower-case hex digits, all at once: each nibble spread into a byte of a `u128`,
 /// then turned into ASCII with adds and masks (no table lookups, no per-digit branches).
 #[inline]
@@ -492,32 +392,6 @@ mod tests {
             proptest::prop_assert_eq!(id.as_str(), format!("sma:BTCUSDT:{n}"));
             proptest::prop_assert_eq!(&hex16(h)[..], hex.as_bytes());
         }
-    }
-
-    #[test]
-    fn trade_ids_serialise_compare_and_hash_as_the_strings_they_were() {
-        use std::collections::hash_map::DefaultHasher;
-        let hash = |v: &dyn Fn(&mut DefaultHasher)| {
-            let mut h = DefaultHasher::new();
-            v(&mut h);
-            h.finish()
-        };
-        let long = "a-trade-id-far-too-long-to-be-kept-inline-in-the-value";
-        for text in ["paper-1", "12345", "", long, "paper-18446744073709551615"] {
-            let id = TradeId::new(text);
-            assert_eq!(id.as_str(), text);
-            assert_eq!(serde_json::to_string(&id).unwrap(), serde_json::to_string(text).unwrap());
-            assert_eq!(serde_json::from_str::<TradeId>(&serde_json::to_string(text).unwrap()).unwrap(), id);
-            assert_eq!(hash(&|h| id.hash(h)), hash(&|h| text.to_owned().hash(h)));
-            assert_eq!(format!("{id:?}"), format!("TradeId({text:?})"));
-            assert_eq!(id.to_string(), text);
-        }
-        assert_eq!(TradeId::numbered("paper-", 7), TradeId::new("paper-7"));
-        assert_eq!(TradeId::numbered("paper-", u64::MAX).as_str(), format!("paper-{}", u64::MAX));
-        assert_eq!(TradeId::numbered(long, 3).as_str(), format!("{long}3"));
-        let (a, b) = (TradeId::new("paper-10"), TradeId::new("paper-9"));
-        assert!(a < b, "string order, not number order");
-        assert!(TradeId::new(long) < TradeId::new("b"));
     }
 
     #[test]
