@@ -5,6 +5,8 @@
 //! block's highest and lowest equity are the ones at its highest and lowest close, bit for bit:
 //! a block that stays below the peak costs two products instead of one a bar.
 
+use rayon::prelude::*;
+
 /// Bars a block.
 pub const BLOCK: usize = 8;
 
@@ -16,10 +18,11 @@ pub struct CloseExtremes {
 }
 
 impl CloseExtremes {
+    /// The table of `closes`, on every core (a sweep builds it before any combination runs).
     pub fn new(closes: &[f64]) -> Self {
         let (blocks, _) = closes.as_chunks::<BLOCK>();
         let fold = |pick: fn(f64, f64) -> f64| {
-            blocks.iter().map(move |b| b[1..].iter().fold(b[0], |m, &c| pick(m, c)))
+            blocks.par_iter().with_min_len(1 << 12).map(move |b| b[1..].iter().fold(b[0], |m, &c| pick(m, c)))
         };
         Self {
             highs: fold(|m, c| if c > m { c } else { m }).collect(),

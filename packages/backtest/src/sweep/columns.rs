@@ -6,8 +6,8 @@
 
 use std::ops::Range;
 
+use mirai_core::Price;
 use mirai_core::perf::POW10_U64;
-use mirai_core::{Decimal, Price};
 use rayon::prelude::*;
 
 use crate::data::Bars;
@@ -41,41 +41,52 @@ impl Columns {
     /// [`TOO_LARGE`], which is above any bound.
     pub(super) fn of(bars: &Bars, range: Range<usize>, with_opens: bool) -> Option<Self> {
         let n = range.len();
-        // A chunk of bars at a time per thread (an item per bar cost a third of the whole).
-        let scale = (0..n.div_ceil(CHUNK))
-            .into_par_iter()
-            .map(|k| {
+        // One pass over the rows (88 bytes a bar): each close and open as its own mantissa and
+        // scale, each close as `f64`, and the finest scale; then the mantissas are brought to
+        // that scale where they are (9 bytes a bar read). The opens' columns are never written
+        // without opens, so their pages are never touched, and they are dropped.
+        let (mut closes, mut closes_f64, mut opens) = (vec![0u64; n + 1], vec![0f64; n], vec![0i64; n]);
+        let (mut close_scales, mut open_scales) = (vec![0u8; n], vec![0u8; n]);
+        let scale = closes[1..]
+            .par_chunks_mut(CHUNK)
+            .zip(closes_f64.par_chunks_mut(CHUNK))
+            .zip(opens.par_chunks_mut(CHUNK))
+            .zip(close_scales.par_chunks_mut(CHUNK))
+            .zip(open_scales.par_chunks_mut(CHUNK))
+            .enumerate()
+            .map(|(k, ((((m, f), o), cs), os))| {
+                let first = range.start + k * CHUNK;
                 let mut scale = 0;
-                for i in range.start + k * CHUNK..range.start + ((k + 1) * CHUNK).min(n) {
-                    let c = bars.close(i).get();
-                    if c.is_sign_negative() || c.is_zero() {
+                for j in 0..m.len() {
+                    let c = bars.close(first + j);
+                    if c.get().is_sign_negative() || c.get().is_zero() {
                         return None;
                     }
-                    scale = scale.max(c.scale());
+                    (m[j], cs[j]) = own(c);
+                    f[j] = price_to_f64(c);
+                    scale = scale.max(cs[j]);
                     if with_opens {
-                        scale = scale.max(bars.open(i).get().scale());
+                        let (om, s) = own(bars.open(first + j));
+                        // The bits, until the second pass reads them back.
+                        (o[j], os[j]) = (om as i64, s);
+                        scale = scale.max(s);
                     }
                 }
                 Some(scale)
             })
             .try_reduce(|| 0, |a, b| Some(a.max(b)))?;
-        // The opens' column is filled in the same pass as the closes' (a row is read once);
-        // without them it is never written, so its pages are never touched, and it is dropped.
-        let (mut closes, mut closes_f64, mut opens) = (vec![0u64; n + 1], vec![0f64; n], vec![0i64; n]);
+        let scale = u32::from(scale);
         let bad_open = closes[1..]
             .par_chunks_mut(CHUNK)
-            .zip(closes_f64.par_chunks_mut(CHUNK))
             .zip(opens.par_chunks_mut(CHUNK))
-            .enumerate()
-            .map(|(k, ((m, f), o))| {
-                let first = range.start + k * CHUNK;
+            .zip(close_scales.par_chunks(CHUNK))
+            .zip(open_scales.par_chunks(CHUNK))
+            .map(|(((m, o), cs), os)| {
                 let mut bad_open = false;
-                for (j, (m, f)) in m.iter_mut().zip(f.iter_mut()).enumerate() {
-                    let c = bars.close(first + j);
-                    *m = at_scale(c, scale).unwrap_or(TOO_LARGE);
-                    *f = price_to_f64(c);
+                for j in 0..m.len() {
+                    m[j] = rescale((m[j], cs[j]), scale).unwrap_or(TOO_LARGE);
                     if with_opens {
-                        let open = at_scale(bars.open(first + j), scale).and_then(|m| i64::try_from(m).ok());
+                        let open = rescale((o[j] as u64, os[j]), scale).and_then(|m| i64::try_from(m).ok());
                         o[j] = open.unwrap_or(0);
                         bad_open |= open.is_none();
                     }
@@ -93,26 +104,40 @@ impl Columns {
     }
 }
 
-/// `p` (never negative) as a mantissa at `scale` (not below its own), if it fits a `u64`: the
-/// decimal's low words times a power of ten from the table.
+/// `p` (never negative) as its own mantissa, [`TOO_LARGE`] where that does not fit a `u64`,
+/// and its own scale (at most 28).
 #[inline]
-fn at_scale(p: Price, scale: u32) -> Option<u64> {
-    let d: Decimal = p.get();
-    let u = d.unpack();
-    if u.hi != 0 {
-        // 2^64 and more: no `u64` holds it.
+fn own(p: Price) -> (u64, u8) {
+    let u = p.get().unpack();
+    let m = if u.hi != 0 { TOO_LARGE } else { (u64::from(u.mid) << 32) | u64::from(u.lo) };
+    (m, u.scale as u8)
+}
+
+/// A mantissa at its own scale ([`own`]) brought to `scale` (not below it), if it fits a `u64`:
+/// times a power of ten from the table. [`TOO_LARGE`] stays too large (as a real `u64::MAX`
+/// would: at its own scale it is `TOO_LARGE` itself, any finer it overflows).
+#[inline]
+fn rescale((m, own_scale): (u64, u8), scale: u32) -> Option<u64> {
+    if m == TOO_LARGE {
         return None;
     }
-    let m = (u64::from(u.mid) << 32) | u64::from(u.lo);
     if m == 0 {
         return Some(0);
     }
-    m.checked_mul(*POW10_U64.get(scale.checked_sub(u.scale)? as usize)?)
+    m.checked_mul(*POW10_U64.get(scale.checked_sub(u32::from(own_scale))? as usize)?)
+}
+
+/// `p` as a mantissa at `scale`, as the columns hold it.
+#[cfg(test)]
+fn at_scale(p: Price, scale: u32) -> Option<u64> {
+    rescale(own(p), scale)
 }
 
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
+
+    use mirai_core::Decimal;
 
     use super::*;
 
@@ -139,6 +164,8 @@ mod tests {
         assert_eq!(at_scale(price("1"), 20), None);
         assert_eq!(at_scale(price("20000000000"), 10), None);
         assert_eq!(at_scale(price("18446744073709551616"), 0), None);
-        assert_eq!(at_scale(price("18446744073709551615"), 0), Some(u64::MAX));
+        // The largest `u64` is held as too large, which it is for any window's bound.
+        assert_eq!(at_scale(price("18446744073709551615"), 0).unwrap_or(TOO_LARGE), TOO_LARGE);
+        assert_eq!(at_scale(price("18446744073709551614"), 0), Some(u64::MAX - 1));
     }
 }

@@ -22,6 +22,7 @@ use std::ops::Range;
 
 use mirai_core::{Action, Candle, MarketEvent, Signal};
 use mirai_engine::{SmaCross, StrategySpec};
+use rayon::prelude::*;
 
 use super::columns::Columns;
 use super::cross::{self, Accept, Every, PricedBelow, Search};
@@ -114,8 +115,8 @@ impl Plan {
         // The prefix sums only grow (the closes are positive), so below 2^53 at the end they
         // never wrapped and the last is the largest.
         let total = if sum > i64::MAX as u64 { u64::MAX } else { sum };
-        let sums_f =
-            cross::exact_in_f64(total, largest, longest).then(|| sums.iter().map(|&s| s as f64).collect());
+        let sums_f = cross::exact_in_f64(total, largest, longest)
+            .then(|| sums.par_iter().map(|&s| s as f64).collect());
         Some(Self {
             range,
             sums,
