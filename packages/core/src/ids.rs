@@ -1,13 +1,11 @@
 //! Identifiers: decisions, client order ids (deterministic, so a retry never makes a second order)
 //! and trade ids.
 
-use std::cmp::Ordering;
 use std::fmt;
-use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::inline_text::{InlineText, hash_text};
+use crate::inline_text::{InlineText, SpillText};
 use crate::{DomainError, Side, Symbol, Timestamp};
 
 mod trade_id;
@@ -19,16 +17,10 @@ const DECISION_ID_INLINE: usize = 62;
 
 /// Identifies one decision: the strategy, the symbol and the time of the event that caused it.
 /// The same event replayed gives the same id, which is what makes replays and restarts idempotent.
-/// Serialises as its text, exactly as the `String` it used to be.
-#[derive(Clone)]
-pub struct DecisionId(DecisionText);
-
-/// Kept inline when short (every id the engine builds), so a decision allocates nothing for it.
-#[derive(Clone)]
-enum DecisionText {
-    Inline(InlineText<DECISION_ID_INLINE>),
-    Heap(Box<str>),
-}
+/// Kept inline when short (every id the engine builds), so a decision allocates nothing for it;
+/// compares, hashes and serialises as its text, exactly as the `String` it used to be.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DecisionId(SpillText<DECISION_ID_INLINE>);
 
 impl DecisionId {
     /// `strategy:SYMBOL:millis`, written straight into the id: every decision of a backtest
@@ -38,8 +30,8 @@ impl DecisionId {
         let mut digits = itoa::Buffer::new();
         let millis = digits.format(ts.millis()).as_bytes();
         let parts: [&[u8]; 5] = [strategy.as_bytes(), b":", symbol.as_bytes(), b":", millis];
-        match InlineText::join(&parts) {
-            Some(t) => Self(DecisionText::Inline(t)),
+        match SpillText::join(&parts) {
+            Some(t) => Self(t),
             None => Self::long(&parts),
         }
     }
@@ -53,53 +45,11 @@ impl DecisionId {
     }
 
     pub fn from_stored(s: String) -> Self {
-        match InlineText::join(&[s.as_bytes()]) {
-            Some(t) => Self(DecisionText::Inline(t)),
-            None => Self(DecisionText::Heap(s.into_boxed_str())),
-        }
+        Self(SpillText::from_string(s))
     }
 
     pub fn as_str(&self) -> &str {
-        match &self.0 {
-            DecisionText::Inline(t) => t.as_str(),
-            DecisionText::Heap(s) => s,
-        }
-    }
-
-    /// The id's bytes (UTF-8), without the check `as_str` makes.
-    #[inline]
-    fn as_bytes(&self) -> &[u8] {
-        match &self.0 {
-            DecisionText::Inline(t) => t.as_bytes(),
-            DecisionText::Heap(s) => s.as_bytes(),
-        }
-    }
-}
-
-impl PartialEq for DecisionId {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Eq for DecisionId {}
-
-impl Ord for DecisionId {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.as_bytes().cmp(other.as_bytes())
-    }
-}
-
-impl PartialOrd for DecisionId {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Hash for DecisionId {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_text(self.as_bytes(), state);
+        self.0.as_str()
     }
 }
 
@@ -160,7 +110,7 @@ impl DecisionIdPrefix {
             && text.push(millis)
         {
             let order = side.map(|s| ClientOrderId::from_hash(fnv1a64(h, millis), s));
-            return (DecisionId(DecisionText::Inline(text)), order);
+            return (DecisionId(SpillText::Inline(text)), order);
         }
         let id = DecisionId::new(self.strategy, self.symbol, ts);
         let order = side.map(|s| ClientOrderId::for_decision(&id, s));
@@ -189,7 +139,7 @@ impl ClientOrderId {
     /// a duplicate instead of filling it twice.
     #[inline]
     pub fn for_decision(decision: &DecisionId, side: Side) -> Self {
-        Self::from_hash(fnv1a64(FNV_START, decision.as_bytes()), side)
+        Self::from_hash(fnv1a64(FNV_START, decision.0.as_bytes()), side)
     }
 
     /// `mi-` + 16 lower-case hex digits of `h` + `-b`/`-s`: 21 bytes, written without `format!`.
@@ -271,6 +221,8 @@ fn fnv1a64(mut h: u64, bytes: &[u8]) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use std::hash::{Hash, Hasher};
+
     use super::*;
 
     #[test]

@@ -101,6 +101,78 @@ impl<const N: usize> Hash for InlineText<N> {
     }
 }
 
+/// Text kept inline up to `N` bytes (every id the engine and the paper exchange build) and on the
+/// heap beyond (a stored id, a long strategy name): the ids that used to be `String`s, without an
+/// allocation each. Compares, orders and hashes as its text, whichever form it has.
+#[derive(Clone)]
+pub(crate) enum SpillText<const N: usize> {
+    Inline(InlineText<N>),
+    Heap(Box<str>),
+}
+
+impl<const N: usize> SpillText<N> {
+    /// `parts` joined, inline if they fit; `None` if not (the caller builds the heap form).
+    #[inline]
+    pub(crate) fn join(parts: &[&[u8]]) -> Option<Self> {
+        InlineText::join(parts).map(Self::Inline)
+    }
+
+    /// `s`, inline if it fits, else on the heap in `s`'s own allocation.
+    pub(crate) fn from_string(s: String) -> Self {
+        Self::join(&[s.as_bytes()]).unwrap_or_else(|| Self::Heap(s.into_boxed_str()))
+    }
+
+    /// `s`, inline if it fits, else copied to the heap.
+    pub(crate) fn from_str(s: &str) -> Self {
+        Self::join(&[s.as_bytes()]).unwrap_or_else(|| Self::Heap(s.into()))
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Self::Inline(t) => t.as_str(),
+            Self::Heap(s) => s,
+        }
+    }
+
+    /// The text's bytes (UTF-8), without the check `as_str` makes.
+    #[inline]
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline(t) => t.as_bytes(),
+            Self::Heap(s) => s.as_bytes(),
+        }
+    }
+}
+
+impl<const N: usize> PartialEq for SpillText<N> {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl<const N: usize> Eq for SpillText<N> {}
+
+impl<const N: usize> Ord for SpillText<N> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl<const N: usize> PartialOrd for SpillText<N> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// As the same text in a `String`.
+impl<const N: usize> Hash for SpillText<N> {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_text(self.as_bytes(), state);
+    }
+}
+
 /// `str`'s `Hash`, from bytes known to be UTF-8.
 #[inline]
 pub(crate) fn hash_text<H: Hasher>(bytes: &[u8], state: &mut H) {

@@ -1,12 +1,10 @@
 //! `TradeId`: an exchange's id for one execution, kept inline when short.
 
-use std::cmp::Ordering;
 use std::fmt;
-use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::inline_text::{InlineText, hash_text};
+use crate::inline_text::SpillText;
 
 /// Room for `paper-` and any `u64`, or any venue's numeric id; longer ids go on the heap.
 const TRADE_ID_INLINE: usize = 30;
@@ -14,22 +12,12 @@ const TRADE_ID_INLINE: usize = 30;
 /// An exchange trade (execution) id, unique per venue. Kept inline when short (every id the paper
 /// exchange and Binance give), so a fill allocates nothing for it: a backtest makes one per
 /// order. Serialises, compares and hashes as its text, exactly as the `String` it used to be.
-#[derive(Clone)]
-pub struct TradeId(TradeText);
-
-#[derive(Clone)]
-enum TradeText {
-    Inline(InlineText<TRADE_ID_INLINE>),
-    Heap(Box<str>),
-}
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TradeId(SpillText<TRADE_ID_INLINE>);
 
 impl TradeId {
     pub fn new(id: impl AsRef<str>) -> Self {
-        let id = id.as_ref();
-        match InlineText::join(&[id.as_bytes()]) {
-            Some(t) => Self(TradeText::Inline(t)),
-            None => Self(TradeText::Heap(id.into())),
-        }
+        Self(SpillText::from_str(id.as_ref()))
     }
 
     /// `prefix` followed by `n` in decimal digits (`paper-12`), written straight into the id.
@@ -37,53 +25,14 @@ impl TradeId {
     pub fn numbered(prefix: &str, n: u64) -> Self {
         let mut digits = itoa::Buffer::new();
         let digits = digits.format(n).as_bytes();
-        match InlineText::join(&[prefix.as_bytes(), digits]) {
-            Some(t) => Self(TradeText::Inline(t)),
+        match SpillText::join(&[prefix.as_bytes(), digits]) {
+            Some(t) => Self(t),
             None => Self::new(format!("{prefix}{n}")),
         }
     }
 
     pub fn as_str(&self) -> &str {
-        match &self.0 {
-            TradeText::Inline(t) => t.as_str(),
-            TradeText::Heap(s) => s,
-        }
-    }
-
-    /// The id's bytes (UTF-8), without the check `as_str` makes.
-    #[inline]
-    fn as_bytes(&self) -> &[u8] {
-        match &self.0 {
-            TradeText::Inline(t) => t.as_bytes(),
-            TradeText::Heap(s) => s.as_bytes(),
-        }
-    }
-}
-
-impl PartialEq for TradeId {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Eq for TradeId {}
-
-impl Ord for TradeId {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.as_bytes().cmp(other.as_bytes())
-    }
-}
-
-impl PartialOrd for TradeId {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Hash for TradeId {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_text(self.as_bytes(), state);
+        self.0.as_str()
     }
 }
 
@@ -113,6 +62,8 @@ impl<'de> Deserialize<'de> for TradeId {
 
 #[cfg(test)]
 mod tests {
+    use std::hash::{Hash, Hasher};
+
     use super::*;
 
     #[test]
