@@ -112,27 +112,11 @@ impl OrderBook {
     }
 
     /// Records an accepted order (with its fill, if it filled on arrival) and gives it the next
-    /// exchange order id.
+    /// exchange order id. The fill of an order not kept (closed on arrival, without closed-order
+    /// history) is handed back beside the report instead of in its `fills`, which are then empty:
+    /// a backtest books that one fill straight away, and a vector for it is an allocation per
+    /// order. Without a fill the second part is always `None`.
     pub(crate) fn accept(
-        &mut self,
-        request: &OrderRequest,
-        status: OrderStatus,
-        placed_at: Timestamp,
-        lock: Option<Lock>,
-        fill: Option<Fill>,
-    ) -> ExecutionReport {
-        let (mut report, apart) = self.accept_apart(request, status, placed_at, lock, fill);
-        if let Some(fill) = apart {
-            report.fills = vec![fill];
-        }
-        report
-    }
-
-    /// As [`OrderBook::accept`], except that the fill of an order not kept (closed on arrival,
-    /// without closed-order history) is handed back beside the report instead of in its `fills`,
-    /// which are then empty: a backtest books that one fill straight away, and a vector for it
-    /// is an allocation per order.
-    pub(crate) fn accept_apart(
         &mut self,
         request: &OrderRequest,
         status: OrderStatus,

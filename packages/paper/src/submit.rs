@@ -114,7 +114,7 @@ impl PaperExchange {
         self.settle_from_free(assets, req.side, req.qty, charge)
             .map_err(|_| PaperReject::InsufficientBalance)?;
         let fill = self.new_fill_with_fee(req, price, req.qty, now, charge.fee);
-        Ok(self.book.accept_apart(req, OrderStatus::Filled, now, None, Some(fill)))
+        Ok(self.book.accept(req, OrderStatus::Filled, now, None, Some(fill)))
     }
 
     fn rest(
@@ -124,11 +124,11 @@ impl PaperExchange {
         now: Timestamp,
     ) -> Result<ExecutionReport, PaperReject> {
         self.wallet.lock(lock.asset, lock.amount).map_err(|_| PaperReject::InsufficientBalance)?;
-        Ok(self.book.accept(req, OrderStatus::New, now, Some(lock), None))
+        Ok(self.book.accept(req, OrderStatus::New, now, Some(lock), None).0)
     }
 
     fn expire(&mut self, req: &OrderRequest, now: Timestamp) -> ExecutionReport {
-        self.book.accept(req, OrderStatus::Expired, now, None, None)
+        self.book.accept(req, OrderStatus::Expired, now, None, None).0
     }
 
     fn try_cancel(&mut self, symbol: Symbol, id: &ClientOrderId) -> Result<ExecutionReport, PaperReject> {
