@@ -288,22 +288,19 @@ impl Run {
                 if j == stop || wanted != Action::Buy {
                     break j;
                 }
+                // A buy priced below any refused since the engine last saw a bar (the search
+                // passed over the others).
                 let at = plan.price_at(j);
-                let refuses = match self.refused_at {
-                    Some(low) if at >= low => true,
-                    // Cash for two units and more: no sizing refuses that (the costs are below
-                    // 21 %), so the engine decides without being asked first. An estimate: the
-                    // engine deciding is right whatever the answer, only slower.
-                    _ if self.bt.cash_f64() > 2.5 * plan.unit_f64 * at as f64 => false,
-                    _ => {
-                        let price =
-                            if plan.next_open { bars.open(start + j + 1) } else { bars.close(start + j) };
-                        let refuses = self.bt.refuses_buy_for_size(price);
-                        if refuses {
-                            self.refused_at = Some(at);
-                        }
-                        refuses
+                // Cash for two units and more: no sizing refuses that (the costs are below 21 %),
+                // so the engine decides without being asked first. An estimate: the engine
+                // deciding is right whatever the answer, only slower.
+                let refuses = self.bt.cash_f64() <= 2.5 * plan.unit_f64 * at as f64 && {
+                    let price = if plan.next_open { bars.open(start + j + 1) } else { bars.close(start + j) };
+                    let refuses = self.bt.refuses_buy_for_size(price);
+                    if refuses {
+                        self.refused_at = Some(at);
                     }
+                    refuses
                 };
                 if !refuses {
                     break j;
