@@ -19,11 +19,12 @@ use mirai_core::{
     AdviceRequest, Amount, Candle, ExternalAdvice, ManualClock, MarketEvent, Price, Qty, Timestamp,
 };
 use mirai_engine::{
-    AnyStrategy, BookingError, Engine, EngineConfig, Ledger, OrderTiming, Outcome, RuleBasedAdvisor, Sizing,
+    AnyStrategy, BookingError, Engine, EngineConfig, OrderTiming, Outcome, RuleBasedAdvisor, Sizing,
     SlotIndex, Strategy,
 };
 use mirai_paper::{MarketIndex, PaperConfig, PaperExchange};
 
+use self::ledger::BookLedger;
 use super::advice::{Asking, EntryAdvice, RulesOnly};
 use super::trades::{OpenTrade, TradeBook};
 use super::{BacktestReport, Counts, ModelRun};
@@ -496,35 +497,7 @@ pub fn run_bars(
     bt.finish()
 }
 
-/// A backtest's ledger: fills go into the round-trip book and the counts.
-struct BookLedger<'a> {
-    book: &'a mut TradeBook,
-    counts: &'a mut Counts,
-    bar: u64,
-    bar_time: Timestamp,
-}
-
-impl<'a> BookLedger<'a> {
-    fn at(book: &'a mut TradeBook, counts: &'a mut Counts, bar: u64, bar_time: Timestamp) -> Self {
-        Self { book, counts, bar, bar_time }
-    }
-}
-
-impl Ledger for BookLedger<'_> {
-    type Error = Infallible;
-
-    fn record_fill(
-        &mut self,
-        fill: &mirai_core::Fill,
-        _position: &mirai_core::Position,
-        _trip: mirai_core::TripMark,
-    ) -> Result<(), Infallible> {
-        self.book.on_fill(fill, self.bar, self.bar_time);
-        self.counts.fills += 1;
-        Ok(())
-    }
-}
-
+mod ledger;
 mod shared;
 #[cfg(test)]
 mod tests;
